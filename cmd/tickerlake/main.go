@@ -1,0 +1,81 @@
+// Command tickerlake runs the tickerlake lakehouse: one binary, one role per
+// subcommand, or every role at once with `tickerlake up`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/alecthomas/kong"
+)
+
+// Globals are the flags every command takes.
+type Globals struct {
+	DataDir  string `name:"data-dir" env:"TICKERLAKE_DATA_DIR" default:"./data" help:"Folder for the lake, the embedded broker and state."`
+	LogLevel string `name:"log-level" env:"TICKERLAKE_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
+	LogJSON  bool   `name:"log-json" env:"TICKERLAKE_LOG_JSON" help:"Log JSON lines instead of text."`
+}
+
+// LakeFlags locate the lake.
+type LakeFlags struct {
+	Lake string `name:"lake" env:"TICKERLAKE_LAKE" help:"Lake location (default <data-dir>/lake)."`
+}
+
+func (l LakeFlags) dir(g *Globals) string {
+	if l.Lake != "" {
+		return l.Lake
+	}
+	return filepath.Join(g.DataDir, "lake")
+}
+
+// KafkaFlags locate the brokers.
+type KafkaFlags struct {
+	Brokers []string `name:"kafka-brokers" env:"TICKERLAKE_KAFKA_BROKERS" sep:"," help:"Kafka bootstrap brokers, comma-separated."`
+}
+
+// CLI is the command line.
+type CLI struct {
+	Globals
+
+	Up        UpCmd        `cmd:"" help:"Run every role in one process on embedded defaults: broker, scheduler, collector, processor, writer, api."`
+	Broker    BrokerCmd    `cmd:"" help:"Run the embedded Kafka-protocol broker alone."`
+	Schedule  ScheduleCmd  `cmd:"" help:"Publish collection tasks as market time passes."`
+	Collector CollectorCmd `cmd:"" help:"Consume task-queue and publish raw market data."`
+	Processor ProcessorCmd `cmd:"" help:"Clean and validate raw topics into processed topics."`
+	Writer    WriterCmd    `cmd:"" help:"Commit processed topics to the lake as Parquet and CSV."`
+	API       APICmd       `cmd:"" name:"api" help:"Serve the REST/OpenAPI API over the lake."`
+	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
+	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`
+}
+
+func main() {
+	var cli CLI
+	kctx := kong.Parse(&cli,
+		kong.Name("tickerlake"),
+		kong.Description("A lakehouse for U.S. stock and options market data."),
+		kong.UsageOnError(),
+	)
+	log := newLogger(&cli.Globals)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	kctx.BindTo(ctx, (*context.Context)(nil))
+	if err := kctx.Run(&cli.Globals, log); err != nil {
+		fmt.Fprintln(os.Stderr, "tickerlake:", err)
+		os.Exit(1)
+	}
+}
+
+func newLogger(g *Globals) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(g.LogLevel))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if g.LogJSON {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/jobs"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/query"
+	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/serve"
+	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/transform"
+)
+
+// SourceFlags choose and tune the market source.
+type SourceFlags struct {
+	Seed       int64   `name:"seed" env:"TICKERLAKE_SEED" default:"1" help:"Seed of the synthetic market."`
+	DefectRate float64 `name:"defect-rate" env:"TICKERLAKE_DEFECT_RATE" default:"0.001" help:"Share of synthetic rows given a deliberate defect, for the cleaning stage to catch."`
+	OptionDays int     `name:"option-days" env:"TICKERLAKE_OPTION_DAYS" default:"90" help:"Collect option expirations up to this many days ahead."`
+}
+
+func (f SourceFlags) source() ingest.Source {
+	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: f.Seed, DefectRate: f.DefectRate}))
+	src.OptionDays = f.OptionDays
+	return src
+}
+
+// ScheduleFlags tune the scheduler.
+type ScheduleFlags struct {
+	DemoSpeed      float64 `name:"demo-speed" env:"TICKERLAKE_DEMO_SPEED" default:"60" help:"Market time runs this many times faster than real time until it catches up (1 = real time)."`
+	ReplaySessions int     `name:"replay-sessions" env:"TICKERLAKE_REPLAY_SESSIONS" default:"2" help:"Recent sessions played at demo speed instead of backfilled."`
+	BackfillDays   int     `name:"backfill-days" env:"TICKERLAKE_BACKFILL_DAYS" default:"365" help:"Days of daily bars backfilled on first start."`
+}
+
+func (f ScheduleFlags) scheduler(g *Globals, brokers []string, log *slog.Logger) *jobs.Scheduler {
+	return &jobs.Scheduler{
+		Brokers: brokers, Calendar: market.NYSE(), Log: log.With("role", "schedule"),
+		StatePath: filepath.Join(g.DataDir, "scheduler.json"),
+		Speed:     f.DemoSpeed, ReplaySessions: f.ReplaySessions, BackfillDays: f.BackfillDays,
+	}
+}
+
+func needBrokers(k KafkaFlags) ([]string, error) {
+	if len(k.Brokers) == 0 {
+		return nil, errors.New("--kafka-brokers (TICKERLAKE_KAFKA_BROKERS) is required")
+	}
+	return k.Brokers, nil
+}
+
+func openLake(g *Globals, l LakeFlags) (*lake.Dir, error) {
+	return lake.NewDir(l.dir(g))
+}
+
+// BrokerCmd runs the embedded broker.
+type BrokerCmd struct {
+	Addr string `name:"addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Address the broker listens on."`
+}
+
+// Run implements the command.
+func (c *BrokerCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	b, err := stream.StartBroker(c.Addr, filepath.Join(g.DataDir, "kafka"), log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	b.Close()
+	return nil
+}
+
+// ScheduleCmd runs the scheduler.
+type ScheduleCmd struct {
+	KafkaFlags
+	ScheduleFlags
+}
+
+// Run implements the command.
+func (c *ScheduleCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers, err := needBrokers(c.KafkaFlags)
+	if err != nil {
+		return err
+	}
+	return c.scheduler(g, brokers, log).Run(ctx)
+}
+
+// CollectorCmd runs the collector.
+type CollectorCmd struct {
+	KafkaFlags
+	SourceFlags
+}
+
+// Run implements the command.
+func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers, err := needBrokers(c.KafkaFlags)
+	if err != nil {
+		return err
+	}
+	return serveMetrics(ctx, log, func(m *metrics.Set) error {
+		return (&ingest.Collector{Source: c.source(), Brokers: brokers, Log: log.With("role", "collector"), Metrics: m}).Run(ctx)
+	})
+}
+
+// ProcessorCmd runs the processor.
+type ProcessorCmd struct {
+	KafkaFlags
+}
+
+func newProcessor(brokers []string, log *slog.Logger, m *metrics.Set) *transform.Processor {
+	return &transform.Processor{
+		Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now},
+		Brokers: brokers, Log: log.With("role", "processor"), Metrics: m,
+	}
+}
+
+// Run implements the command.
+func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers, err := needBrokers(c.KafkaFlags)
+	if err != nil {
+		return err
+	}
+	return serveMetrics(ctx, log, func(m *metrics.Set) error { return newProcessor(brokers, log, m).Run(ctx) })
+}
+
+// WriterCmd runs the lake writer.
+type WriterCmd struct {
+	KafkaFlags
+	LakeFlags
+}
+
+// Run implements the command.
+func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers, err := needBrokers(c.KafkaFlags)
+	if err != nil {
+		return err
+	}
+	store, err := openLake(g, c.LakeFlags)
+	if err != nil {
+		return err
+	}
+	return serveMetrics(ctx, log, func(m *metrics.Set) error {
+		return (&lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m}).Run(ctx)
+	})
+}
+
+// serveMetrics runs a role; its metrics are served when TICKERLAKE_METRICS_ADDR is set.
+func serveMetrics(ctx context.Context, log *slog.Logger, role func(*metrics.Set) error) error {
+	m := metrics.New()
+	if addr := os.Getenv("TICKERLAKE_METRICS_ADDR"); addr != "" {
+		go func() {
+			if err := metrics.Serve(ctx, addr, m); err != nil {
+				log.Error("metrics server", "err", err)
+			}
+		}()
+	}
+	return role(m)
+}
+
+// APICmd runs the API.
+type APICmd struct {
+	LakeFlags
+	HTTPAddr string `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+}
+
+// Run implements the command.
+func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	store, err := openLake(g, c.LakeFlags)
+	if err != nil {
+		return err
+	}
+	eng, err := query.Open(store)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	srv := &serve.Server{Engine: eng, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now}
+	return srv.ListenAndServe(ctx, c.HTTPAddr)
+}
+
+// SQLCmd runs one statement and prints the result.
+type SQLCmd struct {
+	LakeFlags
+	Format string `name:"format" short:"f" enum:"table,csv,json" default:"table" help:"Output format: table, csv or json."`
+	Query  string `arg:"" help:"DuckDB SQL over the views daily_bars, intraday_bars and option_quotes."`
+}
+
+// Run implements the command.
+func (c *SQLCmd) Run(g *Globals, ctx context.Context) error {
+	store, err := openLake(g, c.LakeFlags)
+	if err != nil {
+		return err
+	}
+	eng, err := query.Open(store)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	res, err := eng.Query(ctx, c.Query, 0)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	return res.Write(os.Stdout, c.Format)
+}

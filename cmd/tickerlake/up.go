@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"time"
+
+	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/jobs"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/query"
+	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/serve"
+	"github.com/tickerlake/tickerlake/stream"
+	"golang.org/x/sync/errgroup"
+)
+
+// UpCmd runs the whole pipeline in one process.
+type UpCmd struct {
+	KafkaFlags
+	LakeFlags
+	SourceFlags
+	ScheduleFlags
+	BrokerAddr string `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
+	HTTPAddr   string `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+}
+
+// Run implements the command.
+func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers := c.Brokers
+	if len(brokers) == 0 {
+		b, err := stream.StartBroker(c.BrokerAddr, filepath.Join(g.DataDir, "kafka"), log.With("role", "broker"))
+		if err != nil {
+			return err
+		}
+		// Closed after every role has committed what it holds.
+		defer b.Close()
+		brokers = []string{b.Addr()}
+	} else if err := stream.EnsureTopics(ctx, brokers, 1); err != nil {
+		return err
+	}
+	store, err := openLake(g, c.LakeFlags)
+	if err != nil {
+		return err
+	}
+	p := &Pipeline{
+		Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
+		HTTPAddr: c.HTTPAddr, Log: log, Metrics: metrics.New(),
+	}
+	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", brokers)
+	return p.Run(ctx)
+}
+
+// Pipeline is every role in one process, each as it would run alone.
+type Pipeline struct {
+	Brokers   []string
+	Store     *lake.Dir
+	Source    ingest.Source
+	Scheduler *jobs.Scheduler // nil: publish no tasks
+	HTTPAddr  string          // "": no API
+	Log       *slog.Logger
+	Metrics   *metrics.Set
+	// Writer, when set, replaces the default lake writer (tests use it to crash one).
+	Writer *lake.Writer
+}
+
+// Run runs the roles until ctx ends, then waits for each to commit what it
+// holds. The first role to fail stops the others.
+func (p *Pipeline) Run(ctx context.Context) error {
+	g, gctx := errgroup.WithContext(ctx)
+	run := func(name string, f func(context.Context) error) {
+		g.Go(func() error {
+			if err := f(gctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+			return nil
+		})
+	}
+	if p.Scheduler != nil {
+		run("schedule", p.Scheduler.Run)
+	}
+	run("collector", (&ingest.Collector{Source: p.Source, Brokers: p.Brokers, Log: p.Log.With("role", "collector"), Metrics: p.Metrics}).Run)
+	run("processor", newProcessor(p.Brokers, p.Log, p.Metrics).Run)
+	w := p.Writer
+	if w == nil {
+		w = &lake.Writer{Store: p.Store, Brokers: p.Brokers, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
+	}
+	run("writer", w.Run)
+	if p.HTTPAddr != "" {
+		eng, err := query.Open(p.Store)
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		srv := &serve.Server{Engine: eng, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now}
+		run("api", func(ctx context.Context) error { return srv.ListenAndServe(ctx, p.HTTPAddr) })
+	}
+	return g.Wait()
+}

@@ -1,0 +1,191 @@
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/stream"
+)
+
+// Synthetic serves the synthetic market in the providers' shapes: bars as
+// Twelve Data time_series responses, chains as Yahoo options responses.
+type Synthetic struct {
+	Market *synthetic.Market
+	// OptionDays is how far ahead expirations are collected (default 90).
+	OptionDays int
+}
+
+// NewSynthetic wraps a synthetic market.
+func NewSynthetic(m *synthetic.Market) *Synthetic { return &Synthetic{Market: m, OptionDays: 90} }
+
+// Name implements Source.
+func (s *Synthetic) Name() string { return "synthetic" }
+
+// Fetch implements Source.
+func (s *Synthetic) Fetch(ctx context.Context, t Task, emit func(Raw) error) error {
+	symbols := t.Symbols
+	if len(symbols) == 0 {
+		symbols = s.Market.Symbols()
+	}
+	for _, sym := range symbols {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		msgs, err := s.render(t, sym)
+		if err != nil {
+			return err
+		}
+		for _, m := range msgs {
+			if err := emit(m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Synthetic) render(t Task, sym string) ([]Raw, error) {
+	switch t.Kind {
+	case Daily, Historical:
+		last := t.To.Add(-time.Nanosecond)
+		bars := s.Market.Daily(sym, market.DateOf(t.From), market.DateOf(last))
+		vals := make([]TSValue, 0, len(bars))
+		for _, b := range bars {
+			vals = append(vals, tsValue(b.Date.Format("2006-01-02"), b.Open, b.High, b.Low, b.Close, b.Volume))
+		}
+		return s.series(t, sym, Interval1Day, vals)
+	case Intraday:
+		var vals []TSValue
+		for d := market.DateOf(t.From); !d.After(market.DateOf(t.To)); d = d.AddDate(0, 0, 1) {
+			for _, b := range s.Market.Intraday(sym, d) {
+				if b.TS.Before(t.From) || !b.TS.Before(t.To) {
+					continue
+				}
+				vals = append(vals, tsValue(b.TS.In(market.NewYork).Format("2006-01-02 15:04:05"), b.Open, b.High, b.Low, b.Close, b.Volume))
+			}
+		}
+		return s.series(t, sym, Interval15Min, vals)
+	case Options:
+		return s.chains(t, sym)
+	}
+	return nil, fmt.Errorf("synthetic: unknown task kind %q", t.Kind)
+}
+
+func tsValue(dt string, o, h, l, c float64, v int64) TSValue {
+	return TSValue{Datetime: dt, Open: FormatPrice(o), High: FormatPrice(h), Low: FormatPrice(l),
+		Close: FormatPrice(c), Volume: strconv.FormatInt(v, 10)}
+}
+
+func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw, error) {
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	// Twelve Data lists newest first.
+	for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
+		vals[i], vals[j] = vals[j], vals[i]
+	}
+	ts := TimeSeries{
+		Meta: TimeSeriesMeta{Symbol: sym, Interval: interval, Currency: "USD",
+			ExchangeTimezone: "America/New_York", Exchange: "NYSE", Type: "Common Stock"},
+		Values: vals, Status: "ok",
+	}
+	b, err := json.Marshal(ts)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s series: %w", sym, err)
+	}
+	return []Raw{{Topic: t.Kind.Topic(), Symbol: sym, Value: b, Headers: s.headers(t, SchemaTimeSeries)}}, nil
+}
+
+func (s *Synthetic) headers(t Task, schema string, kv ...string) []kafka.Header {
+	return stream.Headers(append([]string{
+		stream.HeaderEncoding, stream.EncodingJSON,
+		stream.HeaderSchema, schema,
+		stream.HeaderSchemaVersion, "1",
+		stream.HeaderSource, s.Name(),
+		stream.HeaderTask, t.ID,
+	}, kv...)...)
+}
+
+func (s *Synthetic) chains(t Task, sym string) ([]Raw, error) {
+	quotes := s.Market.Chain(sym, t.To, s.OptionDays)
+	if len(quotes) == 0 {
+		return nil, nil
+	}
+	byExp := map[int64]*OptionSeries{}
+	var exps []int64
+	var strikes []float64
+	seen := map[float64]bool{}
+	for _, q := range quotes {
+		e := q.Expiration.Unix()
+		os, ok := byExp[e]
+		if !ok {
+			os = &OptionSeries{ExpirationDate: e}
+			byExp[e] = os
+			exps = append(exps, e)
+		}
+		c := contract(q)
+		if q.Type == market.Call {
+			os.Calls = append(os.Calls, c)
+		} else {
+			os.Puts = append(os.Puts, c)
+		}
+		if !seen[q.Strike] {
+			seen[q.Strike] = true
+			strikes = append(strikes, q.Strike)
+		}
+	}
+	sort.Slice(exps, func(i, j int) bool { return exps[i] < exps[j] })
+	sort.Float64s(strikes)
+	spot := quotes[0].UnderlyingPrice
+	at := t.To.Unix()
+	var out []Raw
+	for _, e := range exps {
+		var oc OptionChain
+		oc.OptionChain.Result = []OptionResult{{
+			UnderlyingSymbol: market.YahooSymbol(sym),
+			ExpirationDates:  exps,
+			Strikes:          strikes,
+			Quote:            YahooQuote{Symbol: market.YahooSymbol(sym), RegularMarketPrice: &spot, RegularMarketTime: &at, Currency: "USD"},
+			Options:          []OptionSeries{*byExp[e]},
+		}}
+		b, err := json.Marshal(oc)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s chain: %w", sym, err)
+		}
+		out = append(out, Raw{Topic: stream.OptionData, Symbol: sym, Value: b,
+			Headers: s.headers(t, SchemaOptionChain, stream.HeaderSnapshot, t.To.UTC().Format(time.RFC3339Nano))})
+	}
+	return out, nil
+}
+
+func contract(q market.OptionQuote) Contract {
+	exp := q.Expiration.Unix()
+	c := Contract{
+		ContractSymbol: q.ContractSymbol, Currency: q.Currency, ContractSize: q.ContractSize,
+		Strike: fptr(q.Strike), LastPrice: fptr(q.LastPrice), Change: fptr(q.Change),
+		PercentChange: fptr(q.PercentChange), Bid: fptr(q.Bid), Ask: fptr(q.Ask),
+		ImpliedVolatility: fptr(q.SourceIV), Volume: &q.Volume, OpenInterest: &q.OpenInterest,
+		Expiration: &exp, InTheMoney: &q.InTheMoney,
+	}
+	if !q.LastTradeTS.IsZero() {
+		lt := q.LastTradeTS.Unix()
+		c.LastTradeDate = &lt
+	}
+	return c
+}
+
+// fptr drops NaN, which JSON cannot carry: Yahoo leaves such fields out.
+func fptr(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}

@@ -1,0 +1,288 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/csv"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/stream"
+)
+
+// Writer is the writer role: it consumes the processed topics in one
+// consumer group and commits each fetched batch to the lake (see the package
+// doc) before committing its offsets.
+type Writer struct {
+	Store   Store
+	Brokers []string
+	Group   string // default "writer"
+	Log     *slog.Logger
+	Metrics *metrics.Set
+	// BatchSize and BatchWindow bound one lake commit (defaults 2000
+	// messages, 1s): larger batches make fewer, bigger files.
+	BatchSize   int
+	BatchWindow time.Duration
+	// BeforeCommit, when set, runs after a range's data objects are written
+	// and before its commit record; an error stops the writer there, as a
+	// crash would. Tests use it to prove recovery.
+	BeforeCommit func(Commit) error
+
+	lastEvent map[string]time.Time // newest event time written, per dataset
+}
+
+// Run writes until ctx ends; a batch in hand when it ends is committed.
+func (w *Writer) Run(ctx context.Context) error {
+	if w.Group == "" {
+		w.Group = "writer"
+	}
+	if w.BatchSize == 0 {
+		w.BatchSize = 2000
+	}
+	if w.BatchWindow == 0 {
+		w.BatchWindow = time.Second
+	}
+	r := stream.NewReader(stream.ReaderConfig{Brokers: w.Brokers, Group: w.Group, Topics: stream.ProcessedTopics()})
+	defer func() {
+		if err := r.Close(); err != nil {
+			w.Log.Warn("close processed reader", "err", err)
+		}
+	}()
+	w.Log.Info("writer started", "group", w.Group, "lake", w.Store.String())
+	for {
+		batch, err := stream.FetchBatch(ctx, r, w.BatchSize, w.BatchWindow)
+		if len(batch) == 0 {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("fetch processed: %w", err)
+		}
+		wctx := context.WithoutCancel(ctx)
+		if err := w.WriteBatch(wctx, batch); err != nil {
+			return err
+		}
+		if err := r.CommitMessages(wctx, batch...); err != nil {
+			return fmt.Errorf("commit processed offsets: %w", err)
+		}
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("fetch processed: %w", err)
+		}
+	}
+}
+
+type rangeKey struct {
+	topic     string
+	partition int
+}
+
+// WriteBatch commits a batch of processed messages to the lake.
+func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
+	groups := map[rangeKey][]kafka.Message{}
+	for _, m := range batch {
+		k := rangeKey{m.Topic, m.Partition}
+		groups[k] = append(groups[k], m)
+	}
+	keys := make([]rangeKey, 0, len(groups))
+	for k := range groups {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].topic != keys[j].topic {
+			return keys[i].topic < keys[j].topic
+		}
+		return keys[i].partition < keys[j].partition
+	})
+	for _, k := range keys {
+		if err := w.writeRange(ctx, groups[k]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeRange writes the messages of one topic partition, in offset order.
+func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
+	start := time.Now()
+	first, last := msgs[0], msgs[len(msgs)-1]
+	ds, err := datasetOf(first)
+	if err != nil {
+		return err
+	}
+	cm := Commit{Dataset: ds.Name, Topic: first.Topic, Partition: first.Partition, FirstOffset: first.Offset, LastOffset: last.Offset}
+	parts := map[string][]arrow.RecordBatch{}
+	defer func() {
+		for _, recs := range parts {
+			for _, r := range recs {
+				r.Release()
+			}
+		}
+	}()
+	for _, m := range msgs {
+		if err := splitMessage(ds, m, parts, &cm); err != nil {
+			return err
+		}
+	}
+	names := make([]string, 0, len(parts))
+	for p := range parts {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	base := rangeName(cm.Topic, cm.Partition, cm.FirstOffset, cm.LastOffset)
+	for _, p := range names {
+		var rows int64
+		for _, r := range parts[p] {
+			rows += r.NumRows()
+		}
+		pq, err := encodeParquet(ds, parts[p])
+		if err != nil {
+			return err
+		}
+		cv, err := encodeCSV(ds, parts[p])
+		if err != nil {
+			return err
+		}
+		for _, f := range []struct {
+			format string
+			data   []byte
+		}{{"parquet", pq}, {"csv", cv}} {
+			key := path.Join(ds.Name, p, base+"."+f.format)
+			if _, err := w.Store.PutIfAbsent(ctx, key, f.data); err != nil {
+				return err
+			}
+			cm.Files = append(cm.Files, File{Key: key, Format: f.format, Rows: rows})
+		}
+	}
+	if w.BeforeCommit != nil {
+		if err := w.BeforeCommit(cm); err != nil {
+			return err
+		}
+	}
+	cm.CommittedAt = time.Now().UTC()
+	body, err := json.MarshalIndent(cm, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode commit %s: %w", base, err)
+	}
+	if _, err := w.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
+		return err
+	}
+	w.Metrics.Written.WithLabelValues(ds.Name, "lake").Add(float64(cm.Rows))
+	if cm.MaxTime.After(w.lastEvent[ds.Name]) {
+		if w.lastEvent == nil {
+			w.lastEvent = map[string]time.Time{}
+		}
+		w.lastEvent[ds.Name] = cm.MaxTime
+		w.Metrics.LastEvent.WithLabelValues(ds.Name).Set(float64(cm.MaxTime.Unix()))
+	}
+	w.Metrics.CommitSeconds.WithLabelValues("lake").Observe(time.Since(start).Seconds())
+	w.Log.Debug("lake commit", "dataset", ds.Name, "range", base, "rows", cm.Rows, "partitions", len(names))
+	return nil
+}
+
+func datasetOf(m kafka.Message) (*market.Dataset, error) {
+	if enc := stream.Header(m, stream.HeaderEncoding); enc != stream.EncodingArrow {
+		return nil, fmt.Errorf("%s: encoding %q, want %q", stream.Origin(m), enc, stream.EncodingArrow)
+	}
+	if v := stream.Header(m, stream.HeaderSchemaVersion); v != strconv.Itoa(market.SchemaVersion) {
+		return nil, fmt.Errorf("%s: schema version %q, this writer knows %d", stream.Origin(m), v, market.SchemaVersion)
+	}
+	name := stream.Header(m, stream.HeaderSchema)
+	ds, ok := market.DatasetByName(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown dataset %q", stream.Origin(m), name)
+	}
+	return ds, nil
+}
+
+// splitMessage decodes a message's Arrow batch and appends its rows, sliced
+// by Hive partition, to parts.
+func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.RecordBatch, cm *Commit) error {
+	rd, err := ipc.NewReader(bytes.NewReader(m.Value), ipc.WithSchema(ds.ArrowSchema()))
+	if err != nil {
+		return fmt.Errorf("%s: decode arrow: %w", stream.Origin(m), err)
+	}
+	defer rd.Release()
+	for rd.Next() {
+		rec := rd.RecordBatch()
+		times, err := ds.TimesOf(rec)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(times); {
+			p := ds.PartitionOf(times[i])
+			j := i + 1
+			for j < len(times) && ds.PartitionOf(times[j]) == p {
+				j++
+			}
+			parts[p] = append(parts[p], rec.NewSlice(int64(i), int64(j)))
+			i = j
+		}
+		for _, t := range times {
+			if cm.MinTime.IsZero() || t.Before(cm.MinTime) {
+				cm.MinTime = t
+			}
+			if t.After(cm.MaxTime) {
+				cm.MaxTime = t
+			}
+		}
+		cm.Rows += rec.NumRows()
+	}
+	if err := rd.Err(); err != nil {
+		return fmt.Errorf("%s: read arrow: %w", stream.Origin(m), err)
+	}
+	return nil
+}
+
+// ParquetProperties are the writer's Parquet settings: zstd, statistics on.
+func ParquetProperties() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(1<<20),
+	)
+}
+
+func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(ds.ArrowSchema(), &buf, ParquetProperties(),
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
+	if err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	for _, r := range recs {
+		if err := fw.WriteBuffered(r); err != nil {
+			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func encodeCSV(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	cw := csv.NewWriter(&buf, ds.ArrowSchema(), csv.WithHeader(true), csv.WithNullWriter(""))
+	for _, r := range recs {
+		if err := cw.Write(r); err != nil {
+			return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
+		}
+	}
+	if err := cw.Flush(); err != nil {
+		return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
+	}
+	return buf.Bytes(), nil
+}

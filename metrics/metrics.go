@@ -1,0 +1,81 @@
+// Package metrics holds the Prometheus collectors every role reports to,
+// named by Prometheus conventions under the tickerlake_ prefix.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Set is one process's collectors, registered on its own registry.
+type Set struct {
+	Registry *prometheus.Registry
+
+	Tasks         *prometheus.CounterVec   // kind, status
+	Ingested      *prometheus.CounterVec   // topic, source: raw messages published
+	Processed     *prometheus.CounterVec   // topic: records accepted by the processor
+	DeadLettered  *prometheus.CounterVec   // topic, reason
+	Written       *prometheus.CounterVec   // dataset, sink: rows durably written
+	LastEvent     *prometheus.GaugeVec     // dataset: newest event time written
+	CommitSeconds *prometheus.HistogramVec // sink
+	HTTPSeconds   *prometheus.HistogramVec // route, method, status
+}
+
+// New creates and registers the collectors, with the Go and process ones.
+func New() *Set {
+	r := prometheus.NewRegistry()
+	s := &Set{
+		Registry: r,
+		Tasks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_collect_tasks_total", Help: "Collection tasks finished, by kind and status.",
+		}, []string{"kind", "status"}),
+		Ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_records_ingested_total", Help: "Raw messages published by the collector.",
+		}, []string{"topic", "source"}),
+		Processed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_records_processed_total", Help: "Records accepted by the processor, by processed topic.",
+		}, []string{"topic"}),
+		DeadLettered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_records_dead_lettered_total", Help: "Records sent to the dead-letter topic, by source topic and reason.",
+		}, []string{"topic", "reason"}),
+		Written: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_records_written_total", Help: "Rows durably written, by dataset and sink.",
+		}, []string{"dataset", "sink"}),
+		LastEvent: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickerlake_dataset_last_event_timestamp_seconds", Help: "Event time of the newest row written, by dataset.",
+		}, []string{"dataset"}),
+		CommitSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tickerlake_sink_commit_duration_seconds", Help: "Time to durably commit one batch, by sink.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}, []string{"sink"}),
+		HTTPSeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tickerlake_http_request_duration_seconds", Help: "HTTP request latency, by route, method and status.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "status"}),
+	}
+	r.MustRegister(s.Tasks, s.Ingested, s.Processed, s.DeadLettered, s.Written, s.LastEvent, s.CommitSeconds, s.HTTPSeconds,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return s
+}
+
+// Serve exposes the set on addr at /metrics until ctx ends.
+func Serve(ctx context.Context, addr string, s *Set) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve metrics on %s: %w", addr, err)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package stream
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"strconv"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Broker is the embedded Kafka-protocol broker used by `tickerlake up` and
+// `tickerlake broker`: real Kafka wire protocol, consumer groups and
+// committed offsets, persisted under a data directory.
+type Broker struct {
+	cluster *kfake.Cluster
+	addr    string
+}
+
+// StartBroker listens on addr (host:port) and seeds every topic of Topics
+// with Partitions partitions. dataDir, when set, persists the log and the
+// group offsets across restarts.
+func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
+	host, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("broker address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil {
+		return nil, fmt.Errorf("broker address %q: bad port", addr)
+	}
+	opts := []kfake.Opt{
+		kfake.Ports(port),
+		kfake.SeedTopics(Partitions, Topics()...),
+		// kfake binds 127.0.0.1; honour the configured host instead.
+		kfake.ListenFn(func(network, a string) (net.Listener, error) {
+			_, p, _ := net.SplitHostPort(a)
+			return net.Listen(network, net.JoinHostPort(host, p))
+		}),
+	}
+	if dataDir != "" {
+		opts = append(opts, kfake.DataDir(dataDir))
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("start broker on %s: %w", addr, err)
+	}
+	b := &Broker{cluster: c, addr: c.ListenAddrs()[0]}
+	if log != nil {
+		log.Info("broker listening", "addr", b.addr, "data_dir", dataDir, "topics", len(Topics()), "partitions", Partitions)
+	}
+	return b, nil
+}
+
+// Addr is the address clients bootstrap from.
+func (b *Broker) Addr() string { return b.addr }
+
+// Close stops the broker and flushes its data directory.
+func (b *Broker) Close() { b.cluster.Close() }

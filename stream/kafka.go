@@ -1,0 +1,139 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// NewWriter returns a producer for topic that waits for all in-sync replicas
+// and routes by key hash, so a symbol's records stay in one partition.
+func NewWriter(brokers []string, topic string) *kafka.Writer {
+	return &kafka.Writer{
+		Addr:         kafka.TCP(brokers...),
+		Topic:        topic,
+		Balancer:     &kafka.Hash{},
+		RequiredAcks: kafka.RequireAll,
+		BatchSize:    500,
+		BatchBytes:   16 << 20,
+		// WriteMessages blocks until its batch is acknowledged; callers hand
+		// whole batches, so a long linger only adds latency.
+		BatchTimeout: 5 * time.Millisecond,
+		WriteTimeout: 30 * time.Second,
+		MaxAttempts:  10,
+	}
+}
+
+// ReaderConfig configures a consumer-group reader.
+type ReaderConfig struct {
+	Brokers []string
+	Group   string
+	Topics  []string
+	// MaxWait bounds how long a fetch waits for data (default 200ms); it also
+	// bounds how long Close takes.
+	MaxWait time.Duration
+}
+
+// NewReader returns a consumer-group reader. Offsets are committed only by
+// explicit CommitMessages calls, after the sink has durably written.
+func NewReader(c ReaderConfig) *kafka.Reader {
+	if c.MaxWait == 0 {
+		c.MaxWait = 200 * time.Millisecond
+	}
+	return kafka.NewReader(kafka.ReaderConfig{
+		Brokers:           c.Brokers,
+		GroupID:           c.Group,
+		GroupTopics:       c.Topics,
+		MaxWait:           c.MaxWait,
+		MinBytes:          1,
+		MaxBytes:          32 << 20,
+		StartOffset:       kafka.FirstOffset,
+		CommitInterval:    0, // synchronous commits
+		SessionTimeout:    10 * time.Second,
+		RebalanceTimeout:  10 * time.Second,
+		HeartbeatInterval: time.Second,
+		ReadBackoffMin:    10 * time.Millisecond,
+		ReadBackoffMax:    200 * time.Millisecond,
+	})
+}
+
+// FetchBatch blocks for one message, then keeps fetching until max messages
+// or window has passed since the first. When ctx ends with messages in hand
+// it returns them with a nil error, so the caller can finish and commit them
+// before it stops.
+func FetchBatch(ctx context.Context, r *kafka.Reader, max int, window time.Duration) ([]kafka.Message, error) {
+	m, err := r.FetchMessage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	batch := []kafka.Message{m}
+	wctx, cancel := context.WithTimeout(ctx, window)
+	defer cancel()
+	for len(batch) < max {
+		m, err := r.FetchMessage(wctx)
+		if err != nil {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				break
+			}
+			return batch, err
+		}
+		batch = append(batch, m)
+	}
+	return batch, nil
+}
+
+// EnsureTopics creates any missing topic of Topics on an external cluster.
+func EnsureTopics(ctx context.Context, brokers []string, replication int) error {
+	var d kafka.Dialer
+	conn, err := d.DialContext(ctx, "tcp", brokers[0])
+	if err != nil {
+		return fmt.Errorf("dial %s: %w", brokers[0], err)
+	}
+	defer conn.Close()
+	ctrl, err := conn.Controller()
+	if err != nil {
+		return fmt.Errorf("find controller: %w", err)
+	}
+	cc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
+	if err != nil {
+		return fmt.Errorf("dial controller: %w", err)
+	}
+	defer cc.Close()
+	var cfgs []kafka.TopicConfig
+	for _, t := range Topics() {
+		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: Partitions, ReplicationFactor: replication})
+	}
+	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+		return fmt.Errorf("create topics: %w", err)
+	}
+	return nil
+}
+
+// Header returns the value of header k, or "".
+func Header(m kafka.Message, k string) string {
+	for _, h := range m.Headers {
+		if h.Key == k {
+			return string(h.Value)
+		}
+	}
+	return ""
+}
+
+// Headers builds message headers from key/value pairs.
+func Headers(kv ...string) []kafka.Header {
+	hs := make([]kafka.Header, 0, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		hs = append(hs, kafka.Header{Key: kv[i], Value: []byte(kv[i+1])})
+	}
+	return hs
+}
+
+// Origin names a message's position, for dead letters and logs.
+func Origin(m kafka.Message) string {
+	return fmt.Sprintf("%s/%d/%d", m.Topic, m.Partition, m.Offset)
+}

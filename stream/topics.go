@@ -1,0 +1,61 @@
+package stream
+
+// The seed's topics; every topic has Partitions partitions and is keyed by
+// symbol so one symbol's records stay ordered.
+const (
+	TaskQueue               = "task-queue"
+	DailyData               = "daily-data"
+	IntradayData            = "15min-data"
+	HistoricalData          = "historical-data"
+	OptionData              = "option-data"
+	ProcessedDailyData      = "processed-daily-data"
+	ProcessedIntradayData   = "processed-15min-data"
+	ProcessedHistoricalData = "processed-historical-data"
+	ProcessedOptionData     = "processed-options-data"
+	DeadLetter              = "dead-letter"
+	Partitions              = 5
+)
+
+// Topics lists every topic the pipeline uses.
+func Topics() []string {
+	return []string{TaskQueue, DailyData, IntradayData, HistoricalData, OptionData,
+		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, DeadLetter}
+}
+
+// RawTopics are the topics the collector writes and the processor reads.
+func RawTopics() []string { return []string{DailyData, IntradayData, HistoricalData, OptionData} }
+
+// ProcessedTopics are the topics the processor writes and the writer reads.
+func ProcessedTopics() []string {
+	return []string{ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData}
+}
+
+// ProcessedFor maps a raw topic to its processed topic.
+func ProcessedFor(raw string) (string, bool) {
+	p, ok := map[string]string{
+		DailyData:      ProcessedDailyData,
+		IntradayData:   ProcessedIntradayData,
+		HistoricalData: ProcessedHistoricalData,
+		OptionData:     ProcessedOptionData,
+	}[raw]
+	return p, ok
+}
+
+// Message headers.
+const (
+	HeaderEncoding      = "tl-encoding"       // "json" or "arrow-ipc-stream"
+	HeaderSchema        = "tl-schema"         // source shape or dataset name
+	HeaderSchemaVersion = "tl-schema-version" // integer
+	HeaderSource        = "tl-source"         // the source that produced a raw record
+	HeaderTask          = "tl-task"           // the collection task id
+	HeaderSnapshot      = "tl-snapshot-ts"    // RFC 3339 instant of an option-chain snapshot
+	HeaderReason        = "tl-reason"         // dead-letter reason code
+	HeaderDetail        = "tl-detail"         // dead-letter human-readable detail
+	HeaderOrigin        = "tl-origin"         // topic/partition/offset a dead letter came from
+)
+
+// Encodings.
+const (
+	EncodingJSON  = "json"
+	EncodingArrow = "arrow-ipc-stream"
+)

@@ -1,0 +1,357 @@
+package quant
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Style is the exercise style of an option.
+type Style int
+
+// Exercise styles.
+const (
+	European Style = iota
+	American
+)
+
+// ParseStyle reads "european", "eu", "e", "american", "am" or "a" in any case.
+func ParseStyle(s string) (Style, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "european", "eu", "e":
+		return European, nil
+	case "american", "am", "a":
+		return American, nil
+	}
+	return 0, fmt.Errorf("parse exercise style %q: want european or american", s)
+}
+
+func (s Style) String() string {
+	switch s {
+	case European:
+		return "european"
+	case American:
+		return "american"
+	}
+	return fmt.Sprintf("Style(%d)", int(s))
+}
+
+// AmericanPrice prices an American option with the Bjerksund-Stensland (2002) approximation:
+// calls directly, puts through the put-call transformation P(S,K,T,r,q,σ) = C(K,S,T,q,r,σ).
+// Where early exercise is never optimal (a call with Div <= 0, a put with Rate <= 0) it is
+// the European price. The result never falls below the European price or intrinsic value.
+// Invalid parameters give NaN.
+func AmericanPrice(p Params) float64 {
+	if p.Validate() != nil {
+		return math.NaN()
+	}
+	intrinsic := math.Max(p.Spot-p.Strike, 0)
+	if p.Kind == Put {
+		intrinsic = math.Max(p.Strike-p.Spot, 0)
+	}
+	if p.Time == 0 {
+		return intrinsic
+	}
+	if p.Vol == 0 {
+		return deterministicAmerican(p)
+	}
+	euro := newBSM(p).price()
+	var v float64
+	switch {
+	case p.Kind == Call && p.Div <= 0, p.Kind == Put && p.Rate <= 0:
+		return math.Max(euro, intrinsic)
+	case p.Kind == Call:
+		v = p.Strike * bs2002Call(p.Spot/p.Strike, p.Time, p.Rate, p.Rate-p.Div, p.Vol)
+	default:
+		v = p.Spot * bs2002Call(p.Strike/p.Spot, p.Time, p.Div, p.Div-p.Rate, p.Vol)
+	}
+	if math.IsNaN(v) {
+		// Only reachable at volatilities so low that the option is worth its
+		// deterministic early-exercise value to within rounding.
+		v = deterministicAmerican(p)
+	}
+	return math.Max(v, math.Max(euro, intrinsic))
+}
+
+// deterministicAmerican is the value without volatility: the asset drifts at r - q, so the
+// holder picks the exercise time t in [0, T] maximising the discounted payoff
+// ±(S e^{-qt} - K e^{-rt}).
+func deterministicAmerican(p Params) float64 {
+	sign := 1.0
+	if p.Kind == Put {
+		sign = -1
+	}
+	payoff := func(t float64) float64 {
+		return sign * (p.Spot*math.Exp(-p.Div*t) - p.Strike*math.Exp(-p.Rate*t))
+	}
+	best := math.Max(0, math.Max(payoff(0), payoff(p.Time)))
+	// The only interior stationary point solves q S e^{-qt} = r K e^{-rt}.
+	if p.Rate != p.Div && p.Div*p.Spot/(p.Rate*p.Strike) > 0 {
+		t := math.Log(p.Rate*p.Strike/(p.Div*p.Spot)) / (p.Rate - p.Div)
+		if t > 0 && t < p.Time {
+			best = math.Max(best, payoff(t))
+		}
+	}
+	return best
+}
+
+// bs2002Call is the Bjerksund-Stensland (2002) American call for a unit strike, spot s,
+// rate r and cost of carry b < r: "Closed Form Valuation of American Options", Working
+// Paper, NHH, 2002; formulas as in Haug, "The Complete Guide to Option Pricing Formulas",
+// 2nd ed., section 3.1.4. Every product of a power and a probability is formed as the
+// exponential of a sum of logarithms, since at low volatility the powers overflow while the
+// probabilities underflow.
+func bs2002Call(s, t, r, b, v float64) float64 {
+	v2 := v * v
+	beta := upperRoot(v2, b, r)
+	bInf := beta / (beta - 1)
+	b0 := math.Max(1, r/(r-b))
+	if !(bInf > b0) {
+		// The perpetual and the expiry boundaries meet: no room for early exercise.
+		return math.NaN()
+	}
+	t1 := 0.5 * (math.Sqrt(5) - 1) * t
+	trigger := func(tau float64) float64 {
+		h := -(b*tau + 2*v*math.Sqrt(tau)) / ((bInf - b0) * b0)
+		return b0 - (bInf-b0)*math.Expm1(h)
+	}
+	i1, i2 := trigger(t1), trigger(t)
+	if s >= i2 {
+		return s - 1
+	}
+	// log α = log(I - X) - β log I.
+	la1 := math.Log(i1-1) - beta*math.Log(i1)
+	la2 := math.Log(i2-1) - beta*math.Log(i2)
+	m := bs2002{s: s, r: r, b: b, v: v, v2: v2}
+	return math.Exp(la2+beta*math.Log(s)) -
+		m.phi(la2, t1, beta, i2, i2) +
+		m.phi(0, t1, 1, i2, i2) -
+		m.phi(0, t1, 1, i1, i2) -
+		m.phi(0, t1, 0, i2, i2) +
+		m.phi(0, t1, 0, i1, i2) +
+		m.phi(la1, t1, beta, i1, i2) -
+		m.psi(la1, t, beta, i1, i2, i1, t1) +
+		m.psi(0, t, 1, i1, i2, i1, t1) -
+		m.psi(0, t, 1, 1, i2, i1, t1) -
+		m.psi(0, t, 0, i1, i2, i1, t1) +
+		m.psi(0, t, 0, 1, i2, i1, t1)
+}
+
+// upperRoot is the root above one of ½σ²β(β-1) + bβ - r = 0, written so that neither sign
+// of b loses digits to cancellation.
+func upperRoot(v2, b, r float64) float64 {
+	bb := b - 0.5*v2
+	disc := math.Sqrt(bb*bb + 2*v2*r)
+	if bb > 0 {
+		return 2 * r / (bb + disc)
+	}
+	return (disc - bb) / v2
+}
+
+type bs2002 struct {
+	s, r, b, v, v2 float64
+}
+
+// phi is e^{lc} φ(S, t, γ, H, I) of Bjerksund-Stensland.
+func (m bs2002) phi(lc, t, gamma, h, i float64) float64 {
+	sd := m.v * math.Sqrt(t)
+	lambda := (-m.r + gamma*m.b + 0.5*gamma*(gamma-1)*m.v2) * t
+	d := -(math.Log(m.s/h) + (m.b+(gamma-0.5)*m.v2)*t) / sd
+	kappa := 2*m.b/m.v2 + 2*gamma - 1
+	a := lc + lambda + gamma*math.Log(m.s)
+	lis := math.Log(i / m.s)
+	return expN(a, d) - expN(a+kappa*lis, d-2*lis/sd)
+}
+
+// psi is e^{lc} ψ(S, T, γ, H, I2, I1, t1) of Bjerksund-Stensland.
+func (m bs2002) psi(lc, t, gamma, h, i2, i1, t1 float64) float64 {
+	drift := m.b + (gamma-0.5)*m.v2
+	s1, s2 := m.v*math.Sqrt(t1), m.v*math.Sqrt(t)
+	ls := math.Log(m.s)
+	li1, li2, lh := math.Log(i1), math.Log(i2), math.Log(h)
+	e1 := (ls - li1 + drift*t1) / s1
+	e2 := (2*li2 - ls - li1 + drift*t1) / s1
+	e3 := (ls - li1 - drift*t1) / s1
+	e4 := (2*li2 - ls - li1 - drift*t1) / s1
+	f1 := (ls - lh + drift*t) / s2
+	f2 := (2*li2 - ls - lh + drift*t) / s2
+	f3 := (2*li1 - ls - lh + drift*t) / s2
+	f4 := (ls + 2*li1 - lh - 2*li2 + drift*t) / s2
+	rho := math.Sqrt(t1 / t)
+	lambda := -m.r + gamma*m.b + 0.5*gamma*(gamma-1)*m.v2
+	kappa := 2*m.b/m.v2 + 2*gamma - 1
+	a := lc + lambda*t + gamma*ls
+	return expM(a, -e1, -f1, rho) -
+		expM(a+kappa*(li2-ls), -e2, -f2, rho) -
+		expM(a+kappa*(li1-ls), -e3, -f3, -rho) +
+		expM(a+kappa*(li1-li2), -e4, -f4, -rho)
+}
+
+// expN is e^a N(x) without overflow in e^a or underflow in N(x).
+func expN(a, x float64) float64 { return math.Exp(a + logNormCDF(x)) }
+
+// expM is e^a M(x, y, ρ). The bound M <= min(N(x), N(y)) skips terms that cannot matter.
+func expM(a, x, y, rho float64) float64 {
+	if a+logNormCDF(math.Min(x, y)) < -745 {
+		return 0
+	}
+	mv := binormCDF(x, y, rho)
+	if mv <= 0 {
+		return 0
+	}
+	return math.Exp(a + math.Log(mv))
+}
+
+// AmericanGreeks differentiates AmericanPrice numerically; units match Greeks. Steps are
+// central where the parameter allows it and one-sided at Vol or Time near zero.
+func AmericanGreeks(p Params) Greeks {
+	if p.Validate() != nil {
+		nan := math.NaN()
+		return Greeks{nan, nan, nan, nan, nan, nan, nan}
+	}
+	price := AmericanPrice(p)
+	at := func(f func(*Params)) float64 {
+		q := p
+		f(&q)
+		return AmericanPrice(q)
+	}
+	g := Greeks{Price: price}
+
+	ds := 1e-3 * p.Spot
+	up := at(func(q *Params) { q.Spot += ds })
+	dn := at(func(q *Params) { q.Spot -= ds })
+	g.Delta = (up - dn) / (2 * ds)
+	g.Gamma = (up - 2*price + dn) / (ds * ds)
+
+	const dv = 1e-4
+	if p.Vol > dv {
+		g.Vega = (at(func(q *Params) { q.Vol += dv }) - at(func(q *Params) { q.Vol -= dv })) / (2 * dv) / 100
+	} else {
+		g.Vega = (at(func(q *Params) { q.Vol += dv }) - price) / dv / 100
+	}
+
+	const dr = 1e-5
+	g.Rho = (at(func(q *Params) { q.Rate += dr }) - at(func(q *Params) { q.Rate -= dr })) / (2 * dr) / 100
+
+	dt := math.Min(1e-4, 0.5*p.Time)
+	if dt > 0 {
+		g.ThetaYear = -(at(func(q *Params) { q.Time += dt }) - at(func(q *Params) { q.Time -= dt })) / (2 * dt)
+	}
+	g.ThetaDay = g.ThetaYear / 365
+	return g
+}
+
+// PriceStyle prices with Price or AmericanPrice by style.
+func PriceStyle(p Params, s Style) float64 {
+	if s == American {
+		return AmericanPrice(p)
+	}
+	return Price(p)
+}
+
+// GreeksStyle returns BSMGreeks or AmericanGreeks by style.
+func GreeksStyle(p Params, s Style) Greeks {
+	if s == American {
+		return AmericanGreeks(p)
+	}
+	return BSMGreeks(p)
+}
+
+// ImpliedVolStyle inverts PriceStyle. European prices go to ImpliedVol. American prices are
+// bracketed between the zero-volatility value, which is at least intrinsic, and the spot
+// (call) or strike (put), and solved with Brent's method on [0, MaxVol].
+func ImpliedVolStyle(p Params, price float64, s Style) (float64, error) {
+	if s != American {
+		return ImpliedVol(p, price)
+	}
+	p.Vol = 0
+	if err := p.Validate(); err != nil {
+		return 0, fmt.Errorf("implied vol: %w", err)
+	}
+	lo := AmericanPrice(p)
+	hi := p.Spot
+	if p.Kind == Put {
+		hi = p.Strike
+	}
+	if p.Time == 0 {
+		hi = lo
+	}
+	if err := checkBounds(price, lo, hi, p); err != nil {
+		return 0, fmt.Errorf("american: %w", err)
+	}
+	if price-lo <= PriceTol {
+		return 0, nil
+	}
+	f := func(v float64) float64 {
+		q := p
+		q.Vol = v
+		return AmericanPrice(q) - price
+	}
+	ftop := f(MaxVol)
+	if ftop < -PriceTol {
+		return 0, fmt.Errorf("american %s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
+	}
+	return brent(f, 0, MaxVol, lo-price, ftop), nil
+}
+
+// brent finds a root of f in [a, b] given f(a) <= 0 <= f(b), stopping once |f| <= PriceTol
+// (Brent, "Algorithms for Minimization without Derivatives", 1973, chapter 4).
+func brent(f func(float64) float64, a, b, fa, fb float64) float64 {
+	if math.Abs(fb) <= PriceTol {
+		return b
+	}
+	c, fc := a, fa
+	d := b - a
+	e := d
+	for range maxIter {
+		if fb*fc > 0 {
+			c, fc = a, fa
+			d = b - a
+			e = d
+		}
+		if math.Abs(fc) < math.Abs(fb) {
+			a, b, c = b, c, b
+			fa, fb, fc = fb, fc, fb
+		}
+		tol := 2*1e-16*math.Abs(b) + 1e-15
+		mid := 0.5 * (c - b)
+		if math.Abs(fb) <= PriceTol || math.Abs(mid) <= tol {
+			return b
+		}
+		if math.Abs(e) >= tol && math.Abs(fa) > math.Abs(fb) {
+			// Inverse quadratic interpolation, or the secant step when only two points differ.
+			var pn, qn float64
+			sr := fb / fa
+			if a == c {
+				pn = 2 * mid * sr
+				qn = 1 - sr
+			} else {
+				qr := fa / fc
+				rr := fb / fc
+				pn = sr * (2*mid*qr*(qr-rr) - (b-a)*(rr-1))
+				qn = (qr - 1) * (rr - 1) * (sr - 1)
+			}
+			if pn > 0 {
+				qn = -qn
+			} else {
+				pn = -pn
+			}
+			if 2*pn < math.Min(3*mid*qn-math.Abs(tol*qn), math.Abs(e*qn)) {
+				e = d
+				d = pn / qn
+			} else {
+				d, e = mid, mid
+			}
+		} else {
+			d, e = mid, mid
+		}
+		a, fa = b, fb
+		if math.Abs(d) > tol {
+			b += d
+		} else {
+			b += math.Copysign(tol, mid)
+		}
+		fb = f(b)
+	}
+	return b
+}
