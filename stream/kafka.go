@@ -20,7 +20,10 @@ func NewWriter(brokers []string, topic string) *kafka.Writer {
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
 		BatchSize:    500,
-		BatchBytes:   16 << 20,
+		// A produce batch must stay under the broker's message.max.bytes
+		// (1 MiB by default); zstd keeps the JSON chains well inside it.
+		BatchBytes:  900 << 10,
+		Compression: kafka.Zstd,
 		// WriteMessages blocks until its batch is acknowledged; callers hand
 		// whole batches, so a long linger only adds latency.
 		BatchTimeout: 5 * time.Millisecond,

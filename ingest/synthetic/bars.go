@@ -140,7 +140,9 @@ func (m *Market) cleanSession(s *symbol, date time.Time) ([]bar, []time.Time) {
 
 // Intraday returns the 15-minute bars of one session, TS being each bar's
 // start; empty on closed days, before 2010-01-04 and for unknown symbols.
-// With a DefectRate some bars are dropped, duplicated or corrupted.
+// Like every date here, date is read by its year, month and day only (see
+// market.DateOf), and symbols may be in any provider spelling. With a
+// DefectRate some bars are dropped, duplicated or corrupted.
 func (m *Market) Intraday(symbol string, date time.Time) []market.IntradayBar {
 	s := m.lookup(symbol)
 	if s == nil {
