@@ -55,8 +55,9 @@ func (s *Synthetic) Fetch(ctx context.Context, t Task, emit func(Raw) error) err
 func (s *Synthetic) render(t Task, sym string) ([]Raw, error) {
 	switch t.Kind {
 	case Daily, Historical:
-		last := t.To.Add(-time.Nanosecond)
-		bars := s.Market.Daily(sym, market.DateOf(t.From), market.DateOf(last))
+		// Daily windows are dates at 00:00 UTC; To is exclusive.
+		day := 24 * time.Hour
+		bars := s.Market.Daily(sym, t.From.Truncate(day), t.To.Add(-time.Nanosecond).Truncate(day))
 		vals := make([]TSValue, 0, len(bars))
 		for _, b := range bars {
 			vals = append(vals, tsValue(b.Date.Format("2006-01-02"), b.Open, b.High, b.Low, b.Close, b.Volume))

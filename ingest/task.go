@@ -13,7 +13,7 @@ import (
 type Kind string
 
 const (
-	Daily      Kind = "daily"      // daily bars of the sessions in [From, To)
+	Daily      Kind = "daily"      // daily bars of the session dates in [From, To), dates at 00:00 UTC
 	Intraday   Kind = "15min"      // 15-minute bars starting in [From, To)
 	Historical Kind = "historical" // daily bars, far back, to historical-data
 	Options    Kind = "options"    // one option-chain snapshot at To
