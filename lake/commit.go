@@ -3,8 +3,10 @@ package lake
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"sync"
 	"time"
 )
@@ -31,15 +33,32 @@ type Commit struct {
 	MaxTime     time.Time `json:"max_time"`
 	Files       []File    `json:"files"`
 	CommittedAt time.Time `json:"committed_at"`
+	// Replaces names data objects this commit retires, atomically with its
+	// own appearance: compaction replaces small files by the merged one,
+	// retention by nothing. Readers never see a replaced object.
+	Replaces []string `json:"replaces,omitempty"`
+	// Kind is "" for the writer's commits, KindCompaction or KindRetention.
+	Kind string `json:"kind,omitempty"`
+	key  string // the record's key when it was read from the store
 }
+
+// Kinds of commit record besides the writer's.
+const (
+	KindCompaction = "compaction"
+	KindRetention  = "retention"
+)
 
 // rangeName is the deterministic name of an offset range.
 func rangeName(topic string, partition int, first, last int64) string {
 	return fmt.Sprintf("%s-%d-%020d-%020d", topic, partition, first, last)
 }
 
-// Key is the commit record's object key.
+// Key is the commit record's object key: derived from the offset range
+// for the writer's commits, as read for the others.
 func (c Commit) Key() string {
+	if c.key != "" {
+		return c.key
+	}
 	return path.Join(CommitPrefix, c.Dataset, rangeName(c.Topic, c.Partition, c.FirstOffset, c.LastOffset)+".json")
 }
 
@@ -52,7 +71,8 @@ type Catalog struct {
 	cache map[string]Commit
 }
 
-// Commits returns every commit record of a dataset.
+// Commits returns every commit record of a dataset present in the store,
+// retired ones included, in key order.
 func (c *Catalog) Commits(ctx context.Context, dataset string) ([]Commit, error) {
 	keys, err := c.Store.List(ctx, path.Join(CommitPrefix, dataset)+"/")
 	if err != nil {
@@ -63,37 +83,105 @@ func (c *Catalog) Commits(ctx context.Context, dataset string) ([]Commit, error)
 	if c.cache == nil {
 		c.cache = map[string]Commit{}
 	}
+	listed := make(map[string]bool, len(keys))
 	out := make([]Commit, 0, len(keys))
 	for _, k := range keys {
+		listed[k] = true
 		cm, ok := c.cache[k]
 		if !ok {
 			b, err := c.Store.Get(ctx, k)
+			if errors.Is(err, ErrNotFound) {
+				// Deleted since the listing: only retired records are
+				// deleted, so it was not visible anyway.
+				continue
+			}
 			if err != nil {
 				return nil, err
 			}
 			if err := json.Unmarshal(b, &cm); err != nil {
 				return nil, fmt.Errorf("commit record %s: %w", k, err)
 			}
+			cm.key = k
 			c.cache[k] = cm
 		}
 		out = append(out, cm)
 	}
+	for k := range c.cache {
+		if !listed[k] && strings.HasPrefix(k, path.Join(CommitPrefix, dataset)+"/") {
+			delete(c.cache, k)
+		}
+	}
 	return out, nil
 }
 
-// Files returns the committed data objects of one format of a dataset.
-func (c *Catalog) Files(ctx context.Context, dataset, format string) ([]string, error) {
-	commits, err := c.Commits(ctx, dataset)
-	if err != nil {
-		return nil, err
-	}
+// Snapshot is what readers see of a dataset at one listing of its commit
+// records.
+type Snapshot struct {
+	Dataset string
+	// Commits are the records not wholly retired, in key order.
+	Commits []Commit
+	// Retired are the records every file of which another record replaces.
+	Retired []Commit
+	// Replaced maps each replaced object to the commit replacing it.
+	Replaced map[string]Commit
+}
+
+// Files returns the visible data objects of one format, in commit order.
+func (s *Snapshot) Files(format string) []string {
 	var keys []string
-	for _, cm := range commits {
+	for _, cm := range s.Commits {
 		for _, f := range cm.Files {
-			if f.Format == format {
+			if f.Format == format && !s.isReplaced(f.Key) {
 				keys = append(keys, f.Key)
 			}
 		}
 	}
-	return keys, nil
+	return keys
+}
+
+func (s *Snapshot) isReplaced(key string) bool {
+	_, ok := s.Replaced[key]
+	return ok
+}
+
+// Snapshot lists a dataset's commit records and resolves replacements: an
+// object named in any record's Replaces is invisible, whoever else names it.
+// Since one record both adds the merged object and retires the small ones,
+// a reader sees either all of the old objects or the new one, never both
+// and never neither.
+func (c *Catalog) Snapshot(ctx context.Context, dataset string) (*Snapshot, error) {
+	all, err := c.Commits(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	s := &Snapshot{Dataset: dataset, Replaced: map[string]Commit{}}
+	for _, cm := range all {
+		for _, k := range cm.Replaces {
+			s.Replaced[k] = cm
+		}
+	}
+	for _, cm := range all {
+		retired := len(cm.Files) > 0
+		for _, f := range cm.Files {
+			if !s.isReplaced(f.Key) {
+				retired = false
+				break
+			}
+		}
+		if retired {
+			s.Retired = append(s.Retired, cm)
+		} else {
+			s.Commits = append(s.Commits, cm)
+		}
+	}
+	return s, nil
+}
+
+// Files returns the visible data objects of one format of a dataset.
+func (c *Catalog) Files(ctx context.Context, dataset, format string) ([]string, error) {
+	s, err := c.Snapshot(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	return s.Files(format), nil
 }

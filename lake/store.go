@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // ErrNotFound is returned by Get for a missing object.
@@ -23,8 +25,19 @@ type Store interface {
 	// List returns the keys under prefix, sorted.
 	List(ctx context.Context, prefix string) ([]string, error)
 	Delete(ctx context.Context, key string) error
+	// Objects describes the objects under prefix, sorted by key; the
+	// janitor and the cache need their ages and ETags.
+	Objects(ctx context.Context, prefix string) ([]ObjectInfo, error)
 	// String names the store for logs, e.g. "file:///data/lake".
 	String() string
+}
+
+// ObjectInfo describes one stored object.
+type ObjectInfo struct {
+	Key      string
+	Size     int64
+	ETag     string // the store's entity tag, quoted as S3 returns it; "" on the filesystem
+	Modified time.Time
 }
 
 // Dir is a Store on the local filesystem.
@@ -91,7 +104,57 @@ func (d *Dir) Get(_ context.Context, key string) ([]byte, error) {
 
 // List walks the directory under prefix; temporary files are not objects.
 func (d *Dir) List(_ context.Context, prefix string) ([]string, error) {
-	var keys []string
+	return keysOf(d.walk(prefix, false))
+}
+
+func keysOf(objs []ObjectInfo, err error) ([]string, error) {
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]string, len(objs))
+	for i, o := range objs {
+		keys[i] = o.Key
+	}
+	return keys, nil
+}
+
+// Objects describes the objects under prefix, sorted by key.
+func (d *Dir) Objects(_ context.Context, prefix string) ([]ObjectInfo, error) {
+	return d.walk(prefix, true)
+}
+
+// Temporaries describes the temporary files a crashed PutIfAbsent left
+// under prefix, for the janitor.
+func (d *Dir) Temporaries(prefix string) ([]ObjectInfo, error) {
+	all, err := d.walkAll(prefix, true)
+	if err != nil {
+		return nil, err
+	}
+	var tmp []ObjectInfo
+	for _, o := range all {
+		if strings.HasPrefix(path.Base(o.Key), ".tmp-") {
+			tmp = append(tmp, o)
+		}
+	}
+	return tmp, nil
+}
+
+func (d *Dir) walk(prefix string, stat bool) ([]ObjectInfo, error) {
+	all, err := d.walkAll(prefix, stat)
+	if err != nil {
+		return nil, err
+	}
+	objs := all[:0]
+	for _, o := range all {
+		if !strings.HasPrefix(path.Base(o.Key), ".tmp-") {
+			objs = append(objs, o)
+		}
+	}
+	return objs, nil
+}
+
+func (d *Dir) walkAll(prefix string, stat bool) ([]ObjectInfo, error) {
+	var objs []ObjectInfo
 	root := d.Path(prefix)
 	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -100,21 +163,36 @@ func (d *Dir) List(_ context.Context, prefix string) ([]string, error) {
 			}
 			return err
 		}
-		if e.IsDir() || strings.HasPrefix(e.Name(), ".tmp-") {
+		if e.IsDir() {
 			return nil
 		}
 		rel, err := filepath.Rel(d.Root, p)
 		if err != nil {
 			return err
 		}
-		keys = append(keys, filepath.ToSlash(rel))
+		key := filepath.ToSlash(rel)
+		if !strings.HasPrefix(key, prefix) {
+			return nil // a sibling of the prefix's last element, e.g. "ab" under "a"
+		}
+		o := ObjectInfo{Key: key}
+		if stat {
+			fi, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil // removed while walking
+			}
+			if err != nil {
+				return err
+			}
+			o.Size, o.Modified = fi.Size(), fi.ModTime()
+		}
+		objs = append(objs, o)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list %s: %w", prefix, err)
 	}
-	sort.Strings(keys)
-	return keys, nil
+	sort.Slice(objs, func(i, j int) bool { return objs[i].Key < objs[j].Key })
+	return objs, nil
 }
 
 // Delete removes an object; a missing one is not an error.

@@ -1,12 +1,19 @@
 // Package query answers SQL over the lake with DuckDB: one view per dataset
-// over the committed Parquet objects, refreshed as commits land.
+// over the committed Parquet objects, refreshed as commits land, plus a
+// hardened read-only database for SQL that arrives over the API.
 package query
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -16,25 +23,76 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 )
 
+// Options tune an Engine; the zero value suits a local lake.
+type Options struct {
+	// CacheDir is where a remote lake's objects are mirrored (default a
+	// folder under the OS temporary directory named after the lake).
+	CacheDir string
+	// Files overrides how objects are made readable (default NewFiles).
+	Files Files
+	// ReadOnly limits ReadOnlyQuery.
+	ReadOnly Limits
+	Log      *slog.Logger
+}
+
+// Limits bound one read-only query.
+type Limits struct {
+	Timeout     time.Duration // statement timeout (default 30s)
+	MaxRows     int           // rows returned at most; more set Result.Truncated (default 10000)
+	MemoryLimit string        // DuckDB memory_limit of the read-only database (default "512MB")
+	Threads     int           // DuckDB threads of the read-only database (default 2)
+}
+
+func (l *Limits) defaults() {
+	if l.Timeout <= 0 {
+		l.Timeout = 30 * time.Second
+	}
+	if l.MaxRows <= 0 {
+		l.MaxRows = 10000
+	}
+	if l.MemoryLimit == "" {
+		l.MemoryLimit = "512MB"
+	}
+	if l.Threads <= 0 {
+		l.Threads = 2
+	}
+}
+
 // Engine runs SQL over the lake.
 type Engine struct {
 	db        *sql.DB
 	connector *duckdb.Connector
+	ro        *readOnlyDB
 	catalog   *lake.Catalog
-	dir       *lake.Dir
+	files     Files
+	log       *slog.Logger
 	// RefreshEvery throttles how often the commit list is re-read (default 500ms).
 	RefreshEvery time.Duration
 
 	mu        sync.Mutex
 	refreshed time.Time
-	viewFiles map[string]int // files behind each view at the last refresh
+	viewFiles map[string]string // fingerprint of the files behind each view at the last refresh
 }
 
 // Open starts an in-memory DuckDB whose views read the lake in store.
-func Open(store lake.Store) (*Engine, error) {
-	dir, ok := store.(*lake.Dir)
-	if !ok {
-		return nil, fmt.Errorf("query engine: lake %s is not on the local filesystem", store)
+func Open(store lake.Store) (*Engine, error) { return OpenWith(store, Options{}) }
+
+// OpenWith is Open with options.
+func OpenWith(store lake.Store, opts Options) (*Engine, error) {
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	files := opts.Files
+	if files == nil {
+		dir := opts.CacheDir
+		if dir == "" {
+			sum := sha256.Sum256([]byte(store.String()))
+			dir = filepath.Join(os.TempDir(), "tickerlake-cache", hex.EncodeToString(sum[:6]))
+		}
+		var err error
+		if files, err = NewFiles(store, dir); err != nil {
+			return nil, err
+		}
 	}
 	c, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		for _, s := range []string{"SET TimeZone = 'UTC'"} {
@@ -47,8 +105,14 @@ func Open(store lake.Store) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	return &Engine{db: sql.OpenDB(c), connector: c, catalog: &lake.Catalog{Store: store}, dir: dir,
-		RefreshEvery: 500 * time.Millisecond, viewFiles: map[string]int{}}, nil
+	opts.ReadOnly.defaults()
+	ro, err := openReadOnly(files.Roots(), opts.ReadOnly)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	return &Engine{db: sql.OpenDB(c), connector: c, ro: ro, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
+		RefreshEvery: 500 * time.Millisecond, viewFiles: map[string]string{}}, nil
 }
 
 // Close releases DuckDB.
@@ -57,52 +121,85 @@ func (e *Engine) Close() error {
 	if cerr := e.connector.Close(); err == nil {
 		err = cerr
 	}
+	if rerr := e.ro.Close(); err == nil {
+		err = rerr
+	}
 	return err
 }
 
-// DB is the underlying database, views included.
+// DB is the underlying database, views included. It is not restricted:
+// SQL from outside goes through ReadOnlyQuery.
 func (e *Engine) DB() *sql.DB { return e.db }
 
-// Refresh re-creates the views whose committed files changed.
+// Files is how the engine reads the lake's objects.
+func (e *Engine) Files() Files { return e.files }
+
+// Refresh re-creates the views whose visible files changed: new commits,
+// and compaction or retention swapping files.
 func (e *Engine) Refresh(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if time.Since(e.refreshed) < e.RefreshEvery && len(e.viewFiles) > 0 {
 		return nil
 	}
+	want := map[string]bool{}
 	for _, ds := range market.Datasets() {
 		keys, err := e.catalog.Files(ctx, ds.Name, "parquet")
 		if err != nil {
 			return fmt.Errorf("list %s: %w", ds.Name, err)
 		}
-		if n, ok := e.viewFiles[ds.Name]; ok && n == len(keys) {
-			continue // commit records only ever add files
+		for _, k := range keys {
+			want[k] = true
 		}
-		files := make([]string, len(keys))
-		for i, k := range keys {
-			files[i] = e.dir.Path(k)
+		fp := fingerprint(keys)
+		if old, ok := e.viewFiles[ds.Name]; ok && old == fp {
+			continue
+		}
+		files, err := e.files.Paths(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", ds.Name, err)
 		}
 		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, ds.ViewSQL(files))
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create view %s: %w", ds.Name, err)
 		}
-		e.viewFiles[ds.Name] = len(keys)
+		if _, err := e.ro.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("create read-only view %s: %w", ds.Name, err)
+		}
+		e.viewFiles[ds.Name] = fp
+		e.log.Debug("view refreshed", "dataset", ds.Name, "files", len(keys))
+	}
+	if err := e.files.Settle(want); err != nil {
+		e.log.Warn("evict cached files", "err", err)
 	}
 	e.refreshed = time.Now()
 	return nil
 }
+
+// fingerprint identifies a set of files: compaction can swap files without
+// changing their number.
+func fingerprint(keys []string) string { return strings.Join(keys, "\x00") }
 
 // Result is a query's answer.
 type Result struct {
 	Columns []string
 	Types   []string
 	Rows    [][]any
+	// Truncated says more rows matched than were returned.
+	Truncated bool
 }
 
 // Query refreshes the views and runs q, returning at most limit rows
-// (0 means all).
+// (0 means all). Names of the lake's objects (s3://bucket/prefix/...) in
+// string literals are rewritten to where the engine reads them. Query is
+// for trusted callers (the CLI, the API's own queries); SQL from users goes
+// through ReadOnlyQuery.
 func (e *Engine) Query(ctx context.Context, q string, limit int, args ...any) (*Result, error) {
 	if err := e.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	q, err := rewriteNames(ctx, q, e.files)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := e.db.QueryContext(ctx, q, args...)
@@ -110,6 +207,11 @@ func (e *Engine) Query(ctx context.Context, q string, limit int, args ...any) (*
 		return nil, err
 	}
 	defer rows.Close()
+	return collectRows(rows, limit)
+}
+
+// collectRows reads at most limit rows (0: all).
+func collectRows(rows *sql.Rows, limit int) (*Result, error) {
 	cols, err := rows.ColumnTypes()
 	if err != nil {
 		return nil, err
@@ -121,6 +223,7 @@ func (e *Engine) Query(ctx context.Context, q string, limit int, args ...any) (*
 	}
 	for rows.Next() {
 		if limit > 0 && len(res.Rows) >= limit {
+			res.Truncated = true
 			break
 		}
 		vals := make([]any, len(cols))
@@ -138,3 +241,15 @@ func (e *Engine) Query(ctx context.Context, q string, limit int, args ...any) (*
 
 // quoteIdent quotes an SQL identifier.
 func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// quoteString quotes an SQL string literal.
+func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// errorOf unwraps DuckDB's error type, if any.
+func errorOf(err error) (duckdb.ErrorType, bool) {
+	var de *duckdb.Error
+	if errors.As(err, &de) {
+		return de.Type, true
+	}
+	return 0, false
+}

@@ -1,0 +1,286 @@
+package lake
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Cache mirrors objects of a remote Store in a local directory, under the
+// same keys, so that DuckDB can read them without httpfs. Files are written
+// to a temporary name and renamed into place, so a reader never opens a
+// partial file; every download is checked against the store's ETag.
+type Cache struct {
+	Store Store
+	Dir   string
+	Log   *slog.Logger
+	Now   func() time.Time // default time.Now
+	// Parallel downloads (default 8).
+	Parallel int
+	// EvictAfter is how long a file no longer wanted stays, for queries
+	// that bound it before the views changed (default 10m).
+	EvictAfter time.Duration
+
+	mu       sync.Mutex
+	manifest map[string]cacheEntry
+	unwanted map[string]time.Time // key -> since when no view wants it
+}
+
+type cacheEntry struct {
+	ETag string `json:"etag"`
+	Size int64  `json:"size"`
+}
+
+const manifestName = ".manifest.json"
+
+// SyncReport says what a sync did.
+type SyncReport struct {
+	Downloaded int
+	Bytes      int64
+	Fresh      int // already cached with the store's ETag
+}
+
+// objectGetter is a Store that returns an object's ETag with its body.
+type objectGetter interface {
+	GetObject(ctx context.Context, key string) ([]byte, ObjectInfo, error)
+}
+
+// NewCache opens the cache in dir, creating it.
+func NewCache(store Store, dir string) (*Cache, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("create cache dir: %w", err)
+	}
+	c := &Cache{Store: store, Dir: abs, manifest: map[string]cacheEntry{}, unwanted: map[string]time.Time{}}
+	b, err := os.ReadFile(filepath.Join(abs, manifestName))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("read cache manifest: %w", err)
+	default:
+		if err := json.Unmarshal(b, &c.manifest); err != nil {
+			// A damaged manifest costs downloads, not correctness.
+			c.manifest = map[string]cacheEntry{}
+		}
+	}
+	return c, nil
+}
+
+// Path is the local file of key.
+func (c *Cache) Path(key string) string { return filepath.Join(c.Dir, filepath.FromSlash(key)) }
+
+// Sync makes every key readable under Path. Committed objects never change,
+// so a key cached with its size intact is not fetched again.
+func (c *Cache) Sync(ctx context.Context, keys []string) (SyncReport, error) {
+	var rep SyncReport
+	var need []ObjectInfo
+	c.mu.Lock()
+	for _, k := range keys {
+		if c.fresh(k, "") {
+			rep.Fresh++
+		} else {
+			need = append(need, ObjectInfo{Key: k})
+		}
+	}
+	c.mu.Unlock()
+	err := c.download(ctx, need, &rep)
+	return rep, err
+}
+
+// SyncPrefix caches every object under prefix that match accepts (nil:
+// all), re-fetching those whose ETag changed, and returns their keys.
+func (c *Cache) SyncPrefix(ctx context.Context, prefix string, match func(key string) bool) ([]string, SyncReport, error) {
+	var rep SyncReport
+	objs, err := c.Store.Objects(ctx, prefix)
+	if err != nil {
+		return nil, rep, err
+	}
+	var keys []string
+	var need []ObjectInfo
+	c.mu.Lock()
+	for _, o := range objs {
+		if match != nil && !match(o.Key) {
+			continue
+		}
+		keys = append(keys, o.Key)
+		if c.fresh(o.Key, o.ETag) {
+			rep.Fresh++
+		} else {
+			need = append(need, o)
+		}
+	}
+	c.mu.Unlock()
+	err = c.download(ctx, need, &rep)
+	return keys, rep, err
+}
+
+// fresh reports whether key is cached, with etag when one is given.
+func (c *Cache) fresh(key, etag string) bool {
+	e, ok := c.manifest[key]
+	if !ok || (etag != "" && e.ETag != etag) {
+		return false
+	}
+	fi, err := os.Stat(c.Path(key))
+	return err == nil && fi.Size() == e.Size
+}
+
+func (c *Cache) download(ctx context.Context, need []ObjectInfo, rep *SyncReport) error {
+	if len(need) == 0 {
+		return nil
+	}
+	par := c.Parallel
+	if par <= 0 {
+		par = 8
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(par)
+	var mu sync.Mutex
+	for _, o := range need {
+		g.Go(func() error {
+			e, err := c.fetch(gctx, o)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			rep.Downloaded++
+			rep.Bytes += e.Size
+			mu.Unlock()
+			c.mu.Lock()
+			c.manifest[o.Key] = e
+			c.mu.Unlock()
+			return nil
+		})
+	}
+	err := g.Wait()
+	if serr := c.saveManifest(); err == nil {
+		err = serr
+	}
+	return err
+}
+
+// fetch downloads one object and renames it into place.
+func (c *Cache) fetch(ctx context.Context, o ObjectInfo) (cacheEntry, error) {
+	var (
+		data []byte
+		info ObjectInfo
+		err  error
+	)
+	if g, ok := c.Store.(objectGetter); ok {
+		data, info, err = g.GetObject(ctx, o.Key)
+	} else {
+		data, err = c.Store.Get(ctx, o.Key)
+	}
+	if err != nil {
+		return cacheEntry{}, fmt.Errorf("cache %s: %w", o.Key, err)
+	}
+	etag := info.ETag
+	if etag == "" {
+		etag = o.ETag
+	}
+	if err := checkETag(data, etag); err != nil {
+		return cacheEntry{}, fmt.Errorf("cache %s: %w", o.Key, err)
+	}
+	if err := writeAtomic(c.Path(o.Key), data); err != nil {
+		return cacheEntry{}, fmt.Errorf("cache %s: %w", o.Key, err)
+	}
+	return cacheEntry{ETag: etag, Size: int64(len(data))}, nil
+}
+
+// checkETag compares a body with an ETag that is its MD5 (single-part
+// uploads); multipart and non-MD5 ETags cannot be checked this way.
+func checkETag(data []byte, etag string) error {
+	t := strings.Trim(etag, `"`)
+	if len(t) != 32 || strings.Contains(t, "-") {
+		return nil
+	}
+	sum := md5.Sum(data)
+	if got := hex.EncodeToString(sum[:]); !strings.EqualFold(got, t) {
+		return fmt.Errorf("body md5 %s does not match etag %s", got, t)
+	}
+	return nil
+}
+
+func writeAtomic(p string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
+}
+
+func (c *Cache) saveManifest() error {
+	c.mu.Lock()
+	b, err := json.Marshal(c.manifest)
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("encode cache manifest: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(c.Dir, manifestName), b); err != nil {
+		return fmt.Errorf("write cache manifest: %w", err)
+	}
+	return nil
+}
+
+// Evict deletes cached files that are not in want and have not been wanted
+// for EvictAfter: what compaction and retention replaced.
+func (c *Cache) Evict(want map[string]bool) (int, error) {
+	now := time.Now
+	if c.Now != nil {
+		now = c.Now
+	}
+	after := c.EvictAfter
+	if after == 0 {
+		after = 10 * time.Minute
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for k := range c.manifest {
+		if want[k] {
+			delete(c.unwanted, k)
+			continue
+		}
+		since, ok := c.unwanted[k]
+		if !ok {
+			c.unwanted[k] = now()
+			continue
+		}
+		if now().Sub(since) < after {
+			continue
+		}
+		if err := os.Remove(c.Path(k)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return n, fmt.Errorf("evict %s: %w", k, err)
+		}
+		delete(c.manifest, k)
+		delete(c.unwanted, k)
+		n++
+	}
+	return n, nil
+}

@@ -1,0 +1,473 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/compute"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// Compactor merges each Hive partition's small committed files into one
+// Parquet and one CSV object, keeping one row per natural key (the most
+// recently ingested), and later deletes what it replaced. See the package
+// doc for why readers never see a row twice or lose one.
+type Compactor struct {
+	Store Store
+	Log   *slog.Logger
+	Now   func() time.Time // default time.Now
+	// MinFiles is how many visible Parquet files a partition needs before
+	// it is merged (default 2).
+	MinFiles int
+	// Settle leaves files committed less than this long ago alone, so a
+	// partition still being written is merged once, not on every run
+	// (default 0: merge everything committed).
+	Settle time.Duration
+	// Grace is how long replaced objects and retired commit records stay
+	// after the commit that replaced them, for readers that listed the old
+	// state (default 10m).
+	Grace time.Duration
+	// LockTTL is when another compactor's lock counts as abandoned
+	// (default 1h).
+	LockTTL time.Duration
+	// Datasets limits the run (default all); Partitions, when set, limits
+	// it to those partitions ("date=2026-11-20").
+	Datasets   []*market.Dataset
+	Partitions []string
+	// BeforeCommit, when set, runs after the merged objects are written and
+	// before the commit record that swaps them in; tests use it to look at
+	// the lake in between.
+	BeforeCommit func(Commit) error
+}
+
+// CompactReport says what one run did.
+type CompactReport struct {
+	Partitions     int // partitions merged
+	FilesReplaced  int // Parquet files replaced by merged ones
+	RowsIn         int64
+	RowsOut        int64
+	ObjectsDeleted int // replaced objects and retired commit records deleted
+}
+
+func (c *Compactor) defaults() {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.MinFiles < 2 {
+		c.MinFiles = 2
+	}
+	if c.Grace == 0 {
+		c.Grace = 10 * time.Minute
+	}
+	if c.LockTTL == 0 {
+		c.LockTTL = time.Hour
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if len(c.Datasets) == 0 {
+		c.Datasets = market.Datasets()
+	}
+}
+
+// Run merges every eligible partition, then deletes what earlier runs
+// replaced once their grace period is over. Running it again changes
+// nothing: a merged partition has one file, and merged objects and their
+// commit records are named after what they replace.
+func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
+	c.defaults()
+	var rep CompactReport
+	for _, ds := range c.Datasets {
+		unlock, err := lock(ctx, c.Store, "compact-"+ds.Name, c.Now(), c.LockTTL)
+		if errors.Is(err, errLocked) {
+			c.Log.Info("compaction skipped: another compactor holds the lock", "dataset", ds.Name)
+			continue
+		}
+		if err != nil {
+			return rep, err
+		}
+		err = c.dataset(ctx, ds, &rep)
+		if uerr := unlock(); err == nil {
+			err = uerr
+		}
+		if err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *CompactReport) error {
+	cat := &Catalog{Store: c.Store}
+	snap, err := cat.Snapshot(ctx, ds.Name)
+	if err != nil {
+		return err
+	}
+	for _, g := range c.plan(ds, snap) {
+		if err := c.merge(ctx, ds, g, rep); err != nil {
+			return fmt.Errorf("compact %s/%s: %w", ds.Name, g.partition, err)
+		}
+	}
+	n, err := collect(ctx, c.Store, cat, ds, c.Now().Add(-c.Grace))
+	rep.ObjectsDeleted += n
+	return err
+}
+
+// mergeGroup is one partition's files to merge.
+type mergeGroup struct {
+	partition string
+	parquet   []string // in commit order
+	replaces  []string // parquet and their CSV siblings, sorted
+}
+
+func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
+	byPart := map[string]*mergeGroup{}
+	var order []string
+	cutoff := c.Now().Add(-c.Settle)
+	for _, cm := range snap.Commits {
+		if cm.CommittedAt.After(cutoff) {
+			continue
+		}
+		for _, f := range cm.Files {
+			if snap.isReplaced(f.Key) {
+				continue
+			}
+			p := partitionOfKey(ds.Name, f.Key)
+			if p == "" || (len(c.Partitions) > 0 && !contains(c.Partitions, p)) {
+				continue
+			}
+			g := byPart[p]
+			if g == nil {
+				g = &mergeGroup{partition: p}
+				byPart[p] = g
+				order = append(order, p)
+			}
+			if f.Format == "parquet" {
+				g.parquet = append(g.parquet, f.Key)
+			}
+			g.replaces = append(g.replaces, f.Key)
+		}
+	}
+	sort.Strings(order)
+	var out []mergeGroup
+	for _, p := range order {
+		g := byPart[p]
+		if len(g.parquet) < c.MinFiles {
+			continue
+		}
+		sort.Strings(g.replaces)
+		out = append(out, *g)
+	}
+	return out
+}
+
+func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup, rep *CompactReport) error {
+	recs, rowsIn, err := readParquet(ctx, c.Store, ds, g.parquet)
+	if err != nil {
+		return err
+	}
+	merged, err := dedupe(ctx, ds, recs)
+	for _, r := range recs {
+		r.Release()
+	}
+	if err != nil {
+		return err
+	}
+	defer merged.Release()
+	pq, err := encodeParquet(ds, []arrow.RecordBatch{merged})
+	if err != nil {
+		return err
+	}
+	cv, err := encodeCSV(ds, []arrow.RecordBatch{merged})
+	if err != nil {
+		return err
+	}
+	name := "compact-" + digest(g.replaces)
+	cm := Commit{Dataset: ds.Name, Kind: KindCompaction, Rows: merged.NumRows(), Replaces: g.replaces,
+		key: path.Join(CommitPrefix, ds.Name, "compact-"+g.partition+"-"+digest(g.replaces)+".json")}
+	if times, err := ds.TimesOf(merged); err == nil && len(times) > 0 {
+		cm.MinTime, cm.MaxTime = times[0], times[0]
+		for _, t := range times {
+			if t.Before(cm.MinTime) {
+				cm.MinTime = t
+			}
+			if t.After(cm.MaxTime) {
+				cm.MaxTime = t
+			}
+		}
+	}
+	for _, f := range []struct {
+		format string
+		data   []byte
+	}{{"parquet", pq}, {"csv", cv}} {
+		key := path.Join(ds.Name, g.partition, name+"."+f.format)
+		if _, err := c.Store.PutIfAbsent(ctx, key, f.data); err != nil {
+			return err
+		}
+		cm.Files = append(cm.Files, File{Key: key, Format: f.format, Rows: cm.Rows})
+	}
+	if c.BeforeCommit != nil {
+		if err := c.BeforeCommit(cm); err != nil {
+			return err
+		}
+	}
+	cm.CommittedAt = c.Now().UTC()
+	body, err := json.MarshalIndent(cm, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode commit %s: %w", cm.Key(), err)
+	}
+	if _, err := c.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
+		return err
+	}
+	rep.Partitions++
+	rep.FilesReplaced += len(g.parquet)
+	rep.RowsIn += rowsIn
+	rep.RowsOut += cm.Rows
+	c.Log.Info("compacted", "dataset", ds.Name, "partition", g.partition, "files", len(g.parquet), "rows_in", rowsIn, "rows_out", cm.Rows)
+	return nil
+}
+
+// readParquet reads committed Parquet objects as record batches.
+func readParquet(ctx context.Context, st Store, ds *market.Dataset, keys []string) ([]arrow.RecordBatch, int64, error) {
+	var (
+		recs []arrow.RecordBatch
+		rows int64
+	)
+	for _, k := range keys {
+		b, err := st.Get(ctx, k)
+		if err != nil {
+			return nil, 0, err
+		}
+		tbl, err := pqarrow.ReadTable(ctx, bytes.NewReader(b), nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+		if err != nil {
+			return nil, 0, fmt.Errorf("read %s: %w", k, err)
+		}
+		if !tbl.Schema().Equal(ds.ArrowSchema()) {
+			tbl.Release()
+			return nil, 0, fmt.Errorf("read %s: schema differs from %s's", k, ds.Name)
+		}
+		tr := array.NewTableReader(tbl, 1<<20)
+		for tr.Next() {
+			r := tr.RecordBatch()
+			r.Retain()
+			recs = append(recs, r)
+			rows += r.NumRows()
+		}
+		tr.Release()
+		tbl.Release()
+	}
+	return recs, rows, nil
+}
+
+// dedupe concatenates recs and keeps one row per natural key, the one with
+// the latest ingested_at (the later input on a tie), sorted by key.
+func dedupe(ctx context.Context, ds *market.Dataset, recs []arrow.RecordBatch) (arrow.RecordBatch, error) {
+	schema := ds.ArrowSchema()
+	cols := make([]arrow.Array, len(ds.Columns))
+	for i := range ds.Columns {
+		parts := make([]arrow.Array, len(recs))
+		for j, r := range recs {
+			parts[j] = r.Column(i)
+		}
+		if len(parts) == 0 {
+			return array.NewRecordBatch(schema, nil, 0), nil
+		}
+		a, err := array.Concatenate(parts, memory.DefaultAllocator)
+		if err != nil {
+			return nil, fmt.Errorf("concatenate %s: %w", ds.Columns[i].Name, err)
+		}
+		defer a.Release()
+		cols[i] = a
+	}
+	var keyCols []arrow.Array
+	var ingested *array.Timestamp
+	for i, c := range ds.Columns {
+		if c.Key {
+			keyCols = append(keyCols, cols[i])
+		}
+		if c.Name == "ingested_at" {
+			ingested, _ = cols[i].(*array.Timestamp)
+		}
+	}
+	if ingested == nil {
+		return nil, fmt.Errorf("dataset %s has no ingested_at timestamp column", ds.Name)
+	}
+	n := cols[0].Len()
+	best := map[string]int{}
+	for i := 0; i < n; i++ {
+		k := rowKey(keyCols, i)
+		if j, ok := best[k]; !ok || ingested.Value(i) >= ingested.Value(j) {
+			best[k] = i
+		}
+	}
+	keys := make([]string, 0, len(best))
+	for k := range best {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	ib := array.NewInt64Builder(memory.DefaultAllocator)
+	defer ib.Release()
+	for _, k := range keys {
+		ib.Append(int64(best[k]))
+	}
+	idx := ib.NewArray()
+	defer idx.Release()
+	out := make([]arrow.Array, len(cols))
+	for i, col := range cols {
+		a, err := compute.TakeArray(ctx, col, idx)
+		if err != nil {
+			for _, o := range out[:i] {
+				o.Release()
+			}
+			return nil, fmt.Errorf("take %s: %w", ds.Columns[i].Name, err)
+		}
+		out[i] = a
+	}
+	rec := array.NewRecordBatch(schema, out, int64(len(keys)))
+	for _, o := range out {
+		o.Release()
+	}
+	return rec, nil
+}
+
+// rowKey joins a row's key values; timestamps and dates render in sortable
+// ISO form, so the merged file is ordered by key.
+func rowKey(cols []arrow.Array, i int) string {
+	var b strings.Builder
+	for j, c := range cols {
+		if j > 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(c.ValueStr(i))
+	}
+	return b.String()
+}
+
+// partitionOfKey returns the Hive partition element of a data object key
+// ("daily_bars/year=2026/x.parquet" -> "year=2026").
+func partitionOfKey(dataset, key string) string {
+	rest, ok := strings.CutPrefix(key, dataset+"/")
+	if !ok {
+		return ""
+	}
+	p, _, ok := strings.Cut(rest, "/")
+	if !ok || !strings.Contains(p, "=") {
+		return ""
+	}
+	return p
+}
+
+// digest names an object after the set of objects it stands for.
+func digest(keys []string) string {
+	h := sha256.New()
+	for _, k := range keys {
+		h.Write([]byte(k))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// collect deletes, for readers that can no longer be looking at them, the
+// commit records every file of which is replaced and the replaced objects,
+// once the replacing commit is older than cutoff. It returns how many
+// objects it deleted.
+func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cutoff time.Time) (int, error) {
+	snap, err := cat.Snapshot(ctx, ds.Name)
+	if err != nil {
+		return 0, err
+	}
+	present, err := st.List(ctx, ds.Name+"/")
+	if err != nil {
+		return 0, err
+	}
+	exists := make(map[string]bool, len(present))
+	for _, k := range present {
+		exists[k] = true
+	}
+	n := 0
+	// Records first: a crash in between leaves objects nothing names,
+	// which the janitor removes, never a record naming a missing object
+	// that a reader could see.
+	named := map[string]bool{}
+	for _, cm := range snap.Retired {
+		due := true
+		for _, f := range cm.Files {
+			if snap.Replaced[f.Key].CommittedAt.After(cutoff) {
+				due = false
+			}
+		}
+		if !due {
+			for _, f := range cm.Files {
+				named[f.Key] = true
+			}
+			continue
+		}
+		if err := st.Delete(ctx, cm.Key()); err != nil {
+			return n, err
+		}
+		n++
+	}
+	for _, cm := range snap.Commits {
+		for _, f := range cm.Files {
+			named[f.Key] = true
+		}
+	}
+	replaced := make([]string, 0, len(snap.Replaced))
+	for k := range snap.Replaced {
+		replaced = append(replaced, k)
+	}
+	sort.Strings(replaced)
+	for _, k := range replaced {
+		if !exists[k] || snap.Replaced[k].CommittedAt.After(cutoff) {
+			continue
+		}
+		if err := st.Delete(ctx, k); err != nil {
+			return n, err
+		}
+		n++
+	}
+	// A retention record replaces objects with nothing; once no record
+	// names what it replaced, it has nothing left to hide.
+	for _, cm := range snap.Commits {
+		if cm.Kind != KindRetention || cm.CommittedAt.After(cutoff) {
+			continue
+		}
+		live := false
+		for _, k := range cm.Replaces {
+			if named[k] {
+				live = true
+				break
+			}
+		}
+		if !live {
+			if err := st.Delete(ctx, cm.Key()); err != nil {
+				return n, err
+			}
+			n++
+		}
+	}
+	return n, nil
+}

@@ -1,0 +1,65 @@
+package laketest
+
+import (
+	"context"
+	"net/http/httptest"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/tickerlake/tickerlake/lake"
+)
+
+// Clock is a settable clock for the fake S3 server's object times and the
+// code under test alike.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Since is Now minus t.
+func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// FakeS3 starts an in-process S3 server (gofakes3, in memory) whose object
+// times come from clock, creates bucket in it, and returns a lake store
+// under prefix there.
+func FakeS3(t testing.TB, clock *Clock, bucket, prefix string) *lake.S3 {
+	t.Helper()
+	// The clock may run far from the request signatures' real time, so
+	// the server does not check their skew.
+	fake := gofakes3.New(s3mem.New(s3mem.WithTimeSource(clock)), gofakes3.WithTimeSkewLimit(0), gofakes3.WithLogger(gofakes3.DiscardLog()))
+	srv := httptest.NewServer(fake.Server())
+	t.Cleanup(srv.Close)
+	cfg := lake.S3Config{Bucket: bucket, Prefix: prefix, Endpoint: srv.URL, Region: "us-east-1", PathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}
+	st, err := lake.NewS3(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Client().CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}

@@ -1,0 +1,145 @@
+package lake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// Retention drops partitions older than each dataset's retention period.
+// It writes one retention record per expired partition that replaces the
+// partition's objects with nothing, so readers lose the whole partition at
+// once; the objects themselves go after the compactor's grace period.
+type Retention struct {
+	Store Store
+	Log   *slog.Logger
+	Now   func() time.Time // default time.Now
+	// Keep maps a dataset name to how long its partitions are kept after
+	// they end; a dataset not named, or with 0, is kept forever.
+	Keep map[string]time.Duration
+}
+
+// RetentionReport says what one run expired.
+type RetentionReport struct {
+	Partitions int
+	Files      int
+}
+
+// Run writes a retention record for every expired partition still visible.
+func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
+	if r.Now == nil {
+		r.Now = time.Now
+	}
+	if r.Log == nil {
+		r.Log = slog.New(slog.DiscardHandler)
+	}
+	var rep RetentionReport
+	cat := &Catalog{Store: r.Store}
+	for _, ds := range market.Datasets() {
+		keep := r.Keep[ds.Name]
+		if keep <= 0 {
+			continue
+		}
+		cutoff := r.Now().Add(-keep)
+		snap, err := cat.Snapshot(ctx, ds.Name)
+		if err != nil {
+			return rep, err
+		}
+		expired := map[string][]string{}
+		for _, format := range []string{"parquet", "csv"} {
+			for _, k := range snap.Files(format) {
+				p := partitionOfKey(ds.Name, k)
+				end, err := partitionEnd(p)
+				if err != nil {
+					return rep, fmt.Errorf("retention %s: %w", k, err)
+				}
+				if !end.After(cutoff) {
+					expired[p] = append(expired[p], k)
+				}
+			}
+		}
+		parts := make([]string, 0, len(expired))
+		for p := range expired {
+			parts = append(parts, p)
+		}
+		sort.Strings(parts)
+		for _, p := range parts {
+			keys := expired[p]
+			sort.Strings(keys)
+			cm := Commit{Dataset: ds.Name, Kind: KindRetention, Replaces: keys, CommittedAt: r.Now().UTC(),
+				key: path.Join(CommitPrefix, ds.Name, "retention-"+p+"-"+digest(keys)+".json")}
+			body, err := json.MarshalIndent(cm, "", "  ")
+			if err != nil {
+				return rep, fmt.Errorf("encode commit %s: %w", cm.Key(), err)
+			}
+			if _, err := r.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
+				return rep, err
+			}
+			rep.Partitions++
+			rep.Files += len(keys)
+			r.Log.Info("partition expired", "dataset", ds.Name, "partition", p, "objects", len(keys), "keep", keep)
+		}
+	}
+	return rep, nil
+}
+
+// partitionEnd is the instant a Hive partition's period ends.
+func partitionEnd(p string) (time.Time, error) {
+	name, val, _ := strings.Cut(p, "=")
+	switch name {
+	case "date":
+		d, err := time.Parse("2006-01-02", val)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("partition %q: %w", p, err)
+		}
+		return d.AddDate(0, 0, 1), nil
+	case "year":
+		y, err := strconv.Atoi(val)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("partition %q: %w", p, err)
+		}
+		return time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC), nil
+	}
+	return time.Time{}, fmt.Errorf("partition %q: unknown partitioning", p)
+}
+
+// ParseRetention reads "daily_bars=3650d,intraday_bars=400d" (units d, h,
+// m, s; 0 keeps forever) into a Retention.Keep map.
+func ParseRetention(spec string) (map[string]time.Duration, error) {
+	keep := map[string]time.Duration{}
+	if strings.TrimSpace(spec) == "" {
+		return keep, nil
+	}
+	for _, item := range strings.Split(spec, ",") {
+		name, val, ok := strings.Cut(strings.TrimSpace(item), "=")
+		if !ok {
+			return nil, fmt.Errorf("retention %q: want dataset=duration", item)
+		}
+		if _, known := market.DatasetByName(name); !known {
+			return nil, fmt.Errorf("retention %q: unknown dataset %q", item, name)
+		}
+		var d time.Duration
+		if days, isDays := strings.CutSuffix(val, "d"); isDays {
+			n, err := strconv.Atoi(days)
+			if err != nil || n < 0 {
+				return nil, fmt.Errorf("retention %q: bad day count %q", item, days)
+			}
+			d = time.Duration(n) * 24 * time.Hour
+		} else {
+			var err error
+			if d, err = time.ParseDuration(val); err != nil || d < 0 {
+				return nil, fmt.Errorf("retention %q: bad duration %q", item, val)
+			}
+		}
+		keep[name] = d
+	}
+	return keep, nil
+}
