@@ -26,6 +26,7 @@ type Set struct {
 	LastEvent     *prometheus.GaugeVec     // dataset: newest event time written
 	CommitSeconds *prometheus.HistogramVec // sink
 	HTTPSeconds   *prometheus.HistogramVec // route, method, status
+	QuerySeconds  *prometheus.HistogramVec // query: DuckDB time of one API query
 }
 
 // New creates and registers the collectors, with the Go and process ones.
@@ -59,8 +60,12 @@ func New() *Set {
 			Name: "tickerlake_http_request_duration_seconds", Help: "HTTP request latency, by route, method and status.",
 			Buckets: prometheus.DefBuckets,
 		}, []string{"route", "method", "status"}),
+		QuerySeconds: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tickerlake_sql_query_duration_seconds", Help: "DuckDB time of one query over the lake, by query name (sql for ad-hoc SQL).",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}, []string{"query"}),
 	}
-	r.MustRegister(s.Tasks, s.Ingested, s.Processed, s.DeadLettered, s.Written, s.LastEvent, s.CommitSeconds, s.HTTPSeconds,
+	r.MustRegister(s.Tasks, s.Ingested, s.Processed, s.DeadLettered, s.Written, s.LastEvent, s.CommitSeconds, s.HTTPSeconds, s.QuerySeconds,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }

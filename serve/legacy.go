@@ -158,62 +158,16 @@ func parseDate(name, v string, def time.Time) (time.Time, error) {
 }
 
 func (s *Server) stockData(ctx context.Context, in *StockDataInput) (*StockDataOutput, error) {
-	c, err := company(in.Symbol)
-	if err != nil {
-		return nil, err
-	}
-	today := market.DateOf(s.Now())
-	to, err := parseDate("to", in.To, today)
-	if err != nil {
-		return nil, err
-	}
-	back := to.AddDate(-1, 0, 0)
-	if in.Interval == "15min" {
-		back = to.AddDate(0, 0, -5)
-	}
-	from, err := parseDate("from", in.From, back)
-	if err != nil {
-		return nil, err
-	}
-	if from.After(to) {
-		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("from %s is after to %s", from.Format("2006-01-02"), to.Format("2006-01-02")))
-	}
-	table, col, end := "daily_bars", "date", to
-	if in.Interval == "15min" {
-		table, col, end = "intraday_bars", "ts", to.AddDate(0, 0, 1)
-	}
-	db, err := s.db(ctx)
+	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize)
 	if err != nil {
 		return nil, err
 	}
 	out := &StockDataOutput{}
-	b := &out.Body
-	b.Symbol, b.Interval, b.From, b.To, b.Page, b.PageSize = c.Symbol, in.Interval, from.Format("2006-01-02"), to.Format("2006-01-02"), in.Page, in.PageSize
-	where := fmt.Sprintf("FROM %s WHERE symbol = ? AND %s >= ? AND %s < ?", table, col, col)
-	if in.Interval == "1day" {
-		where = fmt.Sprintf("FROM %s WHERE symbol = ? AND %s >= ? AND %s <= ?", table, col, col)
-	}
-	if err := db.QueryRowContext(ctx, "SELECT count(*) "+where, c.Symbol, from, end).Scan(&b.Total); err != nil {
-		return nil, s.internal("count bars", err)
-	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT %s, open, high, low, close, volume %s ORDER BY %s LIMIT ? OFFSET ?", col, where, col),
-		c.Symbol, from, end, in.PageSize, (in.Page-1)*in.PageSize)
-	if err != nil {
-		return nil, s.internal("query bars", err)
-	}
-	defer rows.Close()
-	b.Data = []StockRow{}
-	for rows.Next() {
-		r := StockRow{StockName: c.Symbol}
-		var t time.Time
-		if err := rows.Scan(&t, &r.Open, &r.High, &r.Low, &r.Close, &r.Volume); err != nil {
-			return nil, s.internal("scan bars", err)
-		}
-		r.Date = formatTime(t, in.Interval == "1day")
-		b.Data = append(b.Data, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read bars", err)
+	o := &out.Body
+	o.Symbol, o.Interval, o.From, o.To = b.company.Symbol, b.interval, b.from.Format(time.DateOnly), b.to.Format(time.DateOnly)
+	o.Page, o.PageSize, o.Total, o.Data = in.Page, in.PageSize, total, make([]StockRow, len(bars))
+	for i, r := range bars {
+		o.Data[i] = StockRow{StockName: b.company.Symbol, Date: r.T, Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume}
 	}
 	return out, nil
 }
@@ -245,95 +199,20 @@ func nullable(n sql.NullFloat64) *float64 {
 }
 
 func (s *Server) optionsData(ctx context.Context, in *OptionsDataInput) (*OptionsDataOutput, error) {
-	c, err := company(in.Symbol)
+	f, err := s.validateChainFilter(in.Expiration, in.Type, in.MinStrike, in.MaxStrike)
 	if err != nil {
 		return nil, err
 	}
-	var exp time.Time
-	if in.Expiration != "" {
-		if exp, err = parseDate("expiration", in.Expiration, time.Time{}); err != nil {
-			return nil, err
-		}
-	}
-	if in.MaxStrike > 0 && in.MinStrike > in.MaxStrike {
-		return nil, huma.Error422UnprocessableEntity("min_strike is above max_strike")
-	}
-	db, err := s.db(ctx)
+	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, "")
 	if err != nil {
 		return nil, err
 	}
 	out := &OptionsDataOutput{}
 	b := &out.Body
-	b.Symbol, b.Calls, b.Puts, b.Expirations = c.Symbol, []OptionRow{}, []OptionRow{}, []string{}
-	var snap sql.NullTime
-	if err := db.QueryRowContext(ctx, "SELECT max(snapshot_ts) FROM option_quotes WHERE symbol = ?", c.Symbol).Scan(&snap); err != nil {
-		return nil, s.internal("latest snapshot", err)
-	}
-	if !snap.Valid {
-		return nil, huma.Error404NotFound(fmt.Sprintf("no option snapshots of %s yet", c.Symbol))
-	}
-	b.SnapshotTS = snap.Time.UTC()
-	q := `SELECT contract_symbol, option_type, last_trade_ts, expiration, strike, last_price, bid, ask, change, percent_change,
-		volume, open_interest, source_iv, in_the_money, contract_size, currency, underlying_price, mid, iv, delta, gamma, theta, vega, rho, days_to_expiry
-		FROM option_quotes WHERE symbol = ? AND snapshot_ts = ?`
-	args := []any{c.Symbol, snap.Time}
-	if !exp.IsZero() {
-		q += " AND expiration = ?"
-		args = append(args, exp)
-	}
-	if in.Type != "both" && in.Type != "" {
-		q += " AND option_type = ?"
-		args = append(args, in.Type)
-	}
-	if in.MinStrike > 0 {
-		q += " AND strike >= ?"
-		args = append(args, in.MinStrike)
-	}
-	if in.MaxStrike > 0 {
-		q += " AND strike <= ?"
-		args = append(args, in.MaxStrike)
-	}
-	rows, err := db.QueryContext(ctx, q+" ORDER BY expiration, strike", args...)
+	b.Symbol, b.SnapshotTS = c.Symbol, snap
+	b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, db, c.Symbol, snap, f)
 	if err != nil {
-		return nil, s.internal("query options", err)
-	}
-	defer rows.Close()
-	seen := map[string]bool{}
-	for rows.Next() {
-		var (
-			r                                                     OptionRow
-			typ                                                   string
-			lastTrade                                             sql.NullTime
-			expiration                                            time.Time
-			last, bid, ask, chg, pct, siv, und, mid, iv, d, g, th sql.NullFloat64
-			v, rho, dte                                           sql.NullFloat64
-		)
-		if err := rows.Scan(&r.ContractSymbol, &typ, &lastTrade, &expiration, &r.Strike, &last, &bid, &ask, &chg, &pct,
-			&r.Volume, &r.OpenInterest, &siv, &r.InTheMoney, &r.ContractSize, &r.Currency, &und, &mid, &iv, &d, &g, &th, &v, &rho, &dte); err != nil {
-			return nil, s.internal("scan options", err)
-		}
-		r.StockName = c.Symbol
-		r.ExpirationDate = expiration.Format("2006-01-02")
-		if lastTrade.Valid {
-			lt := lastTrade.Time.UTC().Format(time.RFC3339)
-			r.LastTradeDate = &lt
-		}
-		r.LastPrice, r.Bid, r.Ask, r.Change, r.PercentChange = nullable(last), nullable(bid), nullable(ask), nullable(chg), nullable(pct)
-		r.ImpliedVolatility, r.Mid, r.IV, r.Delta, r.Gamma = nullable(siv), nullable(mid), nullable(iv), nullable(d), nullable(g)
-		r.Theta, r.Vega, r.Rho, r.DaysToExpiry = nullable(th), nullable(v), nullable(rho), nullable(dte)
-		b.UnderlyingPrice = nullable(und)
-		if !seen[r.ExpirationDate] {
-			seen[r.ExpirationDate] = true
-			b.Expirations = append(b.Expirations, r.ExpirationDate)
-		}
-		if typ == string(market.Put) {
-			b.Puts = append(b.Puts, r)
-		} else {
-			b.Calls = append(b.Calls, r)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read options", err)
+		return nil, err
 	}
 	return out, nil
 }
@@ -355,45 +234,18 @@ func (s *Server) realtime(ctx context.Context, in *NameInput) (*RealtimeOutput, 
 	if err != nil {
 		return nil, err
 	}
-	db, err := s.db(ctx)
+	bars, err := s.latestSession(ctx, c.Symbol)
 	if err != nil {
 		return nil, err
 	}
 	out := &RealtimeOutput{}
-	out.Body.Symbol, out.Body.Name, out.Body.Bars = c.Symbol, c.Name, []StockRow{}
-	rows, err := db.QueryContext(ctx, `SELECT ts, open, high, low, close, volume FROM intraday_bars
-		WHERE symbol = ? AND ts >= (SELECT max(ts) - INTERVAL 1 DAY FROM intraday_bars WHERE symbol = ?) ORDER BY ts`, c.Symbol, c.Symbol)
-	if err != nil {
-		return nil, s.internal("query realtime", err)
+	out.Body.Symbol, out.Body.Name, out.Body.Bars = c.Symbol, c.Name, make([]StockRow, len(bars))
+	for i, b := range bars {
+		out.Body.Bars[i] = b.StockRow
 	}
-	defer rows.Close()
-	for rows.Next() {
-		r := StockRow{StockName: c.Symbol}
-		var t time.Time
-		if err := rows.Scan(&t, &r.Open, &r.High, &r.Low, &r.Close, &r.Volume); err != nil {
-			return nil, s.internal("scan realtime", err)
-		}
-		r.Date = formatTime(t, false)
-		out.Body.Bars = append(out.Body.Bars, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read realtime", err)
-	}
-	// Keep only the newest session.
-	if n := len(out.Body.Bars); n > 0 {
-		lastDay := market.DateOf(mustTime(out.Body.Bars[n-1].Date))
-		i := n - 1
-		for i > 0 && market.DateOf(mustTime(out.Body.Bars[i-1].Date)).Equal(lastDay) {
-			i--
-		}
-		out.Body.Bars = out.Body.Bars[i:]
-		last := out.Body.Bars[len(out.Body.Bars)-1]
+	if n := len(bars); n > 0 {
+		last := bars[n-1].StockRow
 		out.Body.Last = &last
 	}
 	return out, nil
-}
-
-func mustTime(s string) time.Time {
-	t, _ := time.Parse(time.RFC3339, s)
-	return t
 }

@@ -5,36 +5,98 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/metrics"
 )
 
 // Version is reported in the OpenAPI document.
-const Version = "0.1.0"
+const Version = "0.2.0"
 
 // Server is the api role.
 type Server struct {
-	Engine  *query.Engine
+	Engine *query.Engine
+	// Lake is the store behind Engine; freshness and readiness read its
+	// commit records. Nil: freshness falls back to querying the views.
+	Lake    lake.Store
 	Log     *slog.Logger
 	Metrics *metrics.Set
-	Now     func() time.Time
+	// Now is the clock (rate limiting, default date ranges, lag); default time.Now.
+	Now    func() time.Time
+	Config Config
+	// SQL runs POST /api/v1/sql; default: Engine itself when it offers
+	// ReadOnlyQuery, else Engine.Query behind this package's read-only check.
+	SQL SQLRunner
+	// Collect publishes a collection task (admin trigger); nil answers 503.
+	Collect func(ctx context.Context, t ingest.Task) error
+	// Ready adds dependency checks to /readyz, e.g. the Kafka brokers.
+	Ready []ReadyCheck
+	// Web, when set, serves the web app at / (with its own SPA fallback). It
+	// is mounted last, so /api, /openapi*, /docs, /metrics and the probes win.
+	Web http.Handler
+
+	catalogOnce sync.Once
+	catalog     *lake.Catalog
 }
 
-// Handler builds the HTTP handler: the API, /healthz and /metrics.
+// router lets huma register on the ServeMux while its test client (which
+// calls the adapter's ServeHTTP) goes through the same middleware as real
+// traffic.
+type router struct {
+	mux *http.ServeMux
+	h   http.Handler
+}
+
+func (r *router) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
+	r.mux.HandleFunc(pattern, h)
+}
+
+func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.h.ServeHTTP(w, req) }
+
+// Handler builds the HTTP handler: the API, its OpenAPI document, /healthz,
+// /readyz and /metrics, behind request ids and logs, CORS, rate limits,
+// body and time limits, and ETags.
 func (s *Server) Handler() (http.Handler, huma.API) {
+	s.Config.defaults()
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = slog.New(slog.DiscardHandler)
+	}
 	mux := http.NewServeMux()
+	rt := &router{mux: mux}
 	cfg := huma.DefaultConfig("tickerlake API", Version)
-	cfg.Info.Description = "U.S. stock and option market data from the tickerlake lake: daily and 15-minute bars, option-chain snapshots with implied volatility and Greeks."
-	api := humago.New(mux, cfg)
+	cfg.Info.Description = "U.S. stock and option market data from the tickerlake lake: daily and 15-minute bars, " +
+		"option-chain snapshots with implied volatility and Greeks, freshness and read-only SQL. " +
+		"Errors are RFC 9457 problem documents; data responses carry an ETag."
+	api := humago.New(rt, cfg)
+	addSecuritySchemes(api)
+	api.UseMiddleware(s.authMiddleware(api))
 	s.register(api)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
-	return s.instrument(mux), api
+	mux.Handle("GET /metrics", s.metricsHandler())
+	// Unknown API paths get a problem document, not the web app's index.
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s is not supported; use %s", r.Method, r.URL.Path, strings.Join(allow, " or ")))
+			return
+		}
+		writeProblem(w, http.StatusNotFound, fmt.Sprintf("no route %s %s; the routes are listed in /openapi.json", r.Method, r.URL.Path))
+	})
+	if s.Web != nil {
+		mux.Handle("/", s.Web)
+	}
+	rt.h = s.observe(mux, s.withCORS(s.withRateLimit(s.withLimits(s.withETag(mux)))))
+	return rt.h, api
 }
 
 func (s *Server) register(api huma.API) {
@@ -45,7 +107,9 @@ func (s *Server) register(api huma.API) {
 		out.Body.Status = "ok"
 		return out, nil
 	})
+	s.registerReady(api)
 	s.registerLegacy(api)
+	s.registerV1(api)
 }
 
 // HealthOutput is the liveness answer.
@@ -55,29 +119,15 @@ type HealthOutput struct {
 	}
 }
 
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.status = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
-
-// instrument records request latency by route pattern, method and status.
-func (s *Server) instrument(mux *http.ServeMux) http.Handler {
+// metricsHandler refreshes the lake-derived freshness gauge before each
+// scrape, so a standalone api process reports it too.
+func (s *Server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		_, route := mux.Handler(r)
-		if route == "" {
-			route = "unmatched"
+		if _, err := s.freshness(r.Context()); err != nil {
+			s.Log.Warn("freshness for metrics", "err", err)
 		}
-		mux.ServeHTTP(rec, r)
-		s.Metrics.HTTPSeconds.WithLabelValues(route, r.Method, strconv.Itoa(rec.status)).Observe(time.Since(start).Seconds())
+		h.ServeHTTP(w, r)
 	})
 }
 
@@ -85,10 +135,12 @@ func (s *Server) instrument(mux *http.ServeMux) http.Handler {
 func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	h, _ := s.Handler()
 	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, MaxHeaderBytes: 64 << 10}
+		ReadTimeout: 30 * time.Second, WriteTimeout: s.Config.RequestTimeout + 30*time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: s.Config.MaxHeaderBytes}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	s.Log.Info("api listening", "addr", addr)
+	s.Log.Info("api listening", "addr", addr, "admin_keys", s.Config.AdminKeys, "cors_origins", s.Config.CORSOrigins,
+		"rate_limit", s.Config.RateLimit, "rate_burst", s.Config.RateBurst)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve %s: %w", addr, err)
@@ -97,4 +149,24 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// allowedMethods lists the methods some route other than the catch-all
+// answers on r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/api/" && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
+}
+
+// timed records one query's DuckDB time; call the result when it is done.
+func (s *Server) timed(name string) func() {
+	start := time.Now()
+	return func() { s.Metrics.QuerySeconds.WithLabelValues(name).Observe(time.Since(start).Seconds()) }
 }

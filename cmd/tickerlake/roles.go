@@ -166,7 +166,9 @@ func serveMetrics(ctx context.Context, log *slog.Logger, role func(*metrics.Set)
 // APICmd runs the API.
 type APICmd struct {
 	LakeFlags
-	HTTPAddr string `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+	KafkaFlags
+	HTTPAddr string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+	API      serve.Config `embed:""`
 }
 
 // Run implements the command.
@@ -180,7 +182,14 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer eng.Close()
-	srv := &serve.Server{Engine: eng, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now}
+	srv := &serve.Server{Engine: eng, Lake: store, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now, Config: c.API}
+	// Without brokers the api still serves the lake; collection triggers
+	// answer 503 and consumer lag is not reported.
+	closeKafka, err := srv.UseKafka(c.Brokers)
+	if err != nil {
+		return err
+	}
+	defer closeKafka()
 	return srv.ListenAndServe(ctx, c.HTTPAddr)
 }
 

@@ -23,8 +23,9 @@ type UpCmd struct {
 	LakeFlags
 	SourceFlags
 	ScheduleFlags
-	BrokerAddr string `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
-	HTTPAddr   string `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+	BrokerAddr string       `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
+	HTTPAddr   string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
+	API        serve.Config `embed:""`
 }
 
 // Run implements the command.
@@ -47,7 +48,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	p := &Pipeline{
 		Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
-		HTTPAddr: c.HTTPAddr, Log: log, Metrics: metrics.New(),
+		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", brokers)
 	return p.Run(ctx)
@@ -60,6 +61,7 @@ type Pipeline struct {
 	Source    ingest.Source
 	Scheduler *jobs.Scheduler // nil: publish no tasks
 	HTTPAddr  string          // "": no API
+	APIConfig serve.Config    // the API's limits and access settings
 	Log       *slog.Logger
 	Metrics   *metrics.Set
 	// Writer, when set, replaces the default lake writer (tests use it to crash one).
@@ -94,7 +96,12 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return err
 		}
 		defer eng.Close()
-		srv := &serve.Server{Engine: eng, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now}
+		srv := &serve.Server{Engine: eng, Lake: p.Store, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now, Config: p.APIConfig}
+		closeKafka, err := srv.UseKafka(p.Brokers)
+		if err != nil {
+			return err
+		}
+		defer closeKafka()
 		run("api", func(ctx context.Context) error { return srv.ListenAndServe(ctx, p.HTTPAddr) })
 	}
 	return g.Wait()

@@ -1,0 +1,257 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// barRange is a validated request for one symbol's bars.
+type barRange struct {
+	company  market.Company
+	interval string // "1day" or "15min"
+	from, to time.Time
+}
+
+// maxRange bounds one request's span, so a download stays a bounded file.
+var maxRange = map[string]time.Duration{"1day": 20 * 366 * 24 * time.Hour, "15min": 2 * 366 * 24 * time.Hour}
+
+// resolveRange validates symbol, interval and dates; empty dates default to
+// the year (daily) or five days (15-minute) ending today.
+func (s *Server) resolveRange(symbol, interval, fromS, toS string) (barRange, error) {
+	c, err := company(symbol)
+	if err != nil {
+		return barRange{}, err
+	}
+	if interval == "" {
+		interval = "1day"
+	}
+	to, err := parseDate("to", toS, market.DateOf(s.Now()))
+	if err != nil {
+		return barRange{}, err
+	}
+	back := to.AddDate(-1, 0, 0)
+	if interval == "15min" {
+		back = to.AddDate(0, 0, -5)
+	}
+	from, err := parseDate("from", fromS, back)
+	if err != nil {
+		return barRange{}, err
+	}
+	if from.After(to) {
+		return barRange{}, huma.Error422UnprocessableEntity(fmt.Sprintf("from %s is after to %s", from.Format(time.DateOnly), to.Format(time.DateOnly)))
+	}
+	if to.Sub(from) > maxRange[interval] {
+		return barRange{}, huma.Error422UnprocessableEntity(fmt.Sprintf("a %s range may span at most %d days", interval, int(maxRange[interval].Hours()/24)))
+	}
+	return barRange{company: c, interval: interval, from: from, to: to}, nil
+}
+
+// where is the range's table and filter; 15-minute bars are selected by the
+// New York session date of their start.
+func (b barRange) where() (table, col, cond string, args []any) {
+	if b.interval == "15min" {
+		return "intraday_bars", "ts", "symbol = ? AND ts >= ? AND ts < ?",
+			[]any{b.company.Symbol, sessionStart(b.from), sessionStart(b.to.AddDate(0, 0, 1))}
+	}
+	return "daily_bars", "date", "symbol = ? AND date >= ? AND date <= ?", []any{b.company.Symbol, b.from, b.to}
+}
+
+// sessionStart is midnight in New York of a session date, as an instant.
+func sessionStart(d time.Time) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, market.NewYork)
+}
+
+// Bar is one OHLCV bar.
+type Bar struct {
+	T       string  `json:"t" doc:"Session date (1day, YYYY-MM-DD) or bar start in UTC (15min, RFC 3339)" example:"2026-11-27"`
+	Open    float64 `json:"open"`
+	High    float64 `json:"high"`
+	Low     float64 `json:"low"`
+	Close   float64 `json:"close"`
+	Volume  int64   `json:"volume"`
+	Imputed bool    `json:"imputed" doc:"Some value was filled in by the cleaning stage"`
+}
+
+// page reads one page of bars and the range's total.
+func (s *Server) page(ctx context.Context, b barRange, page, size int) (int64, []Bar, error) {
+	db, err := s.db(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	table, col, cond, args := b.where()
+	defer s.timed("bars")()
+	var total int64
+	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", table, cond), args...).Scan(&total); err != nil {
+		return 0, nil, s.internal("count bars", err)
+	}
+	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT %s, open, high, low, close, volume, imputed FROM %s WHERE %s ORDER BY %s LIMIT ? OFFSET ?", col, table, cond, col),
+		append(args, size, (page-1)*size)...)
+	if err != nil {
+		return 0, nil, s.internal("query bars", err)
+	}
+	defer rows.Close()
+	out := []Bar{}
+	for rows.Next() {
+		var (
+			r Bar
+			t time.Time
+		)
+		if err := rows.Scan(&t, &r.Open, &r.High, &r.Low, &r.Close, &r.Volume, &r.Imputed); err != nil {
+			return 0, nil, s.internal("scan bars", err)
+		}
+		r.T = formatTime(t, b.interval == "1day")
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, s.internal("read bars", err)
+	}
+	return total, out, nil
+}
+
+// BarsInput selects a page of bars.
+type BarsInput struct {
+	Symbol   string `path:"symbol" minLength:"1" maxLength:"16" doc:"Ticker symbol, any spelling (BRK.B, BRK-B)" example:"AAPL"`
+	Interval string `query:"interval" enum:"1day,15min" default:"1day" doc:"Bar interval"`
+	From     string `query:"from" doc:"First session date (YYYY-MM-DD); default a year (1day) or five days (15min) before to" example:"2026-01-02"`
+	To       string `query:"to" doc:"Last session date (YYYY-MM-DD); default today" example:"2026-11-27"`
+	Page     int    `query:"page" minimum:"1" default:"1" doc:"Page number, from 1"`
+	PageSize int    `query:"page_size" minimum:"1" maximum:"5000" default:"1000" doc:"Bars per page"`
+}
+
+// BarsOutput is a page of bars, oldest first.
+type BarsOutput struct {
+	Body struct {
+		Symbol   string `json:"symbol" example:"AAPL"`
+		Interval string `json:"interval" example:"1day"`
+		From     string `json:"from" example:"2025-11-27"`
+		To       string `json:"to" example:"2026-11-27"`
+		Page     int    `json:"page"`
+		PageSize int    `json:"page_size"`
+		Total    int64  `json:"total" doc:"Bars in the whole range"`
+		Pages    int64  `json:"pages" doc:"Pages in the whole range"`
+		NextPage *int   `json:"next_page" doc:"The next page number; null on the last page"`
+		Bars     []Bar  `json:"bars"`
+	}
+}
+
+// rangePage validates a range request and reads one page of it.
+func (s *Server) rangePage(ctx context.Context, symbol, interval, from, to string, page, size int) (barRange, int64, []Bar, error) {
+	b, err := s.resolveRange(symbol, interval, from, to)
+	if err != nil {
+		return b, 0, nil, err
+	}
+	total, bars, err := s.page(ctx, b, page, size)
+	return b, total, bars, err
+}
+
+func (s *Server) bars(ctx context.Context, in *BarsInput) (*BarsOutput, error) {
+	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize)
+	if err != nil {
+		return nil, err
+	}
+	out := &BarsOutput{}
+	o := &out.Body
+	o.Symbol, o.Interval, o.From, o.To = b.company.Symbol, b.interval, b.from.Format(time.DateOnly), b.to.Format(time.DateOnly)
+	o.Page, o.PageSize, o.Total, o.Bars = in.Page, in.PageSize, total, bars
+	o.Pages = (total + int64(in.PageSize) - 1) / int64(in.PageSize)
+	if int64(in.Page) < o.Pages {
+		next := in.Page + 1
+		o.NextPage = &next
+	}
+	return out, nil
+}
+
+// DownloadInput selects a range of bars as a file.
+type DownloadInput struct {
+	Symbol   string `path:"symbol" minLength:"1" maxLength:"16" doc:"Ticker symbol, any spelling" example:"AAPL"`
+	Interval string `query:"interval" enum:"1day,15min" default:"1day" doc:"Bar interval"`
+	From     string `query:"from" doc:"First session date (YYYY-MM-DD)" example:"2026-01-02"`
+	To       string `query:"to" doc:"Last session date (YYYY-MM-DD); default today" example:"2026-11-27"`
+	Format   string `query:"format" enum:"csv,parquet" default:"csv" doc:"File format"`
+}
+
+// DownloadOutput is a file.
+type DownloadOutput struct {
+	ContentType        string `header:"Content-Type"`
+	ContentDisposition string `header:"Content-Disposition"`
+	Body               []byte
+}
+
+var downloadTypes = map[string]string{"csv": "text/csv; charset=utf-8", "parquet": "application/vnd.apache.parquet"}
+
+// download has DuckDB write the range to a temporary file with COPY, the
+// same writer the lake's own files are checked against, then sends it.
+func (s *Server) download(ctx context.Context, in *DownloadInput) (*DownloadOutput, error) {
+	b, err := s.resolveRange(in.Symbol, in.Interval, in.From, in.To)
+	if err != nil {
+		return nil, err
+	}
+	db, err := s.db(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "tickerlake-download-")
+	if err != nil {
+		return nil, s.internal("download temp dir", err)
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "bars."+in.Format)
+	table, col, cond, args := b.where()
+	// COPY takes no bind parameters: the values are inlined, and every one
+	// of them is a validated symbol or a time this process formatted.
+	inlined := cond
+	for _, a := range args {
+		var lit string
+		switch v := a.(type) {
+		case string:
+			lit = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case time.Time:
+			lit = "TIMESTAMPTZ '" + v.UTC().Format("2006-01-02 15:04:05") + "+00'"
+			if b.interval == "1day" {
+				lit = "DATE '" + v.Format(time.DateOnly) + "'"
+			}
+		}
+		inlined = strings.Replace(inlined, "?", lit, 1)
+	}
+	opts := "FORMAT csv, HEADER true"
+	if in.Format == "parquet" {
+		opts = "FORMAT parquet, COMPRESSION zstd"
+	}
+	q := fmt.Sprintf("COPY (SELECT symbol, %s, open, high, low, close, volume, imputed FROM %s WHERE %s ORDER BY %s) TO '%s' (%s)",
+		col, table, inlined, col, strings.ReplaceAll(file, "'", "''"), opts)
+	done := s.timed("download")
+	_, err = db.ExecContext(ctx, q)
+	done()
+	if err != nil {
+		return nil, s.internal("copy bars", err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, s.internal("read download", err)
+	}
+	name := fmt.Sprintf("%s_%s_%s_%s.%s", strings.ReplaceAll(b.company.Symbol, ".", "-"), b.interval,
+		b.from.Format("20060102"), b.to.Format("20060102"), in.Format)
+	return &DownloadOutput{ContentType: downloadTypes[in.Format], ContentDisposition: `attachment; filename="` + name + `"`, Body: data}, nil
+}
+
+// downloadResponses documents the file bodies, which huma cannot infer
+// from a []byte.
+func downloadResponses() map[string]*huma.Response {
+	return map[string]*huma.Response{"200": {
+		Description: "The bars as CSV (with a header row) or Parquet (zstd)",
+		Headers: map[string]*huma.Param{
+			"Content-Disposition": {Description: "attachment; filename=...", Schema: &huma.Schema{Type: "string"}},
+		},
+		Content: map[string]*huma.MediaType{
+			"text/csv":                       {Schema: &huma.Schema{Type: "string"}},
+			"application/vnd.apache.parquet": {Schema: &huma.Schema{Type: "string", Format: "binary"}},
+		},
+	}}
+}

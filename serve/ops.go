@@ -1,0 +1,178 @@
+package serve
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// ReadyCheck is one dependency /readyz probes.
+type ReadyCheck struct {
+	Name  string
+	Check func(ctx context.Context) error
+}
+
+// KafkaReady checks that the brokers answer a metadata request.
+func KafkaReady(brokers []string) ReadyCheck {
+	return ReadyCheck{Name: "kafka", Check: func(ctx context.Context) error {
+		cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 2 * time.Second}
+		if _, err := cl.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
+			return fmt.Errorf("metadata from %v: %w", brokers, err)
+		}
+		return nil
+	}}
+}
+
+// CheckResult is one dependency's state.
+type CheckResult struct {
+	Name   string  `json:"name" example:"duckdb"`
+	OK     bool    `json:"ok"`
+	Error  string  `json:"error,omitempty"`
+	TookMS float64 `json:"took_ms"`
+}
+
+// ReadyOutput says whether the api can answer data requests.
+type ReadyOutput struct {
+	Status int `json:"-"`
+	Body   struct {
+		Status string        `json:"status" enum:"ready,unavailable"`
+		Checks []CheckResult `json:"checks"`
+	}
+}
+
+func (s *Server) registerReady(api huma.API) {
+	huma.Register(api, huma.Operation{
+		OperationID: "readyz", Method: http.MethodGet, Path: "/readyz", Tags: []string{"ops"},
+		Summary:     "Readiness: DuckDB, the lake and the configured dependencies",
+		Description: "200 when every dependency answers, 503 (same body) when one does not.",
+	}, s.readyz)
+}
+
+func (s *Server) readyz(ctx context.Context, _ *struct{}) (*ReadyOutput, error) {
+	checks := []ReadyCheck{{Name: "duckdb", Check: func(ctx context.Context) error {
+		if err := s.Engine.Refresh(ctx); err != nil {
+			return err
+		}
+		var one int
+		return s.Engine.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	}}}
+	if s.Lake != nil {
+		checks = append(checks, ReadyCheck{Name: "lake", Check: func(ctx context.Context) error {
+			_, err := s.Lake.List(ctx, lake.CommitPrefix+"/")
+			return err
+		}})
+	}
+	checks = append(checks, s.Ready...)
+	out := &ReadyOutput{Status: http.StatusOK}
+	out.Body.Status = "ready"
+	for _, c := range checks {
+		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		start := time.Now()
+		err := c.Check(cctx)
+		cancel()
+		r := CheckResult{Name: c.Name, OK: err == nil, TookMS: float64(time.Since(start).Microseconds()) / 1000}
+		if err != nil {
+			r.Error = err.Error()
+			out.Status, out.Body.Status = http.StatusServiceUnavailable, "unavailable"
+			s.Log.Warn("readiness check failed", "check", c.Name, "err", err)
+		}
+		out.Body.Checks = append(out.Body.Checks, r)
+	}
+	return out, nil
+}
+
+// Freshness is one dataset's newest event and how far it trails the clock.
+type Freshness struct {
+	Dataset      string     `json:"dataset" example:"daily_bars"`
+	LastEvent    *time.Time `json:"last_event" doc:"Event time of the newest committed row (a bar's start, a snapshot's instant); null when empty"`
+	LagSeconds   *float64   `json:"lag_seconds" doc:"Seconds between now and last_event"`
+	Commits      int        `json:"commits" doc:"Commit records of the dataset"`
+	Rows         int64      `json:"rows" doc:"Rows committed, replays included"`
+	LastCommitAt *time.Time `json:"last_commit_at" doc:"When the newest commit record was written"`
+}
+
+// FreshnessOutput lists every dataset's freshness.
+type FreshnessOutput struct {
+	Body struct {
+		AsOf     time.Time   `json:"as_of"`
+		Datasets []Freshness `json:"datasets"`
+	}
+}
+
+func (s *Server) getCatalog() *lake.Catalog {
+	s.catalogOnce.Do(func() {
+		if s.Lake != nil {
+			s.catalog = &lake.Catalog{Store: s.Lake}
+		}
+	})
+	return s.catalog
+}
+
+// freshness reads each dataset's newest event from the commit records (or,
+// without a Store, from the views) and updates the freshness gauge.
+func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
+	now := s.Now()
+	var out []Freshness
+	for _, ds := range market.Datasets() {
+		f := Freshness{Dataset: ds.Name}
+		if cat := s.getCatalog(); cat != nil {
+			commits, err := cat.Commits(ctx, ds.Name)
+			if err != nil {
+				return nil, fmt.Errorf("commits of %s: %w", ds.Name, err)
+			}
+			var last, committed time.Time
+			for _, c := range commits {
+				f.Rows += c.Rows
+				if c.MaxTime.After(last) {
+					last = c.MaxTime
+				}
+				if c.CommittedAt.After(committed) {
+					committed = c.CommittedAt
+				}
+			}
+			f.Commits = len(commits)
+			if !last.IsZero() {
+				last, committed = last.UTC(), committed.UTC()
+				f.LastEvent, f.LastCommitAt = &last, &committed
+			}
+		} else {
+			db, err := s.db(ctx)
+			if err != nil {
+				return nil, err
+			}
+			var last sql.NullTime
+			q := fmt.Sprintf("SELECT max(%s)::TIMESTAMPTZ, count(*) FROM %s", ds.TimeCol, ds.Name)
+			if err := db.QueryRowContext(ctx, q).Scan(&last, &f.Rows); err != nil {
+				return nil, fmt.Errorf("newest %s: %w", ds.Name, err)
+			}
+			if last.Valid {
+				t := last.Time.UTC()
+				f.LastEvent = &t
+			}
+		}
+		if f.LastEvent != nil {
+			lag := now.Sub(*f.LastEvent).Seconds()
+			f.LagSeconds = &lag
+			s.Metrics.LastEvent.WithLabelValues(ds.Name).Set(float64(f.LastEvent.Unix()))
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func (s *Server) getFreshness(ctx context.Context, _ *struct{}) (*FreshnessOutput, error) {
+	fs, err := s.freshness(ctx)
+	if err != nil {
+		return nil, s.internal("freshness", err)
+	}
+	out := &FreshnessOutput{}
+	out.Body.AsOf, out.Body.Datasets = s.Now().UTC(), fs
+	return out, nil
+}
