@@ -139,7 +139,7 @@ func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
 	var order []string
 	cutoff := c.Now().Add(-c.Settle)
 	for _, cm := range snap.Commits {
-		if cm.CommittedAt.After(cutoff) {
+		if c.Settle > 0 && cm.CommittedAt.After(cutoff) {
 			continue
 		}
 		for _, f := range cm.Files {
@@ -256,9 +256,9 @@ func readParquet(ctx context.Context, st Store, ds *market.Dataset, keys []strin
 		if err != nil {
 			return nil, 0, fmt.Errorf("read %s: %w", k, err)
 		}
-		if !tbl.Schema().Equal(ds.ArrowSchema()) {
+		if err := sameColumns(tbl.Schema(), ds.ArrowSchema()); err != nil {
 			tbl.Release()
-			return nil, 0, fmt.Errorf("read %s: schema differs from %s's", k, ds.Name)
+			return nil, 0, fmt.Errorf("read %s: %w", k, err)
 		}
 		tr := array.NewTableReader(tbl, 1<<20)
 		for tr.Next() {
@@ -271,6 +271,21 @@ func readParquet(ctx context.Context, st Store, ds *market.Dataset, keys []strin
 		tbl.Release()
 	}
 	return recs, rows, nil
+}
+
+// sameColumns checks a file holds the dataset's columns, in order, with
+// their types; metadata may differ.
+func sameColumns(got, want *arrow.Schema) error {
+	if got.NumFields() != want.NumFields() {
+		return fmt.Errorf("%d columns, want %d", got.NumFields(), want.NumFields())
+	}
+	for i, f := range want.Fields() {
+		g := got.Field(i)
+		if g.Name != f.Name || !arrow.TypeEqual(g.Type, f.Type) {
+			return fmt.Errorf("column %d is %s %s, want %s %s", i, g.Name, g.Type, f.Name, f.Type)
+		}
+	}
+	return nil
 }
 
 // dedupe concatenates recs and keeps one row per natural key, the one with

@@ -1,13 +1,38 @@
-// Package lake is the lake's storage: the object-store seam, the writer role
-// that turns processed topics into committed Parquet and CSV objects, and
-// the commit records that decide what readers see.
+// Package lake is the lake's storage: the object-store seam (a local
+// directory or an S3 bucket), the writer role that turns processed topics
+// into committed Parquet and CSV objects, the commit records that decide
+// what readers see, and the jobs that keep the lake small: compaction,
+// retention and the janitor.
 //
 // Commit protocol. For each (topic, partition, first offset, last offset)
 // range a batch covers, the writer puts one Parquet and one CSV object per
 // Hive partition under keys derived from that range, each created only if
-// absent, then puts a commit record under _commits/<dataset>/ naming them,
-// and only then commits the Kafka offsets. Readers list commit records and
-// read only the objects they name, so a crash leaves at worst orphans that
-// nobody reads; a replay of the same range rewrites nothing, and a replay
-// under a different range adds rows that readers collapse by natural key.
+// absent (a hard link on disk, If-None-Match: * on S3), then puts a commit
+// record under _commits/<dataset>/ naming them, and only then commits the
+// Kafka offsets. Readers list commit records and read only the objects they
+// name, so a crash leaves at worst orphans that nobody reads and the janitor
+// removes after a grace period; a replay of the same range rewrites nothing,
+// and a replay under a different range adds rows that readers collapse by
+// natural key (latest ingested_at wins).
+//
+// Replacing files. A commit record may also list objects it Replaces. A
+// reader takes one listing of a dataset's commit records and drops every
+// replaced object, whichever record names it (Catalog.Snapshot). Because
+// one record both adds the merged object and retires the small ones, the
+// swap is as atomic as a single PUT: a reader whose listing includes the new
+// record sees only the merged file, one whose listing does not sees only the
+// old files, never both and never neither. Compaction writes the merged
+// Parquet and CSV first (named after the set they replace, so a rerun after
+// a crash reuses them), then the record; a crash before the record leaves an
+// orphan and the old files visible. Nothing is deleted until the replacing
+// record is older than the grace period, so a reader that listed the old
+// state (or a view still bound to it) can finish: then the records every
+// file of which is replaced go first and the replaced objects after them.
+// The writer never touches another range's objects, so compaction is safe
+// while it runs; new commits simply are not part of this run's merge. Two
+// compactors are kept apart by a lock object under _locks/.
+//
+// Retention uses the same mechanism: a record with no files that replaces
+// an expired partition's objects, so the partition disappears at once and
+// its objects go after the grace period.
 package lake
