@@ -48,6 +48,7 @@ type CLI struct {
 	Collector CollectorCmd `cmd:"" help:"Consume task-queue and publish raw market data."`
 	Processor ProcessorCmd `cmd:"" help:"Clean and validate raw topics into processed topics."`
 	Writer    WriterCmd    `cmd:"" help:"Commit processed topics to the lake as Parquet and CSV."`
+	Sink      SinkCmd      `cmd:"" help:"Deliver processed topics to the SQL and InfluxDB sinks alone, without the lake writer."`
 	API       APICmd       `cmd:"" name:"api" help:"Serve the REST/OpenAPI API over the lake."`
 	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
 	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`

@@ -133,6 +133,7 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 type WriterCmd struct {
 	KafkaFlags
 	LakeFlags
+	SinkFlags
 }
 
 // Run implements the command.
@@ -146,7 +147,7 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 		return err
 	}
 	return serveMetrics(ctx, log, func(m *metrics.Set) error {
-		return (&lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m}).Run(ctx)
+		return c.runWithSinks(ctx, brokers, log, m, (&lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m}).Run)
 	})
 }
 

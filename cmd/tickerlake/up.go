@@ -23,6 +23,7 @@ type UpCmd struct {
 	LakeFlags
 	SourceFlags
 	ScheduleFlags
+	SinkFlags
 	BrokerAddr string       `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
 	HTTPAddr   string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
 	API        serve.Config `embed:""`
@@ -50,6 +51,10 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
+	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
+		return err
+	}
+	defer closeSinks(p.Sinks)
 	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", brokers)
 	return p.Run(ctx)
 }
@@ -66,6 +71,8 @@ type Pipeline struct {
 	Metrics   *metrics.Set
 	// Writer, when set, replaces the default lake writer (tests use it to crash one).
 	Writer *lake.Writer
+	// Sinks are the configured warehouse sinks, each its own consumer group.
+	Sinks []sinkRole
 }
 
 // Run runs the roles until ctx ends, then waits for each to commit what it
@@ -90,6 +97,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		w = &lake.Writer{Store: p.Store, Brokers: p.Brokers, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
 	}
 	run("writer", w.Run)
+	for _, s := range p.Sinks {
+		run(s.name, s.run)
+	}
 	if p.HTTPAddr != "" {
 		eng, err := query.Open(p.Store)
 		if err != nil {
