@@ -76,3 +76,33 @@ type OptionQuote struct {
 	DaysToExpiry    float64    `col:"days_to_expiry,null"`
 	IngestedAt      time.Time  `col:"ingested_at"`
 }
+
+// IVSmile is one expiration's implied volatility smile in one snapshot of a
+// chain, built by the processor from its own implied volatilities.
+type IVSmile struct {
+	SnapshotTS      time.Time `col:"snapshot_ts,key"`
+	Symbol          string    `col:"symbol,key"`
+	Expiration      time.Time `col:"expiration,key,date"`
+	DaysToExpiry    float64   `col:"days_to_expiry"`
+	UnderlyingPrice float64   `col:"underlying_price"`
+	Forward         float64   `col:"forward"`            // S e^{(r-q)T}, where the smile is centred
+	ATMIV           float64   `col:"atm_iv,null"`        // interpolated at the forward
+	Call25IV        float64   `col:"call_25d_iv,null"`   // at call delta 0.25
+	Put25IV         float64   `col:"put_25d_iv,null"`    // at put delta -0.25
+	Skew25          float64   `col:"skew_25d,null"`      // put_25d_iv - call_25d_iv
+	Butterfly25     float64   `col:"butterfly_25d,null"` // (put_25d_iv + call_25d_iv) / 2 - atm_iv
+	Points          int64     `col:"points"`             // strikes with an implied volatility
+	Smile           string    `col:"smile"`              // JSON array of SmilePoint, by strike
+	IngestedAt      time.Time `col:"ingested_at"`
+}
+
+// SmilePoint is one strike of an IVSmile: the out-of-the-money contract's
+// implied volatility (puts below the forward, calls above).
+type SmilePoint struct {
+	Strike       float64    `json:"strike"`
+	Moneyness    float64    `json:"moneyness"`     // strike / underlying
+	LogMoneyness float64    `json:"log_moneyness"` // ln(strike / forward)
+	IV           float64    `json:"iv"`
+	Delta        float64    `json:"delta"`
+	Type         OptionType `json:"option_type"`
+}

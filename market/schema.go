@@ -50,15 +50,16 @@ type Dataset struct {
 	RowType   reflect.Type
 }
 
-// The three datasets of the lake.
+// The datasets of the lake.
 var (
 	DailyBars    = mustDataset("daily_bars", DailyBar{}, "date", ByYear)
 	IntradayBars = mustDataset("intraday_bars", IntradayBar{}, "ts", ByDate)
 	OptionQuotes = mustDataset("option_quotes", OptionQuote{}, "snapshot_ts", ByDate)
+	IVSmiles     = mustDataset("iv_smile", IVSmile{}, "snapshot_ts", ByDate)
 )
 
 // Datasets lists every dataset of the lake.
-func Datasets() []*Dataset { return []*Dataset{DailyBars, IntradayBars, OptionQuotes} }
+func Datasets() []*Dataset { return []*Dataset{DailyBars, IntradayBars, OptionQuotes, IVSmiles} }
 
 // DatasetByName returns the dataset called name.
 func DatasetByName(name string) (*Dataset, bool) {

@@ -12,6 +12,7 @@ const (
 	ProcessedIntradayData   = "processed-15min-data"
 	ProcessedHistoricalData = "processed-historical-data"
 	ProcessedOptionData     = "processed-options-data"
+	ProcessedIVSmile        = "processed-iv-smile" // derived from option-data: one smile per snapshot and expiration
 	DeadLetter              = "dead-letter"
 	Partitions              = 5
 )
@@ -19,7 +20,7 @@ const (
 // Topics lists every topic the pipeline uses.
 func Topics() []string {
 	return []string{TaskQueue, DailyData, IntradayData, HistoricalData, OptionData,
-		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, DeadLetter}
+		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile, DeadLetter}
 }
 
 // RawTopics are the topics the collector writes and the processor reads.
@@ -27,7 +28,7 @@ func RawTopics() []string { return []string{DailyData, IntradayData, HistoricalD
 
 // ProcessedTopics are the topics the processor writes and the writer reads.
 func ProcessedTopics() []string {
-	return []string{ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData}
+	return []string{ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile}
 }
 
 // ProcessedFor maps a raw topic to its processed topic.

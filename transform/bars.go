@@ -4,142 +4,446 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-var symbolRE = regexp.MustCompile(`^[A-Z][A-Z0-9]{0,9}(\.[A-Z])?$`)
+// Fill is the method that imputed a value.
+type Fill int
 
-// Cleaner applies the processing rules. Now is the injected clock.
-type Cleaner struct {
-	Calendar *market.Calendar
-	Now      func() time.Time
-	// FutureSlack tolerates provider clocks a little ahead (default 15 minutes).
-	FutureSlack time.Duration
-	// Curve gives the risk-free rate by tenor (default flat 4%).
-	Curve interface{ Rate(years float64) float64 }
-	// Dividends are continuous dividend yields by canonical symbol (default 0).
-	Dividends map[string]float64
-}
+// Imputation methods, in the order they are tried.
+const (
+	FillForward    Fill = iota // the previous good bar's value
+	FillBackward               // the next good bar's value
+	FillSymbolMean             // the mean of the symbol's accepted bars
+	FillMedian                 // volume: the median of the message's good bars
+	numFills
+)
 
-func (c *Cleaner) future(t time.Time) bool {
-	slack := c.FutureSlack
-	if slack == 0 {
-		slack = 15 * time.Minute
+func (f Fill) String() string {
+	switch f {
+	case FillForward:
+		return "forward_fill"
+	case FillBackward:
+		return "backward_fill"
+	case FillSymbolMean:
+		return "symbol_mean"
+	case FillMedian:
+		return "volume_median"
 	}
-	return t.After(c.Now().Add(slack))
+	return "Fill(" + strconv.Itoa(int(f)) + ")"
 }
 
-func symbolOf(s string) (string, error) {
-	sym := market.CanonicalSymbol(s)
-	if !symbolRE.MatchString(sym) {
-		return "", fmt.Errorf("symbol %q", s)
-	}
-	return sym, nil
+// Report counts what the rules did to one message, for metrics and tests.
+type Report struct {
+	Filled       [numFills]int // values imputed in accepted bars, by method
+	GapBars      int           // bars inserted for sessions missing from a series
+	Deduplicated int           // records dropped because a later one had the same key
+	Unsolved     int           // option quotes left without implied volatility
 }
 
-// bar is the common part of daily and 15-minute bars during cleaning.
-type bar struct {
-	f   ingest.BarFields
-	raw ingest.TSValue
+// The four prices of a bar, in this order.
+const (
+	open = iota
+	high
+	low
+	closePx
+	numPrices
+)
+
+// row is one bar while it is cleaned: a listed value or an inserted gap bar.
+type row struct {
+	t       time.Time
+	px      [numPrices]float64 // NaN: missing
+	vol     int64
+	volOK   bool // volume present (it may still be negative)
+	pos     int  // position in the message's values; -1 for a gap bar
+	imputed bool
+	inCal   bool            // a trading day (daily) or inside a session (15-minute)
+	good    bool            // prices valid as listed: may donate values to gaps
+	filled  [numFills]uint8 // values imputed, by method
 }
 
-// cleanSeries validates a series' values and returns the good ones in time
-// order, one per timestamp (the last listed wins), plus the rejects.
-func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) (string, []bar, []Reject) {
-	var rejects []Reject
-	sym, err := symbolOf(ts.Meta.Symbol)
+// coerce parses a listed value: a datetime in the exchange's zone becomes
+// UTC; a price or volume that is missing or not a number becomes missing.
+func coerce(v ingest.TSValue, interval string, pos int) (row, error) {
+	r := row{pos: pos}
+	f, err := v.Parse(interval)
 	if err != nil {
-		payload, _ := json.Marshal(ts)
-		return "", nil, []Reject{{Reason: ReasonBadSymbol, Detail: err.Error(), Symbol: ts.Meta.Symbol, Payload: payload}}
+		return r, err
 	}
-	reject := func(v ingest.TSValue, reason, format string, args ...any) {
-		payload, _ := json.Marshal(v)
-		rejects = append(rejects, Reject{Reason: reason, Detail: fmt.Sprintf(format, args...), Symbol: sym, Payload: payload})
+	r.t = f.Time
+	r.px = [numPrices]float64{f.Open, f.High, f.Low, f.Close}
+	// Parse gives -1 for a volume it cannot read; only then is a second look needed.
+	if f.Volume >= 0 {
+		r.vol, r.volOK = f.Volume, true
+	} else if x, err := strconv.ParseFloat(v.Volume, 64); err == nil && !math.IsNaN(x) {
+		r.vol, r.volOK = f.Volume, true
 	}
-	byTime := map[time.Time]int{}
-	var out []bar
-	// Values come newest first; walk oldest first so "latest" means listed last.
-	for i := len(ts.Values) - 1; i >= 0; i-- {
-		v := ts.Values[i]
-		f, err := v.Parse(ts.Meta.Interval)
-		if err != nil {
-			reject(v, ReasonBadTimestamp, "%v", err)
-			continue
-		}
-		if reason, detail := checkOHLCV(f); reason != "" {
-			reject(v, reason, "%s %s: %s", sym, v.Datetime, detail)
-			continue
-		}
-		if c.future(f.Time) {
-			reject(v, ReasonFuture, "%s %s is after now", sym, v.Datetime)
-			continue
-		}
-		if ts.Meta.Interval == ingest.Interval15Min && !c.Calendar.InSession(f.Time) {
-			reject(v, ReasonOutsideSession, "%s %s is outside the NYSE session", sym, v.Datetime)
-			continue
-		}
-		if ts.Meta.Interval == ingest.Interval1Day && !c.Calendar.IsTradingDay(f.Time) {
-			reject(v, ReasonOutsideSession, "%s %s is not a trading day", sym, v.Datetime)
-			continue
-		}
-		if j, dup := byTime[f.Time]; dup {
-			out[j] = bar{f, v}
-			continue
-		}
-		byTime[f.Time] = len(out)
-		out = append(out, bar{f, v})
-	}
-	return sym, out, rejects
+	return r, nil
 }
 
-func checkOHLCV(f ingest.BarFields) (reason, detail string) {
-	for _, p := range []float64{f.Open, f.High, f.Low, f.Close} {
-		if math.IsNaN(p) || math.IsInf(p, 0) {
-			return ReasonNotANumber, "a price is not a number"
+// check is validation: it returns the reason a complete bar is refused, or "".
+func (c *Cleaner) check(r *row, interval string) (reason, detail string) {
+	for _, p := range r.px {
+		if math.IsNaN(p) {
+			return ReasonMissingValue, "a price is missing and could not be imputed"
+		}
+		if math.IsInf(p, 0) {
+			return ReasonNotANumber, "a price is not a finite number"
 		}
 		if p <= 0 {
 			return ReasonNonPositive, fmt.Sprintf("price %g <= 0", p)
 		}
 	}
-	if f.High < math.Max(f.Open, f.Close) || f.Low > math.Min(f.Open, f.Close) || f.Low > f.High {
-		return ReasonOHLC, fmt.Sprintf("open %g high %g low %g close %g", f.Open, f.High, f.Low, f.Close)
+	o, h, l, cl := r.px[open], r.px[high], r.px[low], r.px[closePx]
+	if h < math.Max(o, cl) || l > math.Min(o, cl) || l > h {
+		return ReasonOHLC, fmt.Sprintf("open %g high %g low %g close %g", o, h, l, cl)
 	}
-	if f.Volume < 0 {
-		return ReasonNegativeVolume, "volume missing or negative"
+	if !r.volOK {
+		return ReasonMissingValue, "volume is missing and could not be imputed"
+	}
+	if r.vol < 0 {
+		return ReasonNegativeVolume, fmt.Sprintf("volume %d < 0", r.vol)
+	}
+	if c.future(r.t) {
+		return ReasonFuture, "timestamp is after now"
+	}
+	if !r.inCal {
+		if interval == ingest.Interval15Min {
+			return ReasonOutsideSession, "outside the NYSE session"
+		}
+		return ReasonOutsideSession, "not a trading day"
 	}
 	return "", ""
 }
 
+// inCalendar reports whether t is a trading day (daily) or inside a session (15-minute).
+func (c *Cleaner) inCalendar(t time.Time, interval string) bool {
+	if interval == ingest.Interval15Min {
+		return c.Calendar.InSession(t)
+	}
+	return c.Calendar.IsTradingDay(t)
+}
+
+// donor reports whether a listed bar in the calendar may lend its prices to
+// gaps: every price present, positive, consistent, and not in the future.
+// Its volume may be missing.
+func (c *Cleaner) donor(r *row) bool {
+	for _, p := range r.px {
+		if !(p > 0) || math.IsInf(p, 0) {
+			return false
+		}
+	}
+	o, h, l, cl := r.px[open], r.px[high], r.px[low], r.px[closePx]
+	return h >= math.Max(o, cl) && l <= math.Min(o, cl) && !c.future(r.t)
+}
+
+// complete reports whether every value of the bar is present.
+func (r *row) complete() bool {
+	for _, p := range r.px {
+		if math.IsNaN(p) {
+			return false
+		}
+	}
+	return r.volOK
+}
+
+// series is the cleaned content of one time_series message.
+type series struct {
+	symbol  string
+	rows    []row // accepted, in time order
+	rejects []Reject
+	report  Report
+}
+
+// cleanSeries runs the bar rules in their documented order: coercion, gap
+// handling, de-duplication, validation.
+func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
+	interval := ts.Meta.Interval
+	sym, err := symbolOf(ts.Meta.Symbol)
+	if err != nil {
+		payload, _ := json.Marshal(ts)
+		return series{rejects: []Reject{{Reason: ReasonBadSymbol, Detail: err.Error(), Symbol: ts.Meta.Symbol, Payload: payload}}}
+	}
+	s := series{symbol: sym}
+	reject := func(pos int, reason, detail string) {
+		v := ts.Values[pos]
+		payload, _ := json.Marshal(v)
+		s.rejects = append(s.rejects, Reject{Reason: reason, Detail: fmt.Sprintf("%s %s: %s", sym, v.Datetime, detail), Symbol: sym, Payload: payload})
+	}
+
+	// 1. Type coercion.
+	rows := make([]row, 0, len(ts.Values))
+	for i, v := range ts.Values {
+		r, err := coerce(v, interval, i)
+		if err != nil {
+			reject(i, ReasonBadTimestamp, err.Error())
+			continue
+		}
+		r.inCal = c.inCalendar(r.t, interval)
+		r.good = r.inCal && c.donor(&r)
+		rows = append(rows, r)
+	}
+	// Oldest first; among equal times the one listed first (the provider lists
+	// newest first, so that is the latest revision) comes first, and the
+	// others, about to be dropped, never donate values.
+	slices.SortStableFunc(rows, func(a, b row) int { return a.t.Compare(b.t) })
+	for i := 1; i < len(rows); i++ {
+		if rows[i].t.Equal(rows[i-1].t) {
+			rows[i].good = false
+		}
+	}
+
+	// 2. Gap handling, inside the session calendar only.
+	rows = c.insertGaps(rows, interval)
+	c.impute(rows, sym, interval)
+
+	// 3. De-duplication by natural key, keeping the latest.
+	kept := rows[:0]
+	for i := range rows {
+		if len(kept) > 0 && kept[len(kept)-1].t.Equal(rows[i].t) {
+			s.report.Deduplicated++
+			continue
+		}
+		kept = append(kept, rows[i])
+	}
+	rows = kept
+
+	// 4. Validation.
+	for i := range rows {
+		r := &rows[i]
+		if reason, detail := c.check(r, interval); reason != "" {
+			// An inserted bar copies a good bar's prices, so only a volume
+			// that could not be imputed fails it; it has no original to send.
+			if r.pos >= 0 {
+				reject(r.pos, reason, detail)
+			}
+			continue
+		}
+		if r.pos < 0 {
+			s.report.GapBars++
+		}
+		for f, n := range r.filled {
+			s.report.Filled[f] += int(n)
+		}
+		s.rows = append(s.rows, *r)
+	}
+	c.remember(sym, interval, s.rows)
+	return s
+}
+
+// maxSlots bounds the bars a series may span for gap handling: Twelve Data
+// returns at most 5000 values, so a wider span is not one window of bars
+// with holes in it, and filling it would invent most of the series.
+const maxSlots = 5000
+
+// slotsBetween lists the calendar's bar times from first to last, inclusive;
+// ok is false when there are more than maxSlots.
+func (c *Cleaner) slotsBetween(first, last time.Time, interval string) (slots []time.Time, ok bool) {
+	perDay := 1
+	if interval != ingest.Interval1Day {
+		perDay = 26
+	}
+	// Five sessions a week at most: a cheap bound before walking the calendar.
+	if days := last.Sub(first).Hours() / 24; days*5/7*float64(perDay) > 2*maxSlots {
+		return nil, false
+	}
+	if interval == ingest.Interval1Day {
+		slots = c.Calendar.TradingDays(first, last)
+		return slots, len(slots) <= maxSlots
+	}
+	for d := market.DateOf(first); !d.After(market.DateOf(last)); d = d.AddDate(0, 0, 1) {
+		for _, t := range c.Calendar.Bars15(d) {
+			if !t.Before(first) && !t.After(last) {
+				slots = append(slots, t)
+			}
+		}
+		if len(slots) > maxSlots {
+			return nil, false
+		}
+	}
+	return slots, true
+}
+
+// insertGaps adds an empty bar for every session (daily) or 15-minute bar
+// of the calendar that lies between the first and the last good bar of the
+// series and that the message does not list at all. A listed bar that fails
+// validation is not replaced: its original goes to the dead letters. rows is
+// in time order and stays so.
+func (c *Cleaner) insertGaps(rows []row, interval string) []row {
+	first, last := -1, -1
+	for i := range rows {
+		if rows[i].good {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 || first == last {
+		return rows
+	}
+	lo, hi := rows[first].t, rows[last].t
+	// Quick exit: as many distinct listed calendar times as slots means nothing is missing.
+	slots, ok := c.slotsBetween(lo, hi, interval)
+	if !ok {
+		return rows
+	}
+	listed := 0
+	for i := first; i <= last; i++ {
+		if rows[i].inCal && (i == first || !rows[i].t.Equal(rows[i-1].t)) {
+			listed++
+		}
+	}
+	if listed >= len(slots) {
+		return rows
+	}
+	out := make([]row, 0, len(rows)+len(slots)-listed)
+	out = append(out, rows[:first]...)
+	j := first
+	for _, t := range slots {
+		for j <= last && rows[j].t.Before(t) {
+			out = append(out, rows[j])
+			j++
+		}
+		if j <= last && rows[j].t.Equal(t) {
+			continue
+		}
+		nan := math.NaN()
+		out = append(out, row{t: t, px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true})
+	}
+	return append(out, rows[j:]...)
+}
+
+// impute fills every missing value: a price from the previous good bar
+// (forward fill), else the next one (backward fill), else the symbol's mean;
+// a volume with the median of the message's good bars, else the symbol's mean.
+func (c *Cleaner) impute(rows []row, sym, interval string) {
+	missing := false
+	for i := range rows {
+		if !rows[i].complete() {
+			missing = true
+			break
+		}
+	}
+	if !missing {
+		return
+	}
+	// next[i] is the first good bar at or after i.
+	next := make([]int, len(rows)+1)
+	next[len(rows)] = -1
+	for i := len(rows) - 1; i >= 0; i-- {
+		next[i] = next[i+1]
+		if rows[i].good {
+			next[i] = i
+		}
+	}
+	var vols []int64
+	for i := range rows {
+		if rows[i].good && rows[i].volOK && rows[i].vol >= 0 {
+			vols = append(vols, rows[i].vol)
+		}
+	}
+	median, haveMedian := medianOf(vols)
+	mean, haveMean := c.symbolMean(sym, interval)
+	prev := -1
+	for i := range rows {
+		r := &rows[i]
+		if r.good {
+			prev = i // its prices are complete; its volume may still need filling
+		}
+		donor, how := prev, FillForward
+		if donor < 0 {
+			donor, how = next[i], FillBackward
+		}
+		for k, p := range r.px {
+			if !math.IsNaN(p) {
+				continue
+			}
+			switch {
+			case donor >= 0:
+				r.px[k] = rows[donor].px[k]
+			case haveMean:
+				r.px[k], how = mean.px[k], FillSymbolMean
+			default:
+				continue
+			}
+			r.imputed = true
+			r.filled[how]++
+		}
+		if !r.volOK {
+			switch {
+			case haveMedian:
+				r.vol, r.volOK = median, true
+				r.filled[FillMedian]++
+			case haveMean:
+				r.vol, r.volOK = int64(math.Round(mean.vol)), true
+				r.filled[FillSymbolMean]++
+			default:
+				continue
+			}
+			r.imputed = true
+		}
+	}
+}
+
+// medianOf returns the median (the lower middle of an even count, so it is
+// always an observed volume).
+func medianOf(v []int64) (int64, bool) {
+	if len(v) == 0 {
+		return 0, false
+	}
+	slices.Sort(v)
+	return v[(len(v)-1)/2], true
+}
+
 // DailyBars cleans a daily time_series message.
 func (c *Cleaner) DailyBars(ts ingest.TimeSeries) ([]market.DailyBar, []Reject) {
+	rows, rejects, _ := c.dailyBars(ts)
+	return rows, rejects
+}
+
+func (c *Cleaner) dailyBars(ts ingest.TimeSeries) ([]market.DailyBar, []Reject, Report) {
 	if ts.Meta.Interval != ingest.Interval1Day {
-		return nil, []Reject{{Reason: ReasonDecode, Detail: fmt.Sprintf("interval %q on a daily topic", ts.Meta.Interval), Symbol: ts.Meta.Symbol}}
+		return nil, []Reject{intervalReject(ts, "daily")}, Report{}
 	}
-	sym, bars, rejects := c.cleanSeries(ts)
+	s := c.cleanSeries(ts)
 	now := c.Now().UTC()
-	out := make([]market.DailyBar, len(bars))
-	for i, b := range bars {
-		out[i] = market.DailyBar{Symbol: sym, Date: b.f.Time, Open: b.f.Open, High: b.f.High, Low: b.f.Low,
-			Close: b.f.Close, Volume: b.f.Volume, IngestedAt: now}
+	out := make([]market.DailyBar, len(s.rows))
+	for i, r := range s.rows {
+		out[i] = market.DailyBar{Symbol: s.symbol, Date: r.t, Open: r.px[open], High: r.px[high], Low: r.px[low],
+			Close: r.px[closePx], Volume: r.vol, Imputed: r.imputed, IngestedAt: now}
 	}
-	return out, rejects
+	return out, s.rejects, s.report
 }
 
 // IntradayBars cleans a 15-minute time_series message.
 func (c *Cleaner) IntradayBars(ts ingest.TimeSeries) ([]market.IntradayBar, []Reject) {
+	rows, rejects, _ := c.intradayBars(ts)
+	return rows, rejects
+}
+
+func (c *Cleaner) intradayBars(ts ingest.TimeSeries) ([]market.IntradayBar, []Reject, Report) {
 	if ts.Meta.Interval != ingest.Interval15Min {
-		return nil, []Reject{{Reason: ReasonDecode, Detail: fmt.Sprintf("interval %q on the 15min topic", ts.Meta.Interval), Symbol: ts.Meta.Symbol}}
+		return nil, []Reject{intervalReject(ts, "15min")}, Report{}
 	}
-	sym, bars, rejects := c.cleanSeries(ts)
+	s := c.cleanSeries(ts)
 	now := c.Now().UTC()
-	out := make([]market.IntradayBar, len(bars))
-	for i, b := range bars {
-		out[i] = market.IntradayBar{Symbol: sym, TS: b.f.Time, Open: b.f.Open, High: b.f.High, Low: b.f.Low,
-			Close: b.f.Close, Volume: b.f.Volume, IngestedAt: now}
+	out := make([]market.IntradayBar, len(s.rows))
+	for i, r := range s.rows {
+		out[i] = market.IntradayBar{Symbol: s.symbol, TS: r.t, Open: r.px[open], High: r.px[high], Low: r.px[low],
+			Close: r.px[closePx], Volume: r.vol, Imputed: r.imputed, IngestedAt: now}
 	}
-	return out, rejects
+	return out, s.rejects, s.report
+}
+
+func intervalReject(ts ingest.TimeSeries, topic string) Reject {
+	payload, _ := json.Marshal(ts)
+	return Reject{Reason: ReasonDecode, Detail: fmt.Sprintf("interval %q on the %s topic", ts.Meta.Interval, topic),
+		Symbol: ts.Meta.Symbol, Payload: payload}
 }

@@ -48,44 +48,65 @@ func expiryClose(d time.Time) time.Time {
 }
 
 // Options cleans and enriches one option-chain message. snapshot is the
-// instant the chain was taken.
+// instant the chain was taken. Rules in order: coercion (canonical symbol,
+// OCC parse, Yahoo dates to UTC), de-duplication by contract keeping the
+// latest listed, validation, enrichment.
 func (c *Cleaner) Options(res ingest.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject) {
+	quotes, rejects, _ := c.options(res, snapshot)
+	return quotes, rejects
+}
+
+func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject, Report) {
+	var rep Report
 	sym, err := symbolOf(res.UnderlyingSymbol)
 	if err != nil {
 		payload, _ := json.Marshal(res)
-		return nil, []Reject{{Reason: ReasonBadSymbol, Detail: err.Error(), Symbol: res.UnderlyingSymbol, Payload: payload}}
+		return nil, []Reject{{Reason: ReasonBadSymbol, Detail: err.Error(), Symbol: res.UnderlyingSymbol, Payload: payload}}, rep
 	}
 	spot := math.NaN()
-	if p := res.Quote.RegularMarketPrice; p != nil && *p > 0 {
+	if p := res.Quote.RegularMarketPrice; p != nil && *p > 0 && !math.IsInf(*p, 0) {
 		spot = *p
 	}
-	now := c.Now().UTC()
-	var out []market.OptionQuote
-	var rejects []Reject
-	seen := map[string]int{}
-	for _, series := range res.Options {
+	type listed struct {
+		t  market.OptionType
+		ct *ingest.Contract
+	}
+	// De-duplication: the last listing of a contract symbol wins.
+	var all []listed
+	last := map[string]int{}
+	for si := range res.Options {
+		series := &res.Options[si]
 		for _, side := range []struct {
 			t  market.OptionType
 			cs []ingest.Contract
 		}{{market.Call, series.Calls}, {market.Put, series.Puts}} {
-			for _, ct := range side.cs {
-				q, reason, detail := c.option(sym, side.t, ct, snapshot, spot)
-				if reason != "" {
-					payload, _ := json.Marshal(ct)
-					rejects = append(rejects, Reject{Reason: reason, Detail: detail, Symbol: sym, Payload: payload})
-					continue
-				}
-				q.IngestedAt = now
-				if j, dup := seen[q.ContractSymbol]; dup {
-					out[j] = q
-					continue
-				}
-				seen[q.ContractSymbol] = len(out)
-				out = append(out, q)
+			for i := range side.cs {
+				last[side.cs[i].ContractSymbol] = len(all)
+				all = append(all, listed{side.t, &side.cs[i]})
 			}
 		}
 	}
-	return out, rejects
+	now := c.Now().UTC()
+	out := make([]market.OptionQuote, 0, len(last))
+	var rejects []Reject
+	for i, l := range all {
+		if last[l.ct.ContractSymbol] != i {
+			rep.Deduplicated++
+			continue
+		}
+		q, reason, detail := c.option(sym, l.t, l.ct, snapshot, spot)
+		if reason != "" {
+			payload, _ := json.Marshal(l.ct)
+			rejects = append(rejects, Reject{Reason: reason, Detail: detail, Symbol: sym, Payload: payload})
+			continue
+		}
+		q.IngestedAt = now
+		if !c.enrich(&q) {
+			rep.Unsolved++
+		}
+		out = append(out, q)
+	}
+	return out, rejects, rep
 }
 
 func val(p *float64) float64 {
@@ -95,7 +116,7 @@ func val(p *float64) float64 {
 	return *p
 }
 
-func (c *Cleaner) option(sym string, typ market.OptionType, ct ingest.Contract, snapshot time.Time, spot float64) (market.OptionQuote, string, string) {
+func (c *Cleaner) option(sym string, typ market.OptionType, ct *ingest.Contract, snapshot time.Time, spot float64) (market.OptionQuote, string, string) {
 	occ, err := ParseOCC(ct.ContractSymbol)
 	if err != nil {
 		return market.OptionQuote{}, ReasonContract, err.Error()
@@ -131,7 +152,7 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct ingest.Contract, 
 		return q, ReasonExpired, fmt.Sprintf("%s expired %s before snapshot %s", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), snapshot.Format(time.RFC3339))
 	case !occ.Expiration.Equal(q.Expiration) || occ.Type != typ || math.Abs(occ.Strike-q.Strike) > 1e-6:
 		return q, ReasonContract, fmt.Sprintf("%s disagrees with expiration %s, type %s, strike %v", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), typ, q.Strike)
-	case !strings.HasPrefix(occ.Root, market.OCCRoot(sym)):
+	case !rootOf(occ.Root, sym):
 		return q, ReasonContract, fmt.Sprintf("%s is not an option on %s", ct.ContractSymbol, sym)
 	case c.future(snapshot):
 		return q, ReasonFuture, fmt.Sprintf("snapshot %s is after now", snapshot.Format(time.RFC3339))
@@ -141,13 +162,14 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct ingest.Contract, 
 	} else if !math.IsNaN(spot) {
 		q.InTheMoney = (typ == market.Call) == (spot > q.Strike)
 	}
-	c.enrich(&q)
 	return q, "", ""
 }
 
 // enrich adds the analytics: mid, own IV and Greeks from the mid (or the
-// last price when there is no two-sided quote), moneyness and time to expiry.
-func (c *Cleaner) enrich(q *market.OptionQuote) {
+// last price when there is no two-sided quote), moneyness and time to
+// expiry. It reports false when a price was there but no volatility
+// reproduces it; IV and Greeks then stay NULL.
+func (c *Cleaner) enrich(q *market.OptionQuote) bool {
 	years := expiryClose(q.Expiration).Sub(q.SnapshotTS).Hours() / 24 / 365
 	q.DaysToExpiry = years * 365
 	q.Mid = math.NaN()
@@ -156,7 +178,7 @@ func (c *Cleaner) enrich(q *market.OptionQuote) {
 	}
 	q.Moneyness, q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	if math.IsNaN(q.UnderlyingPrice) {
-		return
+		return true
 	}
 	q.Moneyness = q.Strike / q.UnderlyingPrice
 	price := q.Mid
@@ -164,20 +186,30 @@ func (c *Cleaner) enrich(q *market.OptionQuote) {
 		price = q.LastPrice
 	}
 	if math.IsNaN(price) || years <= 0 {
-		return
+		return true
 	}
+	p, style := c.params(q, years)
+	iv, err := quant.ImpliedVolStyle(p, price, style)
+	if err != nil {
+		return false
+	}
+	p.Vol = iv
+	g := quant.GreeksStyle(p, style)
+	q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = iv, g.Delta, g.Gamma, g.ThetaDay, g.Vega, g.Rho
+	return true
+}
+
+// params are the pricing inputs of a quote, IV aside, and its exercise style.
+func (c *Cleaner) params(q *market.OptionQuote, years float64) (quant.Params, quant.Style) {
 	kind := quant.Call
 	if q.Type == market.Put {
 		kind = quant.Put
 	}
-	p := quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: c.rate(years), Div: c.Dividends[q.Symbol], Time: years}
-	iv, err := quant.ImpliedVol(p, price)
-	if err != nil {
-		return // no solution: IV and Greeks stay NULL
+	style := quant.American
+	if c.EuropeanIV {
+		style = quant.European
 	}
-	p.Vol = iv
-	g := quant.BSMGreeks(p)
-	q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = iv, g.Delta, g.Gamma, g.ThetaDay, g.Vega, g.Rho
+	return quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: c.rate(years), Div: c.Dividends[q.Symbol], Time: years}, style
 }
 
 func (c *Cleaner) rate(years float64) float64 {
@@ -185,4 +217,14 @@ func (c *Cleaner) rate(years float64) float64 {
 		return 0.04
 	}
 	return c.Curve.Rate(years)
+}
+
+// rootOf reports whether an OCC root names options on sym: the root itself
+// (BRKB for BRK.B) or, after a corporate action, the root and one digit (AAPL1).
+func rootOf(root, sym string) bool {
+	want := market.OCCRoot(sym)
+	if root == want {
+		return true
+	}
+	return len(root) == len(want)+1 && strings.HasPrefix(root, want) && root[len(want)] >= '0' && root[len(want)] <= '9'
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
@@ -31,6 +32,18 @@ type Processor struct {
 	// (defaults 256 messages, 50ms).
 	BatchSize   int
 	BatchWindow time.Duration
+
+	rulesOnce sync.Once
+	rules     ruleMetrics
+	rulesErr  error
+}
+
+func (p *Processor) init() error {
+	p.rulesOnce.Do(func() { p.rules, p.rulesErr = newRuleMetrics(p.Metrics.Registry) })
+	if p.rulesErr != nil {
+		return fmt.Errorf("processor metrics: %w", p.rulesErr)
+	}
+	return nil
 }
 
 // Run processes until ctx ends; a batch in hand when it ends is finished.
@@ -43,6 +56,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 	if p.BatchWindow == 0 {
 		p.BatchWindow = 50 * time.Millisecond
+	}
+	if err := p.init(); err != nil {
+		return err
 	}
 	r := stream.NewReader(stream.ReaderConfig{Brokers: p.Brokers, Group: p.Group, Topics: stream.RawTopics()})
 	w := stream.NewWriter(p.Brokers, "")
@@ -89,64 +105,122 @@ func (p *Processor) Run(ctx context.Context) error {
 
 // Process turns one raw message into processed and dead-letter messages.
 func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
-	var (
-		ds      *market.Dataset
-		rows    any
-		n       int
-		rejects []Reject
-	)
-	out, _ := stream.ProcessedFor(m.Topic)
 	if v := stream.Header(m, stream.HeaderSchemaVersion); v != "" && v != "1" {
 		return p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}}), nil
 	}
-	switch m.Topic {
-	case stream.DailyData, stream.HistoricalData, stream.IntradayData:
-		ts, err := ingest.DecodeTimeSeries(m.Value)
-		if err != nil {
-			return p.deadLetters(m, []Reject{{Reason: ReasonDecode, Detail: err.Error(), Symbol: string(m.Key), Payload: m.Value}}), nil
-		}
-		if m.Topic == stream.IntradayData {
-			bars, rj := p.Cleaner.IntradayBars(ts)
-			ds, rows, n, rejects = market.IntradayBars, bars, len(bars), rj
-		} else {
-			bars, rj := p.Cleaner.DailyBars(ts)
-			ds, rows, n, rejects = market.DailyBars, bars, len(bars), rj
-		}
-	case stream.OptionData:
-		res, err := ingest.DecodeOptionChain(m.Value)
-		if err != nil {
-			return p.deadLetters(m, []Reject{{Reason: ReasonDecode, Detail: err.Error(), Symbol: string(m.Key), Payload: m.Value}}), nil
-		}
-		snap, err := snapshotOf(m, res)
-		if err != nil {
-			return p.deadLetters(m, []Reject{{Reason: ReasonBadTimestamp, Detail: err.Error(), Symbol: string(m.Key), Payload: m.Value}}), nil
-		}
-		quotes, rj := p.Cleaner.Options(res, snap)
-		ds, rows, n, rejects = market.OptionQuotes, quotes, len(quotes), rj
-	default:
-		return nil, fmt.Errorf("processor: message from unexpected topic %s", m.Topic)
+	if err := p.init(); err != nil {
+		return nil, err
 	}
-	msgs := p.deadLetters(m, rejects)
-	if n == 0 {
-		return msgs, nil
-	}
-	value, err := EncodeBatch(ds, rows)
+	out, _ := stream.ProcessedFor(m.Topic)
+	res, err := p.Cleaner.Clean(m.Topic, m.Value, stream.Header(m, stream.HeaderSnapshot))
 	if err != nil {
 		return nil, err
 	}
-	p.Metrics.Processed.WithLabelValues(out).Add(float64(n))
-	msgs = append(msgs, kafka.Message{Topic: out, Key: m.Key, Value: value, Headers: stream.Headers(
-		stream.HeaderEncoding, stream.EncodingArrow,
-		stream.HeaderSchema, ds.Name,
-		stream.HeaderSchemaVersion, strconv.Itoa(market.SchemaVersion),
-		stream.HeaderOrigin, stream.Origin(m),
-	)})
+	key := string(m.Key)
+	for i := range res.Rejects {
+		if res.Rejects[i].Symbol == "" {
+			res.Rejects[i].Symbol = key
+		}
+	}
+	p.count(res)
+	msgs := p.deadLetters(m, res.Rejects)
+	for _, b := range []struct {
+		topic string
+		ds    *market.Dataset
+		rows  any
+		n     int
+	}{{out, res.Dataset, res.Rows, res.N}, {stream.ProcessedIVSmile, market.IVSmiles, res.Smiles, len(res.Smiles)}} {
+		if b.n == 0 {
+			continue
+		}
+		value, err := EncodeBatch(b.ds, b.rows)
+		if err != nil {
+			return nil, err
+		}
+		p.Metrics.Processed.WithLabelValues(b.topic).Add(float64(b.n))
+		msgs = append(msgs, kafka.Message{Topic: b.topic, Key: m.Key, Value: value, Headers: stream.Headers(
+			stream.HeaderEncoding, stream.EncodingArrow,
+			stream.HeaderSchema, b.ds.Name,
+			stream.HeaderSchemaVersion, strconv.Itoa(market.SchemaVersion),
+			stream.HeaderOrigin, stream.Origin(m),
+		)})
+	}
 	return msgs, nil
 }
 
-func snapshotOf(m kafka.Message, res ingest.OptionResult) (time.Time, error) {
-	if h := stream.Header(m, stream.HeaderSnapshot); h != "" {
-		return time.Parse(time.RFC3339Nano, h)
+// Result is what cleaning one raw message gave.
+type Result struct {
+	Dataset *market.Dataset
+	Rows    any // a slice of Dataset's row type
+	N       int // len(Rows)
+	Smiles  []market.IVSmile
+	Rejects []Reject
+	Report  Report
+}
+
+// Clean decodes and cleans one raw message of a raw topic. snapshot is the
+// tl-snapshot-ts header of an option chain ("" to use the quote's time).
+// Undecodable input is a reject, not an error; only a topic the processor
+// does not read is an error.
+func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, error) {
+	decodeErr := func(reason string, err error) Result {
+		return Result{Rejects: []Reject{{Reason: reason, Detail: err.Error(), Payload: value}}}
+	}
+	switch topic {
+	case stream.DailyData, stream.HistoricalData, stream.IntradayData:
+		ts, err := ingest.DecodeTimeSeries(value)
+		if err != nil {
+			return decodeErr(ReasonDecode, err), nil
+		}
+		if topic == stream.IntradayData {
+			bars, rj, rep := c.intradayBars(ts)
+			return Result{Dataset: market.IntradayBars, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
+		}
+		bars, rj, rep := c.dailyBars(ts)
+		return Result{Dataset: market.DailyBars, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
+	case stream.OptionData:
+		res, err := ingest.DecodeOptionChain(value)
+		if err != nil {
+			return decodeErr(ReasonDecode, err), nil
+		}
+		snap, err := snapshotOf(snapshot, res)
+		if err != nil {
+			return decodeErr(ReasonBadTimestamp, err), nil
+		}
+		quotes, rj, rep := c.options(res, snap)
+		return Result{Dataset: market.OptionQuotes, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}, nil
+	}
+	return Result{}, fmt.Errorf("processor: message from unexpected topic %s", topic)
+}
+
+func (p *Processor) count(res Result) {
+	if res.Dataset == nil {
+		return
+	}
+	name := res.Dataset.Name
+	for f, n := range res.Report.Filled {
+		if n > 0 {
+			p.rules.imputed.WithLabelValues(name, Fill(f).String()).Add(float64(n))
+		}
+	}
+	if n := res.Report.GapBars; n > 0 {
+		p.rules.gapBars.WithLabelValues(name).Add(float64(n))
+	}
+	if n := res.Report.Deduplicated; n > 0 {
+		p.rules.deduplicated.WithLabelValues(name).Add(float64(n))
+	}
+	if n := res.Report.Unsolved; n > 0 {
+		p.rules.unsolved.WithLabelValues(name).Add(float64(n))
+	}
+}
+
+func snapshotOf(header string, res ingest.OptionResult) (time.Time, error) {
+	if header != "" {
+		t, err := time.Parse(time.RFC3339Nano, header)
+		if err != nil {
+			return t, fmt.Errorf("snapshot header: %w", err)
+		}
+		return t.UTC(), nil
 	}
 	if t := res.Quote.RegularMarketTime; t != nil {
 		return time.Unix(*t, 0).UTC(), nil

@@ -9,6 +9,7 @@ const (
 	ReasonBadSymbol      = "bad_symbol"
 	ReasonBadTimestamp   = "bad_timestamp"
 	ReasonNotANumber     = "not_a_number"
+	ReasonMissingValue   = "missing_value"
 	ReasonNonPositive    = "non_positive_price"
 	ReasonOHLC           = "inconsistent_ohlc"
 	ReasonNegativeVolume = "negative_volume"
