@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -23,6 +25,8 @@ type Collector struct {
 	Metrics *metrics.Set
 	// PublishBatch is how many messages are sent per produce call (default 200).
 	PublishBatch int
+	// Clock holds deferred tasks until their NotBefore (default the system clock).
+	Clock ratelimit.Clock
 }
 
 // Run consumes tasks until ctx ends.
@@ -32,6 +36,12 @@ func (c *Collector) Run(ctx context.Context) error {
 	}
 	if c.PublishBatch == 0 {
 		c.PublishBatch = 200
+	}
+	if c.Clock == nil {
+		c.Clock = ratelimit.System{}
+	}
+	if in, ok := c.Source.(Instrumented); ok {
+		in.Instrument(c.Log, NewProviderMetrics(c.Metrics))
 	}
 	r := stream.NewReader(stream.ReaderConfig{Brokers: c.Brokers, Group: c.Group, Topics: []string{stream.TaskQueue}})
 	w := stream.NewWriter(c.Brokers, "")
@@ -73,6 +83,14 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		c.Metrics.Tasks.WithLabelValues("unknown", "rejected").Inc()
 		return c.deadLetter(ctx, w, m, "bad_task", err)
 	}
+	if wait := task.NotBefore.Sub(c.Clock.Now()); wait > 0 {
+		// Holding the task holds its partition: nothing else of this kind
+		// could be collected before the credits return anyway.
+		c.Log.Info("task deferred", "task", task.ID, "not_before", task.NotBefore)
+		if err := c.Clock.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	var buf []kafka.Message
 	n := 0
@@ -104,6 +122,14 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		if ie, ok := AsIncomplete(err); ok && len(ie.Left) > 0 {
+			if err := c.deferRest(ctx, w, task, ie); err != nil {
+				return err
+			}
+			if len(ie.Failed) == 0 {
+				return nil
+			}
+		}
 		c.Metrics.Tasks.WithLabelValues(string(task.Kind), "failed").Inc()
 		c.Log.Error("task failed", "task", task.ID, "published", n, "err", err)
 		return c.deadLetter(ctx, w, m, "task_failed", err)
@@ -121,5 +147,22 @@ func (c *Collector) deadLetter(ctx context.Context, w *kafka.Writer, m kafka.Mes
 	if err := w.WriteMessages(ctx, dl); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", stream.Origin(m), err)
 	}
+	return nil
+}
+
+// deferRest publishes the rest of a task that ran out of daily credits, to run
+// when they return.
+func (c *Collector) deferRest(ctx context.Context, w *kafka.Writer, task Task, ie *IncompleteError) error {
+	rest := task.Rest(ie.Left, ie.Resume)
+	m, err := rest.Message()
+	if err != nil {
+		return err
+	}
+	if err := w.WriteMessages(ctx, m); err != nil {
+		return fmt.Errorf("publish the rest of task %s: %w", task.ID, err)
+	}
+	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "deferred").Inc()
+	c.Log.Warn("daily credits exhausted; rest of the task deferred", "task", task.ID,
+		"left", len(ie.Left), "symbols", strings.Join(ie.Left, ","), "resume", ie.Resume, "rest", rest.ID)
 	return nil
 }

@@ -106,13 +106,7 @@ func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw,
 }
 
 func (s *Synthetic) headers(t Task, schema string, kv ...string) []kafka.Header {
-	return stream.Headers(append([]string{
-		stream.HeaderEncoding, stream.EncodingJSON,
-		stream.HeaderSchema, schema,
-		stream.HeaderSchemaVersion, "1",
-		stream.HeaderSource, s.Name(),
-		stream.HeaderTask, t.ID,
-	}, kv...)...)
+	return RawHeaders(s.Name(), t, schema, kv...)
 }
 
 func (s *Synthetic) chains(t Task, sym string) ([]Raw, error) {

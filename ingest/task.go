@@ -30,6 +30,9 @@ type Task struct {
 	Symbols []string  `json:"symbols,omitempty"` // empty means the whole universe
 	From    time.Time `json:"from"`
 	To      time.Time `json:"to"`
+	// NotBefore defers the task: a collector holds it until then. Set on the
+	// rest of a task that ran out of daily credits.
+	NotBefore time.Time `json:"not_before,omitzero"`
 }
 
 // NewTask builds a task with its deterministic ID.
