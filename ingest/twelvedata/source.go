@@ -170,6 +170,9 @@ type run struct {
 // Fetch implements ingest.Source.
 func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw) error) error {
 	s.defaults()
+	if s.Pool == nil || s.Client == nil {
+		return errors.New("twelvedata: no API keys configured (TWELVEDATA_API_KEYS)")
+	}
 	switch t.Kind {
 	case ingest.Daily, ingest.Intraday, ingest.Historical:
 	default:

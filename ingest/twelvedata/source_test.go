@@ -58,14 +58,14 @@ func TestPlan120SymbolsOverFiveKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	took := clock.Now().Sub(start)
-	t.Logf("120 symbols over 5 keys: %d calls, done after %v of clock time", len(fake.calls), took)
+	t.Logf("120 symbols over 5 keys: %d calls, done after %v of clock time", len(fake.Calls()), took)
 	if took > 3*time.Minute {
 		t.Errorf("took %v, want within 3 minutes", took)
 	}
-	if fake.throttled != 0 {
-		t.Errorf("%d calls answered 429, want none", fake.throttled)
+	if fake.Throttled() != 0 {
+		t.Errorf("%d calls answered 429, want none", fake.Throttled())
 	}
-	credits, calls := fake.chargedWithin(time.Minute)
+	credits, calls := fake.MostPerKey(time.Minute)
 	if len(credits) != 5 {
 		t.Errorf("%d keys used, want 5", len(credits))
 	}
@@ -151,7 +151,7 @@ func TestProviderBadDays(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := ratelimit.NewManual(start)
 			fake, srv := newFake(t, clock)
-			fake.script = tc.script
+			fake.Script = tc.script
 			src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: 800}, tc.keys)
 			var out sink
 			err := src.Fetch(t.Context(), dailyTask(tc.syms...), out.emit)
@@ -188,8 +188,8 @@ func TestProviderBadDays(t *testing.T) {
 			if waited := clock.Now().Sub(start); waited < tc.minWait {
 				t.Errorf("waited %v, want at least %v", waited, tc.minWait)
 			}
-			if fake.throttled != 0 {
-				t.Errorf("went over the fake's own limits %d times", fake.throttled)
+			if fake.Throttled() != 0 {
+				t.Errorf("went over the fake's own limits %d times", fake.Throttled())
 			}
 		})
 	}
@@ -198,7 +198,7 @@ func TestProviderBadDays(t *testing.T) {
 func TestMissingFieldsPassThrough(t *testing.T) {
 	clock := ratelimit.NewManual(start)
 	fake, srv := newFake(t, clock)
-	fake.script = func(int, string, []string) (int, []byte, bool) { return 200, testdata(t, "missing_fields.json"), true }
+	fake.Script = func(int, string, []string) (int, []byte, bool) { return 200, testdata(t, "missing_fields.json"), true }
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 1)
 	var out sink
 	task := ingest.NewTask(ingest.Daily, session.AddDate(0, 0, -1), session.AddDate(0, 0, 1), "AAPL")
@@ -217,7 +217,7 @@ func TestMissingFieldsPassThrough(t *testing.T) {
 func TestSessionFilter(t *testing.T) {
 	clock := ratelimit.NewManual(start)
 	fake, srv := newFake(t, clock)
-	fake.script = func(int, string, []string) (int, []byte, bool) {
+	fake.Script = func(int, string, []string) (int, []byte, bool) {
 		return 200, testdata(t, "series_msft_15min.json"), true
 	}
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 1)
@@ -233,7 +233,7 @@ func TestSessionFilter(t *testing.T) {
 	if !strings.Contains(string(out.raws[0].Value), `"mic_code":"XNGS"`) {
 		t.Errorf("re-encoded series lost fields the provider sent: %s", out.raws[0].Value)
 	}
-	if q := fake.calls[0].query; q["interval"] != "15min" || q["start_date"] != "2026-11-20 09:30:00" ||
+	if q := fake.Calls()[0].Query; q["interval"] != "15min" || q["start_date"] != "2026-11-20 09:30:00" ||
 		q["end_date"] != "2026-11-20 16:00:00" || q["timezone"] != "America/New_York" {
 		t.Errorf("query %v", q)
 	}
@@ -260,8 +260,8 @@ func TestClosedDaysMakeNoCalls(t *testing.T) {
 			if err := src.Fetch(t.Context(), tc.task, out.emit); err != nil {
 				t.Fatal(err)
 			}
-			if len(fake.calls) != 0 || len(out.raws) != 0 {
-				t.Errorf("%d calls, %d messages for a window without a session", len(fake.calls), len(out.raws))
+			if len(fake.Calls()) != 0 || len(out.raws) != 0 {
+				t.Errorf("%d calls, %d messages for a window without a session", len(fake.Calls()), len(out.raws))
 			}
 		})
 	}
@@ -287,15 +287,15 @@ func TestHistoricalPaging(t *testing.T) {
 		}
 	}
 	pages := (len(days) + 99) / 100
-	if len(fake.calls) != pages {
-		t.Errorf("%d calls, want %d pages", len(fake.calls), pages)
+	if len(fake.Calls()) != pages {
+		t.Errorf("%d calls, want %d pages", len(fake.Calls()), pages)
 	}
 	for _, r := range out.raws {
 		if r.Topic != stream.HistoricalData {
 			t.Fatalf("historical bars on %s", r.Topic)
 		}
 	}
-	if got := fake.calls[0].symbols; !slices.Equal(got, []string{"AAPL", "BRK.B"}) {
+	if got := fake.Calls()[0].Symbols; !slices.Equal(got, []string{"AAPL", "BRK.B"}) {
 		t.Errorf("requested %v: class suffixes go out canonical", got)
 	}
 }
@@ -313,7 +313,7 @@ func TestDailyExhaustionResumes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := ratelimit.NewManual(start)
 			fake, srv := newFake(t, clock)
-			fake.perDay = tc.providerLimit
+			fake.PerDay = tc.providerLimit
 			src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: tc.ownLimit}, 2)
 			syms := universe(30)
 			var out sink
@@ -341,14 +341,14 @@ func TestDailyExhaustionResumes(t *testing.T) {
 			}
 			// A later run collects only what was left.
 			clock.Advance(ie.Resume.Sub(clock.Now()) + time.Minute)
-			fake.perDay = 800
-			calls := len(fake.calls)
+			fake.PerDay = 800
+			calls := len(fake.Calls())
 			if err := src.Fetch(t.Context(), dailyTask(ie.Left...), out.emit); err != nil {
 				t.Fatalf("resume: %v", err)
 			}
 			asked := 0
-			for _, c := range fake.calls[calls:] {
-				asked += len(c.symbols)
+			for _, c := range fake.Calls()[calls:] {
+				asked += len(c.Symbols)
 			}
 			if asked != len(ie.Left) {
 				t.Errorf("resume asked for %d symbols, want the %d left", asked, len(ie.Left))
