@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"text/tabwriter"
 
@@ -41,19 +43,41 @@ func (f OptionFlags) params(vol float64) (quant.Params, quant.Style, error) {
 	return p, style, p.Validate()
 }
 
-func (f OptionFlags) print(fields [][2]any) error {
+// field is one named output value.
+type field struct {
+	name  string
+	value any
+}
+
+// print writes the inputs and then the results: aligned name/value lines, or
+// with --format json one JSON object whose keys keep that order.
+func (f OptionFlags) print(w io.Writer, p quant.Params, style quant.Style, results ...field) error {
+	fields := append([]field{
+		{"type", p.Kind.String()}, {"style", style.String()}, {"spot", p.Spot}, {"strike", p.Strike},
+		{"rate", p.Rate}, {"div", p.Div}, {"time", p.Time},
+	}, results...)
 	if f.Format == "json" {
-		m := map[string]any{}
-		for _, kv := range fields {
-			m[kv[0].(string)] = kv[1]
+		var b bytes.Buffer
+		b.WriteString("{\n")
+		for i, kv := range fields {
+			k, _ := json.Marshal(kv.name)
+			v, err := json.Marshal(kv.value)
+			if err != nil {
+				return fmt.Errorf("format %s: %w", kv.name, err)
+			}
+			sep := ","
+			if i == len(fields)-1 {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "  %s: %s%s\n", k, v, sep)
 		}
-		enc := json.NewEncoder(os.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(m)
+		b.WriteString("}\n")
+		_, err := w.Write(b.Bytes())
+		return err
 	}
-	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, kv := range fields {
-		fmt.Fprintf(tw, "%s\t%v\n", kv[0], kv[1])
+		fmt.Fprintf(tw, "%s\t%v\n", kv.name, kv.value)
 	}
 	return tw.Flush()
 }
@@ -65,12 +89,14 @@ type QuantPriceCmd struct {
 }
 
 // Run implements the command.
-func (c *QuantPriceCmd) Run() error {
+func (c *QuantPriceCmd) Run() error { return c.write(os.Stdout) }
+
+func (c *QuantPriceCmd) write(w io.Writer) error {
 	p, style, err := c.params(c.Vol)
 	if err != nil {
 		return err
 	}
-	return c.print([][2]any{{"price", quant.PriceStyle(p, style)}})
+	return c.print(w, p, style, field{"vol", p.Vol}, field{"price", quant.PriceStyle(p, style)})
 }
 
 // QuantGreeksCmd prices an option with its Greeks.
@@ -80,14 +106,16 @@ type QuantGreeksCmd struct {
 }
 
 // Run implements the command.
-func (c *QuantGreeksCmd) Run() error {
+func (c *QuantGreeksCmd) Run() error { return c.write(os.Stdout) }
+
+func (c *QuantGreeksCmd) write(w io.Writer) error {
 	p, style, err := c.params(c.Vol)
 	if err != nil {
 		return err
 	}
 	g := quant.GreeksStyle(p, style)
-	return c.print([][2]any{{"price", g.Price}, {"delta", g.Delta}, {"gamma", g.Gamma},
-		{"theta_year", g.ThetaYear}, {"theta_day", g.ThetaDay}, {"vega", g.Vega}, {"rho", g.Rho}})
+	return c.print(w, p, style, field{"vol", p.Vol}, field{"price", g.Price}, field{"delta", g.Delta}, field{"gamma", g.Gamma},
+		field{"theta_year", g.ThetaYear}, field{"theta_day", g.ThetaDay}, field{"vega", g.Vega}, field{"rho", g.Rho})
 }
 
 // QuantIVCmd solves for implied volatility.
@@ -97,7 +125,9 @@ type QuantIVCmd struct {
 }
 
 // Run implements the command.
-func (c *QuantIVCmd) Run() error {
+func (c *QuantIVCmd) Run() error { return c.write(os.Stdout) }
+
+func (c *QuantIVCmd) write(w io.Writer) error {
 	p, style, err := c.params(0)
 	if err != nil {
 		return err
@@ -106,5 +136,5 @@ func (c *QuantIVCmd) Run() error {
 	if err != nil {
 		return err
 	}
-	return c.print([][2]any{{"iv", iv}})
+	return c.print(w, p, style, field{"price", c.Price}, field{"iv", iv})
 }
