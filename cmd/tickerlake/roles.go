@@ -111,13 +111,16 @@ func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 // ProcessorCmd runs the processor.
 type ProcessorCmd struct {
 	KafkaFlags
+	AnalyticsFlags
 }
 
-func newProcessor(brokers []string, log *slog.Logger, m *metrics.Set) *transform.Processor {
-	return &transform.Processor{
-		Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now},
-		Brokers: brokers, Log: log.With("role", "processor"), Metrics: m,
+// newProcessor wires a processor; a nil cleaner takes the defaults (flat 4%
+// curve, no dividends).
+func newProcessor(brokers []string, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner) *transform.Processor {
+	if cl == nil {
+		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
 	}
+	return &transform.Processor{Cleaner: cl, Brokers: brokers, Log: log.With("role", "processor"), Metrics: m}
 }
 
 // Run implements the command.
@@ -126,7 +129,11 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	return serveMetrics(ctx, log, func(m *metrics.Set) error { return newProcessor(brokers, log, m).Run(ctx) })
+	cl, err := c.cleaner()
+	if err != nil {
+		return err
+	}
+	return serveMetrics(ctx, log, func(m *metrics.Set) error { return newProcessor(brokers, log, m, cl).Run(ctx) })
 }
 
 // WriterCmd runs the lake writer.

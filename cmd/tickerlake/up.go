@@ -14,6 +14,7 @@ import (
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/serve"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/transform"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -22,6 +23,7 @@ type UpCmd struct {
 	KafkaFlags
 	LakeFlags
 	SourceFlags
+	AnalyticsFlags
 	ScheduleFlags
 	SinkFlags
 	BrokerAddr string       `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
@@ -47,8 +49,12 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	cl, err := c.cleaner()
+	if err != nil {
+		return err
+	}
 	p := &Pipeline{
-		Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
+		Cleaner: cl, Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
@@ -71,6 +77,8 @@ type Pipeline struct {
 	Metrics   *metrics.Set
 	// Writer, when set, replaces the default lake writer (tests use it to crash one).
 	Writer *lake.Writer
+	// Cleaner holds the processor's rules (nil: the defaults).
+	Cleaner *transform.Cleaner
 	// Sinks are the configured warehouse sinks, each its own consumer group.
 	Sinks []sinkRole
 }
@@ -91,7 +99,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		run("schedule", p.Scheduler.Run)
 	}
 	run("collector", (&ingest.Collector{Source: p.Source, Brokers: p.Brokers, Log: p.Log.With("role", "collector"), Metrics: p.Metrics}).Run)
-	run("processor", newProcessor(p.Brokers, p.Log, p.Metrics).Run)
+	run("processor", newProcessor(p.Brokers, p.Log, p.Metrics, p.Cleaner).Run)
 	w := p.Writer
 	if w == nil {
 		w = &lake.Writer{Store: p.Store, Brokers: p.Brokers, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
