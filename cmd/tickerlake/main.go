@@ -46,6 +46,7 @@ type CLI struct {
 	Broker    BrokerCmd    `cmd:"" help:"Run the embedded Kafka-protocol broker alone."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Publish collection tasks as market time passes."`
 	Collector CollectorCmd `cmd:"" help:"Consume task-queue and publish raw market data."`
+	Run       RunCmd       `cmd:"" help:"Publish one collection task (collect-daily, collect-15min, collect-historical, collect-options) and return, as a CronJob does."`
 	Processor ProcessorCmd `cmd:"" help:"Clean and validate raw topics into processed topics."`
 	Writer    WriterCmd    `cmd:"" help:"Commit processed topics to the lake as Parquet and CSV."`
 	Sink      SinkCmd      `cmd:"" help:"Deliver processed topics to the SQL and InfluxDB sinks alone, without the lake writer."`

@@ -26,9 +26,13 @@ type SourceFlags struct {
 	Seed       int64   `name:"seed" env:"TICKERLAKE_SEED" default:"1" help:"Seed of the synthetic market."`
 	DefectRate float64 `name:"defect-rate" env:"TICKERLAKE_DEFECT_RATE" default:"0.001" help:"Share of synthetic rows given a deliberate defect, for the cleaning stage to catch."`
 	OptionDays int     `name:"option-days" env:"TICKERLAKE_OPTION_DAYS" default:"90" help:"Collect option expirations up to this many days ahead."`
+	ProviderFlags
 }
 
 func (f SourceFlags) source() ingest.Source {
+	if live := f.providers(f.OptionDays); live != nil {
+		return live
+	}
 	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: f.Seed, DefectRate: f.DefectRate}))
 	src.OptionDays = f.OptionDays
 	return src

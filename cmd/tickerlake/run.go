@@ -1,0 +1,120 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/tickerlake/tickerlake/ingest/twelvedata"
+	"github.com/tickerlake/tickerlake/ingest/yahoo"
+	"github.com/tickerlake/tickerlake/jobs"
+	"github.com/tickerlake/tickerlake/stream"
+)
+
+// RunCmd publishes one collection task and returns: what a Kubernetes
+// CronJob calls. Collector replicas pick the task up from task-queue.
+type RunCmd struct {
+	KafkaFlags
+	Job          string   `arg:"" enum:"collect-daily,collect-15min,collect-historical,collect-options" help:"collect-daily, collect-15min, collect-historical or collect-options."`
+	Symbols      []string `name:"symbols" sep:"," help:"Symbols to collect, comma-separated (default the whole universe)."`
+	Date         string   `name:"date" placeholder:"YYYY-MM-DD" help:"Session to collect for collect-daily and collect-15min (default the latest)."`
+	HistoryYears int      `name:"history-years" env:"TICKERLAKE_HISTORY_YEARS" default:"10" help:"Years of daily bars collect-historical reaches back."`
+
+	now func() time.Time // the clock; tests set it
+	out io.Writer        // where the published task is printed (default stdout)
+}
+
+// Run implements the command.
+func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	brokers, err := needBrokers(c.KafkaFlags)
+	if err != nil {
+		return err
+	}
+	kind, err := jobs.JobKind(c.Job)
+	if err != nil {
+		return err
+	}
+	col := jobs.Collect{Symbols: c.Symbols, HistoryYears: c.HistoryYears}
+	if c.Date != "" {
+		if col.Date, err = time.Parse("2006-01-02", c.Date); err != nil {
+			return fmt.Errorf("--date %q: want YYYY-MM-DD", c.Date)
+		}
+	}
+	now, out := c.now, c.out
+	if now == nil {
+		now = time.Now
+	}
+	if out == nil {
+		out = os.Stdout
+	}
+	w := stream.NewWriter(brokers, stream.TaskQueue)
+	task, err := col.Publish(ctx, w, kind, now())
+	if cerr := w.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("close task producer: %w", cerr)
+	}
+	if errors.Is(err, jobs.ErrMarketClosed) {
+		log.Info("nothing to collect", "job", c.Job, "reason", err.Error())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	log.Info("task published", "job", c.Job, "task", task.ID)
+	return json.NewEncoder(out).Encode(task)
+}
+
+// ProviderFlags switch collection from the synthetic market to real
+// providers: Twelve Data for bars and Yahoo for option chains.
+type ProviderFlags struct {
+	Source              string   `name:"source" env:"TICKERLAKE_SOURCE" enum:"auto,synthetic,twelvedata" default:"auto" help:"Market source: synthetic; twelvedata (bars from Twelve Data, option chains from Yahoo); auto is twelvedata when TWELVEDATA_API_KEYS is set."`
+	TwelveDataKeys      []string `name:"twelvedata-api-keys" env:"TWELVEDATA_API_KEYS" sep:"," help:"Twelve Data API keys, comma-separated; prefer the environment variable."`
+	TwelveDataBaseURL   string   `name:"twelvedata-base-url" env:"TWELVEDATA_BASE_URL" default:"https://api.twelvedata.com" help:"Twelve Data API root."`
+	TwelveDataPerMinute int      `name:"twelvedata-credits-per-minute" env:"TWELVEDATA_CREDITS_PER_MINUTE" default:"8" help:"Credits each Twelve Data key may spend per minute."`
+	TwelveDataPerDay    int      `name:"twelvedata-credits-per-day" env:"TWELVEDATA_CREDITS_PER_DAY" default:"800" help:"Credits each Twelve Data key may spend per day (0: no daily limit)."`
+	YahooBaseURL        string   `name:"yahoo-base-url" env:"YAHOO_BASE_URL" default:"https://query2.finance.yahoo.com" help:"Yahoo Finance root serving the crumb and options paths."`
+	YahooCookieURL      string   `name:"yahoo-cookie-url" env:"YAHOO_COOKIE_URL" default:"https://fc.yahoo.com" help:"Where Yahoo's session cookie is set."`
+	YahooPerMinute      int      `name:"yahoo-calls-per-minute" env:"YAHOO_CALLS_PER_MINUTE" default:"60" help:"Pace of calls to Yahoo."`
+}
+
+func (f ProviderFlags) keys() []string {
+	var out []string
+	for _, k := range f.TwelveDataKeys {
+		if k != "" {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// Validate checks the provider configuration once, at start.
+func (f ProviderFlags) Validate() error {
+	if f.Source == "twelvedata" && len(f.keys()) == 0 {
+		return errors.New("--source twelvedata needs TWELVEDATA_API_KEYS")
+	}
+	return nil
+}
+
+// providers returns the real providers' source, or nil for the synthetic market.
+func (f ProviderFlags) providers(optionDays int) ingest.Source {
+	keys := f.keys()
+	if f.Source == "synthetic" || (f.Source == "auto" && len(keys) == 0) {
+		return nil
+	}
+	td := &twelvedata.Source{Client: &twelvedata.Client{BaseURL: f.TwelveDataBaseURL}}
+	if len(keys) > 0 {
+		// NewPool fails only without keys or with an empty one, both excluded here.
+		td.Pool, _ = ratelimit.NewPool(ratelimit.Limits{PerWindow: f.TwelveDataPerMinute, PerDay: f.TwelveDataPerDay}, keys)
+	}
+	yh := &yahoo.Source{Client: &yahoo.Client{BaseURL: f.YahooBaseURL, CookieURL: f.YahooCookieURL},
+		Pool: yahoo.NewPacing(max(f.YahooPerMinute, 1)), OptionDays: optionDays, Seed: uint64(time.Now().UnixNano())}
+	return &ingest.Router{Routes: map[ingest.Kind]ingest.Source{
+		ingest.Daily: td, ingest.Intraday: td, ingest.Historical: td, ingest.Options: yh,
+	}}
+}
