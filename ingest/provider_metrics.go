@@ -7,11 +7,8 @@ import (
 	"github.com/tickerlake/tickerlake/metrics"
 )
 
-// countVec and gaugeVec register once per registry: several collectors or
-// sources may share one metrics set.
-type countVec struct{ v *prometheus.CounterVec }
-type gaugeVec struct{ v *prometheus.GaugeVec }
-
+// register adds c to m's registry once: several collectors or sources may
+// share one metrics set, and then share the collector already there.
 func register[C prometheus.Collector](m *metrics.Set, c C) C {
 	if m == nil || m.Registry == nil {
 		return c
@@ -27,14 +24,10 @@ func register[C prometheus.Collector](m *metrics.Set, c C) C {
 	return c
 }
 
-func newCountVec(m *metrics.Set, name, help string, labels ...string) *countVec {
-	return &countVec{register(m, prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels))}
+func newCounterVec(m *metrics.Set, name, help string, labels ...string) *prometheus.CounterVec {
+	return register(m, prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels))
 }
 
-func newGaugeVec(m *metrics.Set, name, help string, labels ...string) *gaugeVec {
-	return &gaugeVec{register(m, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels))}
+func newGaugeVec(m *metrics.Set, name, help string, labels ...string) *prometheus.GaugeVec {
+	return register(m, prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels))
 }
-
-func (c *countVec) inc(labels ...string) { c.v.WithLabelValues(labels...).Inc() }
-
-func (g *gaugeVec) set(x float64, labels ...string) { g.v.WithLabelValues(labels...).Set(x) }

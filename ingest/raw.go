@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -137,16 +138,16 @@ const (
 // ProviderMetrics count calls to market-data providers by source, key
 // label (key1, key2, ...; never the key) and outcome.
 type ProviderMetrics struct {
-	Calls       *countVec // source, key, outcome
-	CreditsLeft *gaugeVec // source: daily credits left over all keys
-	Progress    *gaugeVec // source: share of the current task's symbols done
+	Calls       *prometheus.CounterVec // source, key, outcome
+	CreditsLeft *prometheus.GaugeVec   // source: daily credits left over all keys
+	Progress    *prometheus.GaugeVec   // source: share of the current task's symbols done
 }
 
 // NewProviderMetrics registers the provider metrics on m's registry, or
 // reuses those already there; a nil m gives metrics that count nowhere.
 func NewProviderMetrics(m *metrics.Set) *ProviderMetrics {
 	pm := &ProviderMetrics{
-		Calls: newCountVec(m, "tickerlake_provider_calls_total",
+		Calls: newCounterVec(m, "tickerlake_provider_calls_total",
 			"Calls to market-data providers, by source, key label and outcome (ok, throttled, exhausted, unauthorized, error).",
 			"source", "key", "outcome"),
 		CreditsLeft: newGaugeVec(m, "tickerlake_provider_daily_credits_left",
@@ -160,20 +161,20 @@ func NewProviderMetrics(m *metrics.Set) *ProviderMetrics {
 // Call counts one provider call.
 func (pm *ProviderMetrics) Call(source, key, outcome string) {
 	if pm != nil {
-		pm.Calls.inc(source, key, outcome)
+		pm.Calls.WithLabelValues(source, key, outcome).Inc()
 	}
 }
 
 // Credits sets a source's daily credits left; negative means unlimited and is not reported.
 func (pm *ProviderMetrics) Credits(source string, left int) {
 	if pm != nil && left >= 0 {
-		pm.CreditsLeft.set(float64(left), source)
+		pm.CreditsLeft.WithLabelValues(source).Set(float64(left))
 	}
 }
 
 // Done sets a source's progress on its current task.
 func (pm *ProviderMetrics) Done(source string, done, total int) {
 	if pm != nil && total > 0 {
-		pm.Progress.set(float64(done)/float64(total), source)
+		pm.Progress.WithLabelValues(source).Set(float64(done) / float64(total))
 	}
 }
