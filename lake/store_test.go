@@ -20,11 +20,15 @@ func stores(t *testing.T, clock *laketest.Clock) map[string]lake.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]lake.Store{
+	m := map[string]lake.Store{
 		"dir":       dir,
 		"s3":        laketest.FakeS3(t, clock, "lake", "tl/test"),
 		"s3-bucket": laketest.FakeS3(t, clock, "bare", ""),
 	}
+	if real, ok := laketest.S3FromEnv(t); ok {
+		m["versitygw"] = real
+	}
+	return m
 }
 
 func TestStoreContract(t *testing.T) {

@@ -23,7 +23,8 @@ type Globals struct {
 
 // LakeFlags locate the lake.
 type LakeFlags struct {
-	Lake string `name:"lake" env:"TICKERLAKE_LAKE" help:"Lake location (default <data-dir>/lake)."`
+	Lake        string `name:"lake" env:"TICKERLAKE_LAKE" help:"Lake location: a directory (default <data-dir>/lake) or s3://bucket/prefix (endpoint, region and keys from the standard AWS environment)."`
+	S3PathStyle bool   `name:"s3-path-style" env:"TICKERLAKE_S3_PATH_STYLE" help:"Address the S3 bucket path-style (endpoint/bucket/key), as most S3-compatible servers need."`
 }
 
 func (l LakeFlags) dir(g *Globals) string {
@@ -52,6 +53,7 @@ type CLI struct {
 	Sink      SinkCmd      `cmd:"" help:"Deliver processed topics to the SQL and InfluxDB sinks alone, without the lake writer."`
 	API       APICmd       `cmd:"" name:"api" help:"Serve the REST/OpenAPI API over the lake."`
 	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
+	Compact   CompactCmd   `cmd:"" help:"Compact the lake: merge small files, apply retention, delete what was replaced and orphans."`
 	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`
 }
 

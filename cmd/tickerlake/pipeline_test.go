@@ -196,12 +196,20 @@ var errCrash = errors.New("simulated crash between data and commit record")
 // a new writer, and reconciles the lake with what the source emitted.
 func TestPipelineExactlyOnceAcrossWriterCrash(t *testing.T) {
 	dir := t.TempDir()
-	b := startBroker(t, dir+"/kafka")
-	brokers := []string{b.Addr()}
 	store, err := lake.NewDir(dir + "/lake")
 	if err != nil {
 		t.Fatal(err)
 	}
+	exactlyOnceAcrossWriterCrash(t, dir, store)
+}
+
+// exactlyOnceAcrossWriterCrash is the crash test over any lake store, with
+// the broker's data and the query cache under dir. It returns the engine
+// over the lake and what the source emitted, for callers that go on to
+// change the lake.
+func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*query.Engine, map[string]map[string]bool) {
+	b := startBroker(t, dir+"/kafka")
+	brokers := []string{b.Addr()}
 	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 7}))
 	tasks := testTasks()
 	want := expectedKeys(t, src, tasks)
@@ -254,11 +262,11 @@ func TestPipelineExactlyOnceAcrossWriterCrash(t *testing.T) {
 	go func() {
 		errc <- (&lake.Writer{Store: store, Brokers: brokers, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
 	}()
-	eng, err := query.Open(store)
+	eng, err := query.OpenWith(store, query.Options{CacheDir: dir + "/cache"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer eng.Close()
+	t.Cleanup(func() { eng.Close() })
 	got := waitForLake(t, eng, want, 90*time.Second)
 	reconcile(t, got, want)
 	t.Logf("%d uncommitted objects left by the crash are invisible to readers", len(orphans))
@@ -269,10 +277,11 @@ func TestPipelineExactlyOnceAcrossWriterCrash(t *testing.T) {
 			t.Errorf("role stopped with %v", err)
 		}
 	}
+	return eng, want
 }
 
 // orphanFiles lists data objects no commit record names.
-func orphanFiles(t testing.TB, store *lake.Dir) []string {
+func orphanFiles(t testing.TB, store lake.Store) []string {
 	ctx := context.Background()
 	cat := &lake.Catalog{Store: store}
 	named := map[string]bool{}

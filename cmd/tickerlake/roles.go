@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
@@ -60,8 +61,24 @@ func needBrokers(k KafkaFlags) ([]string, error) {
 	return k.Brokers, nil
 }
 
-func openLake(g *Globals, l LakeFlags) (*lake.Dir, error) {
-	return lake.NewDir(l.dir(g))
+// openLake opens the lake: an S3 bucket for s3:// locations, else a
+// directory.
+func openLake(ctx context.Context, g *Globals, l LakeFlags) (lake.Store, error) {
+	loc := l.dir(g)
+	if !strings.HasPrefix(loc, "s3://") {
+		return lake.NewDir(loc)
+	}
+	bucket, prefix, err := lake.ParseS3URL(loc)
+	if err != nil {
+		return nil, err
+	}
+	return lake.NewS3(ctx, lake.S3Config{Bucket: bucket, Prefix: prefix, PathStyle: l.S3PathStyle})
+}
+
+// openEngine starts the query engine over store; a lake on S3 is read
+// through a cache under the data dir.
+func openEngine(g *Globals, store lake.Store, log *slog.Logger) (*query.Engine, error) {
+	return query.OpenWith(store, query.Options{CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Log: log})
 }
 
 // BrokerCmd runs the embedded broker.
@@ -153,7 +170,7 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	store, err := openLake(g, c.LakeFlags)
+	store, err := openLake(ctx, g, c.LakeFlags)
 	if err != nil {
 		return err
 	}
@@ -185,11 +202,11 @@ type APICmd struct {
 
 // Run implements the command.
 func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	store, err := openLake(g, c.LakeFlags)
+	store, err := openLake(ctx, g, c.LakeFlags)
 	if err != nil {
 		return err
 	}
-	eng, err := query.Open(store)
+	eng, err := openEngine(g, store, log)
 	if err != nil {
 		return err
 	}
@@ -213,12 +230,12 @@ type SQLCmd struct {
 }
 
 // Run implements the command.
-func (c *SQLCmd) Run(g *Globals, ctx context.Context) error {
-	store, err := openLake(g, c.LakeFlags)
+func (c *SQLCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	store, err := openLake(ctx, g, c.LakeFlags)
 	if err != nil {
 		return err
 	}
-	eng, err := query.Open(store)
+	eng, err := openEngine(g, store, log)
 	if err != nil {
 		return err
 	}

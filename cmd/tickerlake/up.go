@@ -45,7 +45,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	} else if err := stream.EnsureTopics(ctx, brokers, 1); err != nil {
 		return err
 	}
-	store, err := openLake(g, c.LakeFlags)
+	store, err := openLake(ctx, g, c.LakeFlags)
 	if err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	p := &Pipeline{
-		Cleaner: cl, Brokers: brokers, Store: store, Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
+		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
@@ -68,7 +68,8 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 // Pipeline is every role in one process, each as it would run alone.
 type Pipeline struct {
 	Brokers   []string
-	Store     *lake.Dir
+	Store     lake.Store
+	CacheDir  string // where the API mirrors a lake on S3 (default a temporary folder)
 	Source    ingest.Source
 	Scheduler *jobs.Scheduler // nil: publish no tasks
 	HTTPAddr  string          // "": no API
@@ -109,7 +110,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		run(s.name, s.run)
 	}
 	if p.HTTPAddr != "" {
-		eng, err := query.Open(p.Store)
+		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, Log: p.Log.With("role", "api")})
 		if err != nil {
 			return err
 		}

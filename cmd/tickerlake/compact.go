@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/tickerlake/tickerlake/lake"
+)
+
+// CompactCmd runs the lake's housekeeping once, as a CronJob would:
+// retention, compaction (with collection of what earlier runs replaced),
+// then the janitor.
+type CompactCmd struct {
+	LakeFlags
+	Retention    string        `name:"retention" env:"TICKERLAKE_RETENTION" help:"Per-dataset retention, e.g. intraday_bars=400d,option_quotes=730d (units d,h,m,s; unnamed datasets are kept forever)."`
+	Settle       time.Duration `name:"settle" env:"TICKERLAKE_COMPACT_SETTLE" default:"1h" help:"Leave files committed less than this long ago for a later run."`
+	Grace        time.Duration `name:"grace" env:"TICKERLAKE_COMPACT_GRACE" default:"10m" help:"Keep replaced objects this long after the commit that replaced them, for readers still on the old files."`
+	JanitorGrace time.Duration `name:"janitor-grace" env:"TICKERLAKE_JANITOR_GRACE" default:"6h" help:"Remove uncommitted objects only when older than this (longer than a writer can stay down)."`
+	Partitions   []string      `name:"partition" sep:"," help:"Only these partitions, e.g. date=2026-11-20 (default all)."`
+}
+
+// Run implements the command.
+func (c *CompactCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	keep, err := lake.ParseRetention(c.Retention)
+	if err != nil {
+		return err
+	}
+	store, err := openLake(ctx, g, c.LakeFlags)
+	if err != nil {
+		return err
+	}
+	log = log.With("role", "compact", "lake", store.String())
+	ret, err := (&lake.Retention{Store: store, Log: log, Keep: keep}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	comp, err := (&lake.Compactor{Store: store, Log: log, Settle: c.Settle, Grace: c.Grace, Partitions: c.Partitions}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	jan, err := (&lake.Janitor{Store: store, Log: log, Grace: c.JanitorGrace}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("lake compacted",
+		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
+		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans)
+	return nil
+}

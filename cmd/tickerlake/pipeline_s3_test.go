@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/laketest"
+)
+
+// TestPipelineOnS3ExactlyOnceAcrossWriterCrash runs the crash test with the
+// lake on a real S3 server, opened as `--lake s3://bucket/prefix
+// --s3-path-style` with the standard AWS environment; then compacts the
+// lake and removes the crash's orphans, and reconciles again.
+func TestPipelineOnS3ExactlyOnceAcrossWriterCrash(t *testing.T) {
+	laketest.RequireS3(t)
+	t.Setenv("AWS_ENDPOINT_URL_S3", os.Getenv("TICKERLAKE_TEST_S3_ENDPOINT"))
+	t.Setenv("AWS_ACCESS_KEY_ID", os.Getenv("TICKERLAKE_TEST_S3_ACCESS_KEY"))
+	t.Setenv("AWS_SECRET_ACCESS_KEY", os.Getenv("TICKERLAKE_TEST_S3_SECRET_KEY"))
+	t.Setenv("AWS_REGION", os.Getenv("TICKERLAKE_TEST_S3_REGION"))
+	url := "s3://" + os.Getenv("TICKERLAKE_TEST_S3_BUCKET") + "/test/pipeline-" + time.Now().UTC().Format("20060102T150405.000000000")
+	dir := t.TempDir()
+	ctx := context.Background()
+	store, err := openLake(ctx, &Globals{DataDir: dir}, LakeFlags{Lake: url, S3PathStyle: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(store.String(), "s3://") {
+		t.Fatalf("--lake %s opened %s", url, store)
+	}
+	eng, want := exactlyOnceAcrossWriterCrash(t, dir, store)
+	orphans := orphanFiles(t, store)
+
+	// The server's clock is the real one: the jobs are told it is later.
+	later := func() time.Time { return time.Now().Add(7 * time.Hour) }
+	rep, err := (&lake.Compactor{Store: store}).Run(ctx)
+	if err != nil || rep.Partitions == 0 {
+		t.Fatalf("compaction: %+v, %v", rep, err)
+	}
+	if rep, err = (&lake.Compactor{Store: store, Now: later}).Run(ctx); err != nil || rep.ObjectsDeleted == 0 {
+		t.Fatalf("collection: %+v, %v", rep, err)
+	}
+	jan, err := (&lake.Janitor{Store: store, Now: later}).Run(ctx)
+	if err != nil || jan.Orphans != len(orphans) {
+		t.Fatalf("janitor: %+v, %v; want the crash's %d orphans removed", jan, err, len(orphans))
+	}
+	if left := orphanFiles(t, store); len(left) != 0 {
+		t.Fatalf("objects no commit names after compaction and janitor: %v", left)
+	}
+	eng.RefreshEvery = 0
+	reconcile(t, lakeKeys(t, eng, want), want)
+}
