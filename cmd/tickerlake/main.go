@@ -51,6 +51,7 @@ type CLI struct {
 	Processor ProcessorCmd `cmd:"" help:"Clean and validate raw topics into processed topics."`
 	Writer    WriterCmd    `cmd:"" help:"Commit processed topics to the lake as Parquet and CSV."`
 	Sink      SinkCmd      `cmd:"" help:"Deliver processed topics to the SQL and InfluxDB sinks alone, without the lake writer."`
+	Export    ExportCmd    `cmd:"" help:"Write dated CSV extracts (stock_data/, options_data/, real_time_15min_data/) into the lake's store."`
 	API       APICmd       `cmd:"" name:"api" help:"Serve the REST/OpenAPI API over the lake."`
 	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
 	Compact   CompactCmd   `cmd:"" help:"Compact the lake: merge small files, apply retention, delete what was replaced and orphans."`

@@ -4,9 +4,9 @@
 # Builds influxd once into .tools/ (about five minutes cold; Debian's 1.6 is
 # too old for the v2 write API), writes a config under
 # $TICKERLAKE_TEST_RUN/influxdb with the HTTP and RPC addresses on free
-# 127.0.0.1 ports, starts it, and creates the database tickerlake. Prints
-# TICKERLAKE_TEST_INFLUX_URL=..., TICKERLAKE_TEST_INFLUX_BUCKET=tickerlake/autogen
-# and PID=<influxd pid>.
+# 127.0.0.1 ports, starts it, and creates the database tickerlake (tests
+# create their own scratch databases beside it). Prints
+# TICKERLAKE_TEST_INFLUX_URL=... and PID=<influxd pid>.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -68,5 +68,4 @@ curl -fsS -o /dev/null "$url/ping" || { echo "influxd did not answer on $url" >&
 curl -fsS -o /dev/null -XPOST "$url/query" --data-urlencode "q=CREATE DATABASE tickerlake" >&2
 
 echo "TICKERLAKE_TEST_INFLUX_URL=$url"
-echo "TICKERLAKE_TEST_INFLUX_BUCKET=tickerlake/autogen"
 echo "PID=$pid"

@@ -79,13 +79,10 @@ func conflict(t testing.TB, base, bucket string) {
 
 func TestInflux(t *testing.T) {
 	base := sinktest.Env(t, "TICKERLAKE_TEST_INFLUX_URL", "the InfluxDB integration test")
-	bucket := sinktest.Env(t, "TICKERLAKE_TEST_INFLUX_BUCKET", "the InfluxDB integration test")
+	bucket := sinktest.InfluxDB(t, base)
 	db := strings.Split(bucket, "/")[0]
 	ctx := context.Background()
 	log := sinktest.Logger(t)
-	if rows := influxQL(t, base, db, `DROP MEASUREMENT "stock_15min"`); rows != nil {
-		t.Fatalf("drop measurement returned rows: %v", rows)
-	}
 	conflict(t, base, bucket)
 
 	ingested := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)

@@ -21,7 +21,7 @@ import (
 // scripts/services/postgres.sh starts.
 func TestPostgres(t *testing.T) {
 	dsn := sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL integration test")
-	testWarehouse(t, dsn)
+	testWarehouse(t, sinktest.PostgresDB(t, dsn))
 }
 
 // TestSQLServer runs the same test against a SQL Server or Azure SQL named
