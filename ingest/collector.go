@@ -86,7 +86,7 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 	if wait := task.NotBefore.Sub(c.Clock.Now()); wait > 0 {
 		// Holding the task holds its partition: nothing else of this kind
 		// could be collected before the credits return anyway.
-		c.Log.Info("task deferred", "task", task.ID, "not_before", task.NotBefore)
+		c.Log.Info("task deferred", "task", task.Short(), "not_before", task.NotBefore)
 		if err := c.Clock.Sleep(ctx, wait); err != nil {
 			return err
 		}
@@ -131,11 +131,11 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 			}
 		}
 		c.Metrics.Tasks.WithLabelValues(string(task.Kind), "failed").Inc()
-		c.Log.Error("task failed", "task", task.ID, "published", n, "err", err)
+		c.Log.Error("task failed", "task", task.Short(), "published", n, "err", err)
 		return c.deadLetter(ctx, w, m, "task_failed", err)
 	}
 	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "done").Inc()
-	c.Log.Info("task done", "task", task.ID, "messages", n, "took", time.Since(start).Round(time.Millisecond))
+	c.Log.Info("task done", "task", task.Short(), "messages", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -162,7 +162,7 @@ func (c *Collector) deferRest(ctx context.Context, w *kafka.Writer, task Task, i
 		return fmt.Errorf("publish the rest of task %s: %w", task.ID, err)
 	}
 	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "deferred").Inc()
-	c.Log.Warn("daily credits exhausted; rest of the task deferred", "task", task.ID,
-		"left", len(ie.Left), "symbols", strings.Join(ie.Left, ","), "resume", ie.Resume, "rest", rest.ID)
+	c.Log.Warn("daily credits exhausted; rest of the task deferred", "task", task.Short(),
+		"left", len(ie.Left), "symbols", strings.Join(ie.Left, ","), "resume", ie.Resume, "rest", rest.Short())
 	return nil
 }

@@ -27,3 +27,11 @@ func (t Task) Rest(symbols []string, notBefore time.Time) Task {
 	r.NotBefore = notBefore.UTC()
 	return r
 }
+
+// Short names t for logs: its ID, with a long symbol list shortened to a count.
+func (t Task) Short() string {
+	if len(t.ID) <= 100 || len(t.Symbols) == 0 {
+		return t.ID
+	}
+	return fmt.Sprintf("%s:%s:%s:[%d symbols]", t.Kind, t.From.Format(time.RFC3339), t.To.Format(time.RFC3339), len(t.Symbols))
+}

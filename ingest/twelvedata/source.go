@@ -186,7 +186,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 	}
 	r.total = len(r.queue)
 	if r.total == 0 {
-		s.Log.Info("nothing to collect: no session in the task's window", "task", t.ID)
+		s.Log.Info("nothing to collect: no session in the task's window", "task", t.Short())
 		return nil
 	}
 	r.started = s.Clock.Now()
@@ -287,7 +287,7 @@ func (r *run) dispatch(ctx context.Context) error {
 	if len(r.failed) == 0 && len(r.queue) == 0 {
 		return nil
 	}
-	ie := &ingest.IncompleteError{Task: r.task.ID, Failed: r.failed, Resume: resume}
+	ie := &ingest.IncompleteError{Task: r.task.Short(), Failed: r.failed, Resume: resume}
 	seen := map[string]bool{}
 	for _, it := range r.queue {
 		if !seen[it.sym] {
@@ -464,7 +464,7 @@ func (r *run) progress(now time.Time, wait time.Duration) {
 	r.logged = now
 	left := len(r.queue)
 	eta, ok := r.s.Pool.Finish(now, left, r.s.MaxBatch)
-	attrs := []any{"task", r.task.ID, "done", r.done, "total", r.total, "failed", len(r.failed),
+	attrs := []any{"task", r.task.Short(), "done", r.done, "total", r.total, "failed", len(r.failed),
 		"empty", len(r.empty), "credits_left", r.s.Pool.DayLeft(now), "elapsed", now.Sub(r.started).Round(time.Second)}
 	if wait == 0 && left == 0 {
 		if len(r.empty) > 0 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -52,10 +55,42 @@ func TestPlan120SymbolsOverFiveKeys(t *testing.T) {
 	clock := ratelimit.NewManual(start)
 	fake, srv := newFake(t, clock)
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: 800}, 5)
+	logs := &captureHandler{}
+	src.Log = slog.New(logs)
+	m := metrics.New()
+	src.Metrics = ingest.NewProviderMetrics(m)
 	syms := universe(120)
 	var out sink
 	if err := src.Fetch(t.Context(), dailyTask(syms...), out.emit); err != nil {
 		t.Fatal(err)
+	}
+	// Progress: one line per window waited, then the end.
+	progress := logs.named("collection progress")
+	if len(progress) != 2 {
+		t.Errorf("%d progress lines, want one per window waited (2)", len(progress))
+	} else {
+		first := progress[0]
+		if first["done"] != "40" || first["total"] != "120" || first["credits_left"] != "3960" || first["eta"] != "2m2s" {
+			t.Errorf("first progress line %v, want 40/120 done, 3960 credits left, eta 2m2s", first)
+		}
+	}
+	if end := logs.named("collection finished"); len(end) != 1 || end[0]["done"] != "120" {
+		t.Errorf("final line %v", end)
+	}
+	for _, k := range keys(5) {
+		for _, r := range logs.records {
+			for _, v := range r {
+				if strings.Contains(v, k) {
+					t.Fatalf("a log line shows an API key: %v", r)
+				}
+			}
+		}
+	}
+	if got := testutil.ToFloat64(src.Metrics.Calls.WithLabelValues("twelvedata", "key3", ingest.OutcomeOK)); got != 3 {
+		t.Errorf("key3 made %v calls, want 3", got)
+	}
+	if got := testutil.ToFloat64(src.Metrics.CreditsLeft.WithLabelValues("twelvedata")); got != 4000-120 {
+		t.Errorf("credits left gauge %v, want 3880", got)
 	}
 	took := clock.Now().Sub(start)
 	t.Logf("120 symbols over 5 keys: %d calls, done after %v of clock time", len(fake.Calls()), took)

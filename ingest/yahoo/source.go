@@ -114,16 +114,16 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 		}
 		s.Metrics.Done(s.Name(), i+1, len(syms))
 	}
-	s.Log.Info("collection finished", "task", t.ID, "done", len(syms), "total", len(syms), "failed", len(failed),
+	s.Log.Info("collection finished", "task", t.Short(), "done", len(syms), "total", len(syms), "failed", len(failed),
 		"elapsed", s.Clock.Now().Sub(started).Round(time.Second))
 	if len(failed) > 0 {
-		return &ingest.IncompleteError{Task: t.ID, Failed: failed}
+		return &ingest.IncompleteError{Task: t.Short(), Failed: failed}
 	}
 	return nil
 }
 
 func (s *Source) progress(t ingest.Task, done, total, failed int, started, now time.Time) {
-	attrs := []any{"task", t.ID, "done", done, "total", total, "failed", failed, "elapsed", now.Sub(started).Round(time.Second)}
+	attrs := []any{"task", t.Short(), "done", done, "total", total, "failed", failed, "elapsed", now.Sub(started).Round(time.Second)}
 	if done > 0 {
 		eta := time.Duration(float64(now.Sub(started)) / float64(done) * float64(total-done))
 		attrs = append(attrs, "eta", eta.Round(time.Second))
