@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -192,7 +193,17 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	// Oldest first; among equal times the one listed first (the provider lists
 	// newest first, so that is the latest revision) comes first, and the
 	// others, about to be dropped, never donate values.
-	slices.SortStableFunc(rows, func(a, b row) int { return a.t.Compare(b.t) })
+	// Providers list newest first, so reversed the rows are usually in order already.
+	slices.Reverse(rows)
+	byTime := func(a, b row) int {
+		if c := a.t.Compare(b.t); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.pos, b.pos)
+	}
+	if !slices.IsSortedFunc(rows, byTime) {
+		slices.SortFunc(rows, byTime)
+	}
 	for i := 1; i < len(rows); i++ {
 		if rows[i].t.Equal(rows[i-1].t) {
 			rows[i].good = false

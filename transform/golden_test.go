@@ -124,7 +124,8 @@ func runGolden(t *testing.T, gc goldenCase) []byte {
 }
 
 // writeRows prints rows as a header line and tab-separated values, floats to
-// ten significant digits and NULLs as "NULL".
+// seven significant digits (solvers agree to PriceTol, not to the last bit)
+// and NULLs as "NULL".
 func writeRows(b *bytes.Buffer, ds *market.Dataset, rows any) {
 	names := make([]string, len(ds.Columns))
 	for i, c := range ds.Columns {
@@ -151,7 +152,7 @@ func cell(c market.Column, f reflect.Value) string {
 		if math.IsNaN(x) {
 			return "NULL"
 		}
-		return strconv.FormatFloat(x, 'g', 10, 64)
+		return strconv.FormatFloat(x, 'g', 7, 64)
 	case time.Time:
 		switch {
 		case x.IsZero() && c.Nullable:
@@ -169,7 +170,7 @@ func cell(c market.Column, f reflect.Value) string {
 	return fmt.Sprint(f.Interface())
 }
 
-// roundJSON rewrites the numbers of a JSON document to ten significant digits.
+// roundJSON rewrites the numbers of a JSON document to seven significant digits.
 func roundJSON(s string) string {
 	var v any
 	d := json.NewDecoder(strings.NewReader(s))
@@ -191,7 +192,7 @@ func roundJSON(s string) string {
 		case json.Number:
 			f, err := x.Float64()
 			if err == nil {
-				return json.Number(strconv.FormatFloat(f, 'g', 10, 64))
+				return json.Number(strconv.FormatFloat(f, 'g', 7, 64))
 			}
 		}
 		return v

@@ -225,17 +225,25 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 		return b.price() - price, b.fwdS * b.pdf * b.sqrtT
 	}
 	top, _ := f(MaxVol)
+	if math.IsNaN(top) {
+		// Finite inputs can still overflow, e.g. e^{-rT} for an extreme rate.
+		return 0, fmt.Errorf("implied vol: %s price not computable for %+v", p.Kind, p)
+	}
 	if top < -PriceTol {
 		return 0, fmt.Errorf("%s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
 	}
-	// Price is increasing in vol, so [a, b] always keeps f(a) < 0 <= f(b).
+	// Price is increasing in vol, so the bracket keeps f(a) < 0 <= f(bTop) as it shrinks.
 	a, bTop := 0.0, MaxVol
 	v := initialVol(p, price)
 	if !(v > a && v < bTop) {
 		v = 0.5 * (a + bTop)
 	}
+	prev := math.Inf(1)
 	for range maxIter {
 		diff, vega := f(v)
+		if math.IsNaN(diff) {
+			return 0, fmt.Errorf("implied vol: %s price not computable at vol %g for %+v", p.Kind, v, p)
+		}
 		if math.Abs(diff) <= PriceTol {
 			return v, nil
 		}
@@ -245,13 +253,17 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 			bTop = v
 		}
 		if bTop-a <= 1e-15*bTop {
+			// PriceTol is out of reach in floating point (very large prices): this is
+			// the closest representable vol.
 			return v, nil
 		}
 		next := v - diff/vega
-		// Newton is only trusted while it stays strictly inside the bracket and moves.
-		if vega <= 0 || math.IsNaN(next) || next <= a || next >= bTop || next == v {
+		// Newton is trusted only while it stays strictly inside the bracket and at least
+		// halves the error of the step before; otherwise bisect.
+		if vega <= 0 || math.IsNaN(next) || next <= a || next >= bTop || math.Abs(diff) > 0.5*prev {
 			next = 0.5 * (a + bTop)
 		}
+		prev = math.Abs(diff)
 		v = next
 	}
 	return v, nil

@@ -1,0 +1,62 @@
+package quant
+
+import "testing"
+
+var (
+	benchParams = Params{Kind: Put, Spot: 100, Strike: 105, Rate: 0.045, Div: 0.015, Vol: 0.25, Time: 0.5}
+	benchSink   float64
+)
+
+func BenchmarkPrice(b *testing.B) {
+	for b.Loop() {
+		benchSink = Price(benchParams)
+	}
+}
+
+func BenchmarkBSMGreeks(b *testing.B) {
+	for b.Loop() {
+		benchSink = BSMGreeks(benchParams).Vega
+	}
+}
+
+func BenchmarkImpliedVol(b *testing.B) {
+	price := Price(benchParams)
+	for b.Loop() {
+		v, err := ImpliedVol(benchParams, price)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSink = v
+	}
+}
+
+func BenchmarkAmericanPrice(b *testing.B) {
+	for b.Loop() {
+		benchSink = AmericanPrice(benchParams)
+	}
+}
+
+func BenchmarkAmericanGreeks(b *testing.B) {
+	for b.Loop() {
+		benchSink = AmericanGreeks(benchParams).Vega
+	}
+}
+
+func BenchmarkImpliedVolAmerican(b *testing.B) {
+	price := AmericanPrice(benchParams)
+	for b.Loop() {
+		v, err := ImpliedVolStyle(benchParams, price, American)
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchSink = v
+	}
+}
+
+// The binomial fallback, for the strongly negative carry where the approximation fails.
+func BenchmarkAmericanPriceTree(b *testing.B) {
+	p := Params{Kind: Put, Spot: 100, Strike: 100, Rate: 0.10, Div: 0.01, Vol: 0.10, Time: 5}
+	for b.Loop() {
+		benchSink = AmericanPrice(p)
+	}
+}
