@@ -12,6 +12,10 @@ test *ARGS:
 bench:
     go test -run '^$' -bench . -benchtime 3x ./cmd/tickerlake/ ./transform/quant/
 
+# Benchmarks of the SQL and InfluxDB sinks, against servers it starts.
+bench-sinks:
+    bash scripts/bench-sinks.sh
+
 # Ad-hoc SQL over the lake, e.g. just sql "SELECT count(*) FROM daily_bars"
 sql QUERY:
     go run ./cmd/tickerlake sql "{{QUERY}}"
