@@ -8,13 +8,16 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/flatfile"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata"
 	"github.com/tickerlake/tickerlake/ingest/yahoo"
 	"github.com/tickerlake/tickerlake/jobs"
+	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -73,14 +76,16 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 // ProviderFlags switch collection from the synthetic market to real
 // providers: Twelve Data for bars and Yahoo for option chains.
 type ProviderFlags struct {
-	Source              string   `name:"source" env:"TICKERLAKE_SOURCE" enum:"auto,synthetic,twelvedata" default:"auto" help:"Market source: synthetic; twelvedata (bars from Twelve Data, option chains from Yahoo); auto is twelvedata when TWELVEDATA_API_KEYS is set."`
-	TwelveDataKeys      []string `name:"twelvedata-api-keys" env:"TWELVEDATA_API_KEYS" sep:"," help:"Twelve Data API keys, comma-separated; prefer the environment variable."`
-	TwelveDataBaseURL   string   `name:"twelvedata-base-url" env:"TWELVEDATA_BASE_URL" default:"https://api.twelvedata.com" help:"Twelve Data API root."`
-	TwelveDataPerMinute int      `name:"twelvedata-credits-per-minute" env:"TWELVEDATA_CREDITS_PER_MINUTE" default:"8" help:"Credits each Twelve Data key may spend per minute."`
-	TwelveDataPerDay    int      `name:"twelvedata-credits-per-day" env:"TWELVEDATA_CREDITS_PER_DAY" default:"800" help:"Credits each Twelve Data key may spend per day (0: no daily limit)."`
-	YahooBaseURL        string   `name:"yahoo-base-url" env:"YAHOO_BASE_URL" default:"https://query2.finance.yahoo.com" help:"Yahoo Finance root serving the crumb and options paths."`
-	YahooCookieURL      string   `name:"yahoo-cookie-url" env:"YAHOO_COOKIE_URL" default:"https://fc.yahoo.com" help:"Where Yahoo's session cookie is set."`
-	YahooPerMinute      int      `name:"yahoo-calls-per-minute" env:"YAHOO_CALLS_PER_MINUTE" default:"60" help:"Pace of calls to Yahoo."`
+	Source               string   `name:"source" env:"TICKERLAKE_SOURCE" enum:"auto,synthetic,twelvedata,flatfile" default:"auto" help:"Market source: synthetic; twelvedata (bars from Twelve Data, option chains from Yahoo); flatfile (daily and historical bars from --flatfiles, 15-minute bars from Twelve Data when keyed, option chains from Yahoo); auto is twelvedata when TWELVEDATA_API_KEYS is set."`
+	FlatFiles            string   `name:"flatfiles" env:"TICKERLAKE_FLATFILES" placeholder:"DIR|s3://BUCKET/PREFIX" help:"Day-aggregate flat files (CSV or CSV.gz) to import historical bars from, in a folder or under an S3 prefix."`
+	FlatFilesS3PathStyle bool     `name:"flatfiles-s3-path-style" env:"TICKERLAKE_FLATFILES_S3_PATH_STYLE" help:"Address the flat files' bucket path-style, as most S3-compatible servers need."`
+	TwelveDataKeys       []string `name:"twelvedata-api-keys" env:"TWELVEDATA_API_KEYS" sep:"," help:"Twelve Data API keys, comma-separated; prefer the environment variable."`
+	TwelveDataBaseURL    string   `name:"twelvedata-base-url" env:"TWELVEDATA_BASE_URL" default:"https://api.twelvedata.com" help:"Twelve Data API root."`
+	TwelveDataPerMinute  int      `name:"twelvedata-credits-per-minute" env:"TWELVEDATA_CREDITS_PER_MINUTE" default:"8" help:"Credits each Twelve Data key may spend per minute."`
+	TwelveDataPerDay     int      `name:"twelvedata-credits-per-day" env:"TWELVEDATA_CREDITS_PER_DAY" default:"800" help:"Credits each Twelve Data key may spend per day (0: no daily limit)."`
+	YahooBaseURL         string   `name:"yahoo-base-url" env:"YAHOO_BASE_URL" default:"https://query2.finance.yahoo.com" help:"Yahoo Finance root serving the crumb and options paths."`
+	YahooCookieURL       string   `name:"yahoo-cookie-url" env:"YAHOO_COOKIE_URL" default:"https://fc.yahoo.com" help:"Where Yahoo's session cookie is set."`
+	YahooPerMinute       int      `name:"yahoo-calls-per-minute" env:"YAHOO_CALLS_PER_MINUTE" default:"60" help:"Pace of calls to Yahoo."`
 }
 
 func (f ProviderFlags) keys() []string {
@@ -98,7 +103,34 @@ func (f ProviderFlags) Validate() error {
 	if f.Source == "twelvedata" && len(f.keys()) == 0 {
 		return errors.New("--source twelvedata needs TWELVEDATA_API_KEYS")
 	}
+	if f.Source == "flatfile" && f.FlatFiles == "" {
+		return errors.New("--source flatfile needs --flatfiles (TICKERLAKE_FLATFILES)")
+	}
+	if strings.HasPrefix(f.FlatFiles, "s3://") {
+		if _, _, err := lake.ParseS3URL(f.FlatFiles); err != nil {
+			return fmt.Errorf("--flatfiles: %w", err)
+		}
+	}
 	return nil
+}
+
+// flatFiles is the flat-file source of --flatfiles, or nil.
+func (f ProviderFlags) flatFiles() ingest.Source {
+	if f.FlatFiles == "" {
+		return nil
+	}
+	loc, pathStyle := f.FlatFiles, f.FlatFilesS3PathStyle
+	if !strings.HasPrefix(loc, "s3://") {
+		return &flatfile.Source{Open: func(context.Context) (flatfile.Files, error) { return flatfile.Dir(loc), nil }}
+	}
+	bucket, prefix, _ := lake.ParseS3URL(loc)
+	if prefix != "" {
+		prefix += "/"
+	}
+	return &flatfile.Source{Prefix: prefix, Open: func(ctx context.Context) (flatfile.Files, error) {
+		// The store's own prefix stays empty: List and Get take whole keys.
+		return lake.NewS3(ctx, lake.S3Config{Bucket: bucket, PathStyle: pathStyle})
+	}}
 }
 
 // providers returns the real providers' source, or nil for the synthetic market.
@@ -107,6 +139,7 @@ func (f ProviderFlags) providers(optionDays int) ingest.Source {
 	if f.Source == "synthetic" || (f.Source == "auto" && len(keys) == 0) {
 		return nil
 	}
+	flat := f.flatFiles()
 	td := &twelvedata.Source{Client: &twelvedata.Client{BaseURL: f.TwelveDataBaseURL}}
 	if len(keys) > 0 {
 		// NewPool fails only without keys or with an empty one, both excluded here.
@@ -114,7 +147,15 @@ func (f ProviderFlags) providers(optionDays int) ingest.Source {
 	}
 	yh := &yahoo.Source{Client: &yahoo.Client{BaseURL: f.YahooBaseURL, CookieURL: f.YahooCookieURL},
 		Pool: yahoo.NewPacing(max(f.YahooPerMinute, 1)), OptionDays: optionDays, Seed: uint64(time.Now().UnixNano())}
-	return &ingest.Router{Routes: map[ingest.Kind]ingest.Source{
-		ingest.Daily: td, ingest.Intraday: td, ingest.Historical: td, ingest.Options: yh,
-	}}
+	routes := map[ingest.Kind]ingest.Source{ingest.Daily: td, ingest.Intraday: td, ingest.Historical: td, ingest.Options: yh}
+	if flat != nil {
+		routes[ingest.Historical] = flat
+		if f.Source == "flatfile" {
+			routes[ingest.Daily] = flat
+			if td.Pool == nil {
+				delete(routes, ingest.Intraday)
+			}
+		}
+	}
+	return &ingest.Router{Routes: routes}
 }

@@ -163,6 +163,8 @@ func TestSourceSelection(t *testing.T) {
 		{"default is synthetic", "", nil, "synthetic"},
 		{"keys switch auto to the providers", "a,b", nil, "twelvedata+yahoo"},
 		{"synthetic chosen despite keys", "a", []string{"--source", "synthetic"}, "synthetic"},
+		{"flat files for history", "a", []string{"--flatfiles", "testdata"}, "twelvedata+flatfile+yahoo"},
+		{"flat files alone", "", []string{"--source", "flatfile", "--flatfiles", "s3://vendor/us_stocks_sip/day_aggs_v1"}, "flatfile+yahoo"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +176,26 @@ func TestSourceSelection(t *testing.T) {
 		})
 	}
 	t.Setenv("TWELVEDATA_API_KEYS", "")
-	if err := (ProviderFlags{Source: "twelvedata"}).Validate(); err == nil {
-		t.Error("--source twelvedata without keys was accepted")
+	for _, bad := range []ProviderFlags{{Source: "twelvedata"}, {Source: "flatfile"}, {Source: "auto", FlatFiles: "s3://"}} {
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%+v was accepted", bad)
+		}
+	}
+}
+
+func TestRunOnClosedMarketPublishesNothing(t *testing.T) {
+	thanksgiving := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
+	run := parseCLI(t, "run", "collect-options", "--kafka-brokers", "127.0.0.1:1")
+	var out bytes.Buffer
+	run.Run.out, run.Run.now = &out, func() time.Time { return thanksgiving }
+	if err := run.Run.Run(&run.Globals, t.Context(), testLogger(t)); err != nil {
+		t.Fatalf("a closed market is not an error for a CronJob: %v", err)
+	}
+	if out.Len() != 0 {
+		t.Errorf("printed %q on a closed day", out.String())
+	}
+	bad := parseCLI(t, "run", "collect-daily", "--kafka-brokers", "127.0.0.1:1", "--date", "26/11/2026")
+	if err := bad.Run.Run(&bad.Globals, t.Context(), testLogger(t)); err == nil {
+		t.Error("a malformed --date was accepted")
 	}
 }
