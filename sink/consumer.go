@@ -174,7 +174,11 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 		dead   []kafka.Message
 		order  []*market.Dataset
 		byData = map[*market.Dataset][]Row{}
+		stores = map[*market.Dataset]bool{}
 	)
+	for _, ds := range c.Sink.Datasets() {
+		stores[ds] = true
+	}
 	for _, m := range batch {
 		ds, rows, err := Decode(m)
 		if err != nil {
@@ -186,6 +190,9 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 				stream.HeaderOrigin, stream.Origin(m),
 			), m.Headers...)})
 			continue
+		}
+		if !stores[ds] {
+			continue // a dataset sharing the topic that this sink does not keep
 		}
 		if _, ok := byData[ds]; !ok {
 			order = append(order, ds)
