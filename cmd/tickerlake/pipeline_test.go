@@ -270,6 +270,7 @@ func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*
 	got := waitForLake(t, eng, want, 90*time.Second)
 	reconcile(t, got, want)
 	t.Logf("%d uncommitted objects left by the crash are invisible to readers", len(orphans))
+	checkSmiles(t, eng, 30*time.Second)
 
 	cancel()
 	for i := 0; i < 3; i++ {
@@ -424,4 +425,34 @@ func deadLetters(t testing.TB, brokers []string) (int, map[string]int) {
 		r.Close()
 	}
 	return n, reasons
+}
+
+// checkSmiles waits for the IV smiles the processor derives from the option
+// snapshots: one row per snapshot, symbol and expiration, each with its
+// points and an ATM IV.
+func checkSmiles(t *testing.T, eng *query.Engine, within time.Duration) {
+	t.Helper()
+	const q = `SELECT count(*), count(DISTINCT (snapshot_ts, symbol, expiration)), count(atm_iv), min(points),
+		count(*) FILTER (WHERE json_array_length(smile::JSON) = points),
+		(SELECT count(DISTINCT (snapshot_ts, symbol, expiration)) FROM option_quotes WHERE iv IS NOT NULL) FROM iv_smile`
+	deadline := time.Now().Add(within)
+	for {
+		res, err := eng.Query(context.Background(), q, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := res.Rows[0]
+		n, distinct, atm, want := r[0].(int64), r[1].(int64), r[2].(int64), r[5].(int64)
+		if n >= want && n > 0 || time.Now().After(deadline) {
+			if n != want || distinct != n {
+				t.Fatalf("iv_smile: %d rows, %d distinct keys; want one per snapshot and expiration with IVs (%d)", n, distinct, want)
+			}
+			if atm == 0 || r[3].(int64) < 1 || r[4].(int64) != n {
+				t.Fatalf("iv_smile: %d rows with an ATM IV, fewest points %v, %v rows whose smile has as many points", atm, r[3], r[4])
+			}
+			t.Logf("iv_smile: %d rows, %d with an ATM IV", n, atm)
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }
