@@ -113,16 +113,20 @@ func Parse(name string, data []byte) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: header: %w", name, err)
 	}
-	col := map[string]int{}
+	byName := map[string]int{}
 	for i, h := range head {
-		col[strings.TrimSpace(strings.ToLower(h))] = i
+		byName[strings.TrimSpace(strings.ToLower(h))] = i
 	}
-	for _, c := range Columns {
-		if _, ok := col[c]; !ok {
+	var col columns
+	for i, c := range Columns {
+		j, ok := byName[c]
+		if !ok {
 			return nil, fmt.Errorf("%s: no %q column (want %s)", name, c, strings.Join(Columns, ","))
 		}
+		col[i] = j
 	}
 	var rows []Row
+	var dates dateCache
 	var bad []string
 	badN := 0
 	for {
@@ -141,7 +145,7 @@ func Parse(name string, data []byte) ([]Row, error) {
 			}
 			continue
 		}
-		row, err := parseRow(rec, col)
+		row, err := parseRow(rec, col, &dates)
 		if err != nil {
 			badN++
 			if len(bad) < 3 {
@@ -158,24 +162,53 @@ func Parse(name string, data []byte) ([]Row, error) {
 	return rows, nil
 }
 
-func parseRow(rec []string, col map[string]int) (Row, error) {
-	get := func(c string) string {
+// dateCache remembers the last window_start's date: a day file's rows
+// share one, and the time zone conversion dominates parsing otherwise.
+type dateCache struct {
+	ns   int64
+	date time.Time
+	day  string
+}
+
+func (c *dateCache) of(ns int64) (time.Time, string) {
+	if c.day == "" || ns != c.ns {
+		c.ns, c.date = ns, market.DateOf(time.Unix(0, ns))
+		c.day = c.date.Format("2006-01-02")
+	}
+	return c.date, c.day
+}
+
+// columns holds the position in a file of each of Columns, in that order.
+type columns [8]int
+
+const (
+	colTicker = iota
+	colVolume
+	colOpen
+	colClose
+	colHigh
+	colLow
+	colWindowStart
+)
+
+func parseRow(rec []string, col columns, dates *dateCache) (Row, error) {
+	get := func(c int) string {
 		if i := col[c]; i < len(rec) {
 			return strings.TrimSpace(rec[i])
 		}
 		return ""
 	}
-	sym := market.CanonicalSymbol(get("ticker"))
+	sym := market.CanonicalSymbol(get(colTicker))
 	if sym == "" {
 		return Row{}, errors.New("no ticker")
 	}
-	ns, err := strconv.ParseInt(get("window_start"), 10, 64)
+	ns, err := strconv.ParseInt(get(colWindowStart), 10, 64)
 	if err != nil {
-		return Row{}, fmt.Errorf("window_start %q: not nanoseconds", get("window_start"))
+		return Row{}, fmt.Errorf("window_start %q: not nanoseconds", get(colWindowStart))
 	}
-	date := market.DateOf(time.Unix(0, ns))
-	return Row{Symbol: sym, Date: date, Value: ingest.TSValue{Datetime: date.Format("2006-01-02"),
-		Open: get("open"), High: get("high"), Low: get("low"), Close: get("close"), Volume: get("volume")}}, nil
+	date, day := dates.of(ns)
+	return Row{Symbol: sym, Date: date, Value: ingest.TSValue{Datetime: day,
+		Open: get(colOpen), High: get(colHigh), Low: get(colLow), Close: get(colClose), Volume: get(colVolume)}}, nil
 }
 
 // Fetch implements ingest.Source.
