@@ -55,6 +55,7 @@ type CLI struct {
 	API       APICmd       `cmd:"" name:"api" help:"Serve the REST/OpenAPI API over the lake."`
 	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
 	Compact   CompactCmd   `cmd:"" help:"Compact the lake: merge small files, apply retention, delete what was replaced and orphans."`
+	Predict   PredictCmd   `cmd:"" help:"Forecast a stock's closes from the lake's daily bars, with bands and a backtest."`
 	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`
 }
 
