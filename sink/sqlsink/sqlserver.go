@@ -239,6 +239,13 @@ func (s *sqlServer) bulkMerge(ctx context.Context, tx *sql.Tx, b tableRows) erro
 	for _, r := range b.rows {
 		if _, err := stmt.ExecContext(ctx, r...); err != nil {
 			_ = stmt.Close()
+			var me mssql.Error
+			if c := s.classify(err); !errors.As(err, &me) && !sink.IsTransient(c) {
+				// The driver buffers rows and converts them to the column
+				// types itself: an error here that is neither the server's
+				// nor the network's is this row's value.
+				return sink.Rejected(fmt.Errorf("bulk copy: %w", err))
+			}
 			return fmt.Errorf("bulk copy: %w", err)
 		}
 	}
