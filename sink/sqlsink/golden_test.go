@@ -9,7 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/golang-sql/civil"
 	"github.com/jackc/pgx/v5/pgconn"
 	mssql "github.com/microsoft/go-mssqldb"
 	"github.com/tickerlake/tickerlake/sink"
@@ -165,6 +167,33 @@ func TestClassify(t *testing.T) {
 			}
 			if !strings.Contains(got.Error(), tc.err.Error()) {
 				t.Errorf("classify lost the cause: %v", got)
+			}
+		})
+	}
+}
+
+// Dates and instants travel to SQL Server as DATE and DATETIME2 (civil
+// types), never as DATETIMEOFFSET in the server's zone.
+func TestSQLServerParams(t *testing.T) {
+	cols := map[string]sink.TableColumn{}
+	for _, c := range sink.CallOptions.Columns {
+		cols[c.Name] = c
+	}
+	ny, _ := time.LoadLocation("America/New_York")
+	for _, tc := range []struct {
+		col  string
+		in   any
+		want any
+	}{
+		{"expirationDate", time.Date(2026, 12, 18, 0, 0, 0, 0, time.UTC), civil.Date{Year: 2026, Month: 12, Day: 18}},
+		{"snapshotTime", time.Date(2026, 11, 20, 16, 0, 0, 0, ny), civil.DateTime{Date: civil.Date{Year: 2026, Month: 11, Day: 20}, Time: civil.Time{Hour: 21}}},
+		{"strike", 42.5, 42.5},
+		{"lastPrice", nil, nil},
+		{"contractSymbol", "AAPL261218C00200000", "AAPL261218C00200000"},
+	} {
+		t.Run(tc.col, func(t *testing.T) {
+			if got := msParam(cols[tc.col], tc.in); got != tc.want {
+				t.Errorf("msParam(%v) = %#v, want %#v", tc.in, got, tc.want)
 			}
 		})
 	}
