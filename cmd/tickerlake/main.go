@@ -57,6 +57,7 @@ type CLI struct {
 	Compact   CompactCmd   `cmd:"" help:"Compact the lake: merge small files, apply retention, delete what was replaced and orphans."`
 	Predict   PredictCmd   `cmd:"" help:"Forecast a stock's closes from the lake's daily bars, with bands and a backtest."`
 	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`
+	OpenAPI   OpenAPICmd   `cmd:"" name:"openapi" help:"Print the API's OpenAPI document (JSON), from which web/ generates its client."`
 }
 
 func main() {

@@ -211,7 +211,7 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer eng.Close()
-	srv := &serve.Server{Engine: eng, Lake: store, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now, Config: c.API}
+	srv := &serve.Server{Engine: eng, Lake: store, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now, Config: c.API, Web: serve.WebHandler()}
 	// Without brokers the api still serves the lake; collection triggers
 	// answer 503 and consumer lag is not reported.
 	closeKafka, err := srv.UseKafka(c.Brokers)

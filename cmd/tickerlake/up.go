@@ -15,6 +15,7 @@ import (
 	"github.com/tickerlake/tickerlake/serve"
 	"github.com/tickerlake/tickerlake/stream"
 	"github.com/tickerlake/tickerlake/transform"
+	"github.com/tickerlake/tickerlake/web"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -62,6 +63,8 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	defer closeSinks(p.Sinks)
 	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", brokers)
+	// A fresh clone has no built web app: build it while the pipeline starts.
+	go func() { _ = web.BuildIfMissing(ctx, "web", log.With("role", "web")) }()
 	return p.Run(ctx)
 }
 
@@ -115,7 +118,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return err
 		}
 		defer eng.Close()
-		srv := &serve.Server{Engine: eng, Lake: p.Store, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now, Config: p.APIConfig}
+		srv := &serve.Server{Engine: eng, Lake: p.Store, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now, Config: p.APIConfig, Web: serve.WebHandler()}
 		closeKafka, err := srv.UseKafka(p.Brokers)
 		if err != nil {
 			return err
