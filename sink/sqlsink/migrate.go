@@ -24,9 +24,11 @@ var migrationName = regexp.MustCompile(`^(\d{4})_([a-z0-9_]+)\.sql$`)
 
 // migrations reads a dialect's migrations in version order. Versions must
 // run 1, 2, 3... without gaps: a gap means a file went missing.
-func migrations(dialect string) ([]migration, error) {
+func migrations(dialect string) ([]migration, error) { return readMigrations(migrationFS, dialect) }
+
+func readMigrations(fsys fs.FS, dialect string) ([]migration, error) {
 	dir := path.Join("migrations", dialect)
-	entries, err := fs.ReadDir(migrationFS, dir)
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
@@ -37,7 +39,7 @@ func migrations(dialect string) ([]migration, error) {
 			return nil, fmt.Errorf("migration %s/%s: name is not NNNN_name.sql", dir, e.Name())
 		}
 		v, _ := strconv.Atoi(m[1])
-		body, err := fs.ReadFile(migrationFS, path.Join(dir, e.Name()))
+		body, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
 		if err != nil {
 			return nil, fmt.Errorf("read migration %s: %w", e.Name(), err)
 		}
