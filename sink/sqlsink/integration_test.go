@@ -260,3 +260,48 @@ func checkDeadLetters(t *testing.T, dead []kafka.Message) {
 		}
 	}
 }
+
+// A newer binary brings a new migration: only it is applied, once.
+func TestPostgresMigrationUpgrade(t *testing.T) {
+	dsn := sinktest.PostgresDB(t, sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL integration test"))
+	ctx := context.Background()
+	db, err := openPostgres(ctx, dsn, 500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.close()
+	v1, err := migrations("postgres")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := append(v1[:len(v1):len(v1)], migration{version: len(v1) + 1, name: "note", sql: `ALTER TABLE "StockData" ADD COLUMN "Note" TEXT`})
+	for _, tc := range []struct {
+		name string
+		migs []migration
+		want string
+	}{
+		{"fresh database", v1, fmt.Sprint(versionsOf(v1))},
+		{"same binary again", v1, "[]"},
+		{"newer binary", v2, fmt.Sprint([]int{len(v2)})},
+		{"newer binary again", v2, "[]"},
+	} {
+		applied, err := db.migrate(ctx, tc.migs)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := fmt.Sprint(applied); got != tc.want {
+			t.Errorf("%s: applied %v, want %s", tc.name, applied, tc.want)
+		}
+	}
+	if n, err := db.queryInt(ctx, `SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'StockData' AND column_name = 'Note'`); err != nil || n != 1 {
+		t.Errorf("the new migration's column: %d (%v)", n, err)
+	}
+}
+
+func versionsOf(migs []migration) []int {
+	out := make([]int, len(migs))
+	for i, m := range migs {
+		out[i] = m.version
+	}
+	return out
+}
