@@ -211,7 +211,7 @@ func waitWritten(t *testing.T, m *metrics.Set, want float64) {
 	sinktest.Eventually(t, 90*time.Second, func() (bool, string) {
 		var got float64
 		for _, ds := range market.Datasets() {
-			got += testutil.ToFloat64(m.Written.WithLabelValues(ds.Name, "sql"))
+			got += sinkWritten(m, ds)
 		}
 		return got >= want, fmt.Sprintf("%v of %v rows written", got, want)
 	})
@@ -304,4 +304,8 @@ func versionsOf(migs []migration) []int {
 		out[i] = m.version
 	}
 	return out
+}
+
+func sinkWritten(m *metrics.Set, ds *market.Dataset) float64 {
+	return testutil.ToFloat64(m.Written.WithLabelValues(ds.Name, "sql"))
 }
