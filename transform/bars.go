@@ -65,6 +65,7 @@ type row struct {
 	pos     int  // position in the message's values; -1 for a gap bar
 	imputed bool
 	inCal   bool            // a trading day (daily) or inside a session (15-minute)
+	future  bool            // after now plus the slack
 	good    bool            // prices valid as listed: may donate values to gaps
 	filled  [numFills]uint8 // values imputed, by method
 }
@@ -111,7 +112,7 @@ func (c *Cleaner) check(r *row, interval string) (reason, detail string) {
 	if r.vol < 0 {
 		return ReasonNegativeVolume, fmt.Sprintf("volume %d < 0", r.vol)
 	}
-	if c.future(r.t) {
+	if r.future {
 		return ReasonFuture, "timestamp is after now"
 	}
 	if !r.inCal {
@@ -141,7 +142,7 @@ func (c *Cleaner) donor(r *row) bool {
 		}
 	}
 	o, h, l, cl := r.px[open], r.px[high], r.px[low], r.px[closePx]
-	return h >= math.Max(o, cl) && l <= math.Min(o, cl) && !c.future(r.t)
+	return h >= math.Max(o, cl) && l <= math.Min(o, cl) && !r.future
 }
 
 // complete reports whether every value of the bar is present.
@@ -179,6 +180,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	}
 
 	// 1. Type coercion.
+	horizon := c.horizon()
 	rows := make([]row, 0, len(ts.Values))
 	for i, v := range ts.Values {
 		r, err := coerce(v, interval, i)
@@ -187,6 +189,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 			continue
 		}
 		r.inCal = c.inCalendar(r.t, interval)
+		r.future = r.t.After(horizon)
 		r.good = r.inCal && c.donor(&r)
 		rows = append(rows, r)
 	}
@@ -226,6 +229,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	rows = kept
 
 	// 4. Validation.
+	s.rows = rows[:0] // accepted rows are compacted in place
 	for i := range rows {
 		r := &rows[i]
 		if reason, detail := c.check(r, interval); reason != "" {
@@ -248,25 +252,61 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	return s
 }
 
+// barLength is the length of an intraday bar.
+const barLength = 15 * time.Minute
+
 // maxSlots bounds the bars a series may span for gap handling: Twelve Data
 // returns at most 5000 values, so a wider span is not one window of bars
 // with holes in it, and filling it would invent most of the series.
 const maxSlots = 5000
 
-// slotsBetween lists the calendar's bar times from first to last, inclusive;
-// ok is false when there are more than maxSlots.
-func (c *Cleaner) slotsBetween(first, last time.Time, interval string) (slots []time.Time, ok bool) {
-	perDay := 1
-	if interval != ingest.Interval1Day {
-		perDay = 26
-	}
-	// Five sessions a week at most: a cheap bound before walking the calendar.
-	if days := last.Sub(first).Hours() / 24; days*5/7*float64(perDay) > 2*maxSlots {
-		return nil, false
-	}
+// slotCount counts the calendar's bar times from first to last, inclusive,
+// without listing them; it stops counting past maxSlots.
+func (c *Cleaner) slotCount(first, last time.Time, interval string) int {
+	n := 0
 	if interval == ingest.Interval1Day {
-		slots = c.Calendar.TradingDays(first, last)
-		return slots, len(slots) <= maxSlots
+		// Daily bars are dated by their calendar date at 00:00 UTC.
+		for d := first; !d.After(last) && n <= maxSlots; d = d.AddDate(0, 0, 1) {
+			if c.Calendar.IsTradingDay(d) {
+				n++
+			}
+		}
+		return n
+	}
+	for d := market.DateOf(first); !d.After(market.DateOf(last)) && n <= maxSlots; d = d.AddDate(0, 0, 1) {
+		open, closeT, ok := c.Calendar.Session(d)
+		if !ok {
+			continue
+		}
+		// Bars start at open + k·15m, k in [0, bars); keep those in [first, last].
+		bars := int(closeT.Sub(open) / barLength)
+		lo, hi := 0, bars-1
+		if first.After(open) {
+			lo = int((first.Sub(open) + barLength - 1) / barLength)
+		}
+		if end := open.Add(time.Duration(hi) * barLength); last.Before(end) {
+			hi = int(last.Sub(open) / barLength)
+		}
+		if last.Before(open) {
+			hi = -1
+		}
+		if hi >= lo {
+			n += hi - lo + 1
+		}
+	}
+	return n
+}
+
+// slotsBetween lists the n calendar bar times from first to last, inclusive.
+func (c *Cleaner) slotsBetween(first, last time.Time, interval string, n int) []time.Time {
+	slots := make([]time.Time, 0, n)
+	if interval == ingest.Interval1Day {
+		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
+			if c.Calendar.IsTradingDay(d) {
+				slots = append(slots, d)
+			}
+		}
+		return slots
 	}
 	for d := market.DateOf(first); !d.After(market.DateOf(last)); d = d.AddDate(0, 0, 1) {
 		for _, t := range c.Calendar.Bars15(d) {
@@ -274,11 +314,8 @@ func (c *Cleaner) slotsBetween(first, last time.Time, interval string) (slots []
 				slots = append(slots, t)
 			}
 		}
-		if len(slots) > maxSlots {
-			return nil, false
-		}
 	}
-	return slots, true
+	return slots
 }
 
 // insertGaps adds an empty bar for every session (daily) or 15-minute bar
@@ -301,19 +338,17 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	}
 	lo, hi := rows[first].t, rows[last].t
 	// Quick exit: as many distinct listed calendar times as slots means nothing is missing.
-	slots, ok := c.slotsBetween(lo, hi, interval)
-	if !ok {
-		return rows
-	}
 	listed := 0
 	for i := first; i <= last; i++ {
 		if rows[i].inCal && (i == first || !rows[i].t.Equal(rows[i-1].t)) {
 			listed++
 		}
 	}
-	if listed >= len(slots) {
+	n := c.slotCount(lo, hi, interval)
+	if n <= listed || n > maxSlots {
 		return rows
 	}
+	slots := c.slotsBetween(lo, hi, interval, n)
 	out := make([]row, 0, len(rows)+len(slots)-listed)
 	out = append(out, rows[:first]...)
 	j := first

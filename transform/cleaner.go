@@ -37,13 +37,16 @@ type Cleaner struct {
 	means map[meanKey]*meanBar
 }
 
-func (c *Cleaner) future(t time.Time) bool {
+// horizon is the latest acceptable timestamp: now plus the slack.
+func (c *Cleaner) horizon() time.Time {
 	slack := c.FutureSlack
 	if slack == 0 {
 		slack = 15 * time.Minute
 	}
-	return t.After(c.Now().Add(slack))
+	return c.Now().Add(slack)
 }
+
+func (c *Cleaner) future(t time.Time) bool { return t.After(c.horizon()) }
 
 func symbolOf(s string) (string, error) {
 	sym := market.CanonicalSymbol(s)
