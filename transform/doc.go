@@ -51,7 +51,7 @@
 //     winning. Options have no gap imputation: a quote is never invented.
 //  3. Validation: strike > 0 (non_positive_strike); bid, ask and last >= 0
 //     (negative_quote); bid <= ask (crossed_quote); expiration on or after
-//     the snapshot's date (expired_contract); the OCC symbol well formed and
+//     the snapshot's date and the last trade's date (expired_contract); the OCC symbol well formed and
 //     agreeing with type, expiration and strike, with a root that is the
 //     underlying's (BRKB for BRK.B, or the root and one digit after a
 //     corporate action) (bad_contract_symbol); snapshot not in the future.

@@ -150,6 +150,8 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct *ingest.Contract,
 		return q, ReasonCrossed, fmt.Sprintf("%s bid %v > ask %v", ct.ContractSymbol, q.Bid, q.Ask)
 	case q.Expiration.Before(market.DateOf(snapshot)):
 		return q, ReasonExpired, fmt.Sprintf("%s expired %s before snapshot %s", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), snapshot.Format(time.RFC3339))
+	case !q.LastTradeTS.IsZero() && q.Expiration.Before(market.DateOf(q.LastTradeTS)):
+		return q, ReasonExpired, fmt.Sprintf("%s expired %s before its last trade %s", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), q.LastTradeTS.Format(time.RFC3339))
 	case !occ.Expiration.Equal(q.Expiration) || occ.Type != typ || math.Abs(occ.Strike-q.Strike) > 1e-6:
 		return q, ReasonContract, fmt.Sprintf("%s disagrees with expiration %s, type %s, strike %v", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), typ, q.Strike)
 	case !rootOf(occ.Root, sym):

@@ -70,7 +70,7 @@ func TestProcessRoutes(t *testing.T) {
 		rules     map[string]float64 // metric name: total over its labels
 	}{
 		{"options", 0, map[string]int{stream.ProcessedOptionData: 22, stream.ProcessedIVSmile: 1},
-			map[string]int{ReasonCrossed: 1, ReasonContract: 3, ReasonStrike: 1, ReasonNegativeQuote: 1, ReasonExpired: 1},
+			map[string]int{ReasonCrossed: 1, ReasonContract: 3, ReasonStrike: 1, ReasonNegativeQuote: 1, ReasonExpired: 2},
 			map[string]float64{"tickerlake_records_deduplicated_total": 1, "tickerlake_option_iv_unsolved_total": 1}},
 		{"daily", 0, map[string]int{stream.ProcessedDailyData: 10},
 			map[string]int{ReasonBadTimestamp: 1, ReasonNotANumber: 1, ReasonNegativeVolume: 1, ReasonNonPositive: 1, ReasonOHLC: 1, ReasonOutsideSession: 1, ReasonFuture: 1},
