@@ -27,7 +27,8 @@ func (c *Cleaner) Smiles(quotes []market.OptionQuote) []market.IVSmile {
 	var order []group
 	for i := range quotes {
 		q := &quotes[i]
-		if math.IsNaN(q.IV) || math.IsNaN(q.UnderlyingPrice) {
+		// A point needs an IV and a delta; every other field of it is finite by construction.
+		if math.IsNaN(q.IV) || math.IsNaN(q.UnderlyingPrice) || math.IsNaN(q.Delta) || math.IsInf(q.Delta, 0) {
 			continue
 		}
 		g := group{q.SnapshotTS, q.Expiration, q.Symbol}
@@ -102,8 +103,7 @@ func (c *Cleaner) smile(qs []*market.OptionQuote) market.IVSmile {
 	s.Butterfly25 = (s.Put25IV+s.Call25IV)/2 - s.ATMIV
 	b, err := json.Marshal(points)
 	if err != nil {
-		// Every float here is finite: IVs and deltas come from solved quotes.
-		b = []byte("[]")
+		b = []byte("[]") // unreachable: Smiles admits only finite points
 	}
 	s.Smile = string(b)
 	return s
