@@ -68,6 +68,7 @@ func BenchmarkCleanBars(b *testing.B) {
 			ts := benchSeries(interval, 5000)
 			c := benchCleaner()
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			n := 0
 			for b.Loop() {
 				var got int
@@ -84,6 +85,7 @@ func BenchmarkCleanBars(b *testing.B) {
 				n += len(ts.Values)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "bars/s")
+			reportPerCPU(b, n, cpu0, "bars")
 		})
 	}
 }
@@ -95,6 +97,7 @@ func BenchmarkCleanBarsBareParse(b *testing.B) {
 		b.Run(interval, func(b *testing.B) {
 			ts := benchSeries(interval, 5000)
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			n := 0
 			for b.Loop() {
 				for _, v := range ts.Values {
@@ -105,6 +108,7 @@ func BenchmarkCleanBarsBareParse(b *testing.B) {
 				n += len(ts.Values)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "bars/s")
+			reportPerCPU(b, n, cpu0, "bars")
 		})
 	}
 }
@@ -144,6 +148,7 @@ func BenchmarkEnrich(b *testing.B) {
 			c.Dividends = map[string]float64{"AAPL": 0.015, "MSFT": 0.015, "JPM": 0.015, "XOM": 0.015}
 			qs := append([]market.OptionQuote(nil), quotes...)
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			n, solved := 0, 0
 			for b.Loop() {
 				for i := range qs {
@@ -160,6 +165,7 @@ func BenchmarkEnrich(b *testing.B) {
 				b.Fatalf("only %d of %d quotes solved", solved, n)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "contracts/s")
+			reportPerCPU(b, n, cpu0, "contracts")
 		})
 	}
 }
@@ -187,6 +193,7 @@ func BenchmarkEnrichBareQuant(b *testing.B) {
 				ins = append(ins, in{quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: 0.04, Div: 0.015, Time: q.DaysToExpiry / 365}, price})
 			}
 			b.ResetTimer()
+			cpu0 := cpuSeconds()
 			n := 0
 			for b.Loop() {
 				for _, x := range ins {
@@ -198,6 +205,15 @@ func BenchmarkEnrichBareQuant(b *testing.B) {
 				n += len(ins)
 			}
 			b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "contracts/s")
+			reportPerCPU(b, n, cpu0, "contracts")
 		})
+	}
+}
+
+// reportPerCPU adds throughput per CPU second of this process, which other
+// processes' load on a shared machine does not distort as it does wall time.
+func reportPerCPU(b *testing.B, n int, cpu0 float64, unit string) {
+	if used := cpuSeconds() - cpu0; used > 0 {
+		b.ReportMetric(float64(n)/used, unit+"/cpu-s")
 	}
 }
