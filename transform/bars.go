@@ -124,14 +124,6 @@ func (c *Cleaner) check(r *row, interval string) (reason, detail string) {
 	return "", ""
 }
 
-// inCalendar reports whether t is a trading day (daily) or inside a session (15-minute).
-func (c *Cleaner) inCalendar(t time.Time, interval string) bool {
-	if interval == ingest.Interval15Min {
-		return c.Calendar.InSession(t)
-	}
-	return c.Calendar.IsTradingDay(t)
-}
-
 // donor reports whether a listed bar in the calendar may lend its prices to
 // gaps: every price present, positive, consistent, and not in the future.
 // Its volume may be missing.
@@ -181,6 +173,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 
 	// 1. Type coercion.
 	horizon := c.horizon()
+	cal := &slots{cal: c.Calendar, intraday: interval == ingest.Interval15Min}
 	rows := make([]row, 0, len(ts.Values))
 	for i, v := range ts.Values {
 		r, err := coerce(v, interval, i)
@@ -188,7 +181,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 			reject(i, ReasonBadTimestamp, err.Error())
 			continue
 		}
-		r.inCal = c.inCalendar(r.t, interval)
+		r.inCal = cal.has(r.t)
 		r.future = r.t.After(horizon)
 		r.good = r.inCal && c.donor(&r)
 		rows = append(rows, r)
@@ -252,70 +245,72 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	return s
 }
 
-// barLength is the length of an intraday bar.
-const barLength = 15 * time.Minute
+// barLength is the length of an intraday bar; day steps calendar dates,
+// which are kept at 00:00 UTC where every day has 24 hours.
+const (
+	barLength = 15 * time.Minute
+	day       = 24 * time.Hour
+)
 
-// maxSlots bounds the bars a series may span for gap handling: Twelve Data
-// returns at most 5000 values, so a wider span is not one window of bars
-// with holes in it, and filling it would invent most of the series.
-const maxSlots = 5000
+// maxGaps bounds the bars gap handling inserts into one message: Twelve Data
+// returns at most 5000 values, so more holes than that are not a window of
+// bars with some missing, and filling them would invent most of the series.
+const maxGaps = 5000
 
-// slotCount counts the calendar's bar times from first to last, inclusive,
-// without listing them; it stops counting past maxSlots.
-func (c *Cleaner) slotCount(first, last time.Time, interval string) int {
-	n := 0
-	if interval == ingest.Interval1Day {
-		// Daily bars are dated by their calendar date at 00:00 UTC.
-		for d := first; !d.After(last) && n <= maxSlots; d = d.AddDate(0, 0, 1) {
-			if c.Calendar.IsTradingDay(d) {
-				n++
-			}
-		}
-		return n
-	}
-	for d := market.DateOf(first); !d.After(market.DateOf(last)) && n <= maxSlots; d = d.AddDate(0, 0, 1) {
-		open, closeT, ok := c.Calendar.Session(d)
-		if !ok {
-			continue
-		}
-		// Bars start at open + k·15m, k in [0, bars); keep those in [first, last].
-		bars := int(closeT.Sub(open) / barLength)
-		lo, hi := 0, bars-1
-		if first.After(open) {
-			lo = int((first.Sub(open) + barLength - 1) / barLength)
-		}
-		if end := open.Add(time.Duration(hi) * barLength); last.Before(end) {
-			hi = int(last.Sub(open) / barLength)
-		}
-		if last.Before(open) {
-			hi = -1
-		}
-		if hi >= lo {
-			n += hi - lo + 1
-		}
-	}
-	return n
+// slots steps through the calendar's bar times: trading days, or the
+// 15-minute bars of each session (13:00 closes included). It keeps the
+// session in hand, since looking one up is the costly part.
+type slots struct {
+	cal        *market.Calendar
+	intraday   bool
+	date       time.Time // the session in hand, 00:00 UTC
+	open, shut time.Time
 }
 
-// slotsBetween lists the n calendar bar times from first to last, inclusive.
-func (c *Cleaner) slotsBetween(first, last time.Time, interval string, n int) []time.Time {
-	slots := make([]time.Time, 0, n)
-	if interval == ingest.Interval1Day {
-		for d := first; !d.After(last); d = d.AddDate(0, 0, 1) {
-			if c.Calendar.IsTradingDay(d) {
-				slots = append(slots, d)
-			}
+// after returns the first bar time strictly after t, which need not be one.
+func (s *slots) after(t time.Time) time.Time {
+	if !s.intraday {
+		d := t.Add(day)
+		for !s.cal.IsTradingDay(d) {
+			d = d.Add(day)
 		}
-		return slots
+		return d
 	}
-	for d := market.DateOf(first); !d.After(market.DateOf(last)); d = d.AddDate(0, 0, 1) {
-		for _, t := range c.Calendar.Bars15(d) {
-			if !t.Before(first) && !t.After(last) {
-				slots = append(slots, t)
-			}
+	if s.date.IsZero() || t.Before(s.open) || !t.Before(s.shut) {
+		s.session(market.DateOf(t))
+	}
+	if !t.Before(s.open) {
+		n := s.open.Add((t.Sub(s.open)/barLength + 1) * barLength)
+		if n.Before(s.shut) {
+			return n
 		}
+	} else if s.shut.After(s.open) {
+		return s.open
 	}
-	return slots
+	d := s.date.Add(day)
+	for !s.cal.IsTradingDay(d) {
+		d = d.Add(day)
+	}
+	s.session(d)
+	return s.open
+}
+
+// has reports whether t is a trading day (daily) or inside a session
+// (15-minute), as Calendar.IsTradingDay and Calendar.InSession do.
+func (s *slots) has(t time.Time) bool {
+	if !s.intraday {
+		return s.cal.IsTradingDay(t)
+	}
+	if s.date.IsZero() || t.Before(s.open) || !t.Before(s.shut) {
+		// Outside the session in hand: look up t's own (shut == open when closed).
+		s.session(market.DateOf(t))
+	}
+	return !t.Before(s.open) && t.Before(s.shut)
+}
+
+func (s *slots) session(d time.Time) {
+	s.date = d
+	s.open, s.shut, _ = s.cal.Session(d)
 }
 
 // insertGaps adds an empty bar for every session (daily) or 15-minute bar
@@ -336,32 +331,36 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	if first < 0 || first == last {
 		return rows
 	}
-	lo, hi := rows[first].t, rows[last].t
-	// Quick exit: as many distinct listed calendar times as slots means nothing is missing.
-	listed := 0
-	for i := first; i <= last; i++ {
-		if rows[i].inCal && (i == first || !rows[i].t.Equal(rows[i-1].t)) {
-			listed++
+	// Walk the listed calendar times in order; every bar time the calendar
+	// has between two of them is a gap.
+	cal := &slots{cal: c.Calendar, intraday: interval == ingest.Interval15Min}
+	var gaps []time.Time
+	cursor := rows[first].t
+	for j := first + 1; j <= last; j++ {
+		t := rows[j].t
+		if !rows[j].inCal || !t.After(cursor) {
+			continue
 		}
+		for s := cal.after(cursor); s.Before(t); s = cal.after(s) {
+			if len(gaps) == maxGaps {
+				return rows
+			}
+			gaps = append(gaps, s)
+		}
+		cursor = t
 	}
-	n := c.slotCount(lo, hi, interval)
-	if n <= listed || n > maxSlots {
+	if len(gaps) == 0 {
 		return rows
 	}
-	slots := c.slotsBetween(lo, hi, interval, n)
-	out := make([]row, 0, len(rows)+len(slots)-listed)
-	out = append(out, rows[:first]...)
-	j := first
-	for _, t := range slots {
-		for j <= last && rows[j].t.Before(t) {
+	out := make([]row, 0, len(rows)+len(gaps))
+	nan := math.NaN()
+	j := 0
+	for _, g := range gaps {
+		for j < len(rows) && rows[j].t.Before(g) {
 			out = append(out, rows[j])
 			j++
 		}
-		if j <= last && rows[j].t.Equal(t) {
-			continue
-		}
-		nan := math.NaN()
-		out = append(out, row{t: t, px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true})
+		out = append(out, row{t: g, px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true})
 	}
 	return append(out, rows[j:]...)
 }

@@ -1,33 +1,73 @@
 package transform
 
 import (
-	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// TestSlotCount checks the allocation-free count of calendar bars against
-// the listed ones, over spans that start and end inside, before and after
-// sessions, across weekends, holidays and early closes.
-func TestSlotCount(t *testing.T) {
-	c := &Cleaner{Calendar: market.NYSE(), Now: time.Now}
-	rng := rand.New(rand.NewPCG(7, 9))
-	base := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
-	for _, interval := range []string{ingest.Interval1Day, ingest.Interval15Min} {
-		t.Run(interval, func(t *testing.T) {
-			for range 500 {
-				first := base.Add(time.Duration(rng.IntN(20*24*4)) * 15 * time.Minute).Add(time.Duration(rng.IntN(3)) * 5 * time.Minute)
-				last := first.Add(time.Duration(rng.IntN(10*24*4)) * 15 * time.Minute)
-				if interval == ingest.Interval1Day {
-					first, last = market.DateOf(first), market.DateOf(last)
-				}
-				if got, want := c.slotCount(first, last, interval), len(c.slotsBetween(first, last, interval, 0)); got != want {
-					t.Fatalf("slotCount(%s, %s) = %d, want %d", first, last, got, want)
-				}
+// TestSlotsAfter steps through six weeks of the calendar, across weekends,
+// Thanksgiving and its early close, Christmas Eve and Christmas, and expects
+// exactly the calendar's own trading days and 15-minute bars.
+func TestSlotsAfter(t *testing.T) {
+	cal := market.NYSE()
+	from, to := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC)
+	var wantBars []time.Time
+	for _, d := range cal.TradingDays(from, to) {
+		wantBars = append(wantBars, cal.Bars15(d)...)
+	}
+	cases := []struct {
+		name     string
+		intraday bool
+		want     []time.Time
+	}{
+		{"daily", false, cal.TradingDays(from, to)},
+		{"15min", true, wantBars},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &slots{cal: cal, intraday: tc.intraday}
+			got := []time.Time{tc.want[0]}
+			for x := s.after(tc.want[0]); !x.After(tc.want[len(tc.want)-1]); x = s.after(x) {
+				got = append(got, x)
+			}
+			if !slices.EqualFunc(got, tc.want, time.Time.Equal) {
+				t.Fatalf("%d bar times, want %d; first difference at %v", len(got), len(tc.want), firstDiff(got, tc.want))
 			}
 		})
 	}
+	t.Run("has", func(t *testing.T) {
+		s := &slots{cal: cal, intraday: true}
+		for _, b := range wantBars {
+			for _, x := range []time.Time{b, b.Add(-16 * time.Minute), b.Add(14 * time.Minute), b.Add(4 * time.Hour)} {
+				if got, want := s.has(x), cal.InSession(x); got != want {
+					t.Fatalf("has(%s) = %v, InSession %v", x, got, want)
+				}
+			}
+		}
+	})
+	t.Run("off the grid", func(t *testing.T) {
+		s := &slots{cal: cal, intraday: true}
+		at := func(h, m int) time.Time { return time.Date(2026, 11, 27, h, m, 0, 0, market.NewYork) }
+		for _, c := range []struct{ from, want time.Time }{
+			{at(10, 7), at(10, 15)}, // a misaligned bar: the next aligned one
+			{at(12, 50), time.Date(2026, 11, 30, 9, 30, 0, 0, market.NewYork)}, // after the 13:00 close
+			{at(8, 0), at(9, 30)}, // before the open
+		} {
+			if got := s.after(c.from.UTC()); !got.Equal(c.want) {
+				t.Errorf("after(%s) = %s, want %s", c.from, got.In(market.NewYork), c.want)
+			}
+		}
+	})
+}
+
+func firstDiff(a, b []time.Time) int {
+	for i := range min(len(a), len(b)) {
+		if !a[i].Equal(b[i]) {
+			return i
+		}
+	}
+	return min(len(a), len(b))
 }

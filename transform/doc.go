@@ -24,8 +24,8 @@
 //     symbol's accepted bars seen so far by this Cleaner; a volume with the
 //     median of the message's good bars, else the symbol's mean volume. A bar
 //     with any filled value has imputed = true; inserted bars copy one good
-//     bar whole, so they are consistent. Spans of more than 5000 bars are not
-//     gap-filled (no provider window is that wide).
+//     bar whole, so they are consistent. A message missing more than 5000
+//     bars is not gap-filled (no provider window is that wide).
 //  3. De-duplication by natural key (symbol and date or bar start), keeping
 //     the latest revision: the first listed, as providers list newest first.
 //     Replays across messages are collapsed by the lake's views.
