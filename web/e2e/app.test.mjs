@@ -1,0 +1,252 @@
+// End-to-end tests of the web app: playwright-core drives Debian's chromium
+// against a real `tickerlake up` (embedded broker, synthetic market, lake,
+// API and the embedded app) on a temporary data dir and free ports.
+//
+// Env: TICKERLAKE_BIN (the binary, built after the app so it embeds it),
+// TICKERLAKE_TEST_CHROMIUM (the browser). Without them the tests skip,
+// unless CI=true. Screenshots go to web/artifacts/.
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const artifacts = join(here, '..', 'artifacts');
+const bin = process.env.TICKERLAKE_BIN;
+const browserPath = process.env.TICKERLAKE_TEST_CHROMIUM;
+const missing = !bin ? 'TICKERLAKE_BIN is not set' : !browserPath ? 'TICKERLAKE_TEST_CHROMIUM is not set' : '';
+if (missing && process.env.CI === 'true') throw new Error(`web e2e under CI: ${missing}`);
+
+/** First-load JavaScript budget, compressed, and the interactive-time target. */
+const JS_BUDGET = 250_000;
+const TTI_TARGET_MS = 2000;
+const SYMBOL = 'MSFT';
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until check returns a truthy value or the deadline passes. */
+async function until(what, check, ms = 300_000) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+describe('web app', { skip: missing || false }, () => {
+  let proc, base, browser, dataDir;
+  const figures = [];
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    dataDir = mkdtempSync(join(tmpdir(), 'tickerlake-e2e-'));
+    const [http, broker] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${http}`;
+    const log = createWriteStream(join(artifacts, 'tickerlake-up.log'));
+    proc = spawn(bin, ['up', '--data-dir', dataDir, '--http-addr', `127.0.0.1:${http}`, '--broker-addr', `127.0.0.1:${broker}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TICKERLAKE_RATE_LIMIT: '0' },
+    });
+    proc.stdout.pipe(log);
+    proc.stderr.pipe(log);
+    const exited = new Promise((_, reject) => proc.once('exit', (c) => reject(new Error(`tickerlake up exited with ${c}: see ${join(artifacts, 'tickerlake-up.log')}`))));
+    exited.catch(() => {});
+    const get = async (path) => {
+      const r = await fetch(base + path);
+      return r.ok ? r.json() : undefined;
+    };
+    // The backfill lands: a year of daily bars, a session of 15-minute bars
+    // and an option snapshot for the stock the tests use.
+    await Promise.race([
+      exited,
+      until('the backfill', async () => {
+        const bars = await get(`/api/v1/bars/${SYMBOL}?interval=1day&page_size=1`);
+        const exps = await get(`/api/v1/options/${SYMBOL}/expirations`);
+        const rt = await get(`/api/realtime/${SYMBOL}`);
+        return bars?.total >= 150 && exps?.expirations?.length >= 2 && rt?.bars?.length > 0;
+      }),
+    ]);
+    browser = await chromium.launch({
+      executablePath: browserPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    if (proc && proc.exitCode === null) {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    for (const f of figures) console.log(f);
+  });
+
+  /** A fresh page that records the scripts it loads and their compressed size. */
+  async function open(viewport = { width: 1280, height: 900 }) {
+    const context = await browser.newContext({ viewport, acceptDownloads: true });
+    const page = await context.newPage();
+    const scripts = [];
+    page.on('requestfinished', async (req) => {
+      if (req.resourceType() !== 'script') return;
+      const sizes = await req.sizes().catch(() => undefined);
+      scripts.push({ url: req.url(), bytes: sizes?.responseBodySize ?? 0 });
+    });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+    return { context, page, scripts };
+  }
+
+  /** Loads a page and times it until its ready() resolves, i.e. the page answers with its data. */
+  async function timed(page, name, path, ready) {
+    const start = Date.now();
+    await page.goto(base + path);
+    await ready();
+    const ms = Date.now() - start;
+    figures.push(`time to interactive ${name}: ${ms} ms (target < ${TTI_TARGET_MS} ms${ms < TTI_TARGET_MS ? '' : ', MISSED'})`);
+    return ms;
+  }
+
+  it('home: first-load JavaScript within budget; searching "micro soft" opens MSFT', async () => {
+    const { context, page, scripts } = await open();
+    const search = page.getByRole('combobox', { name: /search stocks/i });
+    await timed(page, 'home', '/', async () => {
+      await search.waitFor();
+      await page.locator('li.card').first().waitFor();
+    });
+    await page.waitForLoadState('networkidle');
+    const total = scripts.reduce((n, s) => n + s.bytes, 0);
+    figures.push(`first-load JavaScript: ${scripts.length} files, ${(total / 1000).toFixed(1)} kB compressed (budget ${JS_BUDGET / 1000} kB)`);
+    assert.ok(scripts.length > 0, 'no scripts recorded');
+    assert.ok(total <= JS_BUDGET, `first-load JavaScript ${total} bytes over ${JS_BUDGET}`);
+    await page.screenshot({ path: join(artifacts, 'home.png'), fullPage: true });
+
+    await search.fill('micro soft');
+    const option = page.getByRole('option', { name: /MSFT/ });
+    await option.waitFor();
+    await page.screenshot({ path: join(artifacts, 'home-search.png') });
+    await option.click();
+    await page.waitForURL(/\/HistoricalData\?symbol=MSFT/);
+    await assert.doesNotReject(page.getByRole('heading', { level: 1, name: /MSFT/ }).waitFor());
+    await context.close();
+  });
+
+  it('historical: changing the date range changes the chart; CSV export downloads the rows shown', async () => {
+    const { context, page } = await open();
+    const chart = page.locator('app-price-chart');
+    const points = async () => Number(await chart.getAttribute('data-points'));
+    await timed(page, 'HistoricalData', `/HistoricalData?symbol=${SYMBOL}`, () =>
+      until('the chart', async () => (await points()) > 0, 30_000),
+    );
+    const year = { points: await points(), first: await chart.getAttribute('data-first') };
+    await page.screenshot({ path: join(artifacts, 'historical.png'), fullPage: true });
+
+    await page.locator('mat-button-toggle').filter({ hasText: /^1M$/ }).locator('button').click();
+    const month = await until('the chart to change', async () => {
+      const first = await chart.getAttribute('data-first');
+      return first !== year.first ? { points: await points(), first } : undefined;
+    }, 30_000);
+    assert.ok(month.points < year.points, `1M shows ${month.points} bars, 1Y showed ${year.points}`);
+    assert.ok(month.first > year.first, `1M starts ${month.first}, 1Y started ${year.first}`);
+    assert.match(page.url(), /from=/);
+
+    const shown = Number(await page.locator('table[data-total]').getAttribute('data-total'));
+    assert.equal(shown, month.points);
+    const range = await page.locator('.mat-mdc-paginator-range-label').textContent();
+    assert.match(range ?? '', new RegExp(`of ${shown}\\b`));
+    const firstCell = (await page.locator('table[data-total] tbody tr td').first().textContent())?.trim();
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export CSV' }).click()]);
+    const file = join(artifacts, download.suggestedFilename());
+    await download.saveAs(file);
+    const lines = readFileSync(file, 'utf8').trim().split('\r\n');
+    assert.equal(lines[0], 'StockName,Date,Open,High,Low,Close,Volume');
+    assert.equal(lines.length - 1, shown, 'CSV rows differ from the rows shown');
+    assert.ok(lines.slice(1).every((l) => l.startsWith(`${SYMBOL},`)));
+    assert.ok(lines.some((l) => l.split(',')[1] === firstCell), `the table's first row ${firstCell} is not in the CSV`);
+    await page.screenshot({ path: join(artifacts, 'historical-1m.png'), fullPage: true });
+    await context.close();
+  });
+
+  it('options: choosing an expiration shows calls and puts with IV and Greeks', async () => {
+    const { context, page } = await open();
+    const rows = page.locator('table.chain tbody tr');
+    await timed(page, 'OptionsData', `/OptionsData?symbol=${SYMBOL}`, () => rows.first().waitFor());
+    const select = page.getByRole('combobox', { name: 'Expiration' });
+    const before = await page.locator('table.chain').getAttribute('data-expiration');
+    await select.click();
+    const options = page.getByRole('option');
+    await options.first().waitFor();
+    const count = await options.count();
+    assert.ok(count >= 2, `only ${count} expirations`);
+    let pick = options.nth(0);
+    for (let i = 0; i < count; i++) {
+      if (!(await options.nth(i).textContent())?.startsWith(before ?? '')) {
+        pick = options.nth(i);
+        break;
+      }
+    }
+    const chosen = (await pick.textContent())?.trim().slice(0, 10);
+    await pick.click();
+    await page.waitForURL(new RegExp(`expiration=${chosen}`));
+    await until('the chosen chain', async () => (await page.locator('table.chain').getAttribute('data-expiration')) === chosen, 30_000);
+    await until('its rows', async () => (await rows.count()) > 0, 30_000);
+    await page.waitForLoadState('networkidle');
+
+    assert.equal(await page.locator('thead .calls-head').textContent(), 'Calls');
+    assert.equal(await page.locator('thead .puts-head').textContent(), 'Puts');
+    for (const kind of ['call', 'put']) {
+      const ivs = await page.locator(`td.iv[data-kind=${kind}]`).allTextContents();
+      assert.ok(ivs.some((v) => /^\d+(\.\d)?%$/.test(v.trim())), `no ${kind} IV among ${ivs.slice(0, 5)}`);
+    }
+    const greeks = await page.locator('td.greek').allTextContents();
+    assert.ok(greeks.some((g) => /^-?\d+\.\d+$/.test(g.trim())), 'no Greeks shown');
+    await page.screenshot({ path: join(artifacts, 'options.png'), fullPage: true });
+
+    // The history of one contract.
+    await page.getByRole('button', { name: /^History of / }).first().click();
+    await page.locator('#history-title').filter({ hasText: SYMBOL }).waitFor();
+    await context.close();
+  });
+
+  it('dashboard: movers, freshness and live prices; every page fits a phone', async () => {
+    const { context, page } = await open();
+    await timed(page, 'dashboard', '/dashboard', async () => {
+      await page.locator('table.movers tbody tr').first().waitFor();
+      await until('live prices', async () => Number(await page.locator('app-price-chart').getAttribute('data-points')) > 0, 30_000);
+    });
+    assert.ok((await page.getByRole('row', { name: /option_quotes/ }).count()) === 1, 'no freshness row for option_quotes');
+    await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
+    await context.close();
+
+    const phone = await open({ width: 390, height: 844 });
+    for (const [name, path] of [['home', '/'], ['historical', `/HistoricalData?symbol=${SYMBOL}`], ['options', `/OptionsData?symbol=${SYMBOL}`], ['dashboard', '/dashboard']]) {
+      await phone.page.goto(base + path);
+      await phone.page.waitForLoadState('networkidle');
+      const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${name} is ${overflow}px wider than a phone`);
+      await phone.page.screenshot({ path: join(artifacts, `phone-${name}.png`), fullPage: true });
+    }
+    await phone.context.close();
+  });
+});

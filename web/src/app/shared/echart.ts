@@ -1,0 +1,44 @@
+import { Component, ElementRef, OnDestroy, afterNextRender, effect, input, viewChild } from '@angular/core';
+import { BarChart, LineChart } from 'echarts/charts';
+import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
+import { ECharts, EChartsCoreOption, init, use } from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+
+// Only the parts the pages draw, so the chunk stays small.
+use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, AriaComponent, CanvasRenderer]);
+
+/** An Apache ECharts chart that redraws when its option changes and follows its box's size. */
+@Component({
+  selector: 'app-echart',
+  template: `<div #host class="chart" role="img" [attr.aria-label]="label()"></div>`,
+  styles: `
+    :host { display: block; }
+    .chart { height: var(--chart-height, 300px); width: 100%; }
+  `,
+})
+export class EChart implements OnDestroy {
+  readonly option = input.required<EChartsCoreOption>();
+  readonly label = input.required<string>();
+  private readonly host = viewChild.required<ElementRef<HTMLElement>>('host');
+  private chart?: ECharts;
+  private resize?: ResizeObserver;
+
+  constructor() {
+    afterNextRender(() => {
+      const el = this.host().nativeElement;
+      this.chart = init(el, undefined, { renderer: 'canvas' });
+      this.chart.setOption({ aria: { enabled: true }, ...this.option() }, true);
+      this.resize = new ResizeObserver(() => this.chart?.resize());
+      this.resize.observe(el);
+    });
+    effect(() => {
+      const option = this.option();
+      this.chart?.setOption({ aria: { enabled: true }, ...option }, true);
+    });
+  }
+
+  ngOnDestroy(): void {
+    this.resize?.disconnect();
+    this.chart?.dispose();
+  }
+}
