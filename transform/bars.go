@@ -188,8 +188,8 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	}
 	// Oldest first; among equal times the one listed first (the provider lists
 	// newest first, so that is the latest revision) comes first, and the
-	// others, about to be dropped, never donate values.
-	// Providers list newest first, so reversed the rows are usually in order already.
+	// others, about to be dropped, never donate values. Reversed, a
+	// provider's list is usually in this order already.
 	slices.Reverse(rows)
 	byTime := func(a, b row) int {
 		if c := a.t.Compare(b.t); c != 0 {
