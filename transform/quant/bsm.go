@@ -85,7 +85,17 @@ type bsm struct {
 	pdf        float64 // n(d1); zero when the distribution is degenerate
 }
 
-func newBSM(p Params) bsm {
+func newBSM(p Params) bsm { return newVolFree(p).at(p.Vol) }
+
+// volFree is the part of bsm that does not depend on volatility, computed once when the
+// volatility is searched for.
+type volFree struct {
+	p   Params
+	b   bsm     // sign, discount factors, forwards and √T filled in
+	lsk float64 // log(S/K)
+}
+
+func newVolFree(p Params) volFree {
 	b := bsm{sign: 1}
 	if p.Kind == Put {
 		b.sign = -1
@@ -95,7 +105,13 @@ func newBSM(p Params) bsm {
 	b.fwdS = p.Spot * b.dq
 	b.fwdK = p.Strike * b.dr
 	b.sqrtT = math.Sqrt(p.Time)
-	sd := p.Vol * b.sqrtT
+	return volFree{p: p, b: b, lsk: math.Log(p.Spot / p.Strike)}
+}
+
+// at completes the pieces for volatility vol.
+func (f volFree) at(vol float64) bsm {
+	b, p := f.b, f.p
+	sd := vol * b.sqrtT
 	if sd == 0 {
 		// No uncertainty left: the option is worth its discounted forward intrinsic value,
 		// so N(d1) and N(d2) collapse to a step at the forward strike.
@@ -109,7 +125,7 @@ func newBSM(p Params) bsm {
 		b.nd1, b.nd2 = step, step
 		return b
 	}
-	b.d1 = (math.Log(p.Spot/p.Strike) + (p.Rate-p.Div+0.5*p.Vol*p.Vol)*p.Time) / sd
+	b.d1 = (f.lsk + (p.Rate-p.Div+0.5*vol*vol)*p.Time) / sd
 	b.d2 = b.d1 - sd
 	b.nd1 = normCDF(b.sign * b.d1)
 	b.nd2 = normCDF(b.sign * b.d2)
@@ -218,10 +234,9 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 	if price-lo <= PriceTol {
 		return 0, nil
 	}
+	vf := newVolFree(p)
 	f := func(v float64) (diff, vega float64) {
-		q := p
-		q.Vol = v
-		b := newBSM(q)
+		b := vf.at(v)
 		return b.price() - price, b.fwdS * b.pdf * b.sqrtT
 	}
 	top, _ := f(MaxVol)
