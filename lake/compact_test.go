@@ -264,6 +264,20 @@ func TestCompaction(t *testing.T) {
 				t.Fatalf("third run: %+v, %v; want nothing done", rep, err)
 			}
 			assertOnlyCommitted(t, st)
+
+			// A late replay into a compacted partition is collapsed on read.
+			late := laketest.IntradayBars([]string{"AAPL"}, day1, clock.Now())[:5]
+			for i := range late {
+				late[i].Close += 2
+			}
+			laketest.Commit(t, st, market.IntradayBars, 4, 0, 5, late)
+			res, err = eng.Query(ctx, "SELECT count(*), count(*) FILTER (close = open + 2.1) FROM intraday_bars", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n, replayed := res.Rows[0][0].(int64), res.Rows[0][1].(int64); n != int64(len(before["intraday_bars"])) || replayed != 5 {
+				t.Fatalf("after a late replay: %d rows (want %d), %d replayed rows (want 5)", n, len(before["intraday_bars"]), replayed)
+			}
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"runtime"
 	"sort"
 	"strconv"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"golang.org/x/sync/errgroup"
 )
 
 // Writer is the writer role: it consumes the processed topics in one
@@ -142,30 +144,11 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	}
 	sort.Strings(names)
 	base := rangeName(cm.Topic, cm.Partition, cm.FirstOffset, cm.LastOffset)
-	for _, p := range names {
-		var rows int64
-		for _, r := range parts[p] {
-			rows += r.NumRows()
-		}
-		pq, err := encodeParquet(ds, parts[p])
-		if err != nil {
-			return err
-		}
-		cv, err := encodeCSV(ds, parts[p])
-		if err != nil {
-			return err
-		}
-		for _, f := range []struct {
-			format string
-			data   []byte
-		}{{"parquet", pq}, {"csv", cv}} {
-			key := path.Join(ds.Name, p, base+"."+f.format)
-			if _, err := w.Store.PutIfAbsent(ctx, key, f.data); err != nil {
-				return err
-			}
-			cm.Files = append(cm.Files, File{Key: key, Format: f.format, Rows: rows})
-		}
+	files, err := w.putPartitions(ctx, ds, base, names, parts)
+	if err != nil {
+		return err
 	}
+	cm.Files = files
 	if w.BeforeCommit != nil {
 		if err := w.BeforeCommit(cm); err != nil {
 			return err
@@ -190,6 +173,38 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	w.Metrics.CommitSeconds.WithLabelValues("lake").Observe(time.Since(start).Seconds())
 	w.Log.Debug("lake commit", "dataset", ds.Name, "range", base, "rows", cm.Rows, "partitions", len(names))
 	return nil
+}
+
+// putPartitions encodes each partition's rows as Parquet and CSV and puts
+// both objects. Encoding dominates a commit's cost and every partition and
+// format is independent, so they are encoded and put side by side; the
+// commit record, written after all of them, is what makes them visible.
+func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base string, names []string, parts map[string][]arrow.RecordBatch) ([]File, error) {
+	files := make([]File, 2*len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0) + 2) // puts wait on the network
+	for i, p := range names {
+		var rows int64
+		for _, r := range parts[p] {
+			rows += r.NumRows()
+		}
+		for j, f := range []struct {
+			format string
+			encode func(*market.Dataset, []arrow.RecordBatch) ([]byte, error)
+		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
+			key := path.Join(ds.Name, p, base+"."+f.format)
+			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
+			g.Go(func() error {
+				data, err := f.encode(ds, parts[p])
+				if err != nil {
+					return err
+				}
+				_, err = w.Store.PutIfAbsent(gctx, key, data)
+				return err
+			})
+		}
+	}
+	return files, g.Wait()
 }
 
 func datasetOf(m kafka.Message) (*market.Dataset, error) {
@@ -246,18 +261,26 @@ func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.
 	return nil
 }
 
-// ParquetProperties are the writer's Parquet settings: zstd, statistics on.
-func ParquetProperties() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+// ParquetProperties are the writer's Parquet settings for a dataset: zstd,
+// statistics on, dictionaries for all but the float columns (prices and
+// Greeks rarely repeat, and hashing them costs more than it saves).
+func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(1<<20),
-	)
+		parquet.WithMaxRowGroupLength(1 << 20),
+	}
+	for _, c := range ds.Columns {
+		if c.Type == market.Float64 {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
 }
 
 func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	var buf bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(ds.ArrowSchema(), &buf, ParquetProperties(),
+	fw, err := pqarrow.NewFileWriter(ds.ArrowSchema(), &buf, ParquetProperties(ds),
 		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
 	if err != nil {
 		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -144,10 +145,11 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	}
 	want := map[string]bool{}
 	for _, ds := range market.Datasets() {
-		keys, err := e.catalog.Files(ctx, ds.Name, "parquet")
+		snap, err := e.catalog.Snapshot(ctx, ds.Name)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", ds.Name, err)
 		}
+		keys := snap.Files("parquet")
 		for _, k := range keys {
 			want[k] = true
 		}
@@ -159,7 +161,7 @@ func (e *Engine) Refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", ds.Name, err)
 		}
-		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, ds.ViewSQL(files))
+		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, viewSQL(ds, snap, keys, files))
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create view %s: %w", ds.Name, err)
 		}
@@ -174,6 +176,50 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	}
 	e.refreshed = time.Now()
 	return nil
+}
+
+// viewSQL is the SELECT behind a dataset's view. A partition whose only
+// file is a compaction's holds each key once, and the partition is a
+// function of the key, so its rows need no de-duplication: they are read
+// as they are, which lets DuckDB push filters into the scan. The other
+// partitions' rows are collapsed by natural key (ds.ViewSQL).
+func viewSQL(ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) string {
+	compacted := map[string]bool{}
+	for _, cm := range snap.Commits {
+		if cm.Kind == lake.KindCompaction {
+			for _, f := range cm.Files {
+				compacted[f.Key] = true
+			}
+		}
+	}
+	perPartition := map[string]int{}
+	for _, k := range keys {
+		perPartition[path.Dir(k)]++
+	}
+	var clean, dirty []string
+	for i, k := range keys {
+		if compacted[k] && perPartition[path.Dir(k)] == 1 {
+			clean = append(clean, paths[i])
+		} else {
+			dirty = append(dirty, paths[i])
+		}
+	}
+	if len(clean) == 0 {
+		return ds.ViewSQL(dirty)
+	}
+	names := make([]string, len(ds.Columns))
+	for i, c := range ds.Columns {
+		names[i] = quoteIdent(c.Name)
+	}
+	quoted := make([]string, len(clean))
+	for i, p := range clean {
+		quoted[i] = quoteString(p)
+	}
+	q := fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name=true)", strings.Join(names, ", "), strings.Join(quoted, ", "))
+	if len(dirty) > 0 {
+		q += " UNION ALL " + ds.ViewSQL(dirty)
+	}
+	return q
 }
 
 // fingerprint identifies a set of files: compaction can swap files without

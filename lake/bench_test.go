@@ -1,0 +1,68 @@
+package lake_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// BenchmarkWriterThroughput commits batches of processed messages (option
+// chains: 20 messages of 640 quotes) to a local lake and to in-process S3,
+// as the writer role does after fetching them: decode Arrow, split by
+// partition, encode zstd Parquet and CSV, put both, put the commit record.
+// Beside it, bare parquet-go writes the same rows to zstd Parquet in
+// memory.
+func BenchmarkWriterThroughput(b *testing.B) {
+	ing := time.Date(2026, 11, 20, 22, 0, 0, 0, time.UTC)
+	var rows []market.OptionQuote
+	for i := 0; i < 20; i++ {
+		rows = append(rows, laketest.OptionChain(fmt.Sprintf("S%02d", i), day2.Add(15*time.Hour), 8, 40, ing)...)
+	}
+	msgs := laketest.Messages(b, market.OptionQuotes, 0, 0, 640, rows)
+	n := float64(len(rows))
+	dir, err := lake.NewDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		store lake.Store
+	}{{"lake-dir", dir}, {"lake-s3", laketest.FakeS3(b, laketest.NewClock(time.Now()), "bench", "writer")}} {
+		b.Run(tc.name, func(b *testing.B) {
+			w := laketest.Writer(tc.store)
+			offset := int64(0)
+			for b.Loop() {
+				for i := range msgs {
+					msgs[i].Offset = offset + int64(i)
+				}
+				offset += int64(len(msgs))
+				if err := w.WriteBatch(context.Background(), msgs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
+	b.Run("parquet-go", func(b *testing.B) {
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			pw := parquet.NewGenericWriter[market.OptionQuote](&buf, parquet.Compression(&zstd.Codec{}))
+			if _, err := pw.Write(rows); err != nil {
+				b.Fatal(err)
+			}
+			if err := pw.Close(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(n*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	})
+}
