@@ -3,6 +3,7 @@ package sqlsink
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -28,7 +29,11 @@ func TestPostgres(t *testing.T) {
 // by MSSQL_DSN. Nothing here provides one, so CI does not run it; point it
 // at a scratch database: the test drops and recreates the tables.
 func TestSQLServer(t *testing.T) {
-	dsn := sinktest.Env(t, "MSSQL_DSN", "the SQL Server integration test (CI has no SQL Server)")
+	dsn := os.Getenv("MSSQL_DSN")
+	if dsn == "" {
+		// Not even under CI: no SQL Server runs there (see the README).
+		t.Skip("MSSQL_DSN is not set: the SQL Server dialect is covered by the golden SQL tests only")
+	}
 	testWarehouse(t, dsn)
 }
 
