@@ -39,7 +39,7 @@ fi
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U tickerlake --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
-"${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
+"${as[@]}" "$bin/pg_ctl" -s -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=50" \
   start >&2
 pid=$(head -n1 "$dir/data/postmaster.pid")
