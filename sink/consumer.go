@@ -259,8 +259,8 @@ func (c *Consumer) retry(ctx context.Context, ds *market.Dataset, rows []Row) er
 			return err
 		}
 		c.Log.Warn("sink write failed; retrying", "sink", c.Sink.Name(), "dataset", ds.Name, "rows", len(rows),
-			"attempt", attempt, "backoff", wait, "err", err)
-		if serr := c.Sleep(ctx, wait); serr != nil {
+			"attempt", attempt, "backoff", max(wait, retryAfter(err)), "err", err)
+		if serr := c.Sleep(ctx, max(wait, retryAfter(err))); serr != nil {
 			return errors.Join(err, serr)
 		}
 		wait = min(2*wait, c.MaxBackoff)

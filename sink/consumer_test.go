@@ -39,6 +39,9 @@ func (c *chaosSink) Write(_ context.Context, ds *market.Dataset, rows []sink.Row
 		return c.fatal
 	}
 	if c.failEvery > 0 && c.calls%c.failEvery == 0 {
+		if c.calls%(2*c.failEvery) == 0 {
+			return sink.TransientAfter(errors.New("429 too many requests"), time.Second)
+		}
 		return sink.Transient(errors.New("connection reset"))
 	}
 	for _, r := range rows {
@@ -176,10 +179,18 @@ func TestConsumerDeliversRetriesAndDeadLetters(t *testing.T) {
 	if len(waits) == 0 {
 		t.Fatal("no transient failure was retried")
 	}
+	asked := 0
 	for _, w := range waits {
-		if w != 100*time.Millisecond && w != 200*time.Millisecond && w != 250*time.Millisecond {
+		switch w {
+		case 100 * time.Millisecond, 200 * time.Millisecond, 250 * time.Millisecond:
+		case time.Second:
+			asked++ // the server's Retry-After outweighs the backoff
+		default:
 			t.Errorf("backoff %v outside the doubling-then-capped series", w)
 		}
+	}
+	if asked == 0 {
+		t.Error("no wait honoured a server's Retry-After")
 	}
 }
 

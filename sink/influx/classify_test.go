@@ -38,6 +38,10 @@ func TestClassify(t *testing.T) {
 			if !errors.Is(got, tc.err) {
 				t.Errorf("classify lost the cause: %v", got)
 			}
+			var te *sink.TransientError
+			if he, ok := tc.err.(*ihttp.Error); ok && errors.As(got, &te) && te.After != time.Duration(he.RetryAfter)*time.Second {
+				t.Errorf("retry after %v, want the server's %ds", te.After, he.RetryAfter)
+			}
 		})
 	}
 }

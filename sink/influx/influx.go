@@ -144,7 +144,7 @@ func classify(err error) error {
 		case he.StatusCode == 400, he.StatusCode == 422, he.StatusCode == 413:
 			return sink.Rejected(err)
 		case he.StatusCode == 429, he.StatusCode >= 500:
-			return sink.Transient(err)
+			return sink.TransientAfter(err, time.Duration(he.RetryAfter)*time.Second)
 		case he.StatusCode == 0 && he.Err != nil:
 			return sink.Transient(err) // no answer: connection refused, reset, timeout
 		}
