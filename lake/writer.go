@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/csv"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -296,16 +295,3 @@ func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error)
 	return buf.Bytes(), nil
 }
 
-func encodeCSV(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf, ds.ArrowSchema(), csv.WithHeader(true), csv.WithNullWriter(""))
-	for _, r := range recs {
-		if err := cw.Write(r); err != nil {
-			return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
-		}
-	}
-	if err := cw.Flush(); err != nil {
-		return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
-	}
-	return buf.Bytes(), nil
-}
