@@ -28,7 +28,7 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 	}
 	bars := []market.DailyBar{
 		{Symbol: "AAPL", Date: ts.Truncate(24 * time.Hour), Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 100, IngestedAt: ts},
-		{Symbol: "AAPL", Date: ts.Truncate(24 * time.Hour).AddDate(0, 0, 1), Open: 1, Close: 1, Imputed: true, IngestedAt: ts},
+		{Symbol: "AAPL", Date: ts.Truncate(24*time.Hour).AddDate(0, 0, 1), Open: 1, Close: 1, Imputed: true, IngestedAt: ts},
 	}
 	for _, tc := range []struct {
 		ds   *market.Dataset

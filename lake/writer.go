@@ -294,4 +294,3 @@ func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error)
 	}
 	return buf.Bytes(), nil
 }
-
