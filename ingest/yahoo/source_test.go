@@ -1,22 +1,18 @@
 package yahoo
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -31,109 +27,11 @@ func testdata(t testing.TB, name string) []byte {
 	return b
 }
 
-// fakeYahoo serves the cookie, crumb and options endpoints in Yahoo's
-// recorded shapes. Options calls must carry the cookie and the latest crumb.
-type fakeYahoo struct {
-	t     testing.TB
-	clock *ratelimit.Manual
-	// script, when set, may answer options call n itself.
-	script func(n int, sym string) (status int, body []byte, ok bool)
-	// crumbScript, when set, may answer crumb call n itself.
-	crumbScript func(n int) (status int, body []byte, ok bool)
-
-	mu      sync.Mutex
-	crumbs  []string
-	options []fakeCall
-}
-
-type fakeCall struct {
-	at   time.Time
-	sym  string
-	date string
-}
-
-func newFake(t testing.TB, clock *ratelimit.Manual) (*fakeYahoo, *Client) {
-	f := &fakeYahoo{t: t, clock: clock}
+func newFake(t testing.TB, clock *ratelimit.Manual) (*yhtest.Server, *Client) {
+	f := yhtest.New(clock.Now)
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, &Client{BaseURL: srv.URL, CookieURL: srv.URL + "/cookie"}
-}
-
-func (f *fakeYahoo) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	switch {
-	case r.URL.Path == "/cookie":
-		http.SetCookie(w, &http.Cookie{Name: "A3", Value: "session", Path: "/"})
-		http.NotFound(w, r)
-	case r.URL.Path == "/v1/test/getcrumb":
-		n := len(f.crumbs)
-		f.crumbs = append(f.crumbs, fmt.Sprintf("crumb%d", n))
-		if f.crumbScript != nil {
-			if status, body, ok := f.crumbScript(n); ok {
-				f.crumbs[n] = ""
-				w.WriteHeader(status)
-				_, _ = w.Write(body)
-				return
-			}
-		}
-		if _, err := r.Cookie("A3"); err != nil {
-			w.WriteHeader(http.StatusUnauthorized)
-			return
-		}
-		_, _ = w.Write([]byte(f.crumbs[n]))
-	case strings.HasPrefix(r.URL.Path, "/v7/finance/options/"):
-		sym := strings.TrimPrefix(r.URL.Path, "/v7/finance/options/")
-		n := len(f.options)
-		f.options = append(f.options, fakeCall{at: f.clock.Now(), sym: sym, date: r.URL.Query().Get("date")})
-		_, cookieErr := r.Cookie("A3")
-		if cookieErr != nil || len(f.crumbs) == 0 || r.URL.Query().Get("crumb") != f.crumbs[len(f.crumbs)-1] {
-			w.WriteHeader(http.StatusUnauthorized)
-			_, _ = w.Write(testdata(f.t, "invalid_crumb.json"))
-			return
-		}
-		if f.script != nil {
-			if status, body, ok := f.script(n, sym); ok {
-				w.WriteHeader(status)
-				_, _ = w.Write(body)
-				return
-			}
-		}
-		if sym == "ZZZZ" {
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write(testdata(f.t, "not_found.json"))
-			return
-		}
-		_, _ = w.Write(f.chain(sym, r.URL.Query().Get("date")))
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-// chain is the recorded AAPL chain, moved to sym and to the asked expiration.
-func (f *fakeYahoo) chain(sym, date string) []byte {
-	var doc map[string]any
-	if err := json.Unmarshal(testdata(f.t, "aapl_options.json"), &doc); err != nil {
-		f.t.Fatal(err)
-	}
-	res := doc["optionChain"].(map[string]any)["result"].([]any)[0].(map[string]any)
-	res["underlyingSymbol"] = sym
-	res["quote"].(map[string]any)["symbol"] = sym
-	if date != "" {
-		exp, _ := strconv.ParseInt(date, 10, 64)
-		series := res["options"].([]any)[0].(map[string]any)
-		series["expirationDate"] = exp
-		for _, side := range []string{"calls", "puts"} {
-			for _, c := range series[side].([]any) {
-				c := c.(map[string]any)
-				c["expiration"] = exp
-				c["contractSymbol"] = strings.Replace(c["contractSymbol"].(string), "AAPL261120",
-					sym+time.Unix(exp, 0).UTC().Format("060102"), 1)
-			}
-		}
-	}
-	b, _ := json.Marshal(doc)
-	return b
 }
 
 func newSource(c *Client, clock ratelimit.Clock) *Source {
@@ -164,11 +62,11 @@ func TestSnapshotsEveryExpiration(t *testing.T) {
 	if len(out.raws) != 8 {
 		t.Fatalf("%d messages, want 4 expirations x 2 symbols", len(out.raws))
 	}
-	if len(fake.options) != 8 || len(fake.crumbs) != 1 {
-		t.Errorf("%d options calls and %d crumbs, want 8 and 1", len(fake.options), len(fake.crumbs))
+	if len(fake.Calls()) != 8 || fake.Crumbs() != 1 {
+		t.Errorf("%d options calls and %d crumbs, want 8 and 1", len(fake.Calls()), fake.Crumbs())
 	}
-	if fake.options[4].sym != "BRK-B" {
-		t.Errorf("asked Yahoo for %q, want its spelling BRK-B", fake.options[4].sym)
+	if fake.Calls()[4].Sym != "BRK-B" {
+		t.Errorf("asked Yahoo for %q, want its spelling BRK-B", fake.Calls()[4].Sym)
 	}
 	exps := map[string][]int64{}
 	for _, r := range out.raws {
@@ -253,7 +151,7 @@ func TestYahooBadDays(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			clock := ratelimit.NewManual(snapshot)
 			fake, client := newFake(t, clock)
-			fake.script, fake.crumbScript = tc.script, tc.crumbScript
+			fake.Script, fake.CrumbScript = tc.script, tc.crumbScript
 			src := newSource(client, clock)
 			var out sink
 			err := src.Fetch(t.Context(), ingest.NewTask(ingest.Options, snapshot, snapshot, tc.syms...), out.emit)
@@ -277,8 +175,8 @@ func TestYahooBadDays(t *testing.T) {
 			if len(out.raws) != tc.wantMsgs {
 				t.Errorf("%d messages, want %d", len(out.raws), tc.wantMsgs)
 			}
-			if len(fake.crumbs) != tc.wantCrumbs {
-				t.Errorf("%d crumbs fetched, want %d", len(fake.crumbs), tc.wantCrumbs)
+			if fake.Crumbs() != tc.wantCrumbs {
+				t.Errorf("%d crumbs fetched, want %d", fake.Crumbs(), tc.wantCrumbs)
 			}
 			if waited := clock.Now().Sub(snapshot); waited < tc.minWait {
 				t.Errorf("waited %v, want at least %v", waited, tc.minWait)
@@ -296,15 +194,16 @@ func TestPacing(t *testing.T) {
 	if err := src.Fetch(t.Context(), ingest.NewTask(ingest.Options, snapshot, snapshot, "AAPL", "MSFT"), out.emit); err != nil {
 		t.Fatal(err)
 	}
-	for _, a := range fake.options {
+	calls := fake.Calls()
+	for _, a := range calls {
 		n := 0
-		for _, b := range fake.options {
-			if !b.at.Before(a.at) && b.at.Sub(a.at) < time.Minute {
+		for _, b := range calls {
+			if !b.At.Before(a.At) && b.At.Sub(a.At) < time.Minute {
 				n++
 			}
 		}
 		if n > 3 {
-			t.Fatalf("%d calls within a minute of %v, pace is 3", n, a.at)
+			t.Fatalf("%d calls within a minute of %v, pace is 3", n, a.At)
 		}
 	}
 	if took := clock.Now().Sub(snapshot); took < 2*time.Minute {
