@@ -12,6 +12,7 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata/tdtest"
+	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/market"
@@ -197,5 +198,109 @@ func TestRunOnClosedMarketPublishesNothing(t *testing.T) {
 	bad := parseCLI(t, "run", "collect-daily", "--kafka-brokers", "127.0.0.1:1", "--date", "26/11/2026")
 	if err := bad.Run.Run(&bad.Globals, t.Context(), testLogger(t)); err == nil {
 		t.Error("a malformed --date was accepted")
+	}
+}
+
+// TestRunCollectOptionsFromYahoo publishes `run collect-options` during a
+// session with the collector's Yahoo pointed at a stand-in server, and
+// checks each symbol's chain lands as one snapshot at the task's minute
+// with every expiration within 90 days; a second delivery adds no rows.
+func TestRunCollectOptionsFromYahoo(t *testing.T) {
+	dir := t.TempDir()
+	b := startBroker(t, dir+"/kafka")
+	store, err := lake.NewDir(dir + "/lake")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake := yhtest.New(time.Now)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	t.Setenv("TWELVEDATA_API_KEYS", "k1")
+	collector := parseCLI(t, "collector", "--kafka-brokers", b.Addr(), "--yahoo-base-url", srv.URL,
+		"--yahoo-cookie-url", srv.URL+"/cookie", "--yahoo-calls-per-minute", "100000")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := testLogger(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- (&Pipeline{Brokers: []string{b.Addr()}, Store: store, Source: collector.Collector.source(), Log: log, Metrics: metrics.New()}).Run(ctx)
+	}()
+	during := time.Date(2026, 11, 20, 20, 0, 42, 0, time.UTC) // 15:00:42 in New York
+	publish := func() {
+		run := parseCLI(t, "run", "collect-options", "--kafka-brokers", b.Addr(), "--symbols", "AAPL,BRK-B,MSFT")
+		var out bytes.Buffer
+		run.Run.out, run.Run.now = &out, func() time.Time { return during }
+		if err := run.Run.Run(&run.Globals, ctx, log); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish()
+	eng, err := query.Open(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	type chain struct{ rows, expirations int }
+	chains := func() (map[string]chain, string) {
+		res, err := eng.Query(ctx, `SELECT symbol, count(*), count(DISTINCT expiration), CAST(max(ingested_at) AS VARCHAR)
+			FROM option_quotes WHERE snapshot_ts = TIMESTAMPTZ '2026-11-20 20:00:00+00' GROUP BY symbol`, 0)
+		out := map[string]chain{}
+		newest := ""
+		if err != nil {
+			return out, ""
+		}
+		for _, r := range res.Rows {
+			out[fmt.Sprint(r[0])] = chain{toInt(r[1]), toInt(r[2])}
+			newest = max(newest, fmt.Sprint(r[3]))
+		}
+		return out, newest
+	}
+	wait := func(what string, ok func() bool) {
+		deadline := time.Now().Add(120 * time.Second)
+		for !ok() {
+			select {
+			case err := <-done:
+				t.Fatalf("pipeline stopped: %v", err)
+			default:
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(300 * time.Millisecond)
+		}
+	}
+	var first map[string]chain
+	var newest string
+	wait("three chains with four expirations each", func() bool {
+		first, newest = chains()
+		n := 0
+		for _, c := range first {
+			if c.expirations == 4 {
+				n++
+			}
+		}
+		return n == 3
+	})
+	for _, sym := range []string{"AAPL", "BRK.B", "MSFT"} {
+		if first[sym].rows == 0 {
+			t.Errorf("%s: no option rows", sym)
+		}
+	}
+	calls := len(fake.Calls())
+	publish()
+	wait("the second delivery", func() bool {
+		_, n := chains()
+		return n > newest && len(fake.Calls()) >= 2*calls
+	})
+	again, _ := chains()
+	for sym, c := range first {
+		if again[sym] != c {
+			t.Errorf("%s: %+v after re-delivery, was %+v", sym, again[sym], c)
+		}
+	}
+	t.Logf("collect-options via yahoo: %v in %d calls per run", first, calls)
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("pipeline: %v", err)
 	}
 }
