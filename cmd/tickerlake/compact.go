@@ -10,8 +10,13 @@ import (
 
 // CompactCmd runs the lake's housekeeping once, as a CronJob would:
 // retention, compaction (with collection of what earlier runs replaced),
-// then the janitor.
+// then the janitor. `tickerlake run compact` does the same.
 type CompactCmd struct {
+	CompactFlags
+}
+
+// CompactFlags tune the lake's housekeeping.
+type CompactFlags struct {
 	LakeFlags
 	Retention    string        `name:"retention" env:"TICKERLAKE_RETENTION" help:"Per-dataset retention, e.g. intraday_bars=400d,option_quotes=730d (units d,h,m,s; unnamed datasets are kept forever)."`
 	Settle       time.Duration `name:"settle" env:"TICKERLAKE_COMPACT_SETTLE" default:"1h" help:"Leave files committed less than this long ago for a later run."`
@@ -22,6 +27,10 @@ type CompactCmd struct {
 
 // Run implements the command.
 func (c *CompactCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	return c.compact(ctx, g, log)
+}
+
+func (c *CompactFlags) compact(ctx context.Context, g *Globals, log *slog.Logger) error {
 	keep, err := lake.ParseRetention(c.Retention)
 	if err != nil {
 		return err

@@ -25,7 +25,8 @@ import (
 // CronJob calls. Collector replicas pick the task up from task-queue.
 type RunCmd struct {
 	KafkaFlags
-	Job          string   `arg:"" enum:"collect-daily,collect-15min,collect-historical,collect-options" help:"collect-daily, collect-15min, collect-historical or collect-options."`
+	CompactFlags
+	Job          string   `arg:"" enum:"collect-daily,collect-15min,collect-historical,collect-options,compact" help:"collect-daily, collect-15min, collect-historical, collect-options, or compact (the lake's housekeeping, as tickerlake compact)."`
 	Symbols      []string `name:"symbols" sep:"," help:"Symbols to collect, comma-separated (default the whole universe)."`
 	Date         string   `name:"date" placeholder:"YYYY-MM-DD" help:"Session to collect for collect-daily and collect-15min (default the latest)."`
 	HistoryYears int      `name:"history-years" env:"TICKERLAKE_HISTORY_YEARS" default:"10" help:"Years of daily bars collect-historical reaches back."`
@@ -36,6 +37,9 @@ type RunCmd struct {
 
 // Run implements the command.
 func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
+	if c.Job == "compact" {
+		return c.compact(ctx, g, log)
+	}
 	brokers, err := needBrokers(c.KafkaFlags)
 	if err != nil {
 		return err
