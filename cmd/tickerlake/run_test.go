@@ -94,20 +94,7 @@ func TestRunCollectDailyFromTwelveData(t *testing.T) {
 		r := res.Rows[0]
 		return toInt(r[0]), toInt(r[1]), fmt.Sprint(r[2])
 	}
-	waitFor := func(what string, ok func() bool) {
-		deadline := time.Now().Add(120 * time.Second)
-		for !ok() {
-			select {
-			case err := <-done:
-				t.Fatalf("pipeline stopped: %v", err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-	}
+	waitFor := func(what string, ok func() bool) { waitUntil(t, done, what, ok) }
 	var newest string
 	waitFor("every symbol in the lake", func() bool {
 		rows, syms, n := count()
@@ -135,6 +122,24 @@ func TestRunCollectDailyFromTwelveData(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("pipeline: %v", err)
+	}
+}
+
+// waitUntil polls ok until it holds, failing the test when the pipeline
+// stops first or two minutes pass.
+func waitUntil(t *testing.T, done <-chan error, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(120 * time.Second)
+	for !ok() {
+		select {
+		case err := <-done:
+			t.Fatalf("pipeline stopped: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(300 * time.Millisecond)
 	}
 }
 
@@ -255,20 +260,7 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 		}
 		return out, newest
 	}
-	wait := func(what string, ok func() bool) {
-		deadline := time.Now().Add(120 * time.Second)
-		for !ok() {
-			select {
-			case err := <-done:
-				t.Fatalf("pipeline stopped: %v", err)
-			default:
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("timed out waiting for %s", what)
-			}
-			time.Sleep(300 * time.Millisecond)
-		}
-	}
+	wait := func(what string, ok func() bool) { waitUntil(t, done, what, ok) }
 	var first map[string]chain
 	var newest string
 	wait("three chains with four expirations each", func() bool {
