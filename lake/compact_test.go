@@ -329,9 +329,18 @@ func TestCompactionCrashIsIdempotent(t *testing.T) {
 	if len(files) != 3 {
 		t.Fatalf("after the crash readers see %d daily files, want the 3 old ones", len(files))
 	}
-	// The abandoned lock is taken over once it is older than its TTL.
+	// Another compactor's lock keeps this one off the dataset; once older
+	// than its TTL it counts as abandoned and is taken over.
+	held := fmt.Sprintf(`{"acquired":%q}`, clock.Now().Format(time.RFC3339Nano))
+	if _, err := st.PutIfAbsent(ctx, "_locks/compact-daily_bars", []byte(held)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := (&lake.Compactor{Store: st, Now: clock.Now, Datasets: []*market.Dataset{market.DailyBars}}).Run(ctx)
+	if err != nil || rep.Partitions != 0 {
+		t.Fatalf("run under another's lock: %+v, %v; want nothing done", rep, err)
+	}
 	clock.Advance(2 * time.Hour)
-	rep, err := (&lake.Compactor{Store: st, Now: clock.Now}).Run(ctx)
+	rep, err = (&lake.Compactor{Store: st, Now: clock.Now}).Run(ctx)
 	if err != nil || rep.Partitions == 0 {
 		t.Fatalf("rerun: %+v, %v", rep, err)
 	}
@@ -346,6 +355,9 @@ func TestCompactionCrashIsIdempotent(t *testing.T) {
 	sort.Strings(objs)
 	if len(objs) != 2 {
 		t.Fatalf("daily objects %v, want one merged Parquet and CSV", objs)
+	}
+	if locks := objectCount(t, st, "_locks/"); locks != 0 {
+		t.Fatalf("%d locks left behind", locks)
 	}
 	assertOnlyCommitted(t, st)
 }
