@@ -47,6 +47,18 @@ func expiryClose(d time.Time) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), 16, 0, 0, 0, market.NewYork).UTC()
 }
 
+// expiries remembers the last expiration's close: a chain lists one or a few
+// expirations, and finding 16:00 in New York costs more than the rest of a
+// quote's bookkeeping.
+type expiries struct{ date, close time.Time }
+
+func (e *expiries) closeOf(d time.Time) time.Time {
+	if e.close.IsZero() || !d.Equal(e.date) {
+		e.date, e.close = d, expiryClose(d)
+	}
+	return e.close
+}
+
 // Options cleans and enriches one option-chain message. snapshot is the
 // instant the chain was taken. Rules in order: coercion (canonical symbol,
 // OCC parse, Yahoo dates to UTC), de-duplication by contract keeping the
@@ -87,6 +99,7 @@ func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market
 		}
 	}
 	now := c.Now().UTC()
+	var exp expiries
 	out := make([]market.OptionQuote, 0, len(last))
 	var rejects []Reject
 	for i, l := range all {
@@ -101,7 +114,7 @@ func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market
 			continue
 		}
 		q.IngestedAt = now
-		if !c.enrich(&q) {
+		if !c.enrich(&q, &exp) {
 			rep.Unsolved++
 		}
 		out = append(out, q)
@@ -171,8 +184,8 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct *ingest.Contract,
 // last price when there is no two-sided quote), moneyness and time to
 // expiry. It reports false when a price was there but no volatility
 // reproduces it; IV and Greeks then stay NULL.
-func (c *Cleaner) enrich(q *market.OptionQuote) bool {
-	years := expiryClose(q.Expiration).Sub(q.SnapshotTS).Hours() / 24 / 365
+func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) bool {
+	years := exp.closeOf(q.Expiration).Sub(q.SnapshotTS).Hours() / 24 / 365
 	q.DaysToExpiry = years * 365
 	q.Mid = math.NaN()
 	if q.Bid >= 0 && q.Ask > 0 {

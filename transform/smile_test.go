@@ -36,6 +36,7 @@ func smileChain(t *testing.T, vol func(k float64) float64) (*Cleaner, []market.O
 	years := expiryClose(exp).Sub(snap).Hours() / 24 / 365
 	fwd := spot * math.Exp(c.rate(years)*years)
 	var qs []market.OptionQuote
+	var closes expiries
 	for k := 70.0; k <= 130; k += 2.5 {
 		for _, typ := range []market.OptionType{market.Call, market.Put} {
 			kind := quant.Call
@@ -46,7 +47,7 @@ func smileChain(t *testing.T, vol func(k float64) float64) (*Cleaner, []market.O
 			price := quant.Price(p)
 			q := market.OptionQuote{SnapshotTS: snap, Symbol: "AAPL", Type: typ, Expiration: exp, Strike: k,
 				Bid: price, Ask: price, UnderlyingPrice: spot, LastPrice: math.NaN()}
-			c.enrich(&q)
+			c.enrich(&q, &closes)
 			qs = append(qs, q)
 		}
 	}
