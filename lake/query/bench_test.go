@@ -171,8 +171,17 @@ func BenchmarkQuery(b *testing.B) {
 // objects) from S3 into an empty cache, beside the bare SDK fetching the
 // same objects one by one into files.
 func BenchmarkCacheSync(b *testing.B) {
+	stores := map[string]*lake.S3{"gofakes3": laketest.FakeS3(b, laketest.NewClock(time.Now()), "bench", "sync")}
+	if real, ok := laketest.S3FromEnv(b); ok {
+		stores["versitygw"] = real
+	}
+	for name, st := range stores {
+		b.Run(name, func(b *testing.B) { benchCacheSync(b, st) })
+	}
+}
+
+func benchCacheSync(b *testing.B, st *lake.S3) {
 	ctx := context.Background()
-	st := laketest.FakeS3(b, laketest.NewClock(time.Now()), "bench", "sync")
 	benchLake(b, st)
 	for i, sym := range benchSymbols {
 		laketest.Commit(b, st, market.IntradayBars, i%5, int64(5000+i), 0, laketest.IntradayBars([]string{sym}, day, day))
