@@ -25,7 +25,9 @@ import (
 // Compactor merges each Hive partition's small committed files into one
 // Parquet and one CSV object, keeping one row per natural key (the most
 // recently ingested), and later deletes what it replaced. See the package
-// doc for why readers never see a row twice or lose one.
+// doc for why readers never see a row twice or lose one. A partition is
+// merged in memory: a day of a full universe's option snapshots needs
+// about a gigabyte, so run it where that is available.
 type Compactor struct {
 	Store Store
 	Log   *slog.Logger
