@@ -308,6 +308,18 @@ func (s *slots) has(t time.Time) bool {
 	return !t.Before(s.open) && t.Before(s.shut)
 }
 
+// nextWeekday is the first Monday-to-Friday date after d (00:00 UTC).
+func nextWeekday(d time.Time) time.Time {
+	d = d.Add(day)
+	switch d.Weekday() {
+	case time.Saturday:
+		return d.Add(2 * day)
+	case time.Sunday:
+		return d.Add(day)
+	}
+	return d
+}
+
 func (s *slots) session(d time.Time) {
 	s.date = d
 	s.open, s.shut, _ = s.cal.Session(d)
@@ -339,6 +351,11 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	for j := first + 1; j <= last; j++ {
 		t := rows[j].t
 		if !rows[j].inCal || !t.After(cursor) {
+			continue
+		}
+		// The usual case, the next weekday listed, needs no holiday lookup.
+		if !cal.intraday && nextWeekday(cursor).Equal(t) {
+			cursor = t
 			continue
 		}
 		for s := cal.after(cursor); s.Before(t); s = cal.after(s) {
