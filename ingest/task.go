@@ -30,9 +30,10 @@ type Task struct {
 	Symbols []string  `json:"symbols,omitempty"` // empty means the whole universe
 	From    time.Time `json:"from"`
 	To      time.Time `json:"to"`
-	// NotBefore defers the task: a collector holds it until then. Set on the
-	// rest of a task that ran out of daily credits.
-	NotBefore time.Time `json:"not_before,omitzero"`
+	// NotBefore defers the task: a collector holds it until then. Only the
+	// collector sets it, on the rest of a task that ran out of daily
+	// credits, so it stays out of the API's schema.
+	NotBefore time.Time `json:"not_before,omitzero" hidden:"true"`
 }
 
 // NewTask builds a task with its deterministic ID.
