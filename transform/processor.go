@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"golang.org/x/sync/errgroup"
 )
 
 // Processor consumes the raw topics in one consumer group, cleans each
@@ -83,13 +85,9 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 		// Finish the batch even when asked to stop: it is already fetched.
 		wctx := context.WithoutCancel(ctx)
-		var out []kafka.Message
-		for _, m := range batch {
-			msgs, err := p.Process(m)
-			if err != nil {
-				return err
-			}
-			out = append(out, msgs...)
+		out, perr := p.processBatch(batch)
+		if perr != nil {
+			return perr
 		}
 		if err := w.WriteMessages(wctx, out...); err != nil {
 			return fmt.Errorf("publish %d processed messages: %w", len(out), err)
@@ -103,7 +101,47 @@ func (p *Processor) Run(ctx context.Context) error {
 	}
 }
 
+// processBatch processes a batch on every core. Messages of one key (one
+// symbol) stay in order on one worker, because gap filling reads a running
+// mean per symbol; the output keeps the batch's order.
+func (p *Processor) processBatch(batch []kafka.Message) ([]kafka.Message, error) {
+	byKey := map[string][]int{}
+	var keys []string
+	for i, m := range batch {
+		k := string(m.Key)
+		if _, ok := byKey[k]; !ok {
+			keys = append(keys, k)
+		}
+		byKey[k] = append(byKey[k], i)
+	}
+	results := make([][]kafka.Message, len(batch))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for _, k := range keys {
+		idx := byKey[k]
+		g.Go(func() error {
+			for _, i := range idx {
+				msgs, err := p.Process(batch[i])
+				if err != nil {
+					return err
+				}
+				results[i] = msgs
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	var out []kafka.Message
+	for _, r := range results {
+		out = append(out, r...)
+	}
+	return out, nil
+}
+
 // Process turns one raw message into processed and dead-letter messages.
+// It is safe for concurrent use.
 func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 	if v := stream.Header(m, stream.HeaderSchemaVersion); v != "" && v != "1" {
 		return p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}}), nil

@@ -69,9 +69,10 @@
 //
 // # Option chains
 //
-// Expirations are every Friday within the requested number of calendar days
+// Expirations are every Friday of the next five weeks and, beyond that, the
+// monthly third Fridays, within the requested number of calendar days
 // (Thursday, or the trading day before, when Friday is a holiday), dropping
-// any whose session has closed; the third Friday is the monthly. Strikes sit
+// any whose session has closed. Strikes sit
 // on a grid whose step depends on spot ($0.5 under $25, $1 under $50, $2.5
 // under $100, $5 under $300, $10 under $1000, $25 under $2500, $50 above),
 // 10 on each side of the at-the-money strike for weeklies and 15 for

@@ -18,9 +18,10 @@ type expiry struct {
 	monthly bool      // the standard monthly expiration (third Friday)
 }
 
-// expirations lists the weekly expirations in the maxDays calendar days
-// from date: every Friday, or the trading day before when Friday is a
-// holiday, that has not yet closed at t.
+// expirations lists the expirations in the maxDays calendar days from
+// date that have not yet closed at t: every Friday within weeklyHorizon and
+// the third Friday of each month after it, or the trading day before when
+// that Friday is a holiday.
 func (m *Market) expirations(date, t time.Time, maxDays int) []expiry {
 	last := date.AddDate(0, 0, maxDays)
 	toFriday := (int(time.Friday) - int(date.Weekday()) + 7) % 7
@@ -37,7 +38,13 @@ func (m *Market) expirations(date, t time.Time, maxDays int) []expiry {
 		if !t.Before(close) {
 			continue
 		}
-		out = append(out, expiry{date: e, at: close, monthly: f.Day() >= 15 && f.Day() <= 21})
+		monthly := f.Day() >= 15 && f.Day() <= 21
+		// As listed in practice: weeklies for the next five weeks, then
+		// only the monthly expirations.
+		if !monthly && f.Sub(date) > weeklyHorizon {
+			continue
+		}
+		out = append(out, expiry{date: e, at: close, monthly: monthly})
 	}
 	return out
 }
@@ -61,9 +68,12 @@ func strikeStep(spot float64) float64 {
 	return 50
 }
 
+// weeklyHorizon is how far ahead weekly expirations are listed.
+const weeklyHorizon = 35 * 24 * time.Hour
+
 // Strikes listed on each side of the at-the-money strike.
 const (
-	weeklyStrikes  = 10
+	weeklyStrikes  = 8
 	monthlyStrikes = 15
 )
 

@@ -25,7 +25,9 @@ func TestChain(t *testing.T) {
 		want    []string // expirations, all of them
 	}{
 		{"in session", "AAPL", "2026-03-10T15:00:00Z", 45,
-			[]string{"2026-03-13", "2026-03-20", "2026-03-27", "2026-04-02", "2026-04-10", "2026-04-17", "2026-04-24"}},
+			[]string{"2026-03-13", "2026-03-20", "2026-03-27", "2026-04-02", "2026-04-10", "2026-04-17"}},
+		{"weeklies for five weeks, then monthlies", "AAPL", "2026-03-10T15:00:00Z", 90,
+			[]string{"2026-03-13", "2026-03-20", "2026-03-27", "2026-04-02", "2026-04-10", "2026-04-17", "2026-05-15"}},
 		{"expiry day in session keeps the expiring options", "ADBE", "2026-03-13T19:59:00Z", 7,
 			[]string{"2026-03-13", "2026-03-20"}},
 		{"expiry day after the close drops them", "ADBE", "2026-03-13T20:00:00Z", 7,
