@@ -38,10 +38,10 @@ export class Options {
   protected readonly chain = new Loader<Chain>((c) => !c.calls?.length && !c.puts?.length);
   protected readonly surface = new Loader<Surface>((s) => !s.smiles?.length);
   protected readonly history = new Loader<ContractHistory>((h) => !h.history?.length);
+  // An expiration in the URL loads at once, beside the list of expirations.
   protected readonly exp = computed(() => {
-    const list = this.exps.value() ?? [];
     const wanted = this.expiration();
-    return list.some((e) => e.expiration === wanted) ? wanted : defaultExpiration(list);
+    return wanted && /^\d{4}-\d{2}-\d{2}$/.test(wanted) ? wanted : defaultExpiration(this.exps.value() ?? []);
   });
   protected readonly width = signal(10);
   protected readonly greek = signal<Greek>('delta');
@@ -106,7 +106,7 @@ export class Options {
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 56, right: 56, top: 36, bottom: 40 },
+      grid: { left: 56, right: 56, top: 64, bottom: 40 },
       xAxis: { type: 'category', data: strikes, name: 'Strike', nameLocation: 'middle', nameGap: 28 },
       yAxis: [
         { type: 'value', name: 'Open interest' },
@@ -128,7 +128,7 @@ export class Options {
     return {
       tooltip: { trigger: 'axis', valueFormatter: (v: number) => (v == null ? '–' : `${v}%`) },
       legend: { top: 0 },
-      grid: { left: 56, right: 24, top: 36, bottom: 40 },
+      grid: { left: 56, right: 24, top: 64, bottom: 40 },
       xAxis: { type: 'value', name: 'Strike', nameLocation: 'middle', nameGap: 28, scale: true },
       yAxis: { type: 'value', name: 'IV %', scale: true },
       series: [
@@ -145,7 +145,7 @@ export class Options {
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 56, right: 24, top: 36, bottom: 40 },
+      grid: { left: 56, right: 24, top: 64, bottom: 40 },
       xAxis: { type: 'value', name: 'Strike', nameLocation: 'middle', nameGap: 28, scale: true },
       yAxis: { type: 'value', name: g, scale: true },
       series: [
@@ -179,7 +179,7 @@ export class Options {
     return {
       tooltip: { trigger: 'axis' },
       legend: { top: 0 },
-      grid: { left: 56, right: 56, top: 36, bottom: 40 },
+      grid: { left: 56, right: 56, top: 64, bottom: 40 },
       xAxis: { type: 'time' },
       yAxis: [
         { type: 'value', name: 'Mid', scale: true },

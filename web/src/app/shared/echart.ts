@@ -27,14 +27,19 @@ export class EChart implements OnDestroy {
     afterNextRender(() => {
       const el = this.host().nativeElement;
       this.chart = init(el, undefined, { renderer: 'canvas' });
-      this.chart.setOption({ aria: { enabled: true }, ...this.option() }, true);
+      this.chart.setOption(this.withAria(this.option()), true);
       this.resize = new ResizeObserver(() => this.chart?.resize());
       this.resize.observe(el);
     });
     effect(() => {
-      const option = this.option();
-      this.chart?.setOption({ aria: { enabled: true }, ...option }, true);
+      const option = this.withAria(this.option());
+      this.chart?.setOption(option, true);
     });
+  }
+
+  /** ECharts writes its own aria-label on the box; make it the chart's label. */
+  private withAria(option: EChartsCoreOption): EChartsCoreOption {
+    return { aria: { enabled: true, label: { description: this.label() } }, ...option };
   }
 
   ngOnDestroy(): void {

@@ -47,6 +47,7 @@ export class PriceChart implements OnDestroy {
   private chart?: IChartApi;
   private price?: ISeriesApi<'Candlestick'> | ISeriesApi<'Line'>;
   private volume?: ISeriesApi<'Histogram'>;
+  private resize?: ResizeObserver;
 
   constructor() {
     afterNextRender(() => this.create());
@@ -76,6 +77,10 @@ export class PriceChart implements OnDestroy {
     this.volume.priceScale().applyOptions({ scaleMargins: { top: 0.8, bottom: 0 } });
     this.price.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.25 } });
     this.draw(this.bars(), this.intraday());
+    // The chart may be drawn while hidden (zero wide): fit the bars again
+    // once it has a size.
+    this.resize = new ResizeObserver(() => this.chart?.timeScale().fitContent());
+    this.resize.observe(this.host().nativeElement);
   }
 
   private draw(bars: readonly Bar[], intraday: boolean): void {
@@ -96,6 +101,7 @@ export class PriceChart implements OnDestroy {
   }
 
   ngOnDestroy(): void {
+    this.resize?.disconnect();
     this.chart?.remove();
   }
 }
