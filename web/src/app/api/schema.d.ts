@@ -443,22 +443,6 @@ export interface components {
              */
             total: number;
         };
-        ChainOutputBody: {
-            /**
-             * Format: uri
-             * @description A URL to the JSON Schema for this object.
-             * @example https://example.com/schemas/ChainOutputBody.json
-             */
-            readonly $schema?: string;
-            calls: components["schemas"]["OptionRow"][] | null;
-            expirations: string[] | null;
-            puts: components["schemas"]["OptionRow"][] | null;
-            /** Format: date-time */
-            snapshot_ts: string;
-            symbol: string;
-            /** Format: double */
-            underlying_price: number | null;
-        };
         CheckResult: {
             error?: string;
             /** @example duckdb */
@@ -1549,7 +1533,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ChainOutputBody"];
+                    "application/json": components["schemas"]["OptionsDataOutputBody"];
                 };
             };
             /** @description Error */
