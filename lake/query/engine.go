@@ -72,7 +72,8 @@ type Engine struct {
 
 	mu        sync.Mutex
 	refreshed time.Time
-	viewFiles map[string]string // fingerprint of the files behind each view at the last refresh
+	viewFiles map[string]string            // fingerprint of the files behind each view at the last refresh
+	unique    map[string]map[[32]byte]bool // per dataset: a partition's files -> whether each key occurs once
 }
 
 // Open starts an in-memory DuckDB whose views read the lake in store.
@@ -113,7 +114,7 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	return &Engine{db: sql.OpenDB(c), connector: c, ro: ro, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
-		RefreshEvery: 500 * time.Millisecond, viewFiles: map[string]string{}}, nil
+		RefreshEvery: 500 * time.Millisecond, viewFiles: map[string]string{}, unique: map[string]map[[32]byte]bool{}}, nil
 }
 
 // Close releases DuckDB.
@@ -161,7 +162,11 @@ func (e *Engine) Refresh(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("read %s: %w", ds.Name, err)
 		}
-		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, viewSQL(ds, snap, keys, files))
+		sel, err := e.viewSQL(ctx, ds, snap, keys, files)
+		if err != nil {
+			return err
+		}
+		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, sel)
 		if _, err := e.db.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("create view %s: %w", ds.Name, err)
 		}
@@ -178,12 +183,15 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	return nil
 }
 
-// viewSQL is the SELECT behind a dataset's view. A partition whose only
-// file is a compaction's holds each key once, and the partition is a
-// function of the key, so its rows need no de-duplication: they are read
-// as they are, which lets DuckDB push filters into the scan. The other
-// partitions' rows are collapsed by natural key (ds.ViewSQL).
-func viewSQL(ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) string {
+// viewSQL is the SELECT behind a dataset's view. Replays are rare, so most
+// partitions hold each natural key once: their rows are read as they are,
+// which lets DuckDB push filters into the Parquet scan. Only partitions
+// where a key occurs more than once are collapsed by natural key
+// (ds.ViewSQL). A partition is a function of the key, so duplicates never
+// span partitions; a partition whose only file is a compaction's is unique
+// by construction, any other is checked once per set of files (reading
+// only the key columns) and the verdict kept.
+func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) (string, error) {
 	compacted := map[string]bool{}
 	for _, cm := range snap.Commits {
 		if cm.Kind == lake.KindCompaction {
@@ -192,20 +200,45 @@ func viewSQL(ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) stri
 			}
 		}
 	}
-	perPartition := map[string]int{}
-	for _, k := range keys {
-		perPartition[path.Dir(k)]++
+	var dirs []string
+	byDir := map[string][]int{}
+	for i, k := range keys {
+		d := path.Dir(k)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], i)
 	}
 	var clean, dirty []string
-	for i, k := range keys {
-		if compacted[k] && perPartition[path.Dir(k)] == 1 {
-			clean = append(clean, paths[i])
+	known, verdicts := e.unique[ds.Name], map[[32]byte]bool{}
+	defer func() { e.unique[ds.Name] = verdicts }() // only the current partitions' verdicts are kept
+	for _, d := range dirs {
+		idx := byDir[d]
+		var ks, ps []string
+		for _, i := range idx {
+			ks, ps = append(ks, keys[i]), append(ps, paths[i])
+		}
+		unique := len(ks) == 1 && compacted[ks[0]]
+		if !unique {
+			fp := sha256.Sum256([]byte(fingerprint(ks)))
+			u, ok := known[fp]
+			if !ok {
+				var err error
+				if u, err = e.keysUnique(ctx, ds, ps); err != nil {
+					return "", err
+				}
+			}
+			verdicts[fp] = u
+			unique = u
+		}
+		if unique {
+			clean = append(clean, ps...)
 		} else {
-			dirty = append(dirty, paths[i])
+			dirty = append(dirty, ps...)
 		}
 	}
 	if len(clean) == 0 {
-		return ds.ViewSQL(dirty)
+		return ds.ViewSQL(dirty), nil
 	}
 	names := make([]string, len(ds.Columns))
 	for i, c := range ds.Columns {
@@ -219,7 +252,26 @@ func viewSQL(ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) stri
 	if len(dirty) > 0 {
 		q += " UNION ALL " + ds.ViewSQL(dirty)
 	}
-	return q
+	return q, nil
+}
+
+// keysUnique reports whether every natural key occurs once in files.
+func (e *Engine) keysUnique(ctx context.Context, ds *market.Dataset, files []string) (bool, error) {
+	key := make([]string, 0, len(ds.Key()))
+	for _, k := range ds.Key() {
+		key = append(key, quoteIdent(k))
+	}
+	quoted := make([]string, len(files))
+	for i, p := range files {
+		quoted[i] = quoteString(p)
+	}
+	q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM read_parquet([%s], union_by_name=true) GROUP BY %s HAVING count(*) > 1)",
+		strings.Join(quoted, ", "), strings.Join(key, ", "))
+	var dups int64
+	if err := e.db.QueryRowContext(ctx, q).Scan(&dups); err != nil {
+		return false, fmt.Errorf("check %s keys: %w", ds.Name, err)
+	}
+	return dups == 0, nil
 }
 
 // fingerprint identifies a set of files: compaction can swap files without

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // TestEngineOverS3 queries the same small lake on the local filesystem and
@@ -251,4 +252,47 @@ func TestGlobRegexp(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestViewsCollapseOnlyWhereKeysRepeat replays one session's bars under
+// another offset range: that partition is collapsed by key, the other is
+// read as it is, and a later replay into the clean one is caught too.
+func TestViewsCollapseOnlyWhereKeysRepeat(t *testing.T) {
+	ctx := context.Background()
+	store, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	syms := []string{"AAPL", "MSFT"}
+	d1, d2 := day.AddDate(0, 0, -1), day
+	ing := day.Add(23 * time.Hour)
+	laketest.Commit(t, store, market.IntradayBars, 0, 0, 0, laketest.IntradayBars(syms, d1, ing))
+	laketest.Commit(t, store, market.IntradayBars, 1, 0, 0, laketest.IntradayBars(syms, d1, ing.Add(time.Hour))) // replay
+	laketest.Commit(t, store, market.IntradayBars, 0, 1, 0, laketest.IntradayBars(syms, d2, ing))
+	eng, err := OpenWith(store, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	eng.RefreshEvery = 0
+	check := func(want int64) {
+		t.Helper()
+		res, err := eng.Query(ctx, "SELECT count(*), count(DISTINCT (symbol, ts)) FROM intraday_bars", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, d := res.Rows[0][0].(int64), res.Rows[0][1].(int64); n != want || d != want {
+			t.Fatalf("%d rows, %d keys; want %d of each", n, d, want)
+		}
+	}
+	check(2 * 52)
+	var def string
+	if err := eng.DB().QueryRowContext(ctx, "SELECT sql FROM duckdb_views() WHERE view_name = 'intraday_bars'").Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "UNION ALL") || !strings.Contains(def, "row_number()") {
+		t.Fatalf("the view does not read the unique partition as it is and collapse the other:\n%s", def)
+	}
+	laketest.Commit(t, store, market.IntradayBars, 1, 1, 0, laketest.IntradayBars(syms, d2, ing.Add(time.Hour)))
+	check(2 * 52)
 }
