@@ -139,9 +139,9 @@ var fileFunctions = map[string]bool{"read_csv": true, "read_csv_auto": true, "re
 	"delta_scan": true, "query": true, "query_table": true, "getenv": true, "duckdb_secrets": true,
 	"duckdb_settings": true, "current_setting": true, "duckdb_extensions": true, "write_csv": true}
 
-// fileExtensions mark a string literal that names a file: DuckDB reads
-// `FROM 'x.csv'` as a file scan.
-var fileExtensions = []string{".csv", ".tsv", ".parquet", ".json", ".jsonl", ".ndjson", ".txt", ".gz", ".zst", ".db", ".duckdb", ".xlsx", ".arrow"}
+// fromEnds are the words that end a FROM clause.
+var fromEnds = map[string]bool{"where": true, "group": true, "having": true, "qualify": true, "window": true,
+	"order": true, "limit": true, "offset": true, "union": true, "except": true, "intersect": true, "select": true}
 
 // CheckReadOnly is the first line of defence of POST /api/v1/sql: it
 // accepts one statement that starts as a query and refuses anything that
@@ -161,11 +161,22 @@ func CheckReadOnly(q string) error {
 	if toks[0].kind != 'w' || !readStatements[toks[0].text] {
 		return fmt.Errorf("only read-only queries (SELECT, WITH, FROM, VALUES, DESCRIBE, SHOW, SUMMARIZE) are allowed, not %q", strings.ToUpper(toks[0].text))
 	}
+	// fromDepth is the parenthesis depth of the FROM clause being read, or
+	// -1: a string where a table goes is a file scan in DuckDB.
+	depth, fromDepth := 0, -1
 	for i, t := range toks {
 		switch t.kind {
 		case 'p':
-			if t.text == ";" {
+			switch t.text {
+			case ";":
 				return fmt.Errorf("only one statement is allowed")
+			case "(":
+				depth++
+			case ")":
+				depth--
+				if depth < fromDepth {
+					fromDepth = -1
+				}
 			}
 		case 'w':
 			if writeWords[t.text] {
@@ -174,29 +185,23 @@ func CheckReadOnly(q string) error {
 			if fileFunctions[t.text] && i+1 < len(toks) && toks[i+1] == (sqlToken{'p', "("}) {
 				return fmt.Errorf("%s() is not allowed: query the views daily_bars, intraday_bars and option_quotes", t.text)
 			}
+			switch {
+			case t.text == "from" || t.text == "join":
+				fromDepth = depth
+			case fromEnds[t.text] && depth == fromDepth:
+				fromDepth = -1
+			}
 		case 's':
 			prev := sqlToken{}
 			if i > 0 {
 				prev = toks[i-1]
 			}
-			// A string where a table goes is a file scan in DuckDB.
-			if prev == (sqlToken{'w', "from"}) || prev == (sqlToken{'w', "join"}) || (prev == (sqlToken{'p', ","}) && looksLikeFile(t.text)) {
+			tablePlace := prev == (sqlToken{'w', "from"}) || prev == (sqlToken{'w', "join"}) ||
+				(prev == (sqlToken{'p', ","}) && depth == fromDepth)
+			if tablePlace {
 				return fmt.Errorf("string %q names a file; query the views daily_bars, intraday_bars and option_quotes", t.text)
 			}
 		}
 	}
 	return nil
-}
-
-func looksLikeFile(s string) bool {
-	l := strings.ToLower(s)
-	if strings.ContainsAny(l, `/\`) || strings.Contains(l, "://") || strings.HasPrefix(l, "~") {
-		return true
-	}
-	for _, ext := range fileExtensions {
-		if strings.HasSuffix(l, ext) || strings.Contains(l, ext+"?") {
-			return true
-		}
-	}
-	return false
 }

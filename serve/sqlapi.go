@@ -15,27 +15,17 @@ import (
 )
 
 // SQLRunner runs one read-only statement over the lake's views and returns
-// at most limit rows.
+// at most limit rows; *query.Engine is one, with DuckDB's own guards behind
+// this package's first check (CheckReadOnly).
 type SQLRunner interface {
 	ReadOnlyQuery(ctx context.Context, sql string, limit int) (*query.Result, error)
-}
-
-// engineQuery runs statements on Engine.Query once CheckReadOnly passed
-// them; it stands in where the engine offers no ReadOnlyQuery of its own.
-type engineQuery struct{ e *query.Engine }
-
-func (q engineQuery) ReadOnlyQuery(ctx context.Context, sql string, limit int) (*query.Result, error) {
-	return q.e.Query(ctx, sql, limit)
 }
 
 func (s *Server) sqlRunner() SQLRunner {
 	if s.SQL != nil {
 		return s.SQL
 	}
-	if r, ok := any(s.Engine).(SQLRunner); ok {
-		return r
-	}
-	return engineQuery{s.Engine}
+	return s.Engine
 }
 
 // SQLInput is an ad-hoc query.
@@ -82,12 +72,10 @@ func (s *Server) runSQL(ctx context.Context, in *SQLInput) (*SQLOutput, error) {
 	took := time.Since(start)
 	s.Metrics.QuerySeconds.WithLabelValues("sql").Observe(took.Seconds())
 	if err != nil {
-		// The engine's hardened runner marks its refusals and timeouts in
-		// the error text ("refused", "statement timeout").
-		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || strings.Contains(err.Error(), "statement timeout") {
+		if errors.Is(err, query.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 			return nil, huma.NewError(http.StatusRequestTimeout, fmt.Sprintf("the query ran longer than %s", s.Config.SQLTimeout))
 		}
-		if strings.HasPrefix(err.Error(), "refused") {
+		if errors.Is(err, query.ErrRefused) {
 			return nil, huma.Error403Forbidden(duckdbMessage(err))
 		}
 		s.Log.Info("sql refused by duckdb", "request_id", RequestID(ctx), "err", err)
