@@ -195,6 +195,13 @@ describe('web app', { skip: missing || false }, () => {
     assert.equal(lines.length - 1, shown, 'CSV rows differ from the rows shown');
     assert.ok(lines.slice(1).every((l) => l.startsWith(`${SYMBOL},`)));
     assert.ok(lines.some((l) => l.split(',')[1] === firstCell), `the table's first row ${firstCell} is not in the CSV`);
+    // Parquet comes from the API: the same range as a Parquet file.
+    const parquet = await page.getByRole('link', { name: 'Export Parquet' }).getAttribute('href');
+    assert.match(parquet ?? '', new RegExp(`/api/v1/bars/${SYMBOL}/download\\?.*format=parquet`));
+    const res = await fetch(new URL(parquet, base));
+    assert.equal(res.status, 200);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    assert.equal(bytes.subarray(0, 4).toString(), 'PAR1', 'not a Parquet file');
     await page.screenshot({ path: join(artifacts, 'historical-1m.png'), fullPage: true });
     await context.close();
   });
