@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
@@ -122,7 +123,9 @@ func (c *ConsumerLag) GroupLag(ctx context.Context, group string, topics []strin
 	if err != nil {
 		return nil, fmt.Errorf("fetch offsets of group %s: %w", group, err)
 	}
-	if committed.Error != nil {
+	// A group that has never committed is unknown to some brokers: it lags
+	// by everything.
+	if committed.Error != nil && !errors.Is(committed.Error, kafka.GroupIdNotFound) {
 		return nil, fmt.Errorf("fetch offsets of group %s: %w", group, committed.Error)
 	}
 	done := map[string]map[int]int64{}

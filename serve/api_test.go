@@ -327,6 +327,18 @@ func routeCases(t *testing.T, f fixtures) []apiCase {
 	}
 }
 
+// args are the case's headers and body as humatest takes them.
+func (c apiCase) args() []any {
+	args := []any{}
+	for _, h := range c.headers {
+		args = append(args, h)
+	}
+	if c.body != nil {
+		args = append(args, c.body)
+	}
+	return args
+}
+
 func TestRoutes(t *testing.T) {
 	s, api := newTestServer(t, Config{AdminKeys: Secrets{"test-admin-key"}})
 	var published []string
@@ -338,14 +350,7 @@ func TestRoutes(t *testing.T) {
 	accepted := 0
 	for _, c := range routeCases(t, f) {
 		t.Run(c.name, func(t *testing.T) {
-			args := []any{}
-			for _, h := range c.headers {
-				args = append(args, h)
-			}
-			if c.body != nil {
-				args = append(args, c.body)
-			}
-			w := api.Do(c.method, c.path, args...)
+			w := api.Do(c.method, c.path, c.args()...)
 			if w.Code != c.status {
 				t.Fatalf("%s %s: status %d, want %d: %s", c.method, c.path, w.Code, c.status, w.Body.String())
 			}

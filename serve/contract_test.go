@@ -125,14 +125,7 @@ func TestOpenAPIContract(t *testing.T) {
 			continue
 		}
 		exercised[o] = true
-		args := []any{}
-		for _, h := range c.headers {
-			args = append(args, h)
-		}
-		if c.body != nil {
-			args = append(args, c.body)
-		}
-		w := api.Do(c.method, c.path, args...)
+		w := api.Do(c.method, c.path, c.args()...)
 		ct := w.Header().Get("Content-Type")
 		if !strings.Contains(ct, "json") {
 			continue // the CSV and Parquet downloads
