@@ -39,7 +39,10 @@ type Commit struct {
 	Replaces []string `json:"replaces,omitempty"`
 	// Kind is "" for the writer's commits, KindCompaction or KindRetention.
 	Kind string `json:"kind,omitempty"`
-	key  string // the record's key when it was read from the store
+	// SchemaVersion is market.SchemaVersion when the files were written; a
+	// record without one predates the field (version 1).
+	SchemaVersion int    `json:"schema_version,omitempty"`
+	key           string // the record's key when it was read from the store
 }
 
 // Kinds of commit record besides the writer's.

@@ -199,7 +199,7 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 		return err
 	}
 	name := "compact-" + digest(g.replaces)
-	cm := Commit{Dataset: ds.Name, Kind: KindCompaction, Rows: merged.NumRows(), Replaces: g.replaces,
+	cm := Commit{Dataset: ds.Name, Kind: KindCompaction, Rows: merged.NumRows(), Replaces: g.replaces, SchemaVersion: market.SchemaVersion,
 		key: path.Join(CommitPrefix, ds.Name, "compact-"+g.partition+"-"+digest(g.replaces)+".json")}
 	if times, err := ds.TimesOf(merged); err == nil && len(times) > 0 {
 		cm.MinTime, cm.MaxTime = times[0], times[0]

@@ -123,7 +123,8 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	if err != nil {
 		return err
 	}
-	cm := Commit{Dataset: ds.Name, Topic: first.Topic, Partition: first.Partition, FirstOffset: first.Offset, LastOffset: last.Offset}
+	cm := Commit{Dataset: ds.Name, Topic: first.Topic, Partition: first.Partition, FirstOffset: first.Offset, LastOffset: last.Offset,
+		SchemaVersion: market.SchemaVersion}
 	parts := map[string][]arrow.RecordBatch{}
 	defer func() {
 		for _, recs := range parts {

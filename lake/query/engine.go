@@ -193,11 +193,11 @@ func (e *Engine) Refresh(ctx context.Context) error {
 // only the key columns) and the verdict kept.
 func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) (string, error) {
 	compacted := map[string]bool{}
+	version := map[string]int{}
 	for _, cm := range snap.Commits {
-		if cm.Kind == lake.KindCompaction {
-			for _, f := range cm.Files {
-				compacted[f.Key] = true
-			}
+		for _, f := range cm.Files {
+			compacted[f.Key] = cm.Kind == lake.KindCompaction
+			version[f.Key] = max(cm.SchemaVersion, 1)
 		}
 	}
 	var dirs []string
@@ -210,6 +210,7 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 		byDir[d] = append(byDir[d], i)
 	}
 	var clean, dirty []string
+	versions := map[int]bool{}
 	known, verdicts := e.unique[ds.Name], map[[32]byte]bool{}
 	defer func() { e.unique[ds.Name] = verdicts }() // only the current partitions' verdicts are kept
 	for _, d := range dirs {
@@ -232,6 +233,9 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 			unique = u
 		}
 		if unique {
+			for _, k := range ks {
+				versions[version[k]] = true
+			}
 			clean = append(clean, ps...)
 		} else {
 			dirty = append(dirty, ps...)
@@ -248,7 +252,13 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 	for i, p := range clean {
 		quoted[i] = quoteString(p)
 	}
-	q := fmt.Sprintf("SELECT %s FROM read_parquet([%s], union_by_name=true)", strings.Join(names, ", "), strings.Join(quoted, ", "))
+	// Matching columns by name costs a look at every file's schema before
+	// the scan; files of one schema version need no such care.
+	opts := ""
+	if len(versions) > 1 {
+		opts = ", union_by_name=true"
+	}
+	q := fmt.Sprintf("SELECT %s FROM read_parquet([%s]%s)", strings.Join(names, ", "), strings.Join(quoted, ", "), opts)
 	if len(dirty) > 0 {
 		q += " UNION ALL " + ds.ViewSQL(dirty)
 	}

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -295,4 +296,36 @@ func TestViewsCollapseOnlyWhereKeysRepeat(t *testing.T) {
 	}
 	laketest.Commit(t, store, market.IntradayBars, 1, 1, 0, laketest.IntradayBars(syms, d2, ing.Add(time.Hour)))
 	check(2 * 52)
+}
+
+// TestViewMatchesColumnsByNameAcrossSchemaVersions: files of one schema
+// version are read by position, a mix by name.
+func TestViewMatchesColumnsByNameAcrossSchemaVersions(t *testing.T) {
+	eng, _ := openLocal(t, Options{})
+	for _, tc := range []struct {
+		name     string
+		versions []int
+		byName   bool
+	}{
+		{"one version", []int{1, 0}, false}, // 0: a record from before the field, version 1
+		{"two versions", []int{1, 2}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap := &lake.Snapshot{Dataset: "daily_bars"}
+			var keys []string
+			for i, v := range tc.versions {
+				k := fmt.Sprintf("daily_bars/year=%d/compact-x.parquet", 2020+i)
+				keys = append(keys, k)
+				snap.Commits = append(snap.Commits, lake.Commit{Kind: lake.KindCompaction, SchemaVersion: v,
+					Files: []lake.File{{Key: k, Format: "parquet"}}})
+			}
+			q, err := eng.viewSQL(context.Background(), market.DailyBars, snap, keys, keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(q, "union_by_name") != tc.byName || strings.Contains(q, "row_number") {
+				t.Fatalf("view:\n%s", q)
+			}
+		})
+	}
 }
