@@ -263,8 +263,15 @@ describe('web app', { skip: missing || false }, () => {
     await context.close();
 
     const phone = await open({ width: 390, height: 844 });
-    for (const [name, path] of [['home', '/'], ['historical', `/HistoricalData?symbol=${SYMBOL}`], ['options', `/OptionsData?symbol=${SYMBOL}`], ['dashboard', '/dashboard']]) {
+    const pages = [
+      ['home', '/', 'li.card'],
+      ['historical', `/HistoricalData?symbol=${SYMBOL}`, 'table[data-total] tbody tr'],
+      ['options', `/OptionsData?symbol=${SYMBOL}`, 'table.chain tbody tr'],
+      ['dashboard', '/dashboard', 'table.movers tbody tr'],
+    ];
+    for (const [name, path, content] of pages) {
       await phone.page.goto(base + path);
+      await phone.page.locator(content).first().waitFor();
       await phone.page.waitForLoadState('networkidle');
       const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `${name} is ${overflow}px wider than a phone`);

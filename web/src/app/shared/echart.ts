@@ -1,13 +1,11 @@
 import { Component, ElementRef, OnDestroy, afterNextRender, effect, input, viewChild } from '@angular/core';
-import { BarChart, LineChart } from 'echarts/charts';
-import { AriaComponent, DataZoomComponent, GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
-import { ECharts, EChartsCoreOption, init, use } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import type { ECharts, EChartsCoreOption } from 'echarts/core';
 
-// Only the parts the pages draw, so the chunk stays small.
-use([BarChart, LineChart, GridComponent, TooltipComponent, LegendComponent, DataZoomComponent, AriaComponent, CanvasRenderer]);
-
-/** An Apache ECharts chart that redraws when its option changes and follows its box's size. */
+/**
+ * An Apache ECharts chart that redraws when its option changes and follows
+ * its box's size. ECharts loads after the page has rendered, so tables and
+ * controls do not wait for it.
+ */
 @Component({
   selector: 'app-echart',
   template: `<div #host class="chart" role="img" [attr.aria-label]="label()"></div>`,
@@ -22,9 +20,12 @@ export class EChart implements OnDestroy {
   private readonly host = viewChild.required<ElementRef<HTMLElement>>('host');
   private chart?: ECharts;
   private resize?: ResizeObserver;
+  private destroyed = false;
 
   constructor() {
-    afterNextRender(() => {
+    afterNextRender(async () => {
+      const { init } = await import('./echart-core');
+      if (this.destroyed) return;
       const el = this.host().nativeElement;
       this.chart = init(el, undefined, { renderer: 'canvas' });
       this.chart.setOption(this.withAria(this.option()), true);
@@ -43,6 +44,7 @@ export class EChart implements OnDestroy {
   }
 
   ngOnDestroy(): void {
+    this.destroyed = true;
     this.resize?.disconnect();
     this.chart?.dispose();
   }
