@@ -33,6 +33,11 @@ type Config struct {
 	// CacheMaxAge is the max-age of data responses (default 5s): short, as
 	// the lake grows every few seconds while the pipeline runs.
 	CacheMaxAge time.Duration `name:"cache-max-age" env:"TICKERLAKE_CACHE_MAX_AGE" default:"5s" help:"Cache-Control max-age of data responses."`
+	// ResponseCache keeps each successful data response this long (default
+	// 1s; 0 disables), and lets concurrent identical requests share one
+	// query: under load most requests then cost no DuckDB work, at the price
+	// of answers up to that much older than the lake.
+	ResponseCache time.Duration `name:"response-cache" env:"TICKERLAKE_RESPONSE_CACHE" default:"1s" help:"How long a data response is reused for identical requests (0 disables)."`
 	// SQLMaxRows caps rows returned by POST /api/v1/sql (default 10000) and
 	// SQLTimeout its run time (default 10s).
 	SQLMaxRows int           `name:"sql-max-rows" env:"TICKERLAKE_SQL_MAX_ROWS" default:"10000" help:"Most rows POST /api/v1/sql returns."`

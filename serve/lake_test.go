@@ -34,12 +34,12 @@ var (
 
 var testSymbols = []string{"AAPL", "MSFT", "BRK.B", "JPM", "XOM", "NVDA", "GOOGL", "AMZN"}
 
-// testTasks: three months of daily bars for the test symbols, one session
+// testTasks: a year of daily bars for the test symbols, one session
 // of 15-minute bars, and two option snapshots of three of them.
 func testTasks() []ingest.Task {
 	open, closeT, _ := market.NYSE().Session(testDay)
 	return []ingest.Task{
-		ingest.NewTask(ingest.Daily, testDay.AddDate(0, -3, 0), testDay.AddDate(0, 0, 1), testSymbols...),
+		ingest.NewTask(ingest.Daily, testDay.AddDate(-1, 0, -7), testDay.AddDate(0, 0, 1), testSymbols...),
 		ingest.NewTask(ingest.Intraday, open, closeT, testSymbols...),
 		ingest.NewTask(ingest.Options, open.Add(time.Hour), open.Add(time.Hour), testSymbols[:3]...),
 		ingest.NewTask(ingest.Options, closeT.Add(-15*time.Minute), closeT.Add(-15*time.Minute), testSymbols[:3]...),

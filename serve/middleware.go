@@ -190,9 +190,11 @@ func (s *Server) withETag(next http.Handler) http.Handler {
 			_, _ = w.Write(buf.body.Bytes())
 			return
 		}
-		sum := sha256.Sum256(buf.body.Bytes())
-		etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-		h.Set("ETag", etag)
+		etag := h.Get("ETag") // the response cache computes it once per entry
+		if etag == "" {
+			etag = bodyETag(buf.body.Bytes())
+			h.Set("ETag", etag)
+		}
 		if h.Get("Cache-Control") == "" {
 			h.Set("Cache-Control", maxAge)
 		}
@@ -208,6 +210,12 @@ func (s *Server) withETag(next http.Handler) http.Handler {
 			_, _ = w.Write(buf.body.Bytes())
 		}
 	})
+}
+
+// bodyETag is a strong validator: a hash of the body.
+func bodyETag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return `"` + hex.EncodeToString(sum[:16]) + `"`
 }
 
 // etagMatches implements If-None-Match's weak comparison over a list.

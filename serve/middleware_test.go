@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2/humatest"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/metrics"
 )
@@ -268,5 +270,43 @@ func TestDownloads(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(query.Text(res.Rows[0][0])); n != want || res.Rows[0][1] != "2026-10-01" {
 		t.Errorf("parquet holds %v rows from %v, want %d from 2026-10-01", res.Rows[0][0], res.Rows[0][1], want)
+	}
+}
+
+func TestResponseCache(t *testing.T) {
+	store, eng := sharedLake(t)
+	clock := &testClock{t: testNow}
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+		Config: Config{ResponseCache: time.Second}}
+	_, hapi := s.Handler()
+	api := humatest.Wrap(t, hapi)
+	count := func() uint64 {
+		m := &dto.Metric{}
+		if err := s.Metrics.QuerySeconds.WithLabelValues("bars").(prometheus.Metric).Write(m); err != nil {
+			t.Fatal(err)
+		}
+		return m.GetHistogram().GetSampleCount()
+	}
+	path := "/api/v1/bars/MSFT?from=2026-11-01&to=2026-11-20"
+	first := api.Get(path)
+	if first.Code != 200 || count() != 1 {
+		t.Fatalf("first: %d, %d queries", first.Code, count())
+	}
+	second := api.Get(path)
+	if second.Body.String() != first.Body.String() || second.Header().Get("ETag") != first.Header().Get("ETag") || count() != 1 {
+		t.Errorf("within the TTL the cache should answer: %d queries", count())
+	}
+	clock.Advance(time.Second)
+	api.Get(path)
+	if count() != 2 {
+		t.Errorf("after the TTL the lake should be asked again: %d queries", count())
+	}
+	for i := 0; i < 2; i++ {
+		if w := api.Get("/api/v1/bars/NOPE"); w.Code != 404 {
+			t.Errorf("error answer %d", w.Code)
+		}
+	}
+	if w := api.Get(path + "&page=2"); w.Code != 200 || count() != 3 {
+		t.Errorf("another URL is another entry: %d queries", count())
 	}
 }

@@ -95,7 +95,7 @@ func (s *Server) Handler() (http.Handler, huma.API) {
 	if s.Web != nil {
 		mux.Handle("/", s.Web)
 	}
-	rt.h = s.observe(mux, s.withCORS(s.withRateLimit(s.withLimits(s.withETag(mux)))))
+	rt.h = s.observe(mux, s.withCORS(s.withRateLimit(s.withLimits(s.withETag(s.withResponseCache(mux))))))
 	return rt.h, api
 }
 
