@@ -39,7 +39,7 @@ async function freePort() {
 }
 
 /** Polls until check returns a truthy value or the deadline passes. */
-async function until(what, check, ms = 300_000) {
+async function until(what, check, ms = 480_000) {
   const deadline = Date.now() + ms;
   let last;
   while (Date.now() < deadline) {
