@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Starts a throwaway Prometheus for the API's metrics integration test.
+#
+# Installs Debian's prometheus package when the binary is absent, then starts
+# it on a free 127.0.0.1 port, scraping every second a target address that
+# nothing listens on yet: the test starts `tickerlake up` there. Data and log
+# live under $TICKERLAKE_TEST_RUN/prometheus. Prints
+# TICKERLAKE_TEST_PROMETHEUS_URL, TICKERLAKE_TEST_PROMETHEUS_TARGET and PID.
+set -euo pipefail
+run=${TICKERLAKE_TEST_RUN:?TICKERLAKE_TEST_RUN is not set}
+
+if ! command -v prometheus >/dev/null 2>&1; then
+  echo "installing prometheus" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update >&2
+  apt-get install -y --no-install-recommends prometheus >&2
+fi
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+target=$(free_port)
+dir="$run/prometheus"
+rm -rf "$dir"
+mkdir -p "$dir/data"
+cat >"$dir/prometheus.yml" <<YAML
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+scrape_configs:
+  - job_name: tickerlake
+    static_configs:
+      - targets: ["127.0.0.1:$target"]
+YAML
+prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+  --web.listen-address="127.0.0.1:$port" >"$dir/prometheus.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 100); do
+  if curl -fsS "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
+    echo "TICKERLAKE_TEST_PROMETHEUS_URL=http://127.0.0.1:$port"
+    echo "TICKERLAKE_TEST_PROMETHEUS_TARGET=127.0.0.1:$target"
+    echo "PID=$pid"
+    exit 0
+  fi
+  sleep 0.2
+done
+echo "prometheus did not become ready; see $dir/prometheus.log" >&2
+kill "$pid" 2>/dev/null || true
+exit 1
