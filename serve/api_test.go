@@ -251,6 +251,9 @@ func routeCases(t *testing.T, f fixtures) []apiCase {
 			if len(pts) < 5 || b["atm_iv"] == nil || b["expiration"] != f.expiration {
 				t.Errorf("smile: %d points, atm %v", len(pts), b["atm_iv"])
 			}
+			if b["forward"] == nil || b["skew_25d"] == nil {
+				t.Errorf("smile lacks the iv_smile dataset's forward and skew: %v", b)
+			}
 		}},
 		{name: "smile missing expiration", method: "GET", path: "/api/v1/options/AAPL/smile", status: 422},
 		{name: "smile malformed expiration", method: "GET", path: "/api/v1/options/AAPL/smile?expiration=soon", status: 422},

@@ -260,8 +260,53 @@ type SmilePoint struct {
 type Smile struct {
 	Expiration   string       `json:"expiration" example:"2026-12-18"`
 	DaysToExpiry *float64     `json:"days_to_expiry"`
-	ATMIV        *float64     `json:"atm_iv" doc:"IV at the strike nearest the underlying"`
+	ATMIV        *float64     `json:"atm_iv" doc:"IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying"`
+	Forward      *float64     `json:"forward" doc:"S·e^{(r-q)T}, where the smile is centred (iv_smile dataset)"`
+	Call25IV     *float64     `json:"call_25d_iv" doc:"IV at call delta 0.25 (iv_smile dataset)"`
+	Put25IV      *float64     `json:"put_25d_iv" doc:"IV at put delta -0.25 (iv_smile dataset)"`
+	Skew25       *float64     `json:"skew_25d" doc:"put_25d_iv - call_25d_iv"`
+	Butterfly25  *float64     `json:"butterfly_25d" doc:"(put_25d_iv + call_25d_iv) / 2 - atm_iv"`
 	Points       []SmilePoint `json:"points"`
+}
+
+// addSmileSummaries fills each smile's forward, ATM and 25-delta figures
+// from the processor's iv_smile dataset, where it has the snapshot.
+func (s *Server) addSmileSummaries(ctx context.Context, db *sql.DB, symbol string, snap time.Time, smiles []Smile) error {
+	if _, ok := market.DatasetByName("iv_smile"); !ok || len(smiles) == 0 {
+		return nil
+	}
+	defer s.timed("smile_summary")()
+	rows, err := db.QueryContext(ctx, `SELECT expiration, forward, atm_iv, call_25d_iv, put_25d_iv, skew_25d, butterfly_25d
+		FROM iv_smile WHERE symbol = ? AND snapshot_ts = ?`, symbol, snap)
+	if err != nil {
+		return s.internal("query iv_smile", err)
+	}
+	defer rows.Close()
+	byExp := map[string]*Smile{}
+	for i := range smiles {
+		byExp[smiles[i].Expiration] = &smiles[i]
+	}
+	for rows.Next() {
+		var (
+			exp                          time.Time
+			fwd, atm, c25, p25, sk, bfly sql.NullFloat64
+		)
+		if err := rows.Scan(&exp, &fwd, &atm, &c25, &p25, &sk, &bfly); err != nil {
+			return s.internal("scan iv_smile", err)
+		}
+		sm := byExp[exp.Format(time.DateOnly)]
+		if sm == nil {
+			continue
+		}
+		sm.Forward, sm.Call25IV, sm.Put25IV, sm.Skew25, sm.Butterfly25 = nullable(fwd), nullable(c25), nullable(p25), nullable(sk), nullable(bfly)
+		if v := nullable(atm); v != nil {
+			sm.ATMIV = v
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return s.internal("read iv_smile", err)
+	}
+	return nil
 }
 
 // smiles reads the IV by strike of one snapshot, for one expiration or all,
@@ -311,6 +356,9 @@ func (s *Server) smiles(ctx context.Context, db *sql.DB, symbol string, snap, ex
 	}
 	for i := range out {
 		out[i].ATMIV = atmIV(out[i].Points, spot)
+	}
+	if err := s.addSmileSummaries(ctx, db, symbol, snap, out); err != nil {
+		return nil, nil, err
 	}
 	return out, spot, nil
 }
