@@ -938,14 +938,39 @@ export interface components {
         Smile: {
             /**
              * Format: double
-             * @description IV at the strike nearest the underlying
+             * @description IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying
              */
             atm_iv: number | null;
+            /**
+             * Format: double
+             * @description (put_25d_iv + call_25d_iv) / 2 - atm_iv
+             */
+            butterfly_25d: number | null;
+            /**
+             * Format: double
+             * @description IV at call delta 0.25 (iv_smile dataset)
+             */
+            call_25d_iv: number | null;
             /** Format: double */
             days_to_expiry: number | null;
             /** @example 2026-12-18 */
             expiration: string;
+            /**
+             * Format: double
+             * @description S·e^{(r-q)T}, where the smile is centred (iv_smile dataset)
+             */
+            forward: number | null;
             points: components["schemas"]["SmilePoint"][] | null;
+            /**
+             * Format: double
+             * @description IV at put delta -0.25 (iv_smile dataset)
+             */
+            put_25d_iv: number | null;
+            /**
+             * Format: double
+             * @description put_25d_iv - call_25d_iv
+             */
+            skew_25d: number | null;
         };
         SmileOutputBody: {
             /**
@@ -956,14 +981,39 @@ export interface components {
             readonly $schema?: string;
             /**
              * Format: double
-             * @description IV at the strike nearest the underlying
+             * @description IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying
              */
             atm_iv: number | null;
+            /**
+             * Format: double
+             * @description (put_25d_iv + call_25d_iv) / 2 - atm_iv
+             */
+            butterfly_25d: number | null;
+            /**
+             * Format: double
+             * @description IV at call delta 0.25 (iv_smile dataset)
+             */
+            call_25d_iv: number | null;
             /** Format: double */
             days_to_expiry: number | null;
             /** @example 2026-12-18 */
             expiration: string;
+            /**
+             * Format: double
+             * @description S·e^{(r-q)T}, where the smile is centred (iv_smile dataset)
+             */
+            forward: number | null;
             points: components["schemas"]["SmilePoint"][] | null;
+            /**
+             * Format: double
+             * @description IV at put delta -0.25 (iv_smile dataset)
+             */
+            put_25d_iv: number | null;
+            /**
+             * Format: double
+             * @description put_25d_iv - call_25d_iv
+             */
+            skew_25d: number | null;
             /** Format: date-time */
             snapshot_ts: string;
             symbol: string;
