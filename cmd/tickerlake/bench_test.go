@@ -61,6 +61,14 @@ func benchChains(b *testing.B) ([]kafka.Message, []market.OptionQuote) {
 // publishes one snapshot to option-data and waits until its rows are
 // committed. Compare with BenchmarkOptionsBareParquetGo in the same run.
 func BenchmarkOptionsRawToLake(b *testing.B) {
+	for _, style := range []string{"american", "european"} {
+		b.Run(style, func(b *testing.B) {
+			benchRawToLake(b, &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now, EuropeanIV: style == "european"})
+		})
+	}
+}
+
+func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	msgs, rows := benchChains(b)
 	dir := b.TempDir()
 	broker := startBroker(b, dir+"/kafka")
@@ -73,8 +81,7 @@ func BenchmarkOptionsRawToLake(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
 	go func() {
-		done <- (&transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now},
-			Brokers: brokers, Log: log, Metrics: m}).Run(ctx)
+		done <- (&transform.Processor{Cleaner: cleaner, Brokers: brokers, Log: log, Metrics: m}).Run(ctx)
 	}()
 	go func() {
 		done <- (&lake.Writer{Store: store, Brokers: brokers, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
