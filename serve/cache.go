@@ -67,7 +67,8 @@ func (s *Server) withResponseCache(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		key := r.URL.RequestURI()
+		// huma negotiates the format (JSON, CBOR) from Accept.
+		key := r.Header.Get("Accept") + " " + r.URL.RequestURI()
 		e, ok := c.get(key)
 		if !ok {
 			v, _, _ := c.group.Do(key, func() (any, error) {
