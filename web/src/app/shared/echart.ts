@@ -1,4 +1,4 @@
-import { Component, ElementRef, OnDestroy, afterNextRender, effect, input, viewChild } from '@angular/core';
+import { Component, ElementRef, OnDestroy, afterNextRender, effect, input, signal, viewChild } from '@angular/core';
 import type { ECharts, EChartsCoreOption } from 'echarts/core';
 
 /**
@@ -8,7 +8,10 @@ import type { ECharts, EChartsCoreOption } from 'echarts/core';
  */
 @Component({
   selector: 'app-echart',
-  template: `<div #host class="chart" role="img" [attr.aria-label]="label()"></div>`,
+  template: `
+    <div #host class="chart" role="img" [attr.aria-label]="label()" [hidden]="failed()"></div>
+    @if (failed()) { <p class="muted">Chart unavailable: {{ failed() }}</p> }
+  `,
   styles: `
     :host { display: block; }
     .chart { height: var(--chart-height, 300px); width: 100%; }
@@ -21,16 +24,23 @@ export class EChart implements OnDestroy {
   private chart?: ECharts;
   private resize?: ResizeObserver;
   private destroyed = false;
+  protected readonly failed = signal('');
 
   constructor() {
     afterNextRender(async () => {
-      const { init } = await import('./echart-core');
-      if (this.destroyed) return;
-      const el = this.host().nativeElement;
-      this.chart = init(el, undefined, { renderer: 'canvas' });
-      this.chart.setOption(this.withAria(this.option()), true);
-      this.resize = new ResizeObserver(() => this.chart?.resize());
-      this.resize.observe(el);
+      try {
+        const { init } = await import('./echart-core');
+        if (this.destroyed) return;
+        const el = this.host().nativeElement;
+        this.chart = init(el, undefined, { renderer: 'canvas' });
+        this.chart.setOption(this.withAria(this.option()), true);
+        this.resize = new ResizeObserver(() => this.chart?.resize());
+        this.resize.observe(el);
+      } catch (e) {
+        // The page stays usable without its chart (a chunk that failed to
+        // load, a browser without canvas).
+        this.failed.set(e instanceof Error ? e.message : String(e));
+      }
     });
     effect(() => {
       const option = this.withAria(this.option());
