@@ -1,3 +1,5 @@
+import { API_BASE_URL, API_FETCH } from '../app/api/client';
+
 /** A route's recorded answer: JSON as the API sent it, and its status. */
 export interface Recorded {
   status?: number;
@@ -23,4 +25,16 @@ export function recordedFetch(routes: Record<string, Recorded>) {
     });
   };
   return { fetch: fetch as typeof globalThis.fetch, asked };
+}
+
+/** Providers that point the app's Api at recorded responses. */
+export function recordedApi(routes: Record<string, Recorded>) {
+  const rec = recordedFetch(routes);
+  return {
+    asked: rec.asked,
+    providers: [
+      { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
+      { provide: API_FETCH, useValue: rec.fetch },
+    ],
+  };
 }

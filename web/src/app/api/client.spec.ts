@@ -3,15 +3,14 @@ import search from '../../testdata/search-micro-soft.json';
 import bars1 from '../../testdata/bars-msft-page1.json';
 import bars2 from '../../testdata/bars-msft-page2.json';
 import problem from '../../testdata/problem-unknown-symbol.json';
-import { recordedFetch } from '../../testing/recorded-fetch';
-import { API_BASE_URL, API_FETCH, Api, ApiError } from './client';
+import { recordedApi } from '../../testing/recorded-fetch';
+import { Api, ApiError } from './client';
 
-function api(routes: Parameters<typeof recordedFetch>[0]) {
-  const rec = recordedFetch(routes);
+function api(routes: Parameters<typeof recordedApi>[0]) {
+  const rec = recordedApi(routes);
   TestBed.configureTestingModule({
     providers: [
-      { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
-      { provide: API_FETCH, useValue: rec.fetch },
+      ...rec.providers,
     ],
   });
   return { api: TestBed.inject(Api), asked: rec.asked };

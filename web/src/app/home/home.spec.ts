@@ -1,20 +1,18 @@
 import { TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import quote from '../../testdata/quote-msft.json';
-import { recordedFetch } from '../../testing/recorded-fetch';
-import { API_BASE_URL, API_FETCH } from '../api/client';
+import { recordedApi } from '../../testing/recorded-fetch';
 import { POPULAR } from '../shared/popular';
 import { Home } from './home';
 
 describe('Home', () => {
-  async function render(routes: Parameters<typeof recordedFetch>[0]) {
-    const rec = recordedFetch(routes);
+  async function render(routes: Parameters<typeof recordedApi>[0]) {
+    const rec = recordedApi(routes);
     TestBed.configureTestingModule({
       imports: [Home],
       providers: [
         provideRouter([]),
-        { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
-        { provide: API_FETCH, useValue: rec.fetch },
+        ...rec.providers,
       ],
     });
     const fixture = TestBed.createComponent(Home);
@@ -41,7 +39,7 @@ describe('Home', () => {
   });
 
   it('says why when no quote loads, and retries', async () => {
-    const routes: Parameters<typeof recordedFetch>[0] = {};
+    const routes: Parameters<typeof recordedApi>[0] = {};
     for (const s of POPULAR) routes[`/api/v1/quotes/${s}`] = { status: 503, body: { title: 'Service Unavailable', status: 503, detail: 'lake unavailable' } };
     const { fixture, el } = await render(routes);
     const alert = el.querySelector('[role=alert]');

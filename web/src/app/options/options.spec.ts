@@ -3,14 +3,13 @@ import { provideRouter } from '@angular/router';
 import chain from '../../testdata/chain-msft.json';
 import expirations from '../../testdata/expirations-msft.json';
 import surface from '../../testdata/surface-msft.json';
-import { recordedFetch } from '../../testing/recorded-fetch';
-import { API_BASE_URL, API_FETCH } from '../api/client';
+import { recordedApi } from '../../testing/recorded-fetch';
 import { Options } from './options';
 
 // The first render loads ECharts' chunk: allow it more than the default 5 s.
 describe('Options', { timeout: 30_000 }, () => {
   async function render() {
-    const rec = recordedFetch({
+    const rec = recordedApi({
       '/api/v1/options/MSFT/expirations': { body: expirations },
       '/api/v1/options/MSFT/surface': { body: surface },
       [`/api/v1/options/MSFT/chain?expiration=${chain.expirations[0] ?? '2026-12-04'}`]: { body: chain },
@@ -20,8 +19,7 @@ describe('Options', { timeout: 30_000 }, () => {
       imports: [Options],
       providers: [
         provideRouter([]),
-        { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
-        { provide: API_FETCH, useValue: rec.fetch },
+        ...rec.providers,
       ],
     });
     const fixture = TestBed.createComponent(Options);

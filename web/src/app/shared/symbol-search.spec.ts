@@ -1,17 +1,15 @@
 import { TestBed } from '@angular/core/testing';
 import search from '../../testdata/search-micro-soft.json';
-import { recordedFetch } from '../../testing/recorded-fetch';
-import { API_BASE_URL, API_FETCH } from '../api/client';
+import { recordedApi } from '../../testing/recorded-fetch';
 import { SymbolSearch } from './symbol-search';
 
 describe('SymbolSearch', () => {
-  function render(routes: Parameters<typeof recordedFetch>[0]) {
-    const rec = recordedFetch(routes);
+  function render(routes: Parameters<typeof recordedApi>[0]) {
+    const rec = recordedApi(routes);
     TestBed.configureTestingModule({
       imports: [SymbolSearch],
       providers: [
-        { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
-        { provide: API_FETCH, useValue: rec.fetch },
+        ...rec.providers,
       ],
     });
     const fixture = TestBed.createComponent(SymbolSearch);
