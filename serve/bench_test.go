@@ -2,16 +2,14 @@ package serve
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sort"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/internal/loadgen"
 	"github.com/tickerlake/tickerlake/metrics"
 )
 
@@ -51,14 +49,14 @@ func BenchmarkLoad(b *testing.B) {
 			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM daily_bars WHERE symbol = ? AND date >= ? AND date <= ?", "AAPL", from, to).Scan(&n); err != nil {
 				return err
 			}
-			return drain(db.QueryContext(ctx, "SELECT date, open, high, low, close, volume, imputed FROM daily_bars WHERE symbol = ? AND date >= ? AND date <= ? ORDER BY date LIMIT 5000", "AAPL", from, to))
+			return loadgen.Drain(db.QueryContext(ctx, "SELECT date, open, high, low, close, volume, imputed FROM daily_bars WHERE symbol = ? AND date >= ? AND date <= ? ORDER BY date LIMIT 5000", "AAPL", from, to))
 		}},
 		{"chain", "/api/v1/options/AAPL/chain", func() error {
 			var latest time.Time
 			if err := db.QueryRowContext(ctx, "SELECT max(snapshot_ts) FROM option_quotes WHERE symbol = ?", "AAPL").Scan(&latest); err != nil {
 				return err
 			}
-			return drain(db.QueryContext(ctx, `SELECT contract_symbol, option_type, last_trade_ts, expiration, strike, last_price, bid, ask, change, percent_change,
+			return loadgen.Drain(db.QueryContext(ctx, `SELECT contract_symbol, option_type, last_trade_ts, expiration, strike, last_price, bid, ask, change, percent_change,
 				volume, open_interest, source_iv, in_the_money, contract_size, currency, underlying_price, mid, iv, delta, gamma, theta, vega, rho, days_to_expiry
 				FROM option_quotes WHERE symbol = ? AND snapshot_ts = ? ORDER BY expiration, strike, option_type`, "AAPL", latest))
 		}},
@@ -66,7 +64,7 @@ func BenchmarkLoad(b *testing.B) {
 	for _, c := range cases {
 		for _, name := range []string{"api", "api-nocache"} {
 			b.Run(c.name+"/"+name, func(b *testing.B) {
-				load(b, func() error {
+				loadgen.Run(b, func() error {
 					resp, err := client.Get(servers[name].URL + c.url)
 					if err != nil {
 						return err
@@ -82,66 +80,6 @@ func BenchmarkLoad(b *testing.B) {
 				})
 			})
 		}
-		b.Run(c.name+"/duckdb", func(b *testing.B) { load(b, c.bare) })
+		b.Run(c.name+"/duckdb", func(b *testing.B) { loadgen.Run(b, c.bare) })
 	}
-}
-
-// drain reads every row and column, as an API handler must.
-func drain(rows *sql.Rows, err error) error {
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return err
-	}
-	vals, ptrs := make([]any, len(cols)), make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// load runs op b.N times from 16 goroutines and reports throughput and
-// latency percentiles.
-func load(b *testing.B, op func() error) {
-	var (
-		mu   sync.Mutex
-		lats []time.Duration
-	)
-	b.SetParallelism(8)
-	b.ResetTimer()
-	start := time.Now()
-	b.RunParallel(func(pb *testing.PB) {
-		var mine []time.Duration
-		for pb.Next() {
-			t0 := time.Now()
-			if err := op(); err != nil {
-				b.Error(err)
-				return
-			}
-			mine = append(mine, time.Since(t0))
-		}
-		mu.Lock()
-		lats = append(lats, mine...)
-		mu.Unlock()
-	})
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if len(lats) == 0 {
-		return
-	}
-	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	pct := func(p float64) float64 {
-		return float64(lats[min(len(lats)-1, int(p*float64(len(lats))))].Microseconds()) / 1000
-	}
-	b.ReportMetric(float64(len(lats))/elapsed.Seconds(), "req/s")
-	b.ReportMetric(pct(0.50), "p50_ms")
-	b.ReportMetric(pct(0.99), "p99_ms")
 }
