@@ -3,6 +3,7 @@ package serve
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -187,9 +188,18 @@ func (s *Server) db(ctx context.Context) (*sql.DB, error) {
 }
 
 func (s *Server) internal(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		// The client went away (a browser navigating on): nothing failed.
+		s.Log.Debug(what+" abandoned by the client", "err", err)
+		return huma.NewError(statusClientClosed, "client closed the request")
+	}
 	s.Log.Error(what, "err", err)
 	return huma.Error500InternalServerError(what + " failed")
 }
+
+// statusClientClosed is the status logged for requests the client gave up
+// on; nobody reads the response.
+const statusClientClosed = 499
 
 func nullable(n sql.NullFloat64) *float64 {
 	if !n.Valid || n.Float64 != n.Float64 {
