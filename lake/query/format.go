@@ -25,7 +25,7 @@ func (r *Result) Write(w io.Writer, format string) error {
 		for _, row := range r.Rows {
 			cells := make([]string, len(row))
 			for i, v := range row {
-				cells[i] = Text(v)
+				cells[i] = r.text(i, v)
 			}
 			fmt.Fprintln(tw, strings.Join(cells, "\t"))
 		}
@@ -42,7 +42,7 @@ func (r *Result) Write(w io.Writer, format string) error {
 		for _, row := range r.Rows {
 			cells := make([]string, len(row))
 			for i, v := range row {
-				cells[i] = Text(v)
+				cells[i] = r.text(i, v)
 			}
 			if err := cw.Write(cells); err != nil {
 				return err
@@ -66,7 +66,22 @@ func (r *Result) Write(w io.Writer, format string) error {
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
 
-// Text renders one value for tables and CSV.
+// text renders column i's value, by the column's type where it is known:
+// a timestamp at midnight is still a timestamp.
+func (r *Result) text(i int, v any) string {
+	if t, ok := v.(time.Time); ok && i < len(r.Types) {
+		switch {
+		case r.Types[i] == "DATE":
+			return t.UTC().Format("2006-01-02")
+		case strings.HasPrefix(r.Types[i], "TIMESTAMP"):
+			return t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return Text(v)
+}
+
+// Text renders one value for tables and CSV; without a column type, a time
+// at midnight UTC is taken for a date.
 func Text(v any) string {
 	switch x := v.(type) {
 	case nil:
