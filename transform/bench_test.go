@@ -198,10 +198,7 @@ func BenchmarkEnrichBareQuant(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				for _, x := range ins {
-					if iv, err := quant.ImpliedVolStyle(x.p, x.price, style); err == nil {
-						x.p.Vol = iv
-						_ = quant.GreeksStyle(x.p, style)
-					}
+					_, _, _ = quant.ImpliedVolGreeks(x.p, x.price, style)
 				}
 				n += len(ins)
 			}

@@ -204,12 +204,10 @@ func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) bool {
 		return true
 	}
 	p, style := c.params(q, years)
-	iv, err := quant.ImpliedVolStyle(p, price, style)
+	iv, g, err := quant.ImpliedVolGreeks(p, price, style)
 	if err != nil {
 		return false
 	}
-	p.Vol = iv
-	g := quant.GreeksStyle(p, style)
 	q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = iv, g.Delta, g.Gamma, g.ThetaDay, g.Vega, g.Rho
 	return true
 }

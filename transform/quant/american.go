@@ -52,17 +52,32 @@ func AmericanPrice(p Params) float64 {
 	if p.Validate() != nil {
 		return math.NaN()
 	}
+	d, _ := american(p)
+	return d.v
+}
+
+// rule names what priced an American option in american.
+type rule int
+
+const (
+	ruleClosedForm rule = iota // Bjerksund-Stensland or the European price: derivatives exact
+	ruleOther                  // intrinsic value, the value without volatility or the tree: price only
+)
+
+// american is AmericanPrice for valid parameters, with the derivatives of the price where a
+// closed form gave it.
+func american(p Params) (dual, rule) {
 	intrinsic := math.Max(p.Spot-p.Strike, 0)
 	if p.Kind == Put {
 		intrinsic = math.Max(p.Strike-p.Spot, 0)
 	}
 	if p.Time == 0 {
-		return intrinsic
+		return constant(intrinsic), ruleOther
 	}
 	if p.Vol == 0 {
-		return deterministicAmerican(p)
+		return constant(deterministicAmerican(p)), ruleOther
 	}
-	euro := newBSM(p).price()
+	euro := europeanDual(p)
 	// The call that is priced earns rate r' and pays yield q', for a carry b = r' - q':
 	// (r, q) for a call and, by the transformation, (q, r) for a put.
 	rate, yield := p.Rate, p.Div
@@ -70,27 +85,53 @@ func AmericanPrice(p Params) float64 {
 		rate, yield = p.Div, p.Rate
 	}
 	carry := rate - yield
-	var v float64
+	v, how := dual{v: math.NaN()}, ruleClosedForm
 	switch {
 	case yield <= 0 && rate >= 0:
 		// Holding beats exercising: the asset pays nothing and the strike costs nothing
 		// to defer. (With a negative rate, deferring the strike costs money and deep in
 		// the money calls are exercised, so that case goes to the tree.)
-		return math.Max(euro, intrinsic)
+		if euro.v >= intrinsic {
+			return euro, ruleClosedForm
+		}
+		return constant(intrinsic), ruleOther
 	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
 		// Bjerksund-Stensland needs b < r, i.e. a positive yield, and fails at strongly
 		// negative carry.
-		v = americanTree(p, treeSteps)
-	case p.Kind == Call:
-		v = p.Strike * bs2002Call(p.Spot/p.Strike, p.Time, p.Rate, carry, p.Vol)
 	default:
-		v = p.Spot * bs2002Call(p.Strike/p.Spot, p.Time, p.Div, carry, p.Vol)
+		v = bs2002(p)
 	}
-	if math.IsNaN(v) {
-		v = americanTree(p, treeSteps)
+	if math.IsNaN(v.v) {
+		v, how = constant(americanTree(p, treeSteps)), ruleOther
 	}
 	// Each floor is the value of a simple exercise policy, so none can exceed the true price.
-	return math.Max(math.Max(v, euro), deterministicAmerican(p))
+	if euro.v > v.v {
+		v, how = euro, ruleClosedForm
+	}
+	if det := deterministicAmerican(p); det > v.v {
+		v, how = constant(det), ruleOther
+	}
+	return v, how
+}
+
+// europeanDual is the Black-Scholes-Merton price with its derivatives.
+func europeanDual(p Params) dual {
+	g := BSMGreeks(p)
+	return dual{v: g.Price, s: g.Delta, ss: g.Gamma, vol: 100 * g.Vega, r: 100 * g.Rho, t: -g.ThetaYear}
+}
+
+// bs2002 is the Bjerksund-Stensland price of p, a call or, by the transformation, a put,
+// with its derivatives in spot, volatility, rate and time.
+func bs2002(p Params) dual {
+	spot := dual{v: p.Spot, s: 1}
+	vol := dual{v: p.Vol, vol: 1}
+	rate := dual{v: p.Rate, r: 1}
+	div := constant(p.Div)
+	t := dual{v: p.Time, t: 1}
+	if p.Kind == Call {
+		return bs2002Call(spot.scale(1/p.Strike), t, rate, rate.sub(div), vol).scale(p.Strike)
+	}
+	return spot.mul(bs2002Call(spot.recip().scale(p.Strike), t, div, div.sub(rate), vol))
 }
 
 // The Bjerksund-Stensland exercise triggers rest on h(T) = -(bT + 2σ√T)/(B∞ - B0), which
@@ -175,118 +216,173 @@ func deterministicAmerican(p Params) float64 {
 // Paper, NHH, 2002; formulas as in Haug, "The Complete Guide to Option Pricing Formulas",
 // 2nd ed., section 3.1.4. Every product of a power and a probability is formed as the
 // exponential of a sum of logarithms, since at low volatility the powers overflow while the
-// probabilities underflow.
-func bs2002Call(s, t, r, b, v float64) float64 {
-	v2 := v * v
+// probabilities underflow. It is NaN where the approximation leaves no room for early
+// exercise.
+func bs2002Call(s, t, r, b, v dual) dual {
+	v2 := v.mul(v)
 	beta := upperRoot(v2, b, r)
-	bInf := beta / (beta - 1)
-	b0 := math.Max(1, r/(r-b))
-	if !(bInf > b0) {
-		// The perpetual and the expiry boundaries meet: no room for early exercise.
-		return math.NaN()
+	bInf := beta.div(beta.addConst(-1))
+	b0 := constant(1)
+	if r.v/(r.v-b.v) > 1 {
+		b0 = r.div(r.sub(b))
 	}
-	t1 := 0.5 * (math.Sqrt(5) - 1) * t
-	trigger := func(tau float64) float64 {
-		h := -(b*tau + 2*v*math.Sqrt(tau)) / ((bInf - b0) * b0)
-		return b0 - (bInf-b0)*math.Expm1(h)
+	if !(bInf.v > b0.v) {
+		// The perpetual and the expiry boundaries meet: no room for early exercise.
+		return dual{v: math.NaN()}
+	}
+	t1 := t.scale(0.5 * (math.Sqrt(5) - 1))
+	spread := bInf.sub(b0)
+	trigger := func(tau dual) dual {
+		h := b.mul(tau).add(v.mul(tau.sqrt()).scale(2)).div(spread.mul(b0)).scale(-1)
+		return b0.sub(spread.mul(h.expm1()))
 	}
 	i1, i2 := trigger(t1), trigger(t)
-	if s >= i2 {
-		return s - 1
+	if s.v >= i2.v {
+		return s.addConst(-1)
 	}
+	m := newBSTerms(s, t1, t, r, b, v, i1, i2)
 	// log α = log(I - X) - β log I.
-	la1 := math.Log(i1-1) - beta*math.Log(i1)
-	la2 := math.Log(i2-1) - beta*math.Log(i2)
-	m := bs2002{s: s, r: r, b: b, v: v, v2: v2}
-	return math.Exp(la2+beta*math.Log(s)) -
-		m.phi(la2, t1, beta, i2, i2) +
-		m.phi(0, t1, 1, i2, i2) -
-		m.phi(0, t1, 1, i1, i2) -
-		m.phi(0, t1, 0, i2, i2) +
-		m.phi(0, t1, 0, i1, i2) +
-		m.phi(la1, t1, beta, i1, i2) -
-		m.psi(la1, t, beta, i1, i2, i1, t1) +
-		m.psi(0, t, 1, i1, i2, i1, t1) -
-		m.psi(0, t, 1, 1, i2, i1, t1) -
-		m.psi(0, t, 0, i1, i2, i1, t1) +
-		m.psi(0, t, 0, 1, i2, i1, t1)
+	la1 := i1.addConst(-1).log().sub(beta.mul(m.lh[0]))
+	la2 := i2.addConst(-1).log().sub(beta.mul(m.lh[1]))
+	gb, g1, g0 := m.gamma(beta), m.gamma(constant(1)), m.gamma(constant(0))
+	var zero dual
+	return la2.add(beta.mul(m.ls)).exp().
+		sub(m.phi(la2, &gb, 1)).
+		add(m.phi(zero, &g1, 1)).
+		sub(m.phi(zero, &g1, 0)).
+		sub(m.phi(zero, &g0, 1)).
+		add(m.phi(zero, &g0, 0)).
+		add(m.phi(la1, &gb, 0)).
+		sub(m.psi(la1, &gb, 0)).
+		add(m.psi(zero, &g1, 0)).
+		sub(m.psi(zero, &g1, 2)).
+		sub(m.psi(zero, &g0, 0)).
+		add(m.psi(zero, &g0, 2))
 }
 
 // upperRoot is the root above one of ½σ²β(β-1) + bβ - r = 0, written so that neither sign
 // of b loses digits to cancellation.
-func upperRoot(v2, b, r float64) float64 {
-	bb := b - 0.5*v2
-	disc := math.Sqrt(bb*bb + 2*v2*r)
-	if bb > 0 {
-		return 2 * r / (bb + disc)
+func upperRoot(v2, b, r dual) dual {
+	bb := b.sub(v2.scale(0.5))
+	disc := bb.mul(bb).add(v2.mul(r).scale(2)).sqrt()
+	if bb.v > 0 {
+		return r.scale(2).div(bb.add(disc))
 	}
-	return (disc - bb) / v2
+	return disc.sub(bb).div(v2)
 }
 
-type bs2002 struct {
-	s, r, b, v, v2 float64
+// bsTerms holds what the φ and ψ functions of Bjerksund-Stensland share for one price, so
+// that each of the eleven terms costs little beyond its normal distribution functions. The
+// barriers H are the three of the formula, by index: I1, I2 and the unit strike.
+type bsTerms struct {
+	r, b, v2, t1, t dual
+	ls              dual    // log S
+	lh              [3]dual // log H: log I1, log I2, 0
+	li12, li1s      dual    // log I1 - log I2, log I1 - log S
+	isd1            dual    // 1/(σ√t1)
+	t1sd, tsd       dual    // √t1/σ, √T/σ
+	lis             dual    // log I2 - log S
+	lisd            dual    // 2 (log I2 - log S)/(σ√t1)
+	phiD            [3]dual // (log S - log H)/(σ√t1)
+	e1, e2          dual    // (log S - log I1)/(σ√t1), (2 log I2 - log S - log I1)/(σ√t1)
+	f               [3][4]dual
 }
 
-// phi is e^{lc} φ(S, t, γ, H, I) of Bjerksund-Stensland.
-func (m bs2002) phi(lc, t, gamma, h, i float64) float64 {
-	sd := m.v * math.Sqrt(t)
-	lambda := (-m.r + gamma*m.b + 0.5*gamma*(gamma-1)*m.v2) * t
-	d := -(math.Log(m.s/h) + (m.b+(gamma-0.5)*m.v2)*t) / sd
-	kappa := 2*m.b/m.v2 + 2*gamma - 1
-	a := lc + lambda + gamma*math.Log(m.s)
-	lis := math.Log(i / m.s)
-	return expN(a, d) - expN(a+kappa*lis, d-2*lis/sd)
-}
-
-// psi is e^{lc} ψ(S, T, γ, H, I2, I1, t1) of Bjerksund-Stensland.
-func (m bs2002) psi(lc, t, gamma, h, i2, i1, t1 float64) float64 {
-	drift := m.b + (gamma-0.5)*m.v2
-	s1, s2 := m.v*math.Sqrt(t1), m.v*math.Sqrt(t)
-	ls := math.Log(m.s)
-	li1, li2, lh := math.Log(i1), math.Log(i2), math.Log(h)
-	e1 := (ls - li1 + drift*t1) / s1
-	e2 := (2*li2 - ls - li1 + drift*t1) / s1
-	e3 := (ls - li1 - drift*t1) / s1
-	e4 := (2*li2 - ls - li1 - drift*t1) / s1
-	f1 := (ls - lh + drift*t) / s2
-	f2 := (2*li2 - ls - lh + drift*t) / s2
-	f3 := (2*li1 - ls - lh + drift*t) / s2
-	f4 := (ls + 2*li1 - lh - 2*li2 + drift*t) / s2
-	rho := math.Sqrt(t1 / t)
-	lambda := -m.r + gamma*m.b + 0.5*gamma*(gamma-1)*m.v2
-	kappa := 2*m.b/m.v2 + 2*gamma - 1
-	a := lc + lambda*t + gamma*ls
-	return expM(a, -e1, -f1, rho) -
-		expM(a+kappa*(li2-ls), -e2, -f2, rho) -
-		expM(a+kappa*(li1-ls), -e3, -f3, -rho) +
-		expM(a+kappa*(li1-li2), -e4, -f4, -rho)
-}
-
-// expN is e^a N(x) without overflow in e^a or underflow in N(x).
-func expN(a, x float64) float64 { return math.Exp(a + logNormCDF(x)) }
-
-// expM is e^a M(x, y, ρ). The bound M <= min(N(x), N(y)) skips terms that cannot matter.
-func expM(a, x, y, rho float64) float64 {
-	if a+logNormCDF(math.Min(x, y)) < -745 {
-		return 0
+func newBSTerms(s, t1, t, r, b, v, i1, i2 dual) *bsTerms {
+	m := &bsTerms{r: r, b: b, v2: v.mul(v), t1: t1, t: t, ls: s.log()}
+	li1, li2 := i1.log(), i2.log()
+	m.lh = [3]dual{li1, li2, {}}
+	m.li12, m.li1s, m.lis = li1.sub(li2), li1.sub(m.ls), li2.sub(m.ls)
+	iv := v.recip()
+	sq1, sq := t1.sqrt(), t.sqrt()
+	m.isd1 = sq1.recip().mul(iv)
+	isd := sq.recip().mul(iv)
+	m.t1sd, m.tsd = sq1.mul(iv), sq.mul(iv)
+	m.lisd = m.lis.mul(m.isd1).scale(2)
+	m.e1 = m.ls.sub(li1).mul(m.isd1)
+	m.e2 = li2.scale(2).sub(m.ls).sub(li1).mul(m.isd1)
+	for h, lh := range m.lh {
+		m.phiD[h] = m.ls.sub(lh).mul(m.isd1)
+		m.f[h] = [4]dual{
+			m.ls.sub(lh).mul(isd),
+			li2.scale(2).sub(m.ls).sub(lh).mul(isd),
+			li1.scale(2).sub(m.ls).sub(lh).mul(isd),
+			m.ls.add(li1.scale(2)).sub(lh).sub(li2.scale(2)).mul(isd),
+		}
 	}
-	mv := binormCDF(x, y, rho)
-	if mv <= 0 {
-		return 0
-	}
-	return math.Exp(a + math.Log(mv))
+	return m
 }
 
-// AmericanGreeks differentiates AmericanPrice numerically; units match Greeks. Delta and
-// gamma take central steps in spot; vega, rho and theta take one small one-sided step each
-// (up in volatility and rate, back in time), so the Greeks cost six prices rather than nine,
-// with a step error far below the price tolerance of the implied volatility they go with.
+// gammaTerms is what depends on the power γ of φ and ψ: γ is β, 1 or 0.
+type gammaTerms struct {
+	dt1, dt     dual // (b + (γ - ½)σ²)·√t/σ at t1 and T: the drift of log S, scaled
+	at1, at     dual // λt + γ log S at t1 and T, with λ = -r + γb + ½γ(γ-1)σ²
+	k2, k1, k12 dual // κ(log I2 - log S), κ(log I1 - log S), κ(log I1 - log I2)
+}
+
+func (m *bsTerms) gamma(g dual) gammaTerms {
+	drift := m.b.add(g.addConst(-0.5).mul(m.v2))
+	lambda := m.r.scale(-1).add(g.mul(m.b)).add(g.mul(g.addConst(-1)).mul(m.v2).scale(0.5))
+	kappa := m.b.scale(2).div(m.v2).add(g.scale(2)).addConst(-1)
+	gls := g.mul(m.ls)
+	return gammaTerms{
+		dt1: drift.mul(m.t1sd), dt: drift.mul(m.tsd),
+		at1: lambda.mul(m.t1).add(gls), at: lambda.mul(m.t).add(gls),
+		k2: kappa.mul(m.lis), k1: kappa.mul(m.li1s), k12: kappa.mul(m.li12),
+	}
+}
+
+// phi is e^{lc} φ(S, t1, γ, H, I2) of Bjerksund-Stensland for the barrier H of index h.
+func (m *bsTerms) phi(lc dual, g *gammaTerms, h int) dual {
+	d := m.phiD[h].add(g.dt1).scale(-1)
+	a := lc.add(g.at1)
+	return expNDual(a, d).sub(expNDual(a.add(g.k2), d.sub(m.lisd)))
+}
+
+// psi is e^{lc} ψ(S, T, γ, H, I2, I1, t1) of Bjerksund-Stensland for the barrier H of index h.
+func (m *bsTerms) psi(lc dual, g *gammaTerms, h int) dual {
+	f := &m.f[h]
+	a := lc.add(g.at)
+	neg := func(x, d dual) dual { return x.add(d).scale(-1) }
+	return expMDual(a, neg(m.e1, g.dt1), neg(f[0], g.dt), &bsCorr).
+		sub(expMDual(a.add(g.k2), neg(m.e2, g.dt1), neg(f[1], g.dt), &bsCorr)).
+		sub(expMDual(a.add(g.k1), m.e1.sub(g.dt1).scale(-1), neg(f[2], g.dt), &bsAnti)).
+		add(expMDual(a.add(g.k12), m.e2.sub(g.dt1).scale(-1), neg(f[3], g.dt), &bsAnti))
+}
+
+// The correlation of the bivariate normals in ψ is ±√(t1/T), and t1 is a fixed fraction of
+// T, so their quadrature nodes are worked out once.
+var (
+	bsCorr = newBinorm(math.Sqrt(0.5 * (math.Sqrt(5) - 1)))
+	bsAnti = newBinorm(-math.Sqrt(0.5 * (math.Sqrt(5) - 1)))
+)
+
+// AmericanGreeks returns the Greeks of AmericanPrice; units match Greeks. Where
+// Bjerksund-Stensland or the European price gives the value they are the exact derivatives
+// of that closed form, carried through its formulas (see dual); where the tree, the
+// intrinsic value or the value without volatility gives it they are finite differences.
 func AmericanGreeks(p Params) Greeks {
 	if p.Validate() != nil {
 		nan := math.NaN()
 		return Greeks{nan, nan, nan, nan, nan, nan, nan}
 	}
-	price := AmericanPrice(p)
+	d, how := american(p)
+	if how == ruleClosedForm {
+		return greeksOf(d)
+	}
+	return numericGreeks(p, d.v)
+}
+
+// greeksOf reads the Greeks off a price carried with its derivatives.
+func greeksOf(d dual) Greeks {
+	return Greeks{Price: d.v, Delta: d.s, Gamma: d.ss, ThetaYear: -d.t, ThetaDay: -d.t / 365, Vega: d.vol / 100, Rho: d.r / 100}
+}
+
+// numericGreeks differentiates AmericanPrice numerically. Delta and gamma take central steps
+// in spot; vega, rho and theta take one small one-sided step each (up in volatility and
+// rate, back in time), with a step error far below the price tolerance of the implied
+// volatility they go with.
+func numericGreeks(p Params, price float64) Greeks {
 	at := func(f func(*Params)) float64 {
 		q := p
 		f(&q)
@@ -300,7 +396,13 @@ func AmericanGreeks(p Params) Greeks {
 	g.Delta = (up - dn) / (2 * ds)
 	g.Gamma = (up - 2*price + dn) / (ds * ds)
 
-	const dv = 1e-5
+	// At zero volatility the price is nearly linear in a small volatility, and a step of
+	// 1e-3 keeps the bumped price out of the tree, which the negative carry of a tiny
+	// volatility sends it to.
+	dv := 1e-5
+	if p.Vol == 0 {
+		dv = 1e-3
+	}
 	g.Vega = (at(func(q *Params) { q.Vol += dv }) - price) / dv / 100
 
 	const dr = 1e-6
@@ -331,17 +433,29 @@ func GreeksStyle(p Params, s Style) Greeks {
 }
 
 // ImpliedVolStyle inverts PriceStyle. European prices go to ImpliedVol. American prices are
-// first solved by secant steps from the European implied volatility (see
-// secantFromEuropean); failing that they are bracketed between the zero-volatility value,
+// first solved by Newton steps from the European implied volatility (see
+// newtonFromEuropean); failing that they are bracketed between the zero-volatility value,
 // which is at least intrinsic, and the spot (call) or strike (put), and solved with Brent's
 // method on [0, MaxVol].
 func ImpliedVolStyle(p Params, price float64, s Style) (float64, error) {
+	v, _, err := ImpliedVolGreeks(p, price, s)
+	return v, err
+}
+
+// ImpliedVolGreeks is ImpliedVolStyle with the Greeks at the implied volatility, which for
+// American prices come from the last Newton step at no further cost.
+func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error) {
 	if s != American {
-		return ImpliedVol(p, price)
+		v, err := ImpliedVol(p, price)
+		if err != nil {
+			return 0, Greeks{}, err
+		}
+		p.Vol = v
+		return v, BSMGreeks(p), nil
 	}
 	p.Vol = 0
 	if err := p.Validate(); err != nil {
-		return 0, fmt.Errorf("implied vol: %w", err)
+		return 0, Greeks{}, fmt.Errorf("implied vol: %w", err)
 	}
 	lo := AmericanPrice(p)
 	hi := p.Spot
@@ -352,73 +466,74 @@ func ImpliedVolStyle(p Params, price float64, s Style) (float64, error) {
 		hi = lo
 	}
 	if err := checkBounds(price, lo, hi, p); err != nil {
-		return 0, fmt.Errorf("american: %w", err)
+		return 0, Greeks{}, fmt.Errorf("american: %w", err)
 	}
 	if price-lo <= PriceTol {
-		return 0, nil
+		return 0, AmericanGreeks(p), nil
+	}
+	if v, d, ok := newtonFromEuropean(p, price); ok {
+		return v, greeksOf(d), nil
 	}
 	f := func(v float64) float64 {
 		q := p
 		q.Vol = v
 		return AmericanPrice(q) - price
 	}
-	if v, ok := secantFromEuropean(p, price, f); ok {
-		return v, nil
-	}
 	ftop := f(MaxVol)
 	if math.IsNaN(ftop) || math.IsNaN(lo) {
-		return 0, fmt.Errorf("implied vol: american %s price not computable for %+v", p.Kind, p)
+		return 0, Greeks{}, fmt.Errorf("implied vol: american %s price not computable for %+v", p.Kind, p)
 	}
 	if ftop < -PriceTol {
-		return 0, fmt.Errorf("american %s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
+		return 0, Greeks{}, fmt.Errorf("american %s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
 	}
 	v := brent(f, 0, MaxVol, lo-price, ftop)
 	if math.IsNaN(v) {
-		return 0, fmt.Errorf("implied vol: american %s price not computable for %+v", p.Kind, p)
+		return 0, Greeks{}, fmt.Errorf("implied vol: american %s price not computable for %+v", p.Kind, p)
 	}
-	return v, nil
+	p.Vol = v
+	return v, AmericanGreeks(p), nil
 }
 
-// secantFromEuropean solves f(v) = AmericanPrice(v) - price = 0 starting where it is
-// nearly solved already: the early-exercise premium is small and moves slowly with
-// volatility, so the European implied volatility of the price is close, and one Newton step
-// with the European vega followed by secant steps converges in three or four American
-// prices instead of the fifteen or so of a bracketing search. ok is false when a step
-// leaves (0, MaxVol) or the steps do not converge; the caller then brackets.
-func secantFromEuropean(p Params, price float64, f func(float64) float64) (v float64, ok bool) {
-	v0, err := ImpliedVol(p, price)
-	if err != nil || v0 <= 0 {
-		return 0, false
+// newtonFromEuropean solves AmericanPrice(v) = price starting where it is nearly solved
+// already: the early-exercise premium is small and moves slowly with volatility, so the
+// European implied volatility of the price is close, and Newton steps with the exact vega of
+// the closed form converge in two or three prices. It returns the price at the solution with
+// its derivatives. ok is false when a step leaves (0, MaxVol), a price comes from the tree
+// or the steps do not converge; the caller then brackets.
+func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
+	v, err := ImpliedVol(p, price)
+	if err != nil || v <= 0 {
+		return 0, dual{}, false
 	}
-	f0 := f(v0)
-	if math.Abs(f0) <= PriceTol {
-		return v0, true
-	}
-	q := p
-	q.Vol = v0
-	b := newBSM(q)
-	vega := b.fwdS * b.pdf * b.sqrtT
-	if !(vega > 0) {
-		return 0, false
-	}
-	v1 := v0 - f0/vega
 	for range 12 {
-		if !(v1 > 0 && v1 < MaxVol) {
-			return 0, false
+		q := p
+		q.Vol = v
+		d, how := american(q)
+		f := d.v - price
+		if how != ruleClosedForm || math.IsNaN(f) {
+			return 0, dual{}, false
 		}
-		f1 := f(v1)
-		if math.IsNaN(f1) {
-			return 0, false
+		if math.Abs(f) <= PriceTol {
+			return v, d, true
 		}
-		if math.Abs(f1) <= PriceTol {
-			return v1, true
+		if !(d.vol > 0) {
+			return 0, dual{}, false
 		}
-		if f1 == f0 {
-			return 0, false
+		// Halley's step, with the European volga standing in for the American one: the
+		// early-exercise premium bends the price little, so the step keeps most of the
+		// cubic convergence.
+		step := f / d.vol
+		b := newBSM(q)
+		volga := b.fwdS * b.pdf * b.sqrtT * b.d1 * b.d2 / v
+		if c := 1 - 0.5*step*volga/d.vol; c > 0.5 && c < 2 {
+			step /= c
 		}
-		v0, f0, v1 = v1, f1, v1-f1*(v1-v0)/(f1-f0)
+		v -= step
+		if !(v > 0 && v < MaxVol) {
+			return 0, dual{}, false
+		}
 	}
-	return 0, false
+	return 0, dual{}, false
 }
 
 // brent finds a root of f in [a, b] given f(a) <= 0 <= f(b), stopping once |f| <= PriceTol

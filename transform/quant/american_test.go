@@ -106,7 +106,8 @@ func TestBjerksundStenslandReference(t *testing.T) {
 // bs1993 is the single-boundary Bjerksund-Stensland (1993) call built from the same φ, to
 // tie the shared pieces to Haug's published 1993 figures.
 func bs1993(s, x, tm, r, b, v float64) float64 {
-	beta := upperRoot(v*v, b, r)
+	c := constant
+	beta := upperRoot(c(v*v), c(b), c(r)).v
 	bInf := beta / (beta - 1) * x
 	b0 := math.Max(x, r/(r-b)*x)
 	h := -(b*tm + 2*v*math.Sqrt(tm)) * b0 / (bInf - b0)
@@ -115,9 +116,12 @@ func bs1993(s, x, tm, r, b, v float64) float64 {
 		return s - x
 	}
 	la := math.Log(i-x) - beta*math.Log(i)
-	m := bs2002{s: s, r: r, b: b, v: v, v2: v * v}
-	return math.Exp(la+beta*math.Log(s)) - m.phi(la, tm, beta, i, i) + m.phi(0, tm, 1, i, i) -
-		m.phi(0, tm, 1, x, i) - x*m.phi(0, tm, 0, i, i) + x*m.phi(0, tm, 0, x, i)
+	// φ's barrier I is the second trigger of the 2002 formula, H one of the triggers.
+	m := newBSTerms(c(s), c(tm), c(tm), c(r), c(b), c(v), c(x), c(i))
+	gb, g1, g0 := m.gamma(c(beta)), m.gamma(c(1)), m.gamma(c(0))
+	var zero dual
+	return math.Exp(la+beta*math.Log(s)) - m.phi(c(la), &gb, 1).v + m.phi(zero, &g1, 1).v -
+		m.phi(zero, &g1, 0).v - x*m.phi(zero, &g0, 1).v + x*m.phi(zero, &g0, 0).v
 }
 
 // The approximation values one exercise policy, so it sits below the true price. Against a
@@ -285,6 +289,62 @@ func TestAmericanGreeks(t *testing.T) {
 		}
 		if !near(g.ThetaDay*365, g.ThetaYear, 1e-12) {
 			t.Errorf("ThetaDay %v is not ThetaYear/365", g.ThetaDay)
+		}
+	})
+	t.Run("derivatives of the closed form match central differences", func(t *testing.T) {
+		// Central steps of every input, against the derivatives carried through
+		// Bjerksund-Stensland, where it (not a floor) gives the price.
+		central := func(p Params, f func(*Params, float64), h float64) (d1, d2 float64) {
+			at := func(x float64) float64 {
+				q := p
+				f(&q, x)
+				return AmericanPrice(q)
+			}
+			up, mid, dn := at(h), at(0), at(-h)
+			return (up - dn) / (2 * h), (up - 2*mid + dn) / (h * h)
+		}
+		checked := 0
+		for _, kind := range []Kind{Call, Put} {
+			for _, k := range []float64{70, 90, 100, 110, 140} {
+				for _, tm := range []float64{0.05, 0.4, 2} {
+					for _, vol := range []float64{0.12, 0.35} {
+						p := Params{Kind: kind, Spot: 100, Strike: k, Rate: 0.06, Div: 0.04, Vol: vol, Time: tm}
+						d, how := american(p)
+						if how != ruleClosedForm || d.v <= Price(p)+1e-6 {
+							continue
+						}
+						checked++
+						g := AmericanGreeks(p)
+						delta, gamma := central(p, func(q *Params, x float64) { q.Spot += x }, 1e-2)
+						vega, _ := central(p, func(q *Params, x float64) { q.Vol += x }, 1e-5)
+						rho, _ := central(p, func(q *Params, x float64) { q.Rate += x }, 1e-5)
+						theta, _ := central(p, func(q *Params, x float64) { q.Time -= x }, 1e-5)
+						want := Greeks{Price: AmericanPrice(p), Delta: delta, Gamma: gamma, Vega: vega / 100, Rho: rho / 100,
+							ThetaYear: theta, ThetaDay: theta / 365}
+						t.Run(fmt.Sprintf("%v K=%v T=%v σ=%v", kind, k, tm, vol), func(t *testing.T) {
+							compareGreeks(t, g, want, 1e-5)
+						})
+					}
+				}
+			}
+		}
+		if checked < 20 {
+			t.Fatalf("only %d points priced by Bjerksund-Stensland", checked)
+		}
+	})
+	t.Run("with the implied volatility", func(t *testing.T) {
+		p := Params{Kind: Put, Spot: 100, Strike: 110, Rate: 0.05, Div: 0.01, Vol: 0.27, Time: 0.3}
+		price := AmericanPrice(p)
+		v, g, err := ImpliedVolGreeks(p, price, American)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Vol = v
+		if want := AmericanGreeks(p); g != want {
+			t.Errorf("ImpliedVolGreeks Greeks %+v, AmericanGreeks at the solution %+v", g, want)
+		}
+		if !near(v, 0.27, 1e-7) {
+			t.Errorf("implied vol %v, want 0.27", v)
 		}
 	})
 	t.Run("style dispatch", func(t *testing.T) {

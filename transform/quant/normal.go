@@ -6,7 +6,7 @@ import "math"
 func normCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }
 
 // normPDF is the standard normal density.
-func normPDF(x float64) float64 { return math.Exp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
+func normPDF(x float64) float64 { return fastExp(-0.5*x*x) / math.Sqrt(2*math.Pi) }
 
 // logNormCDF is log N(x), accurate where N(x) itself underflows. Bjerksund-Stensland at low
 // volatility multiplies huge powers by tiny tail probabilities, and the product is only
@@ -50,30 +50,65 @@ func binormCDF(x, y, rho float64) float64 {
 		return normCDF(math.Min(x, y))
 	case rho <= -1:
 		return math.Max(0, normCDF(x)-normCDF(-y))
+	case math.Abs(rho) < 0.925:
+		m := newBinorm(rho)
+		return m.cdf(x, y)
 	}
+	return binormNearOne(x, y, rho)
+}
+
+// binorm is the bivariate normal distribution function for one correlation |ρ| < 0.925, with
+// the Gauss-Legendre nodes of Genz's method worked out once: each evaluation is then one
+// exponential per node. Genz takes 6 nodes below |ρ| = 0.3, 12 below 0.75 and 20 above; at
+// the fixed ρ = 0.786 of Bjerksund-Stensland 12 nodes agree with 20 to 1.3e-15, so the
+// 12-node rule reaches up to 0.8 here.
+type binorm struct {
+	n       int
+	rho, sd float64 // ρ and √(1-ρ²)
+	scale   float64 // asin(ρ) / 4π
+	w       [20]float64
+	sn      [20]float64 // sin of the node's angle
+	inv     [20]float64 // 1 / (1 - sn²)
+}
+
+func newBinorm(rho float64) binorm {
 	ng := 2
-	if math.Abs(rho) < 0.3 {
+	switch a := math.Abs(rho); {
+	case a < 0.3:
 		ng = 0
-	} else if math.Abs(rho) < 0.75 {
+	case a < 0.8:
 		ng = 1
 	}
-	xs, ws := glX[ng], glW[ng]
-	// Genz works with the upper orthant P(X > h, Y > k).
+	asr := math.Asin(rho)
+	m := binorm{rho: rho, sd: math.Sqrt((1 - rho) * (1 + rho)), scale: asr / (4 * math.Pi)}
+	for i, xi := range glX[ng] {
+		for _, sgn := range [2]float64{-1, 1} {
+			sn := math.Sin(0.5 * asr * (sgn*xi + 1))
+			m.w[m.n], m.sn[m.n], m.inv[m.n] = glW[ng][i], sn, 1/(1-sn*sn)
+			m.n++
+		}
+	}
+	return m
+}
+
+// cdf is P(X <= x, Y <= y). Genz works with the upper orthant P(X > h, Y > k), h = -x, k = -y.
+func (m *binorm) cdf(x, y float64) float64 {
+	hk := x * y
+	hs := 0.5 * (x*x + y*y)
+	var bvn float64
+	for i := range m.n {
+		bvn += m.w[i] * fastExp((m.sn[i]*hk-hs)*m.inv[i])
+	}
+	return math.Max(0, bvn*m.scale+normCDF(x)*normCDF(y))
+}
+
+// binormNearOne is Genz's method for |ρ| >= 0.925: the difference from the degenerate case
+// is integrated.
+func binormNearOne(x, y, rho float64) float64 {
+	xs, ws := glX[2], glW[2]
 	h, k := -x, -y
 	hk := h * k
 	var bvn float64
-	if math.Abs(rho) < 0.925 {
-		hs := 0.5 * (h*h + k*k)
-		asr := math.Asin(rho)
-		for i, xi := range xs {
-			for _, sgn := range [2]float64{-1, 1} {
-				sn := math.Sin(0.5 * asr * (sgn*xi + 1))
-				bvn += ws[i] * math.Exp((sn*hk-hs)/(1-sn*sn))
-			}
-		}
-		return math.Max(0, bvn*asr/(4*math.Pi)+normCDF(-h)*normCDF(-k))
-	}
-	// Near-perfect correlation: integrate the difference from the degenerate case.
 	if rho < 0 {
 		k = -k
 		hk = -hk
