@@ -81,24 +81,21 @@ func (v TSValue) Parse(interval string) (BarFields, error) {
 	var f BarFields
 	var err error
 	if interval == Interval1Day {
-		f.Time, err = time.Parse("2006-01-02", v.Datetime)
+		f.Time, err = parseDateTime(v.Datetime, false, time.UTC)
 	} else {
-		f.Time, err = time.ParseInLocation("2006-01-02 15:04:05", v.Datetime, market.NewYork)
+		f.Time, err = parseDateTime(v.Datetime, true, market.NewYork)
 		f.Time = f.Time.UTC()
 	}
 	if err != nil {
 		return f, fmt.Errorf("datetime %q: %w", v.Datetime, err)
 	}
 	f.Open, f.High, f.Low, f.Close = num(v.Open), num(v.High), num(v.Low), num(v.Close)
-	f.Volume = -1
-	if x, err := strconv.ParseFloat(v.Volume, 64); err == nil && !math.IsNaN(x) {
-		f.Volume = int64(x)
-	}
+	f.Volume = parseVolume(v.Volume)
 	return f, nil
 }
 
 func num(s string) float64 {
-	x, err := strconv.ParseFloat(s, 64)
+	x, err := parseFloat(s)
 	if err != nil {
 		return math.NaN()
 	}
