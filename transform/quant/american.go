@@ -98,6 +98,9 @@ func american(p Params) (dual, rule) {
 	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
 		// Bjerksund-Stensland needs b < r, i.e. a positive yield, and fails at strongly
 		// negative carry.
+	case earlyExerciseBound(p, rate, yield) < negligiblePremium:
+		// Early exercise is worth too little to change the price.
+		v = euro
 	default:
 		v = bs2002(p)
 	}
@@ -112,6 +115,40 @@ func american(p Params) (dual, rule) {
 		v, how = constant(det), ruleOther
 	}
 	return v, how
+}
+
+// negligiblePremium is an early-exercise premium below the price tolerance of an implied
+// volatility by a factor of ten.
+const negligiblePremium = PriceTol / 10
+
+// earlyExerciseBound is an upper bound on the early-exercise premium of an American call
+// that earns rate and pays yield > 0 (a put by the transformation: the call on the strike
+// struck at the spot, earning the yield and paying the rate). The premium is the value of
+// the carry earned while exercised (Kim, "The Analytic Valuation of American Options",
+// Review of Financial Studies 3, 1990):
+//
+//	∫₀ᵀ [qS e^{-qt} N(d₁(S, B_t, t)) - rK e^{-rt} N(d₂(S, B_t, t))] dt <= qST max_t N(d₁(S, B, t))
+//
+// since the exercise boundary B_t is at least B = K max(1, r/q), its value at expiry. While
+// the spot is below B, d₁ = (log(S/B) + μt)/(σ√t) with μ = r - q + σ²/2 rises with t: up to
+// T when μ >= 0, up to log(S/B)/μ when μ < 0. The bound is far below a cent for out of the
+// money calls on low yields and for far out of the money puts, where Bjerksund-Stensland,
+// which values one exercise policy and so never exceeds the true price, need not run.
+func earlyExerciseBound(p Params, rate, yield float64) float64 {
+	s, k := p.Spot, p.Strike
+	if p.Kind == Put {
+		s, k = k, s
+	}
+	a := math.Log(s / (k * math.Max(1, rate/yield)))
+	if !(a < 0) {
+		return math.Inf(1)
+	}
+	mu := rate - yield + 0.5*p.Vol*p.Vol
+	t := p.Time
+	if mu < 0 {
+		t = math.Min(t, a/mu)
+	}
+	return yield * s * p.Time * normCDF((a+mu*t)/(p.Vol*math.Sqrt(t)))
 }
 
 // europeanDual is the Black-Scholes-Merton price with its derivatives.
@@ -240,7 +277,8 @@ func bs2002Call(s, t, r, b, v dual) dual {
 	if s.v >= i2.v {
 		return s.addConst(-1)
 	}
-	m := newBSTerms(s, t1, t, r, b, v, i1, i2)
+	var m bsTerms
+	m.init(s, t1, t, r, b, v, i1, i2)
 	// log α = log(I - X) - β log I.
 	la1 := i1.addConst(-1).log().sub(beta.mul(m.lh[0]))
 	la2 := i2.addConst(-1).log().sub(beta.mul(m.lh[1]))
@@ -288,8 +326,9 @@ type bsTerms struct {
 	f               [3][4]dual
 }
 
-func newBSTerms(s, t1, t, r, b, v, i1, i2 dual) *bsTerms {
-	m := &bsTerms{r: r, b: b, v2: v.mul(v), t1: t1, t: t, ls: s.log()}
+// init fills m for spot s, times t1 and T, rate r, carry b, volatility v and triggers I1 and I2.
+func (m *bsTerms) init(s, t1, t, r, b, v, i1, i2 dual) {
+	*m = bsTerms{r: r, b: b, v2: v.mul(v), t1: t1, t: t, ls: s.log()}
 	li1, li2 := i1.log(), i2.log()
 	m.lh = [3]dual{li1, li2, {}}
 	m.li12, m.li1s, m.lis = li1.sub(li2), li1.sub(m.ls), li2.sub(m.ls)
@@ -310,7 +349,6 @@ func newBSTerms(s, t1, t, r, b, v, i1, i2 dual) *bsTerms {
 			m.ls.add(li1.scale(2)).sub(lh).sub(li2.scale(2)).mul(isd),
 		}
 	}
-	return m
 }
 
 // gammaTerms is what depends on the power γ of φ and ψ: γ is β, 1 or 0.

@@ -117,7 +117,8 @@ func bs1993(s, x, tm, r, b, v float64) float64 {
 	}
 	la := math.Log(i-x) - beta*math.Log(i)
 	// φ's barrier I is the second trigger of the 2002 formula, H one of the triggers.
-	m := newBSTerms(c(s), c(tm), c(tm), c(r), c(b), c(v), c(x), c(i))
+	var m bsTerms
+	m.init(c(s), c(tm), c(tm), c(r), c(b), c(v), c(x), c(i))
 	gb, g1, g0 := m.gamma(c(beta)), m.gamma(c(1)), m.gamma(c(0))
 	var zero dual
 	return math.Exp(la+beta*math.Log(s)) - m.phi(c(la), &gb, 1).v + m.phi(zero, &g1, 1).v -
@@ -420,4 +421,47 @@ func TestImpliedVolStyleErrors(t *testing.T) {
 			t.Errorf("ImpliedVolStyle at intrinsic = %v, %v; want 0", v, err)
 		}
 	})
+}
+
+// The early-exercise bound is at or above the premium Bjerksund-Stensland finds, everywhere
+// on a grid, and where it is negligible the price is the European one.
+func TestEarlyExerciseBound(t *testing.T) {
+	skipped := 0
+	for _, kind := range []Kind{Call, Put} {
+		for _, k := range []float64{40, 60, 80, 95, 100, 105, 120, 150, 200, 300} {
+			for _, tm := range []float64{0.002, 0.02, 0.1, 0.25, 1, 3} {
+				for _, vol := range []float64{0.05, 0.15, 0.3, 0.8} {
+					for _, rq := range [][2]float64{{0.04, 0.015}, {0.05, 0.001}, {0.01, 0.03}, {0.08, 0.08}} {
+						p := Params{Kind: kind, Spot: 100, Strike: k, Rate: rq[0], Div: rq[1], Vol: vol, Time: tm}
+						rate, yield := p.Rate, p.Div
+						if kind == Put {
+							rate, yield = yield, rate
+						}
+						if -(rate-yield)*math.Sqrt(tm) >= treeCarryRatio*vol {
+							continue
+						}
+						bs := bs2002(p).v
+						if math.IsNaN(bs) {
+							continue
+						}
+						premium := math.Max(0, bs-Price(p))
+						bound := earlyExerciseBound(p, rate, yield)
+						if premium > bound*(1+1e-9)+1e-13 {
+							t.Errorf("%+v: premium %g above bound %g", p, premium, bound)
+						}
+						if bound < negligiblePremium {
+							skipped++
+							if got, want := AmericanPrice(p), Price(p); got != math.Max(want, deterministicAmerican(p)) {
+								t.Errorf("%+v: AmericanPrice %v, want the European %v", p, got, want)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	if skipped < 100 {
+		t.Errorf("only %d of the grid's contracts have a negligible premium", skipped)
+	}
+	t.Logf("%d contracts with a negligible early-exercise premium", skipped)
 }
