@@ -1,132 +1,228 @@
 package lake
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// encodeCSV writes record batches as CSV with a header, exactly as
-// arrow-go's csv.Writer (nulls empty) writes them, which it replaces for
-// speed: formatting times dominated a commit, and in market data the same
-// instant repeats down a column (snapshot_ts, ingested_at), so each column
-// reuses the text of the value above it.
+// encodeCSV writes record batches as CSV with a header, byte for byte as
+// arrow-go's csv.Writer (nulls empty, encoding/csv quoting) writes them,
+// which it replaces for speed: going through strings and a csv.Writer,
+// a CSV object cost as much to write as its Parquet twin. Each column is
+// given a function appending one of its values, so the rows are written
+// straight into one buffer.
 func encodeCSV(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	schema := ds.ArrowSchema()
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	header := make([]string, schema.NumFields())
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	out := make([]byte, 0, 256+rows*int64(8*schema.NumFields()))
 	for i, f := range schema.Fields() {
-		header[i] = f.Name
+		if i > 0 {
+			out = append(out, ',')
+		}
+		out = appendCSVField(out, f.Name)
 	}
-	if err := cw.Write(header); err != nil {
-		return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
-	}
+	out = append(out, '\n')
+	cols := make([]csvAppender, schema.NumFields())
+	written := int64(0)
 	for _, rec := range recs {
-		cols := make([][]string, rec.NumCols())
 		for j, col := range rec.Columns() {
-			text, err := columnText(col)
+			f, err := csvAppenderOf(col)
 			if err != nil {
 				return nil, fmt.Errorf("csv %s: column %s: %w", ds.Name, schema.Field(j).Name, err)
 			}
-			cols[j] = text
+			cols[j] = f
 		}
-		row := make([]string, len(cols))
 		for i := 0; i < int(rec.NumRows()); i++ {
-			for j := range cols {
-				row[j] = cols[j][i]
+			out = cols[0](out, i)
+			for _, f := range cols[1:] {
+				out = f(append(out, ','), i)
 			}
-			if err := cw.Write(row); err != nil {
-				return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
-			}
+			out = append(out, '\n')
 		}
+		// Size the buffer once from the rows so far rather than let it
+		// double and copy.
+		if written == 0 && rec.NumRows() > 0 {
+			perRow := len(out) / int(rec.NumRows())
+			out = slices.Grow(out, int(rows-rec.NumRows())*perRow*9/8)
+		}
+		written += rec.NumRows()
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return nil, fmt.Errorf("csv %s: %w", ds.Name, err)
-	}
-	return buf.Bytes(), nil
+	return out, nil
 }
 
-// columnText renders one column's values; nulls are empty.
-func columnText(col arrow.Array) ([]string, error) {
-	out := make([]string, col.Len())
+// csvAppender appends value i of a column as a CSV field.
+type csvAppender func(dst []byte, i int) []byte
+
+// csvAppenderOf returns the appender of col's values; nulls are empty.
+func csvAppenderOf(col arrow.Array) (csvAppender, error) {
+	var f csvAppender
 	switch a := col.(type) {
 	case *array.String:
-		for i := range out {
-			if a.IsValid(i) {
-				out[i] = a.Value(i)
-			}
-		}
+		f = func(dst []byte, i int) []byte { return appendCSVField(dst, a.Value(i)) }
 	case *array.Float64:
-		for i := range out {
-			if a.IsValid(i) {
-				out[i] = strconv.FormatFloat(a.Value(i), 'g', -1, 64)
-			}
-		}
+		v := a.Float64Values()
+		f = repeating(func(dst []byte, i int) []byte { return appendFloat(dst, v[i]) },
+			func(i int) bool { return math.Float64bits(v[i]) == math.Float64bits(v[i-1]) })
 	case *array.Int64:
-		for i := range out {
-			if a.IsValid(i) {
-				out[i] = strconv.FormatInt(a.Value(i), 10)
-			}
-		}
+		v := a.Int64Values()
+		f = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }
 	case *array.Boolean:
-		for i := range out {
-			if a.IsValid(i) {
-				out[i] = strconv.FormatBool(a.Value(i))
-			}
-		}
+		f = func(dst []byte, i int) []byte { return strconv.AppendBool(dst, a.Value(i)) }
 	case *array.Date32:
-		var last arrow.Date32
-		for i := range out {
-			if !a.IsValid(i) {
-				continue
-			}
-			if v := a.Value(i); i > 0 && v == last && out[i-1] != "" {
-				out[i] = out[i-1]
-			} else {
-				out[i], last = v.FormattedString(), v
-			}
-		}
+		v := a.Date32Values()
+		f = repeating(func(dst []byte, i int) []byte { return v[i].ToTime().AppendFormat(dst, "2006-01-02") },
+			func(i int) bool { return v[i] == v[i-1] })
 	case *array.Timestamp:
-		typ := a.DataType().(*arrow.TimestampType)
-		toTime, err := typ.GetToTimeFunc()
+		ts, err := timestampAppender(a)
 		if err != nil {
 			return nil, err
 		}
-		layout := "2006-01-02 15:04:05.999999999"
-		if typ.TimeZone != "" {
-			layout += "Z07:00"
-		}
-		var last arrow.Timestamp
-		for i := range out {
-			if !a.IsValid(i) {
-				continue
-			}
-			v := a.Value(i)
-			if i > 0 && v == last && out[i-1] != "" {
-				out[i] = out[i-1]
-				continue
-			}
-			last = v
-			t := toTime(v)
-			if t.Year() < 0 || t.Year() > 9999 {
-				out[i] = strconv.FormatInt(int64(v), 10)
-				continue
-			}
-			l := layout
-			if _, offset := t.Zone(); typ.TimeZone != "" && offset%60 != 0 {
-				l += ":00"
-			}
-			out[i] = t.Format(l)
-		}
+		v := a.TimestampValues()
+		f = repeating(ts, func(i int) bool { return v[i] == v[i-1] })
 	default:
 		return nil, fmt.Errorf("no CSV text for %s", col.DataType())
 	}
-	return out, nil
+	if col.NullN() == 0 {
+		return f, nil
+	}
+	return func(dst []byte, i int) []byte {
+		if col.IsValid(i) {
+			return f(dst, i)
+		}
+		return dst
+	}, nil
+}
+
+// repeating remembers the text f appended for value i-1 and appends it
+// again for value i when same(i) says they are equal: in market data
+// values repeat down a column (snapshot_ts, ingested_at, expiration, a
+// chain's underlying price, a call's and a put's strike), and formatting
+// them is what costs. Rows are appended in order.
+func repeating(f csvAppender, same func(i int) bool) csvAppender {
+	var text []byte
+	last := -2
+	return func(dst []byte, i int) []byte {
+		if i == last+1 && same(i) {
+			last = i
+			return append(dst, text...)
+		}
+		start := len(dst)
+		dst = f(dst, i)
+		text, last = append(text[:0], dst[start:]...), i
+		return dst
+	}
+}
+
+// timestampAppender writes instants as arrow-go's CSV writer does: in
+// the column's zone, nanoseconds trimmed, the offset when the type has a
+// zone, and the raw number outside years 0-9999.
+func timestampAppender(a *array.Timestamp) (csvAppender, error) {
+	typ := a.DataType().(*arrow.TimestampType)
+	toTime, err := typ.GetToTimeFunc()
+	if err != nil {
+		return nil, err
+	}
+	layout := "2006-01-02 15:04:05.999999999"
+	if typ.TimeZone != "" {
+		layout += "Z07:00"
+	}
+	v := a.TimestampValues()
+	return func(dst []byte, i int) []byte {
+		t := toTime(v[i])
+		if t.Year() < 0 || t.Year() > 9999 {
+			return strconv.AppendInt(dst, int64(v[i]), 10)
+		}
+		if _, offset := t.Zone(); typ.TimeZone != "" && offset%60 != 0 {
+			return t.AppendFormat(dst, layout+":00")
+		}
+		return t.AppendFormat(dst, layout)
+	}, nil
+}
+
+// appendCSVField appends s quoted as encoding/csv quotes a field (comma
+// delimiter, LF line ends): when it holds a delimiter, quote or line
+// break, starts with a space, or is `\.`.
+func appendCSVField(dst []byte, s string) []byte {
+	quote := s == `\.`
+	for i := 0; i < len(s) && !quote; i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			quote = true
+		}
+	}
+	if !quote && s != "" {
+		r, _ := utf8.DecodeRuneInString(s)
+		quote = unicode.IsSpace(r)
+	}
+	if !quote {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	for i := 0; i < len(s); i++ {
+		if s[i] == '"' {
+			dst = append(dst, '"')
+		}
+		dst = append(dst, s[i])
+	}
+	return append(dst, '"')
+}
+
+// appendFloat appends f as strconv.AppendFloat(dst, f, 'g', -1, 64) does.
+// Prices, strikes and sizes mostly have at most four decimals; for such a
+// value of magnitude in [1e-4, 1e6) the shortest decimal that reads back
+// as f is n/10⁴ for the integer n nearest f·10⁴ (values 10⁻⁴ apart cannot
+// both round to f there), and 'g' prints it without an exponent. Writing
+// n's digits costs a fraction of the general algorithm, which every other
+// value still takes.
+func appendFloat(dst []byte, f float64) []byte {
+	n := math.Round(f * 1e4)
+	if n == 0 || n <= -1e10 || n >= 1e10 || n/1e4 != f {
+		return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	u := uint64(n)
+	var b [16]byte // sign, 6 integer digits, point, 4 decimals
+	i := len(b)
+	if frac := u % 10000; frac != 0 {
+		digits := 4
+		if frac%100 == 0 {
+			frac, digits = frac/100, 2
+		}
+		if frac%10 == 0 {
+			frac, digits = frac/10, digits-1
+		}
+		for range digits {
+			i--
+			b[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		i--
+		b[i] = '.'
+	}
+	for u /= 10000; ; u /= 10 {
+		i--
+		b[i] = byte('0' + u%10)
+		if u < 10 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return append(dst, b[i:]...)
 }

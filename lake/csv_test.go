@@ -3,6 +3,8 @@ package lake
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
 
@@ -25,6 +27,9 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 			Strike: 480.5, LastPrice: math.NaN(), ContractSize: `odd, "quoted"` + "\nsize", Currency: "USD", IngestedAt: ts.Add(time.Second)},
 		{SnapshotTS: ts.Add(123456789 * time.Nanosecond), Symbol: "X", ContractSymbol: "X1", Type: market.Put, Strike: 1e-7,
 			Delta: -1e21, InTheMoney: true, IngestedAt: ts.Add(2 * time.Second)},
+		{SnapshotTS: ts.Add(123456789 * time.Nanosecond), Symbol: " lead", ContractSymbol: `\.`, Type: market.Call, Strike: 999999.9999,
+			LastPrice: 1e6, Bid: 0.0001, Ask: 0.00005, Change: math.Copysign(0, -1), PercentChange: -12.5, SourceIV: math.Inf(1),
+			UnderlyingPrice: 123456.7, Mid: 0.1 + 0.2, Delta: -0.4999, Currency: "r\rs", IngestedAt: ts.Add(2 * time.Second)},
 	}
 	bars := []market.DailyBar{
 		{Symbol: "AAPL", Date: ts.Truncate(24 * time.Hour), Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 100, IngestedAt: ts},
@@ -60,4 +65,41 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAppendFloat checks the four-decimal fast path against strconv on the
+// edges of where it applies and on random values of every shape.
+func TestAppendFloat(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 0.3, 0.1 + 0.2, 1.1, 2.675, 0.0001, -0.0001, 0.00005, 0.00015,
+		99999.9999, 999999.9999, 1e6, -1e6, 123456.7, 1e10, 1e15, 1e21, 5e-324, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1),
+		1.0000000000000002, 0.30000000000000004, 12345.678900000001}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		switch rng.IntN(4) {
+		case 0: // prices and strikes: few decimals
+			vals = append(vals, float64(rng.Int64N(2e10)-1e10)/math.Pow(10, float64(rng.IntN(6))))
+		case 1: // analytics: full precision
+			vals = append(vals, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(12)-6)))
+		case 2: // sums of decimals, which carry binary noise
+			vals = append(vals, float64(rng.IntN(10000))/100+float64(rng.IntN(100))/10000)
+		default: // any bit pattern
+			vals = append(vals, math.Float64frombits(rng.Uint64()))
+		}
+	}
+	for _, v := range vals {
+		if got, want := string(appendFloat(nil, v)), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+			t.Fatalf("%v (%#x): %q, strconv %q", v, math.Float64bits(v), got, want)
+		}
+	}
+}
+
+func FuzzAppendFloat(f *testing.F) {
+	for _, v := range []float64{0, 1.25, -0.0001, 999999.9999, 0.1 + 0.2, 1e21} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v float64) {
+		if got, want := string(appendFloat(nil, v)), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+			t.Fatalf("%v: %q, strconv %q", v, got, want)
+		}
+	})
 }

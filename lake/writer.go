@@ -14,10 +14,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -133,8 +129,9 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 			}
 		}
 	}()
+	pt := newPartitioner(ds)
 	for _, m := range msgs {
-		if err := splitMessage(ds, m, parts, &cm); err != nil {
+		if err := splitMessage(ds, m, parts, &cm, pt); err != nil {
 			return err
 		}
 	}
@@ -224,7 +221,7 @@ func datasetOf(m kafka.Message) (*market.Dataset, error) {
 
 // splitMessage decodes a message's Arrow batch and appends its rows, sliced
 // by Hive partition, to parts.
-func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.RecordBatch, cm *Commit) error {
+func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.RecordBatch, cm *Commit, pt *partitioner) error {
 	rd, err := ipc.NewReader(bytes.NewReader(m.Value), ipc.WithSchema(ds.ArrowSchema()))
 	if err != nil {
 		return fmt.Errorf("%s: decode arrow: %w", stream.Origin(m), err)
@@ -232,26 +229,33 @@ func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.
 	defer rd.Release()
 	for rd.Next() {
 		rec := rd.RecordBatch()
-		times, err := ds.TimesOf(rec)
+		raw, err := pt.rawTimes(rec)
 		if err != nil {
 			return err
 		}
-		for i := 0; i < len(times); {
-			p := ds.PartitionOf(times[i])
+		n := int(rec.NumRows())
+		if n == 0 {
+			continue
+		}
+		lo, hi := raw(0), raw(0)
+		for i := 0; i < n; {
+			p := pt.of(raw(i))
 			j := i + 1
-			for j < len(times) && ds.PartitionOf(times[j]) == p {
-				j++
+			for ; j < n; j++ {
+				v := raw(j)
+				lo, hi = min(lo, v), max(hi, v)
+				if pt.of(v) != p {
+					break
+				}
 			}
 			parts[p] = append(parts[p], rec.NewSlice(int64(i), int64(j)))
 			i = j
 		}
-		for _, t := range times {
-			if cm.MinTime.IsZero() || t.Before(cm.MinTime) {
-				cm.MinTime = t
-			}
-			if t.After(cm.MaxTime) {
-				cm.MaxTime = t
-			}
+		if first := pt.timeOf(lo); cm.MinTime.IsZero() || first.Before(cm.MinTime) {
+			cm.MinTime = first
+		}
+		if last := pt.timeOf(hi); last.After(cm.MaxTime) {
+			cm.MaxTime = last
 		}
 		cm.Rows += rec.NumRows()
 	}
@@ -259,39 +263,4 @@ func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.
 		return fmt.Errorf("%s: read arrow: %w", stream.Origin(m), err)
 	}
 	return nil
-}
-
-// ParquetProperties are the writer's Parquet settings for a dataset: zstd,
-// statistics on, dictionaries for all but the float columns (prices and
-// Greeks rarely repeat, and hashing them costs more than it saves).
-func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
-	opts := []parquet.WriterProperty{
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(1 << 20),
-	}
-	for _, c := range ds.Columns {
-		if c.Type == market.Float64 {
-			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
-		}
-	}
-	return parquet.NewWriterProperties(opts...)
-}
-
-func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
-	var buf bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(ds.ArrowSchema(), &buf, ParquetProperties(ds),
-		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
-	if err != nil {
-		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
-	}
-	for _, r := range recs {
-		if err := fw.WriteBuffered(r); err != nil {
-			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
-		}
-	}
-	if err := fw.Close(); err != nil {
-		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
-	}
-	return buf.Bytes(), nil
 }

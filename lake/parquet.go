@@ -1,0 +1,187 @@
+package lake
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/tickerlake/tickerlake/market"
+	"golang.org/x/sync/errgroup"
+)
+
+// ParquetProperties are the writer's Parquet settings for a dataset: zstd,
+// statistics on, dictionaries for all but the float columns (prices and
+// Greeks rarely repeat, and hashing them costs more than it saves) and
+// contract symbols (a snapshot names each contract once, and a day's
+// contracts outgrow the dictionary page limit anyway).
+func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithStats(true),
+		parquet.WithMaxRowGroupLength(1 << 20),
+	}
+	for _, c := range ds.Columns {
+		if c.Type == market.Float64 || c.Name == "contract_symbol" {
+			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
+		}
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	return encodeParquetWith(ds, recs, ParquetProperties(ds))
+}
+
+// encodeParquetWith writes record batches as pqarrow.FileWriter does with
+// WriteBuffered (the Arrow schema stored, row groups cut at the same rows;
+// the same bytes), except that each row group's columns are encoded side
+// by side: a column chunk is independent of the others until it is laid
+// out in the file, and encoding and compressing the columns one after
+// another was most of a commit's wall time.
+func encodeParquetWith(ds *market.Dataset, recs []arrow.RecordBatch, props *parquet.WriterProperties) ([]byte, error) {
+	schema := ds.ArrowSchema()
+	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
+	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
+	if err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	meta := metadata.NewKeyValueMetadata()
+	md := schema.Metadata()
+	for i, k := range md.Keys() {
+		if err := meta.Append(k, md.Values()[i]); err != nil {
+			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+		}
+	}
+	// What pqarrow stores under ARROW:schema: the schema as an IPC stream
+	// with no batches.
+	var ipcSchema bytes.Buffer
+	iw := ipc.NewWriter(&ipcSchema, ipc.WithSchema(schema), ipc.WithAllocator(props.Allocator()))
+	if err := iw.Close(); err != nil {
+		return nil, fmt.Errorf("parquet %s: store schema: %w", ds.Name, err)
+	}
+	if err := meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(ipcSchema.Bytes())); err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	var buf bytes.Buffer
+	buf.Grow(int(rows) * 8 * len(ds.Columns) / 4)
+	w, err := file.NewParquetWriterWithError(&buf, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	if err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	for _, group := range rowGroups(recs, props.MaxRowGroupLength()) {
+		err := writeRowGroup(w, schema, props, &arrProps, group)
+		for _, r := range group {
+			r.Release()
+		}
+		if err != nil {
+			w.Close()
+			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// rowGroups cuts batches into row groups of at most maxRows rows where
+// WriteBuffered would: a batch goes whole into the current group while it
+// fits, otherwise it fills the group and the rest starts new ones. The
+// caller releases the slices.
+func rowGroups(recs []arrow.RecordBatch, maxRows int64) [][]arrow.RecordBatch {
+	if len(recs) == 0 {
+		return nil
+	}
+	groups := [][]arrow.RecordBatch{nil}
+	var rows int64 // in the last group
+	for _, r := range recs {
+		for off, n := int64(0), r.NumRows(); off < n; {
+			if rows == maxRows {
+				groups, rows = append(groups, nil), 0
+			}
+			size := min(n-off, maxRows-rows)
+			last := len(groups) - 1
+			groups[last] = append(groups[last], r.NewSlice(off, off+size))
+			rows, off = rows+size, off+size
+		}
+	}
+	return groups
+}
+
+// writeRowGroup writes one buffered row group, its columns shared out
+// among GOMAXPROCS goroutines, each with its own write context.
+func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterProperties, arrProps *pqarrow.ArrowWriterProperties, recs []arrow.RecordBatch) error {
+	rgw, err := w.AppendBufferedRowGroupChecked()
+	if err != nil {
+		return err
+	}
+	var next atomic.Int64
+	var g errgroup.Group
+	for range min(runtime.GOMAXPROCS(0), schema.NumFields()) {
+		g.Go(func() error {
+			ctx := pqarrow.NewArrowWriteContext(context.Background(), arrProps)
+			var levels []int16
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= schema.NumFields() {
+					return nil
+				}
+				cw, err := rgw.Column(i)
+				if err != nil {
+					return err
+				}
+				nullable := schema.Field(i).Nullable
+				for _, r := range recs {
+					col := r.Column(i)
+					// A flat column's definition levels, as pqarrow
+					// derives them: none for a required column, 1 for a
+					// value and 0 for a null otherwise.
+					var def []int16
+					if nullable {
+						def = levels[:0]
+						for j := 0; j < col.Len(); j++ {
+							if col.IsValid(j) {
+								def = append(def, 1)
+							} else {
+								def = append(def, 0)
+							}
+						}
+						levels = def
+					}
+					if err := pqarrow.WriteArrowToColumn(ctx, cw, col, def, nil, nullable); err != nil {
+						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+					}
+				}
+				// Compressing the last pages is the bulk of the work, and
+				// closing the row group would do it column after column.
+				// A dictionary column's pages must wait for its
+				// dictionary, which only closing writes.
+				if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !props.DictionaryEnabledFor(cw.Descr().Path()) {
+					if err := f.FlushBufferedDataPages(); err != nil {
+						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+					}
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		rgw.Close()
+		return err
+	}
+	return rgw.Close()
+}
