@@ -86,12 +86,12 @@ func logNormCDFDual(x dual) dual {
 const lnSqrt2Pi = 0.9189385332046727
 
 // logNormCDFBound is an upper bound on log N(x) that costs no special function: N(x) <=
-// n(x)/|x| for x < 0.
+// n(x)/|x| <= n(x) for x <= -1.
 func logNormCDFBound(x float64) float64 {
 	if x >= -1 {
 		return 0
 	}
-	return -0.5*x*x - math.Log(-x) - lnSqrt2Pi
+	return -0.5*x*x - lnSqrt2Pi
 }
 
 // negligible is the logarithm of a term of Bjerksund-Stensland too small to matter: the
@@ -99,11 +99,15 @@ func logNormCDFBound(x float64) float64 {
 // it by less than 2e-15 of the strike, far below PriceTol.
 const negligible = -36.8
 
-// expNDual is e^a N(x), formed as one exponential of a sum of logarithms, since at low
-// volatility e^a overflows while N(x) underflows. A negligible term is zero.
+// expNDual is e^a N(x). At low volatility e^a overflows while N(x) underflows; the product
+// is then formed as one exponential of a sum of logarithms. A negligible term is zero.
 func expNDual(a, x dual) dual {
 	if a.v+logNormCDFBound(x.v) < negligible {
 		return dual{}
+	}
+	if a.v < 700 && x.v > -37 {
+		n := normPDF(x.v)
+		return a.exp().mul(x.chain(normCDF(x.v), n, -x.v*n))
 	}
 	return a.add(logNormCDFDual(x)).exp()
 }
@@ -125,14 +129,20 @@ func expMDual(a, x, y dual, m *binorm) dual {
 	mx, my := nx*normCDF(zx), ny*normCDF(zy)
 	density := nx * normPDF(zx) / m.sd
 	mxx, myy := -x.v*mx-m.rho*density, -y.v*my-m.rho*density
-	inv := 1 / mv
-	l := dual{
-		v:   math.Log(mv),
-		s:   (mx*x.s + my*y.s) * inv,
-		vol: (mx*x.vol + my*y.vol) * inv,
-		r:   (mx*x.r + my*y.r) * inv,
-		t:   (mx*x.t + my*y.t) * inv,
+	p := dual{
+		v:   mv,
+		s:   mx*x.s + my*y.s,
+		ss:  mxx*x.s*x.s + 2*density*x.s*y.s + myy*y.s*y.s + mx*x.ss + my*y.ss,
+		vol: mx*x.vol + my*y.vol,
+		r:   mx*x.r + my*y.r,
+		t:   mx*x.t + my*y.t,
 	}
-	l.ss = (mxx*x.s*x.s+2*density*x.s*y.s+myy*y.s*y.s+mx*x.ss+my*y.ss)*inv - l.s*l.s
+	if a.v < 700 && mv > 1e-290 {
+		return a.exp().mul(p)
+	}
+	// As logarithms: log M has the derivatives of M divided by M.
+	inv := 1 / mv
+	l := dual{v: math.Log(mv), s: p.s * inv, vol: p.vol * inv, r: p.r * inv, t: p.t * inv}
+	l.ss = p.ss*inv - l.s*l.s
 	return a.add(l).exp()
 }
