@@ -19,28 +19,26 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // digits fit in 53 bits is one exact integer divided by an exact power of ten, which IEEE
 // division rounds correctly (Clinger's fast path); everything else goes to strconv.
 func parseFloat(s string) (float64, error) {
-	i, neg := 0, false
-	if len(s) > 0 && s[0] == '-' {
-		i, neg = 1, true
+	i := 0
+	neg := len(s) > 0 && s[0] == '-'
+	if neg {
+		i = 1
 	}
+	start := i
 	var m uint64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			m = m*10 + uint64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return strconv.ParseFloat(s, 64)
-		}
+	for ; i < len(s) && s[i]-'0' < 10; i++ {
+		m = m*10 + uint64(s[i]-'0')
 	}
-	if digits == 0 || digits > 15 || frac >= len(pow10) {
+	digits, frac := i-start, 0
+	if i < len(s) && s[i] == '.' {
+		i++
+		from := i
+		for ; i < len(s) && s[i]-'0' < 10; i++ {
+			m = m*10 + uint64(s[i]-'0')
+		}
+		frac = i - from
+	}
+	if digits += frac; i != len(s) || digits == 0 || digits > 15 {
 		return strconv.ParseFloat(s, 64)
 	}
 	x := float64(m) / pow10[frac]

@@ -2,6 +2,7 @@ package market
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	// The New York zone must load on machines without a zoneinfo database (scratch images, Windows).
@@ -39,10 +40,12 @@ const (
 type Calendar struct {
 	mu    sync.Mutex
 	years map[int]*yearDays
+	last  atomic.Pointer[yearDays] // the year asked for last: most lookups stay in one year
 }
 
 // yearDays holds one year's exceptions, keyed by dayKey.
 type yearDays struct {
+	year     int
 	holidays map[int]string // closed weekdays and their names
 	early    map[int]bool   // 13:00 closes
 }
@@ -67,11 +70,11 @@ func dayKey(y int, m time.Month, d int) int { return y*10000 + int(m)*100 + d }
 
 // IsTradingDay reports whether the exchange holds a session on date.
 func (c *Calendar) IsTradingDay(date time.Time) bool {
-	y, m, d := date.Date()
-	switch time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Weekday() {
+	switch date.Weekday() {
 	case time.Saturday, time.Sunday:
 		return false
 	}
+	y, m, d := date.Date()
 	_, closed := c.year(y).holidays[dayKey(y, m, d)]
 	return !closed
 }
@@ -157,6 +160,9 @@ func (c *Calendar) Bars15(date time.Time) []time.Time {
 }
 
 func (c *Calendar) year(y int) *yearDays {
+	if yd := c.last.Load(); yd != nil && yd.year == y {
+		return yd
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.years == nil {
@@ -167,6 +173,7 @@ func (c *Calendar) year(y int) *yearDays {
 		yd = nyseYear(y)
 		c.years[y] = yd
 	}
+	c.last.Store(yd)
 	return yd
 }
 
@@ -188,7 +195,7 @@ var unscheduled = map[int]string{
 
 // nyseYear applies NYSE Rule 7.2's holidays and the customary early closes to year y.
 func nyseYear(y int) *yearDays {
-	yd := &yearDays{holidays: map[int]string{}, early: map[int]bool{}}
+	yd := &yearDays{year: y, holidays: map[int]string{}, early: map[int]bool{}}
 	add := func(d time.Time, name string) {
 		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
 			yd.holidays[dayKey(d.Date())] = name

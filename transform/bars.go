@@ -174,7 +174,8 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 	// 1. Type coercion.
 	horizon := c.horizon()
 	cal := &slots{cal: c.Calendar, intraday: interval == ingest.Interval15Min}
-	rows := make([]row, 0, len(ts.Values))
+	// Room for a few inserted gap bars, so that gap handling rarely has to copy.
+	rows := make([]row, 0, len(ts.Values)+len(ts.Values)/64+4)
 	for i, v := range ts.Values {
 		r, err := coerce(v, interval, i)
 		if err != nil {
@@ -353,8 +354,11 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 		if !rows[j].inCal || !t.After(cursor) {
 			continue
 		}
-		// The usual case, the next weekday listed, needs no holiday lookup.
-		if !cal.intraday && nextWeekday(cursor).Equal(t) {
+		// The usual cases need no calendar lookup: the next weekday listed, or the next
+		// 15-minute bar after one on the grid (sessions open at 9:30 New York, a whole
+		// number of quarter hours after midnight UTC), with no bar time between the two.
+		if cal.intraday && cursor.Unix()%int64(barLength/time.Second) == 0 && t.Sub(cursor) == barLength ||
+			!cal.intraday && nextWeekday(cursor).Equal(t) {
 			cursor = t
 			continue
 		}
@@ -369,17 +373,22 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	if len(gaps) == 0 {
 		return rows
 	}
-	out := make([]row, 0, len(rows)+len(gaps))
+	// Merge from the back, in place when rows has the room (cleanSeries leaves some): no
+	// listed time equals a gap, so each row goes after the gaps before it.
+	n := len(rows)
+	rows = slices.Grow(rows, len(gaps))[:n+len(gaps)]
 	nan := math.NaN()
-	j := 0
-	for _, g := range gaps {
-		for j < len(rows) && rows[j].t.Before(g) {
-			out = append(out, rows[j])
-			j++
+	i, k := n-1, len(gaps)-1
+	for w := len(rows) - 1; k >= 0; w-- {
+		if i >= 0 && rows[i].t.After(gaps[k]) {
+			rows[w] = rows[i]
+			i--
+			continue
 		}
-		out = append(out, row{t: g, px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true})
+		rows[w] = row{t: gaps[k], px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true}
+		k--
 	}
-	return append(out, rows[j:]...)
+	return rows
 }
 
 // impute fills every missing value: a price from the previous good bar

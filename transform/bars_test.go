@@ -71,3 +71,42 @@ func firstDiff(a, b []time.Time) int {
 	}
 	return min(len(a), len(b))
 }
+
+// TestInsertGapsIntraday checks gap handling's shortcut for consecutive bars against the
+// calendar: every 15-minute bar strictly between the first and the last listed one that is
+// not listed is inserted, including around a bar off the quarter-hour grid.
+func TestInsertGapsIntraday(t *testing.T) {
+	cal := market.NYSE()
+	at := func(d, h, m int) time.Time { return time.Date(2026, 11, d, h, m, 0, 0, market.NewYork).UTC() }
+	listed := []time.Time{at(20, 9, 30), at(20, 9, 45), at(20, 10, 15), at(20, 10, 22), at(20, 10, 52),
+		at(20, 11, 0), at(20, 15, 45), at(23, 9, 30), at(23, 9, 45), at(23, 10, 30)}
+	c := &Cleaner{Calendar: cal}
+	var rows []row
+	for i, x := range listed {
+		rows = append(rows, row{t: x, pos: i, good: true, inCal: cal.InSession(x)})
+	}
+	var want []time.Time
+	for _, d := range []int{20, 23} {
+		for _, b := range cal.Bars15(time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC)) {
+			if b.After(listed[0]) && b.Before(listed[len(listed)-1]) && !slices.ContainsFunc(listed, b.Equal) {
+				want = append(want, b)
+			}
+		}
+	}
+	var got []time.Time
+	out := c.insertGaps(rows, "15min")
+	for i, r := range out {
+		if i > 0 && !out[i-1].t.Before(r.t) {
+			t.Fatalf("rows out of order at %d: %s then %s", i, out[i-1].t, r.t)
+		}
+		if r.pos < 0 {
+			got = append(got, r.t)
+		}
+	}
+	if !slices.EqualFunc(got, want, time.Time.Equal) {
+		t.Fatalf("inserted %d gap bars %v, want %d %v", len(got), got, len(want), want)
+	}
+	if len(out) != len(listed)+len(want) {
+		t.Fatalf("%d rows out, want %d", len(out), len(listed)+len(want))
+	}
+}
