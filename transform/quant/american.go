@@ -282,7 +282,7 @@ func bs2002Call(s, t, r, b, v dual) dual {
 	// log α = log(I - X) - β log I.
 	la1 := i1.addConst(-1).log().sub(beta.mul(m.lh[0]))
 	la2 := i2.addConst(-1).log().sub(beta.mul(m.lh[1]))
-	gb, g1, g0 := m.gamma(beta), m.gamma(constant(1)), m.gamma(constant(0))
+	gb, g1, g0 := m.gamma(beta), m.gamma1(), m.gamma0()
 	var zero dual
 	return la2.add(beta.mul(m.ls)).exp().
 		sub(m.phi(la2, &gb, 1)).
@@ -321,9 +321,11 @@ type bsTerms struct {
 	t1sd, tsd       dual    // √t1/σ, √T/σ
 	lis             dual    // log I2 - log S
 	lisd            dual    // 2 (log I2 - log S)/(σ√t1)
-	phiD            [3]dual // (log S - log H)/(σ√t1)
-	e1, e2          dual    // (log S - log I1)/(σ√t1), (2 log I2 - log S - log I1)/(σ√t1)
-	f               [3][4]dual
+	twoBV2          dual    // 2b/σ²
+	// Negated, as the distribution functions take them:
+	phiD   [3]dual    // -(log S - log H)/(σ√t1)
+	e1, e2 dual       // -(log S - log I1)/(σ√t1), -(2 log I2 - log S - log I1)/(σ√t1)
+	f      [3][4]dual // the four -(... log H ...)/(σ√T) of ψ, by barrier
 }
 
 // init fills m for spot s, times t1 and T, rate r, carry b, volatility v and triggers I1 and I2.
@@ -338,15 +340,17 @@ func (m *bsTerms) init(s, t1, t, r, b, v, i1, i2 dual) {
 	isd := sq.recip().mul(iv)
 	m.t1sd, m.tsd = sq1.mul(iv), sq.mul(iv)
 	m.lisd = m.lis.mul(m.isd1).scale(2)
-	m.e1 = m.ls.sub(li1).mul(m.isd1)
-	m.e2 = li2.scale(2).sub(m.ls).sub(li1).mul(m.isd1)
+	m.twoBV2 = b.scale(2).div(m.v2)
+	nsd1, nsd := m.isd1.scale(-1), isd.scale(-1)
+	m.e1 = m.ls.sub(li1).mul(nsd1)
+	m.e2 = li2.scale(2).sub(m.ls).sub(li1).mul(nsd1)
 	for h, lh := range m.lh {
-		m.phiD[h] = m.ls.sub(lh).mul(m.isd1)
+		m.phiD[h] = m.ls.sub(lh).mul(nsd1)
 		m.f[h] = [4]dual{
-			m.ls.sub(lh).mul(isd),
-			li2.scale(2).sub(m.ls).sub(lh).mul(isd),
-			li1.scale(2).sub(m.ls).sub(lh).mul(isd),
-			m.ls.add(li1.scale(2)).sub(lh).sub(li2.scale(2)).mul(isd),
+			m.ls.sub(lh).mul(nsd),
+			li2.scale(2).sub(m.ls).sub(lh).mul(nsd),
+			li1.scale(2).sub(m.ls).sub(lh).mul(nsd),
+			m.ls.add(li1.scale(2)).sub(lh).sub(li2.scale(2)).mul(nsd),
 		}
 	}
 }
@@ -361,8 +365,21 @@ type gammaTerms struct {
 func (m *bsTerms) gamma(g dual) gammaTerms {
 	drift := m.b.add(g.addConst(-0.5).mul(m.v2))
 	lambda := m.r.scale(-1).add(g.mul(m.b)).add(g.mul(g.addConst(-1)).mul(m.v2).scale(0.5))
-	kappa := m.b.scale(2).div(m.v2).add(g.scale(2)).addConst(-1)
-	gls := g.mul(m.ls)
+	kappa := m.twoBV2.add(g.scale(2)).addConst(-1)
+	return m.gammaFrom(drift, lambda, kappa, g.mul(m.ls))
+}
+
+// gamma0 and gamma1 are gamma(0) and gamma(1), with the products by 0 and 1 left out.
+func (m *bsTerms) gamma0() gammaTerms {
+	return m.gammaFrom(m.b.sub(m.v2.scale(0.5)), m.r.scale(-1), m.twoBV2.addConst(-1), dual{})
+}
+
+func (m *bsTerms) gamma1() gammaTerms {
+	return m.gammaFrom(m.b.add(m.v2.scale(0.5)), m.b.sub(m.r), m.twoBV2.addConst(1), m.ls)
+}
+
+// gammaFrom is gammaTerms from the drift b + (γ - ½)σ², λ, κ and γ log S.
+func (m *bsTerms) gammaFrom(drift, lambda, kappa, gls dual) gammaTerms {
 	return gammaTerms{
 		dt1: drift.mul(m.t1sd), dt: drift.mul(m.tsd),
 		at1: lambda.mul(m.t1).add(gls), at: lambda.mul(m.t).add(gls),
@@ -372,7 +389,7 @@ func (m *bsTerms) gamma(g dual) gammaTerms {
 
 // phi is e^{lc} φ(S, t1, γ, H, I2) of Bjerksund-Stensland for the barrier H of index h.
 func (m *bsTerms) phi(lc dual, g *gammaTerms, h int) dual {
-	d := m.phiD[h].add(g.dt1).scale(-1)
+	d := m.phiD[h].sub(g.dt1)
 	a := lc.add(g.at1)
 	return expNDual(a, d).sub(expNDual(a.add(g.k2), d.sub(m.lisd)))
 }
@@ -381,11 +398,10 @@ func (m *bsTerms) phi(lc dual, g *gammaTerms, h int) dual {
 func (m *bsTerms) psi(lc dual, g *gammaTerms, h int) dual {
 	f := &m.f[h]
 	a := lc.add(g.at)
-	neg := func(x, d dual) dual { return x.add(d).scale(-1) }
-	return expMDual(a, neg(m.e1, g.dt1), neg(f[0], g.dt), &bsCorr).
-		sub(expMDual(a.add(g.k2), neg(m.e2, g.dt1), neg(f[1], g.dt), &bsCorr)).
-		sub(expMDual(a.add(g.k1), m.e1.sub(g.dt1).scale(-1), neg(f[2], g.dt), &bsAnti)).
-		add(expMDual(a.add(g.k12), m.e2.sub(g.dt1).scale(-1), neg(f[3], g.dt), &bsAnti))
+	return expMDual(a, m.e1.sub(g.dt1), f[0].sub(g.dt), &bsCorr).
+		sub(expMDual(a.add(g.k2), m.e2.sub(g.dt1), f[1].sub(g.dt), &bsCorr)).
+		sub(expMDual(a.add(g.k1), m.e1.add(g.dt1), f[2].sub(g.dt), &bsAnti)).
+		add(expMDual(a.add(g.k12), m.e2.add(g.dt1), f[3].sub(g.dt), &bsAnti))
 }
 
 // The correlation of the bivariate normals in ψ is ±√(t1/T), and t1 is a fixed fraction of
@@ -538,12 +554,17 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 // the closed form converge in two or three prices. It returns the price at the solution with
 // its derivatives. ok is false when a step leaves (0, MaxVol), a price comes from the tree
 // or the steps do not converge; the caller then brackets.
+// closeEnough is a Newton step in volatility small enough to take without pricing again.
+const closeEnough = 1e-9
+
 func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	v, err := ImpliedVol(p, price)
 	if err != nil || v <= 0 {
 		return 0, dual{}, false
 	}
-	for range 12 {
+	vf := newVolFree(p)
+	var lastV, lastVega float64
+	for it := range 12 {
 		q := p
 		q.Vol = v
 		d, how := american(q)
@@ -557,16 +578,47 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 		if !(d.vol > 0) {
 			return 0, dual{}, false
 		}
-		// Halley's step, with the European volga standing in for the American one: the
-		// early-exercise premium bends the price little, so the step keeps most of the
-		// cubic convergence.
-		step := f / d.vol
-		b := newBSM(q)
-		volga := b.fwdS * b.pdf * b.sqrtT * b.d1 * b.d2 / v
-		if c := 1 - 0.5*step*volga/d.vol; c > 0.5 && c < 2 {
-			step /= c
+		if step := f / d.vol; it > 0 && math.Abs(step) <= closeEnough {
+			// One more Newton step finishes: it leaves a price error of order
+			// volga·step², far below PriceTol, and moves the Greeks by less than their
+			// last printed digit, so the price need not be evaluated again.
+			d.v -= f
+			return v - step, d, true
 		}
-		v -= step
+		if it > 0 {
+			// Halley's step, with the volga of the American price from the change in its
+			// vega since the last step.
+			volga := (d.vol - lastVega) / (v - lastV)
+			step := f / d.vol
+			if c := 1 - 0.5*step*volga/d.vol; c > 0.5 && c < 2 {
+				step /= c
+			}
+			lastV, lastVega = v, d.vol
+			v -= step
+		} else {
+			// The price is the European one plus the early-exercise premium, which
+			// bends little with volatility near the money: the first step solves the
+			// European price plus the premium taken as linear about the European implied
+			// volatility, a cheap European solve.
+			e := vf.at(v)
+			premVega := d.vol - e.fwdS*e.pdf*e.sqrtT
+			target := price - (d.v - e.price()) + premVega*v
+			x := v
+			for range 8 {
+				b := vf.at(x)
+				slope := b.fwdS*b.pdf*b.sqrtT + premVega
+				if !(slope > 0) {
+					return 0, dual{}, false
+				}
+				dx := (b.price() + premVega*x - target) / slope
+				x -= dx
+				if math.Abs(dx) < 1e-13 || !(x > 0 && x < MaxVol) {
+					break
+				}
+			}
+			lastV, lastVega = v, d.vol
+			v = x
+		}
 		if !(v > 0 && v < MaxVol) {
 			return 0, dual{}, false
 		}

@@ -119,7 +119,7 @@ func bs1993(s, x, tm, r, b, v float64) float64 {
 	// φ's barrier I is the second trigger of the 2002 formula, H one of the triggers.
 	var m bsTerms
 	m.init(c(s), c(tm), c(tm), c(r), c(b), c(v), c(x), c(i))
-	gb, g1, g0 := m.gamma(c(beta)), m.gamma(c(1)), m.gamma(c(0))
+	gb, g1, g0 := m.gamma(c(beta)), m.gamma1(), m.gamma0()
 	var zero dual
 	return math.Exp(la+beta*math.Log(s)) - m.phi(c(la), &gb, 1).v + m.phi(zero, &g1, 1).v -
 		m.phi(zero, &g1, 0).v - x*m.phi(zero, &g0, 1).v + x*m.phi(zero, &g0, 0).v
