@@ -190,11 +190,11 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 		return err
 	}
 	defer merged.Release()
-	pq, err := encodeParquet(ds, []arrow.RecordBatch{merged})
+	pq, err := encodeParquet(nil, ds, []arrow.RecordBatch{merged})
 	if err != nil {
 		return err
 	}
-	cv, err := encodeCSV(ds, []arrow.RecordBatch{merged})
+	cv, err := encodeCSV(nil, ds, []arrow.RecordBatch{merged})
 	if err != nil {
 		return err
 	}

@@ -18,14 +18,14 @@ import (
 // which it replaces for speed: going through strings and a csv.Writer,
 // a CSV object cost as much to write as its Parquet twin. Each column is
 // given a function appending one of its values, so the rows are written
-// straight into one buffer.
-func encodeCSV(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+// straight into one buffer, appended to dst.
+func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	schema := ds.ArrowSchema()
 	var rows int64
 	for _, r := range recs {
 		rows += r.NumRows()
 	}
-	out := make([]byte, 0, 256+rows*int64(8*schema.NumFields()))
+	out := slices.Grow(dst, 256+int(rows)*8*schema.NumFields())
 	for i, f := range schema.Fields() {
 		if i > 0 {
 			out = append(out, ',')

@@ -46,7 +46,7 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 			}
 			defer rec.Release()
 			recs := []arrow.RecordBatch{rec.NewSlice(0, 1), rec.NewSlice(1, rec.NumRows())}
-			got, err := encodeCSV(tc.ds, recs)
+			got, err := encodeCSV(nil, tc.ds, recs)
 			if err != nil {
 				t.Fatal(err)
 			}

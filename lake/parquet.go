@@ -6,9 +6,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"runtime"
+	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -39,8 +42,9 @@ func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
-func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
-	return encodeParquetWith(ds, recs, ParquetProperties(ds))
+// encodeParquet appends a Parquet file of recs to dst.
+func encodeParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	return encodeParquetWith(dst, ds, recs, ParquetProperties(ds))
 }
 
 // encodeParquetWith writes record batches as pqarrow.FileWriter does with
@@ -49,7 +53,7 @@ func encodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error)
 // by side: a column chunk is independent of the others until it is laid
 // out in the file, and encoding and compressing the columns one after
 // another was most of a commit's wall time.
-func encodeParquetWith(ds *market.Dataset, recs []arrow.RecordBatch, props *parquet.WriterProperties) ([]byte, error) {
+func encodeParquetWith(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch, props *parquet.WriterProperties) ([]byte, error) {
 	schema := ds.ArrowSchema()
 	arrProps := pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator))
 	pqSchema, err := pqarrow.ToParquet(schema, props, arrProps)
@@ -77,9 +81,9 @@ func encodeParquetWith(ds *market.Dataset, recs []arrow.RecordBatch, props *parq
 	for _, r := range recs {
 		rows += r.NumRows()
 	}
-	var buf bytes.Buffer
+	buf := bytes.NewBuffer(dst)
 	buf.Grow(int(rows) * 8 * len(ds.Columns) / 4)
-	w, err := file.NewParquetWriterWithError(&buf, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
+	w, err := file.NewParquetWriterWithError(buf, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
 	if err != nil {
 		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
 	}
@@ -146,6 +150,18 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 					return err
 				}
 				nullable := schema.Field(i).Nullable
+				if dict := stringDictionary(recs, i, props.DictionaryEnabledFor(cw.Descr().Path())); dict != nil {
+					var def []int16
+					if nullable {
+						def = slices.Repeat([]int16{1}, dict.Len())
+					}
+					err := pqarrow.WriteArrowToColumn(ctx, cw, dict, def, nil, nullable)
+					dict.Release()
+					if err != nil {
+						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+					}
+					continue
+				}
 				for _, r := range recs {
 					col := r.Column(i)
 					// A flat column's definition levels, as pqarrow
@@ -184,4 +200,76 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 		return err
 	}
 	return rgw.Close()
+}
+
+// maxDictionary is the most distinct values stringDictionary collects.
+const maxDictionary = 1024
+
+// stringDictionary re-encodes column i of a row group's batches as one
+// dictionary array when it is a dictionary-encoded string column without
+// nulls holding few distinct values (symbols, option types, currencies);
+// nil otherwise. Given plain strings, the dictionary encoder hashes every
+// value through an interface conversion, which made these columns the
+// dearest to write; given a dictionary, it maps whole indices. Runs of
+// one value and a short list of values are checked before a map.
+func stringDictionary(recs []arrow.RecordBatch, i int, enabled bool) arrow.Array {
+	if !enabled || len(recs) == 0 || recs[0].Column(i).DataType().ID() != arrow.STRING {
+		return nil
+	}
+	var rows int
+	for _, r := range recs {
+		if r.Column(i).NullN() > 0 {
+			return nil
+		}
+		rows += r.Column(i).Len()
+	}
+	idx := make([]int32, 0, rows)
+	var values []string
+	var lookup map[string]int32
+	last, lastValue := int32(-1), ""
+	for _, r := range recs {
+		col := r.Column(i).(*array.String)
+		for j := 0; j < col.Len(); j++ {
+			v := col.Value(j)
+			if last >= 0 && v == lastValue {
+				idx = append(idx, last)
+				continue
+			}
+			k, ok := int32(-1), false
+			if lookup != nil {
+				k, ok = lookup[v]
+			} else if n := slices.Index(values, v); n >= 0 {
+				k, ok = int32(n), true
+			}
+			if !ok {
+				if len(values) == maxDictionary {
+					return nil
+				}
+				k = int32(len(values))
+				values = append(values, strings.Clone(v))
+				if lookup != nil {
+					lookup[values[k]] = k
+				} else if len(values) > 8 {
+					lookup = make(map[string]int32, 2*len(values))
+					for n, s := range values {
+						lookup[s] = int32(n)
+					}
+				}
+			}
+			idx = append(idx, k)
+			last, lastValue = k, v
+		}
+	}
+	mem := memory.DefaultAllocator
+	vb := array.NewStringBuilder(mem)
+	defer vb.Release()
+	vb.AppendValues(values, nil)
+	dict := vb.NewArray()
+	defer dict.Release()
+	ib := array.NewInt32Builder(mem)
+	defer ib.Release()
+	ib.AppendValues(idx, nil)
+	indices := ib.NewArray()
+	defer indices.Release()
+	return array.NewDictionaryArray(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, indices, dict)
 }

@@ -2,6 +2,7 @@ package lake
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"testing"
 	"time"
@@ -16,13 +17,14 @@ import (
 
 // TestEncodeParquetMatchesFileWriter checks the column-parallel encoder
 // writes the very bytes pqarrow.FileWriter's WriteBuffered writes for the
-// same batches: nulls, all-null and all-present columns, several batches
-// and row groups cut inside a batch and on its edge.
+// same batches: nulls, all-null and all-present columns, string columns
+// with few values and with too many for a dictionary of their own,
+// several batches and row groups cut inside a batch and on its edge.
 func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	var quotes []market.OptionQuote
-	for i := range 50 {
-		q := market.OptionQuote{SnapshotTS: ts, Symbol: "AAPL", ContractSymbol: "AAPL261127C" + string(rune('A'+i%26)) + string(rune('a'+i/26)),
+	for i := range maxDictionary + 100 {
+		q := market.OptionQuote{SnapshotTS: ts, Symbol: []string{"AAPL", "MSFT"}[i/600], ContractSymbol: fmt.Sprintf("AAPL261127C%08d", i),
 			Type: market.Call, Expiration: ts.Truncate(24*time.Hour).AddDate(0, 0, 7), Strike: 100 + float64(i), LastPrice: 1 + float64(i)/10,
 			Bid: math.NaN(), Ask: 1.2, Volume: int64(i), ContractSize: "REGULAR", Currency: "USD", IV: 0.25, IngestedAt: ts.Add(time.Second)}
 		if i%3 == 0 {
@@ -35,7 +37,7 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rec.Release()
-	batches := []arrow.RecordBatch{rec.NewSlice(0, 7), rec.NewSlice(7, 7), rec.NewSlice(7, 30), rec.NewSlice(30, 50)}
+	batches := []arrow.RecordBatch{rec.NewSlice(0, 7), rec.NewSlice(7, 7), rec.NewSlice(7, 30), rec.NewSlice(30, rec.NumRows())}
 	defer func() {
 		for _, b := range batches {
 			b.Release()
@@ -50,6 +52,7 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 		{"batches", 1 << 20, batches},
 		{"groups inside batches", 11, batches},
 		{"groups on batch edges", 7, batches},
+		{"few contracts a group", 100, batches},
 		{"no batches", 1 << 20, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,7 +60,7 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 				return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithStats(true),
 					parquet.WithMaxRowGroupLength(tc.maxRows), parquet.WithDictionaryFor("strike", false), parquet.WithDictionaryFor("iv", false))
 			}
-			got, err := encodeParquetWith(market.OptionQuotes, tc.recs, props())
+			got, err := encodeParquetWith(nil, market.OptionQuotes, tc.recs, props())
 			if err != nil {
 				t.Fatal(err)
 			}

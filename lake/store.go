@@ -19,7 +19,8 @@ var ErrNotFound = errors.New("object not found")
 // Store is an object store holding the lake.
 type Store interface {
 	// PutIfAbsent writes an object atomically unless one exists under key;
-	// created says which happened.
+	// created says which happened. Once it has returned without error it
+	// holds no reference to data, which the caller may reuse.
 	PutIfAbsent(ctx context.Context, key string, data []byte) (created bool, err error)
 	Get(ctx context.Context, key string) ([]byte, error)
 	// List returns the keys under prefix, sorted.

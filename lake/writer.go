@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -187,22 +188,36 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 		}
 		for j, f := range []struct {
 			format string
-			encode func(*market.Dataset, []arrow.RecordBatch) ([]byte, error)
+			encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
 		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
 			key := path.Join(ds.Name, p, base+"."+f.format)
 			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
-				data, err := f.encode(ds, parts[p])
+				buf, _ := encodeBuffers.Get().(*[]byte)
+				if buf == nil {
+					buf = new([]byte)
+				}
+				data, err := f.encode((*buf)[:0], ds, parts[p])
 				if err != nil {
 					return err
 				}
-				_, err = w.Store.PutIfAbsent(gctx, key, data)
-				return err
+				if _, err = w.Store.PutIfAbsent(gctx, key, data); err != nil {
+					return err // the store may not be done with data
+				}
+				*buf = data
+				encodeBuffers.Put(buf)
+				return nil
 			})
 		}
 	}
 	return files, g.Wait()
 }
+
+// encodeBuffers recycles the encoders' output buffers between commits (a
+// batch's CSV object alone is megabytes): allocating, zeroing and
+// collecting them cost as much as encoding a column. A buffer goes back
+// only once the store has the object.
+var encodeBuffers sync.Pool // of *[]byte
 
 func datasetOf(m kafka.Message) (*market.Dataset, error) {
 	if enc := stream.Header(m, stream.HeaderEncoding); enc != stream.EncodingArrow {
