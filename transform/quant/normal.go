@@ -101,6 +101,11 @@ var (
 			0.10193011981724048, 0.11819453196151831, 0.1316886384491765, 0.14209610931838215,
 			0.14917298647260382, 0.15275338713072598},
 	}
+	// The 10-point rule, for Bjerksund-Stensland's fixed correlation (see bsCorr).
+	gl10X = []float64{-0.9739065285171717, -0.8650633666889845, -0.6794095682990244,
+		-0.4333953941292472, -0.1488743389816312}
+	gl10W = []float64{0.0666713443086881, 0.1494513491505806, 0.2190863625159820,
+		0.2692667193099963, 0.2955242247147529}
 )
 
 // binormCDF is P(X <= x, Y <= y) for standard normals with correlation rho, by Genz's (2004)
@@ -122,8 +127,7 @@ func binormCDF(x, y, rho float64) float64 {
 // binorm is the bivariate normal distribution function for one correlation |ρ| < 0.925, with
 // the Gauss-Legendre nodes of Genz's method worked out once: each evaluation is then one
 // exponential per node. Genz takes 6 nodes below |ρ| = 0.3, 12 below 0.75 and 20 above; at
-// the fixed ρ = 0.786 of Bjerksund-Stensland 12 nodes agree with 20 to 1.3e-15, so the
-// 12-node rule reaches up to 0.8 here.
+// ρ = 0.786 12 nodes agree with 20 to 1.3e-15, so the 12-node rule reaches up to 0.8 here.
 type binorm struct {
 	n       int
 	rho, sd float64 // ρ and √(1-ρ²)
@@ -141,12 +145,18 @@ func newBinorm(rho float64) binorm {
 	case a < 0.8:
 		ng = 1
 	}
+	return newBinormRule(rho, glX[ng], glW[ng])
+}
+
+// newBinormRule is binorm with the Gauss-Legendre rule of nodes xs (the negative half) and
+// weights ws.
+func newBinormRule(rho float64, xs, ws []float64) binorm {
 	asr := math.Asin(rho)
 	m := binorm{rho: rho, sd: math.Sqrt((1 - rho) * (1 + rho)), scale: asr / (4 * math.Pi)}
-	for i, xi := range glX[ng] {
+	for i, xi := range xs {
 		for _, sgn := range [2]float64{-1, 1} {
 			sn := math.Sin(0.5 * asr * (sgn*xi + 1))
-			m.w[m.n], m.sn[m.n], m.inv[m.n] = glW[ng][i], sn, 1/(1-sn*sn)
+			m.w[m.n], m.sn[m.n], m.inv[m.n] = ws[i], sn, 1/(1-sn*sn)
 			m.n++
 		}
 	}
