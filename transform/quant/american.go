@@ -453,12 +453,17 @@ func numericGreeks(p Params, price float64) Greeks {
 	g.Delta = (up - dn) / (2 * ds)
 	g.Gamma = (up - 2*price + dn) / (ds * ds)
 
-	// At zero volatility the price is nearly linear in a small volatility, and a step of
-	// 1e-3 keeps the bumped price out of the tree, which the negative carry of a tiny
-	// volatility sends it to.
+	// At zero volatility the slope up to a small volatility stands for vega. The step is
+	// at least 1e-3, and large enough that the bumped price comes from Bjerksund-Stensland
+	// rather than the tree, where a negative carry sends tiny volatilities (see
+	// treeCarryRatio); the price is nearly linear in volatility that close to zero.
 	dv := 1e-5
 	if p.Vol == 0 {
-		dv = 1e-3
+		carry := p.Rate - p.Div
+		if p.Kind == Put {
+			carry = -carry
+		}
+		dv = math.Max(1e-3, 1.01*-carry*math.Sqrt(p.Time)/treeCarryRatio)
 	}
 	g.Vega = (at(func(q *Params) { q.Vol += dv }) - price) / dv / 100
 
