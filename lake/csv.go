@@ -3,6 +3,7 @@ package lake
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"unicode"
@@ -11,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tickerlake/tickerlake/market"
+	"golang.org/x/sync/errgroup"
 )
 
 // encodeCSV writes record batches as CSV with a header, byte for byte as
@@ -18,7 +20,8 @@ import (
 // which it replaces for speed: going through strings and a csv.Writer,
 // a CSV object cost as much to write as its Parquet twin. Each column is
 // given a function appending one of its values, so the rows are written
-// straight into one buffer, appended to dst.
+// straight into one buffer, appended to dst; a large batch's rows are
+// formatted in chunks side by side.
 func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	schema := ds.ArrowSchema()
 	var rows int64
@@ -33,9 +36,61 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 		out = appendCSVField(out, f.Name)
 	}
 	out = append(out, '\n')
+	chunks := [][]arrow.RecordBatch{recs}
+	if k := min(int64(runtime.GOMAXPROCS(0)), rows/csvChunkRows); k > 1 {
+		chunks = rowGroups(recs, (rows+k-1)/k)
+		defer func() {
+			for _, c := range chunks {
+				for _, r := range c {
+					r.Release()
+				}
+			}
+		}()
+	}
+	tails := make([]*[]byte, len(chunks))
+	var g errgroup.Group
+	for i := 1; i < len(chunks); i++ {
+		g.Go(func() error {
+			buf, _ := encodeBuffers.Get().(*[]byte)
+			if buf == nil {
+				buf = new([]byte)
+			}
+			tails[i] = buf
+			var err error
+			*buf, err = appendCSVRows((*buf)[:0], ds, schema, chunks[i], 0)
+			return err
+		})
+	}
+	out, err := appendCSVRows(out, ds, schema, chunks[0], rows)
+	if werr := g.Wait(); err == nil {
+		err = werr
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range tails[1:] {
+		out = append(out, *t...)
+		encodeBuffers.Put(t)
+	}
+	return out, nil
+}
+
+// csvChunkRows is the fewest rows worth formatting on a goroutine of
+// their own.
+const csvChunkRows = 4096
+
+// appendCSVRows appends the rows of recs to out, sizing out once, from
+// the first batch, for reserve rows (or those of recs, if more).
+func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []arrow.RecordBatch, reserve int64) ([]byte, error) {
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	reserve = max(reserve, rows)
 	cols := make([]csvAppender, schema.NumFields())
-	written := int64(0)
+	sized := false
 	for _, rec := range recs {
+		start := len(out)
 		for j, col := range rec.Columns() {
 			f, err := csvAppenderOf(col)
 			if err != nil {
@@ -50,18 +105,18 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 			}
 			out = append(out, '\n')
 		}
-		// Size the buffer once from the rows so far rather than let it
-		// double and copy.
-		if written == 0 && rec.NumRows() > 0 {
-			perRow := len(out) / int(rec.NumRows())
-			out = slices.Grow(out, int(rows-rec.NumRows())*perRow*9/8)
+		// Size the buffer once rather than let it double and copy.
+		if !sized && rec.NumRows() > 0 {
+			perRow := (len(out) - start) / int(rec.NumRows())
+			out = slices.Grow(out, int(reserve-rec.NumRows())*perRow*9/8)
+			sized = true
 		}
-		written += rec.NumRows()
 	}
 	return out, nil
 }
 
-// csvAppender appends value i of a column as a CSV field.
+// csvAppender appends value i of a column as a CSV field. The rows of a
+// column go, in order, to one growing buffer.
 type csvAppender func(dst []byte, i int) []byte
 
 // csvAppenderOf returns the appender of col's values; nulls are empty.
@@ -69,27 +124,25 @@ func csvAppenderOf(col arrow.Array) (csvAppender, error) {
 	var f csvAppender
 	switch a := col.(type) {
 	case *array.String:
-		f = func(dst []byte, i int) []byte { return appendCSVField(dst, a.Value(i)) }
+		f = repeating(a.Value, appendCSVField)
 	case *array.Float64:
-		v := a.Float64Values()
-		f = repeating(func(dst []byte, i int) []byte { return appendFloat(dst, v[i]) },
-			func(i int) bool { return math.Float64bits(v[i]) == math.Float64bits(v[i-1]) })
+		// Compared by their bits, so that -0 and 0 stay apart.
+		bits := arrow.Uint64Traits.CastFromBytes(arrow.Float64Traits.CastToBytes(a.Float64Values()))
+		f = repeating(func(i int) uint64 { return bits[i] },
+			func(dst []byte, b uint64) []byte { return appendFloat(dst, math.Float64frombits(b)) })
 	case *array.Int64:
 		v := a.Int64Values()
 		f = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }
 	case *array.Boolean:
 		f = func(dst []byte, i int) []byte { return strconv.AppendBool(dst, a.Value(i)) }
 	case *array.Date32:
-		v := a.Date32Values()
-		f = repeating(func(dst []byte, i int) []byte { return v[i].ToTime().AppendFormat(dst, "2006-01-02") },
-			func(i int) bool { return v[i] == v[i-1] })
+		f = repeating(a.Value, func(dst []byte, d arrow.Date32) []byte { return d.ToTime().AppendFormat(dst, "2006-01-02") })
 	case *array.Timestamp:
 		ts, err := timestampAppender(a)
 		if err != nil {
 			return nil, err
 		}
-		v := a.TimestampValues()
-		f = repeating(ts, func(i int) bool { return v[i] == v[i-1] })
+		f = repeating(a.Value, ts)
 	default:
 		return nil, fmt.Errorf("no CSV text for %s", col.DataType())
 	}
@@ -104,22 +157,23 @@ func csvAppenderOf(col arrow.Array) (csvAppender, error) {
 	}, nil
 }
 
-// repeating remembers the text f appended for value i-1 and appends it
-// again for value i when same(i) says they are equal: in market data
-// values repeat down a column (snapshot_ts, ingested_at, expiration, a
-// chain's underlying price, a call's and a put's strike), and formatting
-// them is what costs. Rows are appended in order.
-func repeating(f csvAppender, same func(i int) bool) csvAppender {
-	var text []byte
-	last := -2
+// repeating appends value(i) with format, unless it equals value i-1,
+// whose text it copies from where it was appended: in market data values
+// repeat down a column (snapshot_ts, ingested_at, the symbol, a chain's
+// underlying price, a call's and a put's strike), and formatting them is
+// what costs.
+func repeating[T comparable](value func(i int) T, format func([]byte, T) []byte) csvAppender {
+	var prev T
+	start, end, last := 0, 0, -2
 	return func(dst []byte, i int) []byte {
-		if i == last+1 && same(i) {
+		v := value(i)
+		if i == last+1 && v == prev {
 			last = i
-			return append(dst, text...)
+			return append(dst, dst[start:end]...)
 		}
-		start := len(dst)
-		dst = f(dst, i)
-		text, last = append(text[:0], dst[start:]...), i
+		start = len(dst)
+		dst = format(dst, v)
+		end, last, prev = len(dst), i, v
 		return dst
 	}
 }
@@ -127,7 +181,7 @@ func repeating(f csvAppender, same func(i int) bool) csvAppender {
 // timestampAppender writes instants as arrow-go's CSV writer does: in
 // the column's zone, nanoseconds trimmed, the offset when the type has a
 // zone, and the raw number outside years 0-9999.
-func timestampAppender(a *array.Timestamp) (csvAppender, error) {
+func timestampAppender(a *array.Timestamp) (func([]byte, arrow.Timestamp) []byte, error) {
 	typ := a.DataType().(*arrow.TimestampType)
 	toTime, err := typ.GetToTimeFunc()
 	if err != nil {
@@ -137,11 +191,10 @@ func timestampAppender(a *array.Timestamp) (csvAppender, error) {
 	if typ.TimeZone != "" {
 		layout += "Z07:00"
 	}
-	v := a.TimestampValues()
-	return func(dst []byte, i int) []byte {
-		t := toTime(v[i])
+	return func(dst []byte, v arrow.Timestamp) []byte {
+		t := toTime(v)
 		if t.Year() < 0 || t.Year() > 9999 {
-			return strconv.AppendInt(dst, int64(v[i]), 10)
+			return strconv.AppendInt(dst, int64(v), 10)
 		}
 		if _, offset := t.Zone(); typ.TimeZone != "" && offset%60 != 0 {
 			return t.AppendFormat(dst, layout+":00")

@@ -2,8 +2,10 @@ package lake
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -35,11 +37,22 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 		{Symbol: "AAPL", Date: ts.Truncate(24 * time.Hour), Open: 1, High: 2, Low: 0.5, Close: 1.5, Volume: 100, IngestedAt: ts},
 		{Symbol: "AAPL", Date: ts.Truncate(24*time.Hour).AddDate(0, 0, 1), Open: 1, Close: 1, Imputed: true, IngestedAt: ts},
 	}
+	// Enough rows to be formatted in chunks side by side, where the
+	// machine has the cores for it.
+	var chain []market.OptionQuote
+	for i := range 3*csvChunkRows + 17 {
+		q := quotes[i%len(quotes)]
+		q.ContractSymbol = fmt.Sprintf("X%07d", i)
+		q.Strike, q.Volume, q.SnapshotTS = float64(i)/8, int64(i), ts.Add(time.Duration(i/100)*time.Second)
+		chain = append(chain, q)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for _, tc := range []struct {
+		name string
 		ds   *market.Dataset
 		rows any
-	}{{market.OptionQuotes, quotes}, {market.DailyBars, bars}} {
-		t.Run(tc.ds.Name, func(t *testing.T) {
+	}{{"option_quotes", market.OptionQuotes, quotes}, {"daily_bars", market.DailyBars, bars}, {"chunked", market.OptionQuotes, chain}} {
+		t.Run(tc.name, func(t *testing.T) {
 			rec, err := tc.ds.Record(memory.DefaultAllocator, tc.rows)
 			if err != nil {
 				t.Fatal(err)

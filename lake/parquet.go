@@ -134,6 +134,17 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 	if err != nil {
 		return err
 	}
+	// Plain columns first: they are compressed here, dictionary columns
+	// only when the row group closes, so taking them early evens out the
+	// workers' last columns.
+	order := make([]int, 0, schema.NumFields())
+	for pass := range 2 {
+		for i := range schema.NumFields() {
+			if col, _ := rgw.Column(i); (pass == 0) != props.DictionaryEnabledFor(col.Descr().Path()) {
+				order = append(order, i)
+			}
+		}
+	}
 	var next atomic.Int64
 	var g errgroup.Group
 	for range min(runtime.GOMAXPROCS(0), schema.NumFields()) {
@@ -141,10 +152,11 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 			ctx := pqarrow.NewArrowWriteContext(context.Background(), arrProps)
 			var levels []int16
 			for {
-				i := int(next.Add(1) - 1)
-				if i >= schema.NumFields() {
+				n := int(next.Add(1) - 1)
+				if n >= len(order) {
 					return nil
 				}
+				i := order[n]
 				cw, err := rgw.Column(i)
 				if err != nil {
 					return err

@@ -130,9 +130,20 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 			}
 		}
 	}()
+	batches, err := decodeMessages(ds, msgs)
+	defer func() {
+		for _, recs := range batches {
+			for _, r := range recs {
+				r.Release()
+			}
+		}
+	}()
+	if err != nil {
+		return err
+	}
 	pt := newPartitioner(ds)
-	for _, m := range msgs {
-		if err := splitMessage(ds, m, parts, &cm, pt); err != nil {
+	for i, recs := range batches {
+		if err := splitBatches(ds, msgs[i], recs, parts, &cm, pt); err != nil {
 			return err
 		}
 	}
@@ -234,19 +245,41 @@ func datasetOf(m kafka.Message) (*market.Dataset, error) {
 	return ds, nil
 }
 
-// splitMessage decodes a message's Arrow batch and appends its rows, sliced
-// by Hive partition, to parts.
-func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.RecordBatch, cm *Commit, pt *partitioner) error {
-	rd, err := ipc.NewReader(bytes.NewReader(m.Value), ipc.WithSchema(ds.ArrowSchema()))
-	if err != nil {
-		return fmt.Errorf("%s: decode arrow: %w", stream.Origin(m), err)
+// decodeMessages decodes the messages' Arrow batches, side by side: the
+// commit's encoding waits for all of them. The caller releases the batches.
+func decodeMessages(ds *market.Dataset, msgs []kafka.Message) ([][]arrow.RecordBatch, error) {
+	out := make([][]arrow.RecordBatch, len(msgs))
+	schema := ds.ArrowSchema()
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, m := range msgs {
+		g.Go(func() error {
+			rd, err := ipc.NewReader(bytes.NewReader(m.Value), ipc.WithSchema(schema))
+			if err != nil {
+				return fmt.Errorf("%s: decode arrow: %w", stream.Origin(m), err)
+			}
+			defer rd.Release()
+			for rd.Next() {
+				rec := rd.RecordBatch()
+				rec.Retain()
+				out[i] = append(out[i], rec)
+			}
+			if err := rd.Err(); err != nil {
+				return fmt.Errorf("%s: read arrow: %w", stream.Origin(m), err)
+			}
+			return nil
+		})
 	}
-	defer rd.Release()
-	for rd.Next() {
-		rec := rd.RecordBatch()
+	return out, g.Wait()
+}
+
+// splitBatches appends the rows of one message's batches, sliced by Hive
+// partition, to parts.
+func splitBatches(ds *market.Dataset, m kafka.Message, recs []arrow.RecordBatch, parts map[string][]arrow.RecordBatch, cm *Commit, pt *partitioner) error {
+	for _, rec := range recs {
 		raw, err := pt.rawTimes(rec)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", stream.Origin(m), err)
 		}
 		n := int(rec.NumRows())
 		if n == 0 {
@@ -273,9 +306,6 @@ func splitMessage(ds *market.Dataset, m kafka.Message, parts map[string][]arrow.
 			cm.MaxTime = last
 		}
 		cm.Rows += rec.NumRows()
-	}
-	if err := rd.Err(); err != nil {
-		return fmt.Errorf("%s: read arrow: %w", stream.Origin(m), err)
 	}
 	return nil
 }
