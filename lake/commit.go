@@ -19,6 +19,10 @@ type File struct {
 	Key    string `json:"key"`
 	Format string `json:"format"` // "parquet" or "csv"
 	Rows   int64  `json:"rows"`
+	// Keys bounds each natural-key column over the object's rows (see
+	// KeyRanges), so that readers know which objects cannot share a key
+	// without reading them. Records written before it have none.
+	Keys KeyRanges `json:"keys,omitempty"`
 }
 
 // Commit makes one offset range of one topic partition visible.

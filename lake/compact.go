@@ -212,6 +212,7 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 			}
 		}
 	}
+	keys := KeyRangesOf(ds, []arrow.RecordBatch{merged})
 	for _, f := range []struct {
 		format string
 		data   []byte
@@ -220,7 +221,7 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 		if _, err := c.Store.PutIfAbsent(ctx, key, f.data); err != nil {
 			return err
 		}
-		cm.Files = append(cm.Files, File{Key: key, Format: f.format, Rows: cm.Rows})
+		cm.Files = append(cm.Files, File{Key: key, Format: f.format, Rows: cm.Rows, Keys: keys})
 	}
 	if c.BeforeCommit != nil {
 		if err := c.BeforeCommit(cm); err != nil {

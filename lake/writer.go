@@ -197,12 +197,17 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 		for _, r := range parts[p] {
 			rows += r.NumRows()
 		}
+		g.Go(func() error {
+			keys := KeyRangesOf(ds, parts[p])
+			files[2*i].Keys, files[2*i+1].Keys = keys, keys
+			return nil
+		})
 		for j, f := range []struct {
 			format string
 			encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
 		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
 			key := path.Join(ds.Name, p, base+"."+f.format)
-			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
+			files[2*i+j].Key, files[2*i+j].Format, files[2*i+j].Rows = key, f.format, rows
 			g.Go(func() error {
 				buf, _ := encodeBuffers.Get().(*[]byte)
 				if buf == nil {

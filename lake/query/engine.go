@@ -15,6 +15,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -73,7 +74,8 @@ type Engine struct {
 	mu        sync.Mutex
 	refreshed time.Time
 	viewFiles map[string]string            // fingerprint of the files behind each view at the last refresh
-	unique    map[string]map[[32]byte]bool // per dataset: a partition's files -> whether each key occurs once
+	unique    map[string]map[[32]byte]bool // per dataset: a group of files -> whether each key occurs once in it
+	checked   int                          // files read to check keys, for tests
 }
 
 // Open starts an in-memory DuckDB whose views read the lake in store.
@@ -184,20 +186,28 @@ func (e *Engine) Refresh(ctx context.Context) error {
 }
 
 // viewSQL is the SELECT behind a dataset's view. Replays are rare, so most
-// partitions hold each natural key once: their rows are read as they are,
-// which lets DuckDB push filters into the Parquet scan. Only partitions
-// where a key occurs more than once are collapsed by natural key
-// (ds.ViewSQL). A partition is a function of the key, so duplicates never
-// span partitions; a partition whose only file is a compaction's is unique
-// by construction, any other is checked once per set of files (reading
-// only the key columns) and the verdict kept.
+// files hold keys no other file holds: their rows are read as they are,
+// which lets DuckDB push filters into the Parquet scan. Only files that
+// share a key with another (or repeat one themselves) are collapsed by
+// natural key (ds.ViewSQL). A partition is a function of the key, so
+// duplicates never span partitions. Within one, the commit records bound
+// each file's key columns: files whose ranges are disjoint in some column
+// cannot share a key, so the partition falls into groups of files whose
+// ranges overlap, and only a group is read to check (its key columns
+// only, once per set of files, the verdict kept). A new commit thus costs
+// a look at its own file and those it overlaps, not at the whole
+// partition; a file without ranges (from before they were recorded)
+// groups its partition as a whole, and a compaction's file alone is
+// unique by construction.
 func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) (string, error) {
 	compacted := map[string]bool{}
 	version := map[string]int{}
+	ranges := map[string]lake.KeyRanges{}
 	for _, cm := range snap.Commits {
 		for _, f := range cm.Files {
 			compacted[f.Key] = cm.Kind == lake.KindCompaction
 			version[f.Key] = max(cm.SchemaVersion, 1)
+			ranges[f.Key] = f.Keys
 		}
 	}
 	var dirs []string
@@ -209,36 +219,56 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 		}
 		byDir[d] = append(byDir[d], i)
 	}
+	type group struct {
+		keys, paths []string
+		fp          [32]byte
+		unique      bool
+		known       bool
+	}
+	var groups []*group
+	var pending []string // paths of the groups not yet checked
+	known, verdicts := e.unique[ds.Name], map[[32]byte]bool{}
+	defer func() { e.unique[ds.Name] = verdicts }() // only the current groups' verdicts are kept
+	for _, d := range dirs {
+		for _, idx := range overlapGroups(ds, byDir[d], keys, ranges) {
+			g := &group{}
+			for _, i := range idx {
+				g.keys, g.paths = append(g.keys, keys[i]), append(g.paths, paths[i])
+			}
+			g.fp = sha256.Sum256([]byte(fingerprint(g.keys)))
+			g.unique, g.known = known[g.fp]
+			if len(g.keys) == 1 && compacted[g.keys[0]] {
+				g.unique, g.known = true, true
+			}
+			if !g.known {
+				pending = append(pending, g.paths...)
+			}
+			groups = append(groups, g)
+		}
+	}
+	// Groups cannot share a key, so one scan over all the unchecked ones
+	// finds every file holding a repeated key.
+	var repeated map[string]bool
+	if len(pending) > 0 {
+		var err error
+		if repeated, err = e.filesRepeatingKeys(ctx, ds, pending); err != nil {
+			return "", err
+		}
+	}
 	var clean, dirty []string
 	versions := map[int]bool{}
-	known, verdicts := e.unique[ds.Name], map[[32]byte]bool{}
-	defer func() { e.unique[ds.Name] = verdicts }() // only the current partitions' verdicts are kept
-	for _, d := range dirs {
-		idx := byDir[d]
-		var ks, ps []string
-		for _, i := range idx {
-			ks, ps = append(ks, keys[i]), append(ps, paths[i])
+	for _, g := range groups {
+		if !g.known {
+			g.unique = !slices.ContainsFunc(g.paths, func(p string) bool { return repeated[p] })
 		}
-		unique := len(ks) == 1 && compacted[ks[0]]
-		if !unique {
-			fp := sha256.Sum256([]byte(fingerprint(ks)))
-			u, ok := known[fp]
-			if !ok {
-				var err error
-				if u, err = e.keysUnique(ctx, ds, ps); err != nil {
-					return "", err
-				}
-			}
-			verdicts[fp] = u
-			unique = u
-		}
-		if unique {
-			for _, k := range ks {
+		verdicts[g.fp] = g.unique
+		if g.unique {
+			for _, k := range g.keys {
 				versions[version[k]] = true
 			}
-			clean = append(clean, ps...)
+			clean = append(clean, g.paths...)
 		} else {
-			dirty = append(dirty, ps...)
+			dirty = append(dirty, g.paths...)
 		}
 	}
 	if len(clean) == 0 {
@@ -265,8 +295,67 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 	return q, nil
 }
 
-// keysUnique reports whether every natural key occurs once in files.
-func (e *Engine) keysUnique(ctx context.Context, ds *market.Dataset, files []string) (bool, error) {
+// overlapGroups splits one partition's files (indexes into keys) into
+// groups that cannot share a natural key with one another: the connected
+// groups of files whose key ranges overlap, in the order of their first
+// file. Files are swept in the order of their time column's lower bound,
+// so a file is compared only with those still open at its start. When a
+// file has no ranges the partition is one group.
+func overlapGroups(ds *market.Dataset, files []int, keys []string, ranges map[string]lake.KeyRanges) [][]int {
+	sweep := ds.TimeCol
+	for _, i := range files {
+		if _, ok := ranges[keys[i]][sweep]; !ok {
+			return [][]int{files}
+		}
+	}
+	parent := make(map[int]int, len(files))
+	var find func(int) int
+	find = func(i int) int {
+		if parent[i] != i {
+			parent[i] = find(parent[i])
+		}
+		return parent[i]
+	}
+	order := slices.Clone(files)
+	for _, i := range order {
+		parent[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		return strings.Compare(ranges[keys[a]][sweep][0], ranges[keys[b]][sweep][0])
+	})
+	var open []int
+	for _, i := range order {
+		r := ranges[keys[i]]
+		still := open[:0]
+		for _, j := range open {
+			if ranges[keys[j]][sweep][1] < r[sweep][0] {
+				continue // ends before this file starts, and before every later one
+			}
+			still = append(still, j)
+			if r.Overlap(ranges[keys[j]], ds) {
+				parent[find(i)] = find(j)
+			}
+		}
+		open = append(still, i)
+	}
+	byRoot := map[int]int{}
+	var groups [][]int
+	for _, i := range files {
+		root := find(i)
+		g, ok := byRoot[root]
+		if !ok {
+			g = len(groups)
+			byRoot[root] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// filesRepeatingKeys returns which of files hold a natural key that
+// occurs more than once among them, reading only the key columns.
+func (e *Engine) filesRepeatingKeys(ctx context.Context, ds *market.Dataset, files []string) (map[string]bool, error) {
 	key := make([]string, 0, len(ds.Key()))
 	for _, k := range ds.Key() {
 		key = append(key, quoteIdent(k))
@@ -275,13 +364,36 @@ func (e *Engine) keysUnique(ctx context.Context, ds *market.Dataset, files []str
 	for i, p := range files {
 		quoted[i] = quoteString(p)
 	}
-	q := fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM read_parquet([%s], union_by_name=true) GROUP BY %s HAVING count(*) > 1)",
+	q := fmt.Sprintf("SELECT DISTINCT unnest(list(filename)) FROM read_parquet([%s], union_by_name=true, filename=true) GROUP BY %s HAVING count(*) > 1",
 		strings.Join(quoted, ", "), strings.Join(key, ", "))
-	var dups int64
-	if err := e.db.QueryRowContext(ctx, q).Scan(&dups); err != nil {
-		return false, fmt.Errorf("check %s keys: %w", ds.Name, err)
+	e.checked += len(files)
+	rows, err := e.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("check %s keys: %w", ds.Name, err)
 	}
-	return dups == 0, nil
+	defer rows.Close()
+	asked := make(map[string]bool, len(files))
+	for _, f := range files {
+		asked[f] = true
+	}
+	out := map[string]bool{}
+	for rows.Next() {
+		var f string
+		if err := rows.Scan(&f); err != nil {
+			return nil, fmt.Errorf("check %s keys: %w", ds.Name, err)
+		}
+		if !asked[f] {
+			// DuckDB spelled a file otherwise than it was asked for:
+			// which one repeats keys is unknown, so all may.
+			e.log.Warn("key check names an unknown file", "dataset", ds.Name, "file", f)
+			return asked, nil
+		}
+		out[f] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("check %s keys: %w", ds.Name, err)
+	}
+	return out, nil
 }
 
 // fingerprint identifies a set of files: compaction can swap files without

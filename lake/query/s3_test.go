@@ -259,39 +259,20 @@ func TestGlobRegexp(t *testing.T) {
 // another offset range: that partition is collapsed by key, the other is
 // read as it is, and a later replay into the clean one is caught too.
 func TestViewsCollapseOnlyWhereKeysRepeat(t *testing.T) {
-	ctx := context.Background()
-	store, err := lake.NewDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
 	syms := []string{"AAPL", "MSFT"}
 	d1, d2 := day.AddDate(0, 0, -1), day
 	ing := day.Add(23 * time.Hour)
-	laketest.Commit(t, store, market.IntradayBars, 0, 0, 0, laketest.IntradayBars(syms, d1, ing))
-	laketest.Commit(t, store, market.IntradayBars, 1, 0, 0, laketest.IntradayBars(syms, d1, ing.Add(time.Hour))) // replay
-	laketest.Commit(t, store, market.IntradayBars, 0, 1, 0, laketest.IntradayBars(syms, d2, ing))
-	eng, err := OpenWith(store, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	eng.RefreshEvery = 0
+	store, eng := replayLake(t, func(store lake.Store) {
+		laketest.Commit(t, store, market.IntradayBars, 0, 0, 0, laketest.IntradayBars(syms, d1, ing))
+		laketest.Commit(t, store, market.IntradayBars, 1, 0, 0, laketest.IntradayBars(syms, d1, ing.Add(time.Hour))) // replay
+		laketest.Commit(t, store, market.IntradayBars, 0, 1, 0, laketest.IntradayBars(syms, d2, ing))
+	})
 	check := func(want int64) {
 		t.Helper()
-		res, err := eng.Query(ctx, "SELECT count(*), count(DISTINCT (symbol, ts)) FROM intraday_bars", 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, d := res.Rows[0][0].(int64), res.Rows[0][1].(int64); n != want || d != want {
-			t.Fatalf("%d rows, %d keys; want %d of each", n, d, want)
-		}
+		checkRowsOncePerKey(t, eng, "intraday_bars", "symbol, ts", want)
 	}
 	check(2 * 52)
-	var def string
-	if err := eng.DB().QueryRowContext(ctx, "SELECT sql FROM duckdb_views() WHERE view_name = 'intraday_bars'").Scan(&def); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(def, "UNION ALL") || !strings.Contains(def, "row_number()") {
+	if def := viewDefinition(t, eng, "intraday_bars"); !strings.Contains(def, "UNION ALL") || !strings.Contains(def, "row_number()") {
 		t.Fatalf("the view does not read the unique partition as it is and collapse the other:\n%s", def)
 	}
 	laketest.Commit(t, store, market.IntradayBars, 1, 1, 0, laketest.IntradayBars(syms, d2, ing.Add(time.Hour)))
@@ -328,4 +309,77 @@ func TestViewMatchesColumnsByNameAcrossSchemaVersions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestViewsCheckOnlyFilesWhoseKeysOverlap: within one partition, a replay
+// is collapsed with the file it repeats while a file whose key ranges are
+// disjoint from theirs is read as it is, and a later commit of a new
+// snapshot costs a check of its own file only.
+func TestViewsCheckOnlyFilesWhoseKeysOverlap(t *testing.T) {
+	ing := day.Add(23 * time.Hour)
+	snap := day.Add(15 * time.Hour)
+	store, eng := replayLake(t, func(store lake.Store) {
+		laketest.Commit(t, store, market.OptionQuotes, 0, 0, 0, laketest.OptionChain("AAA", snap, 2, 5, ing))
+		laketest.Commit(t, store, market.OptionQuotes, 1, 0, 0, laketest.OptionChain("BBB", snap, 2, 5, ing))
+		laketest.Commit(t, store, market.OptionQuotes, 2, 0, 0, laketest.OptionChain("AAA", snap, 2, 5, ing.Add(time.Hour))) // replay
+	})
+	check := func(want int64) {
+		t.Helper()
+		checkRowsOncePerKey(t, eng, "option_quotes", "snapshot_ts, contract_symbol", want)
+	}
+	check(2 * 20)
+	if eng.checked != 3 {
+		t.Fatalf("%d files read to check keys, want 3", eng.checked)
+	}
+	def := viewDefinition(t, eng, "option_quotes")
+	plain, collapsed, ok := strings.Cut(def, "UNION ALL")
+	if !ok || !strings.Contains(plain, "-1-") || strings.Contains(plain, "-0-") || strings.Contains(plain, "-2-") ||
+		!strings.Contains(collapsed, "-0-") || !strings.Contains(collapsed, "-2-") || strings.Contains(collapsed, "-1-") {
+		t.Fatalf("the view does not read BBB's file as it is and collapse AAA's two:\n%s", def)
+	}
+	laketest.Commit(t, store, market.OptionQuotes, 0, 1, 0, laketest.OptionChain("AAA", snap.Add(time.Hour), 2, 5, ing))
+	check(3 * 20)
+	if eng.checked != 4 {
+		t.Fatalf("%d files read to check keys after a new snapshot, want 4", eng.checked)
+	}
+}
+
+// checkRowsOncePerKey expects want rows in view, each key once.
+func checkRowsOncePerKey(t *testing.T, eng *Engine, view, key string, want int64) {
+	t.Helper()
+	res, err := eng.Query(context.Background(), fmt.Sprintf("SELECT count(*), count(DISTINCT (%s)) FROM %s", key, view), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, d := res.Rows[0][0].(int64), res.Rows[0][1].(int64); n != want || d != want {
+		t.Fatalf("%s: %d rows, %d keys; want %d of each", view, n, d, want)
+	}
+}
+
+// viewDefinition is the SQL behind a view.
+func viewDefinition(t *testing.T, eng *Engine, view string) string {
+	t.Helper()
+	var def string
+	if err := eng.DB().QueryRowContext(context.Background(), "SELECT sql FROM duckdb_views() WHERE view_name = ?", view).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	return def
+}
+
+// replayLake is a local lake written by commit and an engine over it
+// that re-reads the commit records on every query.
+func replayLake(t *testing.T, commit func(lake.Store)) (*lake.Dir, *Engine) {
+	t.Helper()
+	store, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(store)
+	eng, err := OpenWith(store, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	eng.RefreshEvery = 0
+	return store, eng
 }
