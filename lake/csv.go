@@ -124,12 +124,35 @@ func csvAppenderOf(col arrow.Array) (csvAppender, error) {
 	var f csvAppender
 	switch a := col.(type) {
 	case *array.String:
-		f = repeating(a.Value, appendCSVField)
+		// repeating, written out: these two columns are most of a row.
+		var prev string
+		start, end, last := 0, 0, -2
+		f = func(dst []byte, i int) []byte {
+			v := a.Value(i)
+			if i == last+1 && v == prev {
+				last = i
+				return append(dst, dst[start:end]...)
+			}
+			start = len(dst)
+			dst = appendCSVField(dst, v)
+			end, last, prev = len(dst), i, v
+			return dst
+		}
 	case *array.Float64:
-		// Compared by their bits, so that -0 and 0 stay apart.
-		bits := arrow.Uint64Traits.CastFromBytes(arrow.Float64Traits.CastToBytes(a.Float64Values()))
-		f = repeating(func(i int) uint64 { return bits[i] },
-			func(dst []byte, b uint64) []byte { return appendFloat(dst, math.Float64frombits(b)) })
+		v := a.Float64Values()
+		var prev uint64 // bits, so that -0 and 0 stay apart
+		start, end, last := 0, 0, -2
+		f = func(dst []byte, i int) []byte {
+			b := math.Float64bits(v[i])
+			if i == last+1 && b == prev {
+				last = i
+				return append(dst, dst[start:end]...)
+			}
+			start = len(dst)
+			dst = appendFloat(dst, v[i])
+			end, last, prev = len(dst), i, b
+			return dst
+		}
 	case *array.Int64:
 		v := a.Int64Values()
 		f = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }
