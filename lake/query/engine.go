@@ -441,13 +441,20 @@ func collectRows(rows *sql.Rows, limit int) (*Result, error) {
 		res.Columns = append(res.Columns, c.Name())
 		res.Types = append(res.Types, c.DatabaseTypeName())
 	}
+	// Rows are carved from blocks of values rather than allocated one by
+	// one: a chain's hundreds of rows cost as much to collect as to scan.
+	ptrs := make([]any, len(cols))
+	var block []any
 	for rows.Next() {
 		if limit > 0 && len(res.Rows) >= limit {
 			res.Truncated = true
 			break
 		}
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
+		if len(block) < len(cols) {
+			block = make([]any, 64*len(cols))
+		}
+		vals := block[:len(cols):len(cols)]
+		block = block[len(cols):]
 		for i := range vals {
 			ptrs[i] = &vals[i]
 		}
