@@ -140,9 +140,13 @@ func BenchmarkQuery(b *testing.B) {
 				}
 				engineSQL := "SELECT * FROM " + q.view + " WHERE " + q.where
 				bareSQL := "SELECT * FROM read_parquet(" + fileList(paths) + ") WHERE " + q.where
+				// Both sides run the query once before they are timed.
 				want := drain(b, bare, bareSQL)
 				if want == 0 {
 					b.Fatalf("%s matches nothing", q.name)
+				}
+				if res, err := eng.Query(ctx, engineSQL, 0); err != nil || len(res.Rows) != want {
+					b.Fatalf("%s: %v", q.name, err)
 				}
 				name := lk.name + "/" + state + "/" + q.name
 				b.Run(name+"/engine", func(b *testing.B) {
