@@ -190,6 +190,7 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 // commit record, written after all of them, is what makes them visible.
 func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base string, names []string, parts map[string][]arrow.RecordBatch) ([]File, error) {
 	files := make([]File, 2*len(names))
+	keys := make([]KeyRanges, len(names))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0) + 2) // puts wait on the network
 	for i, p := range names {
@@ -198,8 +199,7 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 			rows += r.NumRows()
 		}
 		g.Go(func() error {
-			keys := KeyRangesOf(ds, parts[p])
-			files[2*i].Keys, files[2*i+1].Keys = keys, keys
+			keys[i] = KeyRangesOf(ds, parts[p])
 			return nil
 		})
 		for j, f := range []struct {
@@ -207,7 +207,7 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 			encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
 		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
 			key := path.Join(ds.Name, p, base+"."+f.format)
-			files[2*i+j].Key, files[2*i+j].Format, files[2*i+j].Rows = key, f.format, rows
+			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
 				buf, _ := encodeBuffers.Get().(*[]byte)
 				if buf == nil {
@@ -226,7 +226,11 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 			})
 		}
 	}
-	return files, g.Wait()
+	err := g.Wait()
+	for i := range files {
+		files[i].Keys = keys[i/2]
+	}
+	return files, err
 }
 
 // encodeBuffers recycles the encoders' output buffers between commits (a
