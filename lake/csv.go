@@ -51,13 +51,10 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 	var g errgroup.Group
 	for i := 1; i < len(chunks); i++ {
 		g.Go(func() error {
-			buf, _ := encodeBuffers.Get().(*[]byte)
-			if buf == nil {
-				buf = new([]byte)
-			}
+			buf := encodeBuffer()
 			tails[i] = buf
 			var err error
-			*buf, err = appendCSVRows((*buf)[:0], ds, schema, chunks[i], 0)
+			*buf, err = appendCSVRows(*buf, ds, schema, chunks[i], 0)
 			return err
 		})
 	}
@@ -70,7 +67,7 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 	}
 	for _, t := range tails[1:] {
 		out = append(out, *t...)
-		encodeBuffers.Put(t)
+		recycle(t)
 	}
 	return out, nil
 }

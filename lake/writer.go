@@ -209,11 +209,8 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 			key := path.Join(ds.Name, p, base+"."+f.format)
 			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
-				buf, _ := encodeBuffers.Get().(*[]byte)
-				if buf == nil {
-					buf = new([]byte)
-				}
-				data, err := f.encode((*buf)[:0], ds, parts[p])
+				buf := encodeBuffer()
+				data, err := f.encode(*buf, ds, parts[p])
 				if err != nil {
 					return err
 				}
@@ -221,7 +218,7 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 					return err // the store may not be done with data
 				}
 				*buf = data
-				encodeBuffers.Put(buf)
+				recycle(buf)
 				return nil
 			})
 		}
@@ -238,6 +235,26 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 // collecting them cost as much as encoding a column. A buffer goes back
 // only once the store has the object.
 var encodeBuffers sync.Pool // of *[]byte
+
+// maxRecycled is the largest buffer kept for reuse: a compaction's
+// objects are rare and would hold their memory.
+const maxRecycled = 64 << 20
+
+// encodeBuffer returns an empty buffer, recycled if one is at hand.
+func encodeBuffer() *[]byte {
+	if b, ok := encodeBuffers.Get().(*[]byte); ok {
+		*b = (*b)[:0]
+		return b
+	}
+	return new([]byte)
+}
+
+// recycle offers a buffer for reuse; nothing may use it afterwards.
+func recycle(b *[]byte) {
+	if cap(*b) <= maxRecycled {
+		encodeBuffers.Put(b)
+	}
+}
 
 func datasetOf(m kafka.Message) (*market.Dataset, error) {
 	if enc := stream.Header(m, stream.HeaderEncoding); enc != stream.EncodingArrow {
