@@ -39,21 +39,57 @@ func (c *CompactFlags) compact(ctx context.Context, g *Globals, log *slog.Logger
 	if err != nil {
 		return err
 	}
-	log = log.With("role", "compact", "lake", store.String())
-	ret, err := (&lake.Retention{Store: store, Log: log, Keep: keep}).Run(ctx)
+	h := &housekeeping{Store: store, Log: log.With("role", "compact", "lake", store.String()), Keep: keep,
+		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions}
+	return h.once(ctx)
+}
+
+// housekeeping is the lake's upkeep: retention, compaction (with collection of
+// what earlier runs replaced), then the janitor. The compact command runs it
+// once; `up` runs it on a timer, as the CronJob does in Kubernetes.
+type housekeeping struct {
+	Store                       lake.Store
+	Log                         *slog.Logger
+	Keep                        map[string]time.Duration // retention per dataset
+	Settle, Grace, JanitorGrace time.Duration
+	Partitions                  []string // only these (default all)
+}
+
+func (h *housekeeping) once(ctx context.Context) error {
+	ret, err := (&lake.Retention{Store: h.Store, Log: h.Log, Keep: h.Keep}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	comp, err := (&lake.Compactor{Store: store, Log: log, Settle: c.Settle, Grace: c.Grace, Partitions: c.Partitions}).Run(ctx)
+	comp, err := (&lake.Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	jan, err := (&lake.Janitor{Store: store, Log: log, Grace: c.JanitorGrace}).Run(ctx)
+	jan, err := (&lake.Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	log.Info("lake compacted",
+	h.Log.Info("lake compacted",
 		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
 		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans)
 	return nil
+}
+
+// every runs the housekeeping each interval until ctx ends. A failed run is
+// logged and tried again at the next tick: the lake stays readable, only
+// larger than it needs to be.
+func (h *housekeeping) every(interval time.Duration) func(context.Context) error {
+	return func(ctx context.Context) error {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-t.C:
+			}
+			if err := h.once(ctx); err != nil && ctx.Err() == nil {
+				h.Log.Warn("lake housekeeping failed; trying again next time", "err", err, "next", interval)
+			}
+		}
+	}
 }

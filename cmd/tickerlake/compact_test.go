@@ -54,3 +54,43 @@ func TestRunCompact(t *testing.T) {
 		}
 	}
 }
+
+// TestHousekeepingEvery runs the housekeeping `up` schedules on a short timer
+// over a lake of small files: it merges them while it runs and stops cleanly
+// when its context ends.
+func TestHousekeepingEvery(t *testing.T) {
+	store, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	bars := laketest.IntradayBars([]string{"AAPL", "MSFT"}, day, day.Add(22*time.Hour))
+	for i := 0; i+10 <= len(bars); i += 10 {
+		laketest.Commit(t, store, market.IntradayBars, 0, int64(i), 0, bars[i:i+10])
+	}
+	files := func() int {
+		keys, err := (&lake.Catalog{Store: store}).Files(context.Background(), "intraday_bars", "parquet")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	if n := files(); n < 2 {
+		t.Fatalf("%d files to start with", n)
+	}
+	h := &housekeeping{Store: store, Log: testLogger(t), Grace: time.Minute, JanitorGrace: time.Hour}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- h.every(20 * time.Millisecond)(ctx) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for files() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %d files after 20 s of housekeeping", files())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("housekeeping ended with %v", err)
+	}
+}

@@ -30,6 +30,9 @@ type UpCmd struct {
 	BrokerAddr string       `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
 	HTTPAddr   string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
 	API        serve.Config `embed:""`
+	// The lake's housekeeping, which a CronJob runs in Kubernetes.
+	CompactEvery time.Duration `name:"compact-every" env:"TICKERLAKE_COMPACT_EVERY" default:"1h" help:"Run the lake's housekeeping (retention, compaction, removal of replaced objects and orphans) this often; 0 turns it off."`
+	Retention    string        `name:"retention" env:"TICKERLAKE_RETENTION" help:"Per-dataset retention for the housekeeping, e.g. intraday_bars=400d (unnamed datasets are kept forever)."`
 }
 
 // Run implements the command.
@@ -54,9 +57,19 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	keep, err := lake.ParseRetention(c.Retention)
+	if err != nil {
+		return err
+	}
 	p := &Pipeline{
 		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
+	}
+	if c.CompactEvery > 0 {
+		// Defaults as for `tickerlake compact`: files settle for an hour first.
+		p.Housekeeping = &housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
+			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour}
+		p.CompactEvery = c.CompactEvery
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
 		return err
@@ -85,6 +98,9 @@ type Pipeline struct {
 	Cleaner *transform.Cleaner
 	// Sinks are the configured warehouse sinks, each its own consumer group.
 	Sinks []sinkRole
+	// Housekeeping, when set, runs every CompactEvery.
+	Housekeeping *housekeeping
+	CompactEvery time.Duration
 }
 
 // Run runs the roles until ctx ends, then waits for each to commit what it
@@ -111,6 +127,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	run("writer", w.Run)
 	for _, s := range p.Sinks {
 		run(s.name, s.run)
+	}
+	if p.Housekeeping != nil && p.CompactEvery > 0 {
+		run("compact", p.Housekeeping.every(p.CompactEvery))
 	}
 	if p.HTTPAddr != "" {
 		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, Log: p.Log.With("role", "api")})
