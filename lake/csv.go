@@ -121,7 +121,8 @@ func csvAppenderOf(col arrow.Array) (csvAppender, error) {
 	var f csvAppender
 	switch a := col.(type) {
 	case *array.String:
-		// repeating, written out: these two columns are most of a row.
+		// Strings and floats, most of a row, are repeating written out,
+		// without a call to fetch each value.
 		var prev string
 		start, end, last := 0, 0, -2
 		f = func(dst []byte, i int) []byte {
