@@ -35,7 +35,9 @@ func fastExp(x float64) float64 {
 	kd -= shift
 	r := x - kd*ln2Hi - kd*ln2Lo
 	// e^r - 1, added to the table value last so that its rounding error stays small.
-	q := r * (1 + r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120)))))
+	// Estrin's scheme: the halves of the polynomial are formed side by side.
+	r2 := r * r
+	q := r * ((1 + r*(1.0/2)) + r2*((1.0/6+r*(1.0/24))+r2*(1.0/120)))
 	t := expTable[k&(n-1)]
 	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
 	return (t + t*q) * scale
