@@ -74,22 +74,27 @@ func (h *housekeeping) once(ctx context.Context) error {
 	return nil
 }
 
-// every runs the housekeeping each interval until ctx ends. A failed run is
-// logged and tried again at the next tick: the lake stays readable, only
-// larger than it needs to be.
+// every runs the housekeeping each interval until ctx ends.
 func (h *housekeeping) every(interval time.Duration) func(context.Context) error {
 	return func(ctx context.Context) error {
 		t := time.NewTicker(interval)
 		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-t.C:
-			}
-			if err := h.once(ctx); err != nil && ctx.Err() == nil {
-				h.Log.Warn("lake housekeeping failed; trying again next time", "err", err, "next", interval)
-			}
+		return h.on(ctx, t.C)
+	}
+}
+
+// on runs the housekeeping at each tick until ctx ends. A failed run is
+// logged and tried again at the next tick: the lake stays readable, only
+// larger than it needs to be.
+func (h *housekeeping) on(ctx context.Context, ticks <-chan time.Time) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticks:
+		}
+		if err := h.once(ctx); err != nil && ctx.Err() == nil {
+			h.Log.Warn("lake housekeeping failed; trying again at the next tick", "err", err)
 		}
 	}
 }

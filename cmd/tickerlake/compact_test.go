@@ -55,10 +55,10 @@ func TestRunCompact(t *testing.T) {
 	}
 }
 
-// TestHousekeepingEvery runs the housekeeping `up` schedules on a short timer
-// over a lake of small files: it merges them while it runs and stops cleanly
-// when its context ends.
-func TestHousekeepingEvery(t *testing.T) {
+// TestHousekeepingOnTicks runs the housekeeping `up` schedules over a lake
+// of small files: a tick merges them, and the loop stops cleanly when its
+// context ends.
+func TestHousekeepingOnTicks(t *testing.T) {
 	store, err := lake.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -80,14 +80,14 @@ func TestHousekeepingEvery(t *testing.T) {
 	}
 	h := &housekeeping{Store: store, Log: testLogger(t), Grace: time.Minute, JanitorGrace: time.Hour}
 	ctx, cancel := context.WithCancel(context.Background())
+	ticks := make(chan time.Time)
 	done := make(chan error, 1)
-	go func() { done <- h.every(20 * time.Millisecond)(ctx) }()
-	deadline := time.Now().Add(20 * time.Second)
-	for files() != 1 {
-		if time.Now().After(deadline) {
-			t.Fatalf("still %d files after 20 s of housekeeping", files())
-		}
-		time.Sleep(20 * time.Millisecond)
+	go func() { done <- h.on(ctx, ticks) }()
+	// The second tick is taken only once the first run has finished.
+	ticks <- day
+	ticks <- day
+	if n := files(); n != 1 {
+		t.Fatalf("%d files after a run of the housekeeping, want 1", n)
 	}
 	cancel()
 	if err := <-done; err != nil {
