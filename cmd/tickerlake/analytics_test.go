@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/synthetic"
 )
 
 func TestAnalyticsFlags(t *testing.T) {
@@ -53,5 +56,25 @@ func TestAnalyticsFlags(t *testing.T) {
 				t.Error("equity options must be inverted as American")
 			}
 		})
+	}
+}
+
+// TestSyntheticYields: `up` on the synthetic market inverts its option
+// prices with the market's own dividend yields.
+func TestSyntheticYields(t *testing.T) {
+	m := synthetic.New(synthetic.Config{Seed: 1})
+	divs := syntheticYields(ingest.NewSynthetic(m))
+	paying := 0
+	for _, sym := range m.Symbols() {
+		q, ok := divs[sym]
+		if want := m.DividendYield(sym); q != want || ok != (want != 0) {
+			t.Errorf("%s: yield %v (listed %v), market's %v", sym, q, ok, want)
+		}
+		if ok {
+			paying++
+		}
+	}
+	if paying == 0 || paying == len(m.Symbols()) {
+		t.Errorf("%d of %d symbols pay a dividend", paying, len(m.Symbols()))
 	}
 }

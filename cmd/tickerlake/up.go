@@ -61,8 +61,14 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	src := c.source()
+	if syn, ok := src.(*ingest.Synthetic); ok && cl.Dividends == nil {
+		// The synthetic market's own yields, so that the analytics invert
+		// its prices with the inputs that made them.
+		cl.Dividends = syntheticYields(syn)
+	}
 	p := &Pipeline{
-		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Source: c.source(), Scheduler: c.scheduler(g, brokers, log),
+		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Source: src, Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	if c.CompactEvery > 0 {
@@ -79,6 +85,17 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	// A fresh clone has no built web app: build it while the pipeline starts.
 	go func() { _ = web.BuildIfMissing(ctx, "web", log.With("role", "web")) }()
 	return p.Run(ctx)
+}
+
+// syntheticYields are the synthetic market's dividend yields by symbol.
+func syntheticYields(s *ingest.Synthetic) map[string]float64 {
+	divs := map[string]float64{}
+	for _, sym := range s.Market.Symbols() {
+		if q := s.Market.DividendYield(sym); q != 0 {
+			divs[sym] = q
+		}
+	}
+	return divs
 }
 
 // Pipeline is every role in one process, each as it would run alone.

@@ -99,20 +99,21 @@ func (ps pricing) model(p *params, kind quant.Kind, strike float64, e expiry) (p
 	atm := p.atmVol(ps.h, years)
 	fwd := ps.forward(years)
 	vol = p.smileVol(atm, strike, fwd, years)
-	price = quant.Price(quant.Params{
+	price = quant.AmericanPrice(quant.Params{
 		Kind: kind, Spot: ps.spot, Strike: strike, Rate: ps.rate, Div: ps.div, Vol: vol, Time: years,
 	})
 	return price, vol, math.Log(strike/fwd) / (atm * math.Sqrt(years))
 }
 
-// bounds are the no-arbitrage bounds of a European price.
+// bounds are the no-arbitrage bounds of an American price: at least its value
+// without volatility (which is at least the intrinsic value), at most the
+// spot for a call and the strike for a put.
 func (ps pricing) bounds(kind quant.Kind, strike, years float64) (lo, hi float64) {
-	s := ps.spot * math.Exp(-ps.div*years)
-	k := strike * math.Exp(-ps.rate*years)
+	lo = quant.AmericanPrice(quant.Params{Kind: kind, Spot: ps.spot, Strike: strike, Rate: ps.rate, Div: ps.div, Time: years})
 	if kind == quant.Put {
-		return math.Max(k-s, 0), k
+		return lo, strike
 	}
-	return math.Max(s-k, 0), s
+	return lo, ps.spot
 }
 
 // Chain returns the option chain snapshot at instant t: calls and puts of

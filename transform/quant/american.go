@@ -67,17 +67,24 @@ const (
 // american is AmericanPrice for valid parameters, with the derivatives of the price where a
 // closed form gave it.
 func american(p Params) (dual, rule) {
+	v, how, _ := americanAt(p, deterministicAmerican(p))
+	return v, how
+}
+
+// americanAt is american given the value without volatility, det, which a volatility search
+// works out once; it also returns the European price it floors with.
+func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
 	intrinsic := math.Max(p.Spot-p.Strike, 0)
 	if p.Kind == Put {
 		intrinsic = math.Max(p.Strike-p.Spot, 0)
 	}
 	if p.Time == 0 {
-		return constant(intrinsic), ruleOther
+		return constant(intrinsic), ruleOther, euro
 	}
 	if p.Vol == 0 {
-		return constant(deterministicAmerican(p)), ruleOther
+		return constant(det), ruleOther, euro
 	}
-	euro := europeanDual(p)
+	euro = europeanDual(p)
 	// The call that is priced earns rate r' and pays yield q', for a carry b = r' - q':
 	// (r, q) for a call and, by the transformation, (q, r) for a put.
 	rate, yield := p.Rate, p.Div
@@ -85,16 +92,16 @@ func american(p Params) (dual, rule) {
 		rate, yield = p.Div, p.Rate
 	}
 	carry := rate - yield
-	v, how := dual{v: math.NaN()}, ruleClosedForm
+	v, how = dual{v: math.NaN()}, ruleClosedForm
 	switch {
 	case yield <= 0 && rate >= 0:
 		// Holding beats exercising: the asset pays nothing and the strike costs nothing
 		// to defer. (With a negative rate, deferring the strike costs money and deep in
 		// the money calls are exercised, so that case goes to the tree.)
 		if euro.v >= intrinsic {
-			return euro, ruleClosedForm
+			return euro, ruleClosedForm, euro
 		}
-		return constant(intrinsic), ruleOther
+		return constant(intrinsic), ruleOther, euro
 	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
 		// Bjerksund-Stensland needs b < r, i.e. a positive yield, and fails at strongly
 		// negative carry.
@@ -111,10 +118,10 @@ func american(p Params) (dual, rule) {
 	if euro.v > v.v {
 		v, how = euro, ruleClosedForm
 	}
-	if det := deterministicAmerican(p); det > v.v {
+	if det > v.v {
 		v, how = constant(det), ruleOther
 	}
-	return v, how
+	return v, how, euro
 }
 
 // negligiblePremium is an early-exercise premium below the price tolerance of an implied
@@ -571,11 +578,12 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 		return 0, dual{}, false
 	}
 	vf := newVolFree(p)
+	det := deterministicAmerican(p)
 	var lastV, lastVega float64
 	for it := range 12 {
 		q := p
 		q.Vol = v
-		d, how := american(q)
+		d, how, euro := americanAt(q, det)
 		f := d.v - price
 		if how != ruleClosedForm || math.IsNaN(f) {
 			return 0, dual{}, false
@@ -608,9 +616,8 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 			// bends little with volatility near the money: the first step solves the
 			// European price plus the premium taken as linear about the European implied
 			// volatility, a cheap European solve.
-			e := vf.at(v)
-			premVega := d.vol - e.fwdS*e.pdf*e.sqrtT
-			target := price - (d.v - e.price()) + premVega*v
+			premVega := d.vol - euro.vol
+			target := price - (d.v - euro.v) + premVega*v
 			x := v
 			for range 8 {
 				b := vf.at(x)
