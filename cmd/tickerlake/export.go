@@ -28,11 +28,7 @@ func (c *ExportCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 		}
 		day = d
 	}
-	store, err := openLake(ctx, g, c.LakeFlags)
-	if err != nil {
-		return err
-	}
-	eng, err := openEngine(g, store, log)
+	store, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
 	if err != nil {
 		return err
 	}

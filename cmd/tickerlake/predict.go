@@ -29,11 +29,7 @@ func (c *PredictCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) erro
 		return fmt.Errorf("--horizon %d: want 1 to 60 sessions", c.Horizon)
 	}
 	sym := market.CanonicalSymbol(c.Symbol)
-	store, err := openLake(ctx, g, c.LakeFlags)
-	if err != nil {
-		return err
-	}
-	eng, err := openEngine(g, store, log)
+	_, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
 	if err != nil {
 		return err
 	}

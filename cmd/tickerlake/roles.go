@@ -78,7 +78,24 @@ func openLake(ctx context.Context, g *Globals, l LakeFlags) (lake.Store, error) 
 // openEngine starts the query engine over store; a lake on S3 is read
 // through a cache under the data dir.
 func openEngine(g *Globals, store lake.Store, log *slog.Logger) (*query.Engine, error) {
-	return query.OpenWith(store, query.Options{CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Log: log})
+	return query.OpenWith(store, query.Options{CacheDir: cacheDir(g), Log: log})
+}
+
+// cacheDir is where a lake on S3 is mirrored for the query engine.
+func cacheDir(g *Globals) string { return filepath.Join(g.DataDir, "cache", "lake") }
+
+// openLakeEngine opens the lake l names and the query engine over it, as the
+// commands that read the lake start.
+func openLakeEngine(ctx context.Context, g *Globals, l LakeFlags, log *slog.Logger) (lake.Store, *query.Engine, error) {
+	store, err := openLake(ctx, g, l)
+	if err != nil {
+		return nil, nil, err
+	}
+	eng, err := openEngine(g, store, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return store, eng, nil
 }
 
 // BrokerCmd runs the embedded broker.
@@ -202,11 +219,7 @@ type APICmd struct {
 
 // Run implements the command.
 func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	store, err := openLake(ctx, g, c.LakeFlags)
-	if err != nil {
-		return err
-	}
-	eng, err := openEngine(g, store, log)
+	store, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
 	if err != nil {
 		return err
 	}
@@ -231,11 +244,7 @@ type SQLCmd struct {
 
 // Run implements the command.
 func (c *SQLCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	store, err := openLake(ctx, g, c.LakeFlags)
-	if err != nil {
-		return err
-	}
-	eng, err := openEngine(g, store, log)
+	_, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		cl.Dividends = syntheticYields(syn)
 	}
 	p := &Pipeline{
-		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: filepath.Join(g.DataDir, "cache", "lake"), Source: src, Scheduler: c.scheduler(g, brokers, log),
+		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, brokers, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	if c.CompactEvery > 0 {
