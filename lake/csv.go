@@ -121,36 +121,12 @@ func csvAppenderOf(col arrow.Array) (csvAppender, error) {
 	var f csvAppender
 	switch a := col.(type) {
 	case *array.String:
-		// Strings and floats, most of a row, are repeating written out,
-		// without a call to fetch each value.
-		var prev string
-		start, end, last := 0, 0, -2
-		f = func(dst []byte, i int) []byte {
-			v := a.Value(i)
-			if i == last+1 && v == prev {
-				last = i
-				return append(dst, dst[start:end]...)
-			}
-			start = len(dst)
-			dst = appendCSVField(dst, v)
-			end, last, prev = len(dst), i, v
-			return dst
-		}
+		f = repeating(a.Value, appendCSVField)
 	case *array.Float64:
+		// Compared as bits, so that -0 and 0 stay apart.
 		v := a.Float64Values()
-		var prev uint64 // bits, so that -0 and 0 stay apart
-		start, end, last := 0, 0, -2
-		f = func(dst []byte, i int) []byte {
-			b := math.Float64bits(v[i])
-			if i == last+1 && b == prev {
-				last = i
-				return append(dst, dst[start:end]...)
-			}
-			start = len(dst)
-			dst = appendFloat(dst, v[i])
-			end, last, prev = len(dst), i, b
-			return dst
-		}
+		f = repeating(func(i int) uint64 { return math.Float64bits(v[i]) },
+			func(dst []byte, b uint64) []byte { return appendFloat(dst, math.Float64frombits(b)) })
 	case *array.Int64:
 		v := a.Int64Values()
 		f = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }
