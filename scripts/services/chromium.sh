@@ -3,12 +3,10 @@
 # drives it; no browser is ever downloaded). Not a server: it only installs
 # the browser once and tells the tests where it is.
 set -euo pipefail
+. "$(dirname "$0")/../lib/services.sh"
 bin=/usr/bin/chromium
 if [ ! -x "$bin" ]; then
-  echo "installing Debian's chromium" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2
-  apt-get install -y --no-install-recommends chromium fonts-liberation >&2
+  apt_install chromium fonts-liberation
 fi
 "$bin" --version >&2
 echo "TICKERLAKE_TEST_CHROMIUM=$bin"

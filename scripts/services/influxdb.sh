@@ -8,6 +8,7 @@
 # create their own scratch databases beside it). Prints
 # TICKERLAKE_TEST_INFLUX_URL=... and PID=<influxd pid>.
 set -euo pipefail
+. "$(dirname "$0")/../lib/services.sh"
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 run=${TICKERLAKE_TEST_RUN:?TICKERLAKE_TEST_RUN is not set}
@@ -17,10 +18,9 @@ if [ ! -x "$bin" ]; then
   GOBIN="$root/.tools" go install -ldflags "-X main.version=1.8.10" github.com/influxdata/influxdb/cmd/influxd@v1.8.10 >&2
 fi
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-http_port=$(freeport)
-rpc_port=$(freeport)
-while [ "$rpc_port" = "$http_port" ]; do rpc_port=$(freeport); done
+http_port=$(free_port)
+rpc_port=$(free_port)
+while [ "$rpc_port" = "$http_port" ]; do rpc_port=$(free_port); done
 
 dir="$run/influxdb"
 rm -rf "$dir"
@@ -55,16 +55,7 @@ CONF
 "$bin" run -config "$dir/influxdb.conf" >"$dir/influxd.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$http_port"
-for _ in $(seq 1 150); do
-  if curl -fs -o /dev/null "$url/ping"; then break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "influxd exited; see $dir/influxd.log" >&2
-    tail -n 20 "$dir/influxd.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-curl -fsS -o /dev/null "$url/ping" || { echo "influxd did not answer on $url" >&2; kill "$pid"; exit 1; }
+wait_ready influxd "$pid" "$dir/influxd.log" curl -fs -o /dev/null "$url/ping"
 curl -fsS -o /dev/null -XPOST "$url/query" --data-urlencode "q=CREATE DATABASE tickerlake" >&2
 
 echo "TICKERLAKE_TEST_INFLUX_URL=$url"

@@ -7,6 +7,7 @@
 # 127.0.0.1 on a free port and creates the database tickerlake. Prints
 # TICKERLAKE_TEST_PG_DSN=... and PID=<postmaster pid>.
 set -euo pipefail
+. "$(dirname "$0")/../lib/services.sh"
 run=${TICKERLAKE_TEST_RUN:?TICKERLAKE_TEST_RUN is not set}
 
 bindir() {
@@ -17,10 +18,7 @@ bindir() {
 
 bin=$(bindir || true)
 if [ -z "$bin" ]; then
-  echo "installing postgresql" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2
-  apt-get install -y --no-install-recommends postgresql >&2
+  apt_install postgresql
   bin=$(bindir)
 fi
 
@@ -37,7 +35,7 @@ if [ "$(id -u)" = 0 ]; then
   as=(runuser -u postgres --)
 fi
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "${as[@]}" "$bin/initdb" -D "$dir/data" -U tickerlake --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1
 "${as[@]}" "$bin/pg_ctl" -s -D "$dir/data" -l "$dir/server.log" -w -t 60 \
   -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=50" \

@@ -7,16 +7,13 @@
 # live under $TICKERLAKE_TEST_RUN/prometheus. Prints
 # TICKERLAKE_TEST_PROMETHEUS_URL, TICKERLAKE_TEST_PROMETHEUS_TARGET and PID.
 set -euo pipefail
+. "$(dirname "$0")/../lib/services.sh"
 run=${TICKERLAKE_TEST_RUN:?TICKERLAKE_TEST_RUN is not set}
 
 if ! command -v prometheus >/dev/null 2>&1; then
-  echo "installing prometheus" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update >&2
-  apt-get install -y --no-install-recommends prometheus >&2
+  apt_install prometheus
 fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 port=$(free_port)
 target=$(free_port)
 dir="$run/prometheus"
@@ -34,15 +31,7 @@ YAML
 prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
   --web.listen-address="127.0.0.1:$port" >"$dir/prometheus.log" 2>&1 &
 pid=$!
-for _ in $(seq 1 100); do
-  if curl -fsS "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1; then
-    echo "TICKERLAKE_TEST_PROMETHEUS_URL=http://127.0.0.1:$port"
-    echo "TICKERLAKE_TEST_PROMETHEUS_TARGET=127.0.0.1:$target"
-    echo "PID=$pid"
-    exit 0
-  fi
-  sleep 0.2
-done
-echo "prometheus did not become ready; see $dir/prometheus.log" >&2
-kill "$pid" 2>/dev/null || true
-exit 1
+wait_ready prometheus "$pid" "$dir/prometheus.log" curl -fsS "http://127.0.0.1:$port/-/ready"
+echo "TICKERLAKE_TEST_PROMETHEUS_URL=http://127.0.0.1:$port"
+echo "TICKERLAKE_TEST_PROMETHEUS_TARGET=127.0.0.1:$target"
+echo "PID=$pid"

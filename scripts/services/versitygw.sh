@@ -9,6 +9,7 @@
 # TICKERLAKE_TEST_S3_ACCESS_KEY, TICKERLAKE_TEST_S3_SECRET_KEY,
 # TICKERLAKE_TEST_S3_REGION and PID=<versitygw pid>.
 set -euo pipefail
+. "$(dirname "$0")/../lib/services.sh"
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 run=${TICKERLAKE_TEST_RUN:?TICKERLAKE_TEST_RUN is not set}
@@ -18,8 +19,7 @@ if [ ! -x "$bin" ]; then
   GOBIN="$root/.tools" go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 >&2
 fi
 
-freeport() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-port=$(freeport)
+port=$(free_port)
 access=tickerlake-test
 secret=tickerlake-test-secret
 region=us-east-1
@@ -40,16 +40,7 @@ fi
   posix "${meta[@]}" "$dir/root" >"$dir/versitygw.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
-for _ in $(seq 1 150); do
-  if curl -s -o /dev/null "$url/"; then break; fi
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "versitygw exited; see $dir/versitygw.log" >&2
-    tail -n 20 "$dir/versitygw.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-curl -s -o /dev/null "$url/" || { echo "versitygw did not answer on $url" >&2; kill "$pid"; exit 1; }
+wait_ready versitygw "$pid" "$dir/versitygw.log" curl -s -o /dev/null "$url/"
 curl -fsS -o /dev/null -X PUT --aws-sigv4 "aws:amz:$region:s3" --user "$access:$secret" -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" "$url/$bucket" >&2 ||
   { echo "could not create bucket $bucket; see $dir/versitygw.log" >&2; kill "$pid"; exit 1; }
 
