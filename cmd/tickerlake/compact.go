@@ -52,7 +52,8 @@ type housekeeping struct {
 	Log                         *slog.Logger
 	Keep                        map[string]time.Duration // retention per dataset
 	Settle, Grace, JanitorGrace time.Duration
-	Partitions                  []string // only these (default all)
+	Partitions                  []string      // only these (default all)
+	Every                       time.Duration // how often run runs it
 }
 
 func (h *housekeeping) once(ctx context.Context) error {
@@ -74,13 +75,11 @@ func (h *housekeeping) once(ctx context.Context) error {
 	return nil
 }
 
-// every runs the housekeeping each interval until ctx ends.
-func (h *housekeeping) every(interval time.Duration) func(context.Context) error {
-	return func(ctx context.Context) error {
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		return h.on(ctx, t.C)
-	}
+// run runs the housekeeping every h.Every until ctx ends.
+func (h *housekeeping) run(ctx context.Context) error {
+	t := time.NewTicker(h.Every)
+	defer t.Stop()
+	return h.on(ctx, t.C)
 }
 
 // on runs the housekeeping at each tick until ctx ends. A failed run is

@@ -74,8 +74,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if c.CompactEvery > 0 {
 		// Defaults as for `tickerlake compact`: files settle for an hour first.
 		p.Housekeeping = &housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
-			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour}
-		p.CompactEvery = c.CompactEvery
+			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour, Every: c.CompactEvery}
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
 		return err
@@ -115,9 +114,8 @@ type Pipeline struct {
 	Cleaner *transform.Cleaner
 	// Sinks are the configured warehouse sinks, each its own consumer group.
 	Sinks []sinkRole
-	// Housekeeping, when set, runs every CompactEvery.
+	// Housekeeping, when set, runs at its interval.
 	Housekeeping *housekeeping
-	CompactEvery time.Duration
 }
 
 // Run runs the roles until ctx ends, then waits for each to commit what it
@@ -145,8 +143,8 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	for _, s := range p.Sinks {
 		run(s.name, s.run)
 	}
-	if p.Housekeeping != nil && p.CompactEvery > 0 {
-		run("compact", p.Housekeeping.every(p.CompactEvery))
+	if p.Housekeeping != nil {
+		run("compact", p.Housekeeping.run)
 	}
 	if p.HTTPAddr != "" {
 		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, Log: p.Log.With("role", "api")})
