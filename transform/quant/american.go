@@ -563,15 +563,15 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 	return v, AmericanGreeks(p), nil
 }
 
-// newtonFromEuropean solves AmericanPrice(v) = price starting where it is nearly solved
-// already: the early-exercise premium is small and moves slowly with volatility, so the
-// European implied volatility of the price is close, and Newton steps with the exact vega of
-// the closed form converge in two or three prices. It returns the price at the solution with
-// its derivatives. ok is false when a step leaves (0, MaxVol), a price comes from the tree
-// or the steps do not converge; the caller then brackets.
 // closeEnough is a Newton step in volatility small enough to take without pricing again.
 const closeEnough = 1e-9
 
+// newtonFromEuropean solves AmericanPrice(v) = price starting where it is nearly solved
+// already: the early-exercise premium is small and moves slowly with volatility, so the
+// European implied volatility of the price is close, and steps with the exact vega of the
+// closed form converge in a few prices. It returns the price at the solution with its
+// derivatives. ok is false when a step leaves (0, MaxVol), a price comes from the tree or
+// the steps do not converge; the caller then brackets.
 func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	v, err := ImpliedVol(p, price)
 	if err != nil || v <= 0 {
@@ -594,7 +594,8 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 		if !(d.vol > 0) {
 			return 0, dual{}, false
 		}
-		if step := f / d.vol; it > 0 && math.Abs(step) <= closeEnough {
+		step := f / d.vol
+		if it > 0 && math.Abs(step) <= closeEnough {
 			// One more Newton step finishes: it leaves a price error of order
 			// volga·step², far below PriceTol, and moves the Greeks by less than their
 			// last printed digit, so the price need not be evaluated again.
@@ -605,7 +606,6 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 			// Halley's step, with the volga of the American price from the change in its
 			// vega since the last step.
 			volga := (d.vol - lastVega) / (v - lastV)
-			step := f / d.vol
 			if c := 1 - 0.5*step*volga/d.vol; c > 0.5 && c < 2 {
 				step /= c
 			}
