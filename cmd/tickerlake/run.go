@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -84,6 +85,8 @@ type ProviderFlags struct {
 	FlatFiles            string   `name:"flatfiles" env:"TICKERLAKE_FLATFILES" placeholder:"DIR|s3://BUCKET/PREFIX" help:"Day-aggregate flat files (CSV or CSV.gz) to import historical bars from, in a folder or under an S3 prefix."`
 	FlatFilesS3PathStyle bool     `name:"flatfiles-s3-path-style" env:"TICKERLAKE_FLATFILES_S3_PATH_STYLE" help:"Address the flat files' bucket path-style, as most S3-compatible servers need."`
 	TwelveDataKeys       []string `name:"twelvedata-api-keys" env:"TWELVEDATA_API_KEYS" sep:"," help:"Twelve Data API keys, comma-separated; prefer the environment variable."`
+	TwelveDataKeyShares  int      `name:"twelvedata-key-shares" env:"TWELVEDATA_KEY_SHARES" default:"1" help:"Split the Twelve Data keys into this many disjoint shares, one per collector replica, so no two replicas spend one key."`
+	TwelveDataKeyShare   string   `name:"twelvedata-key-share" env:"TWELVEDATA_KEY_SHARE" default:"0" placeholder:"N|ordinal" help:"The share of keys this replica spends: a number from 0, or ordinal for the number ending the pod's host name (collector-2 takes share 2)."`
 	TwelveDataBaseURL    string   `name:"twelvedata-base-url" env:"TWELVEDATA_BASE_URL" default:"https://api.twelvedata.com" help:"Twelve Data API root."`
 	TwelveDataPerMinute  int      `name:"twelvedata-credits-per-minute" env:"TWELVEDATA_CREDITS_PER_MINUTE" default:"8" help:"Credits each Twelve Data key may spend per minute."`
 	TwelveDataPerDay     int      `name:"twelvedata-credits-per-day" env:"TWELVEDATA_CREDITS_PER_DAY" default:"800" help:"Credits each Twelve Data key may spend per day (0: no daily limit)."`
@@ -92,19 +95,60 @@ type ProviderFlags struct {
 	YahooPerMinute       int      `name:"yahoo-calls-per-minute" env:"YAHOO_CALLS_PER_MINUTE" default:"60" help:"Pace of calls to Yahoo."`
 }
 
-func (f ProviderFlags) keys() []string {
-	var out []string
+// keys are the Twelve Data keys this process may spend: its share of
+// TWELVEDATA_API_KEYS.
+func (f ProviderFlags) keys() ([]string, error) {
+	var all []string
 	for _, k := range f.TwelveDataKeys {
 		if k != "" {
-			out = append(out, k)
+			all = append(all, k)
 		}
 	}
-	return out
+	if len(all) == 0 || (f.TwelveDataKeyShares == 1 && f.TwelveDataKeyShare == "0") {
+		return all, nil
+	}
+	i, err := f.keyShare()
+	if err != nil {
+		return nil, err
+	}
+	keys, err := ratelimit.Share(all, f.TwelveDataKeyShares, i)
+	if err != nil {
+		return nil, fmt.Errorf("--twelvedata-key-shares %d --twelvedata-key-share %s: %w", f.TwelveDataKeyShares, f.TwelveDataKeyShare, err)
+	}
+	return keys, nil
+}
+
+// keyShare resolves --twelvedata-key-share; "ordinal" reads the pod's name
+// from HOSTNAME, which Kubernetes sets, else from the system.
+func (f ProviderFlags) keyShare() (int, error) {
+	if f.TwelveDataKeyShare != "ordinal" {
+		i, err := strconv.Atoi(f.TwelveDataKeyShare)
+		if err != nil {
+			return 0, fmt.Errorf("--twelvedata-key-share %q: want a number or ordinal", f.TwelveDataKeyShare)
+		}
+		return i, nil
+	}
+	host := os.Getenv("HOSTNAME")
+	if host == "" {
+		var err error
+		if host, err = os.Hostname(); err != nil {
+			return 0, fmt.Errorf("--twelvedata-key-share ordinal: %w", err)
+		}
+	}
+	i, err := ratelimit.Ordinal(host)
+	if err != nil {
+		return 0, fmt.Errorf("--twelvedata-key-share ordinal: %w", err)
+	}
+	return i, nil
 }
 
 // Validate checks the provider configuration once, at start.
 func (f ProviderFlags) Validate() error {
-	if f.Source == "twelvedata" && len(f.keys()) == 0 {
+	keys, err := f.keys()
+	if err != nil {
+		return err
+	}
+	if f.Source == "twelvedata" && len(keys) == 0 {
 		return errors.New("--source twelvedata needs TWELVEDATA_API_KEYS")
 	}
 	if f.Source == "flatfile" && f.FlatFiles == "" {
@@ -139,7 +183,7 @@ func (f ProviderFlags) flatFiles() ingest.Source {
 
 // providers returns the real providers' source, or nil for the synthetic market.
 func (f ProviderFlags) providers(optionDays int) ingest.Source {
-	keys := f.keys()
+	keys, _ := f.keys() // Validate has rejected a share that cannot be had
 	if f.Source == "synthetic" || (f.Source == "auto" && len(keys) == 0) {
 		return nil
 	}
