@@ -135,15 +135,32 @@ type Snapshot struct {
 
 // Files returns the visible data objects of one format, in commit order.
 func (s *Snapshot) Files(format string) []string {
-	var keys []string
+	committed := s.Committed(format)
+	keys := make([]string, len(committed))
+	for i, cf := range committed {
+		keys[i] = cf.Key
+	}
+	return keys
+}
+
+// CommittedFile is a visible data object with the commit record naming it.
+type CommittedFile struct {
+	File
+	Commit Commit
+}
+
+// Committed returns the visible data objects of one format, each with its
+// commit record, in commit order.
+func (s *Snapshot) Committed(format string) []CommittedFile {
+	var out []CommittedFile
 	for _, cm := range s.Commits {
 		for _, f := range cm.Files {
 			if f.Format == format && !s.isReplaced(f.Key) {
-				keys = append(keys, f.Key)
+				out = append(out, CommittedFile{File: f, Commit: cm})
 			}
 		}
 	}
-	return keys
+	return out
 }
 
 func (s *Snapshot) isReplaced(key string) bool {

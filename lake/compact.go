@@ -178,7 +178,7 @@ func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
 }
 
 func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup, rep *CompactReport) error {
-	recs, rowsIn, err := readParquet(ctx, c.Store, ds, g.parquet)
+	recs, rowsIn, err := ReadParquet(ctx, c.Store, ds, g.parquet)
 	if err != nil {
 		return err
 	}
@@ -244,8 +244,9 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 	return nil
 }
 
-// readParquet reads committed Parquet objects as record batches.
-func readParquet(ctx context.Context, st Store, ds *market.Dataset, keys []string) ([]arrow.RecordBatch, int64, error) {
+// ReadParquet reads Parquet objects of ds as record batches, checking they
+// hold its columns. The caller releases the batches.
+func ReadParquet(ctx context.Context, st Store, ds *market.Dataset, keys []string) ([]arrow.RecordBatch, int64, error) {
 	var (
 		recs []arrow.RecordBatch
 		rows int64

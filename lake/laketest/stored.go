@@ -1,0 +1,89 @@
+package laketest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// Stored is what the lake holds of one natural key.
+type Stored struct {
+	// In is the commit record naming the object of each stored copy.
+	In []lake.Commit
+	// Imputed counts the copies whose imputed column is true (bars the
+	// processor filled in or inserted).
+	Imputed int
+}
+
+// N is how many copies are stored.
+func (s Stored) N() int { return len(s.In) }
+
+// StoredKeys reads the Parquet objects that the commit records of ds make
+// visible and counts each natural key across them as it is stored, before
+// a view collapses replays: a key committed twice counts twice. A key is
+// its columns' values joined by "|", dates as 2006-01-02 and instants in
+// RFC 3339, UTC.
+func StoredKeys(t testing.TB, st lake.Store, ds *market.Dataset) map[string]Stored {
+	t.Helper()
+	ctx := context.Background()
+	snap, err := (&lake.Catalog{Store: st}).Snapshot(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Stored{}
+	for _, f := range snap.Committed("parquet") {
+		recs, _, err := lake.ReadParquet(ctx, st, ds, []string{f.Key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range recs {
+			err := countKeys(ds, rec, f.Commit, out)
+			rec.Release()
+			if err != nil {
+				t.Fatalf("%s: %v", f.Key, err)
+			}
+		}
+	}
+	return out
+}
+
+func countKeys(ds *market.Dataset, rec arrow.RecordBatch, cm lake.Commit, out map[string]Stored) error {
+	var cols []arrow.Array
+	for _, name := range ds.Key() {
+		cols = append(cols, rec.Column(rec.Schema().FieldIndices(name)[0]))
+	}
+	var imputed *array.Boolean
+	if idx := rec.Schema().FieldIndices("imputed"); len(idx) == 1 {
+		imputed, _ = rec.Column(idx[0]).(*array.Boolean)
+	}
+	parts := make([]string, len(cols))
+	for i := 0; i < int(rec.NumRows()); i++ {
+		for j, c := range cols {
+			switch a := c.(type) {
+			case *array.String:
+				parts[j] = a.Value(i)
+			case *array.Timestamp:
+				parts[j] = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC().Format(time.RFC3339Nano)
+			case *array.Date32:
+				parts[j] = a.Value(i).ToTime().Format("2006-01-02")
+			default:
+				return fmt.Errorf("key column %s of type %s has no rendering", ds.Key()[j], c.DataType())
+			}
+		}
+		k := strings.Join(parts, "|")
+		s := out[k]
+		s.In = append(s.In, cm)
+		if imputed != nil && imputed.Value(i) {
+			s.Imputed++
+		}
+		out[k] = s
+	}
+	return nil
+}
