@@ -16,6 +16,15 @@ import (
 // was asked for outside a session, or a session on a closed day.
 var ErrMarketClosed = errors.New("market closed")
 
+// ErrCollected says the window a run targets was already asked for, so a
+// task for it would spend provider credits on data already on its way.
+var ErrCollected = errors.New("already collected")
+
+// NothingToCollect reports whether err means a run has nothing to publish.
+func NothingToCollect(err error) bool {
+	return errors.Is(err, ErrMarketClosed) || errors.Is(err, ErrCollected)
+}
+
 // Collect shapes the one-shot tasks `tickerlake run collect-*` and the
 // collection trigger of the API publish.
 type Collect struct {
@@ -26,8 +35,12 @@ type Collect struct {
 	// HistoryYears is how far back collect-historical reaches (default 10).
 	HistoryYears int
 	// Date, for daily and 15-minute bars, is the session to collect instead
-	// of the latest one; it must be a trading day.
+	// of the latest one; it must be a trading day. A chosen date is
+	// collected again even when Ledger has it: that is what it is for.
 	Date time.Time
+	// Ledger lists the tasks already published; Plan asks only for what
+	// they leave out. Nil plans from the calendar alone.
+	Ledger Ledger
 }
 
 // JobKind maps a job name (collect-daily, collect-15min, collect-historical,
@@ -128,9 +141,30 @@ func PublishCollect(ctx context.Context, w *kafka.Writer, kind ingest.Kind, now 
 	return Collect{}.Publish(ctx, w, kind, now)
 }
 
-// Publish publishes the task of kind for now, as PublishCollect does.
-func (c Collect) Publish(ctx context.Context, w *kafka.Writer, kind ingest.Kind, now time.Time) (ingest.Task, error) {
+// Plan returns the task a run of kind at now publishes: Task's window less
+// what Ledger's tasks of the same kind and symbols already cover. A window
+// covered whole is ErrCollected, so a CronJob that fires twice for one
+// session window, or on a holiday after the session before was collected,
+// publishes nothing and spends no credits.
+func (c Collect) Plan(ctx context.Context, kind ingest.Kind, now time.Time) (ingest.Task, error) {
 	t, err := c.Task(kind, now)
+	if err != nil || c.Ledger == nil || !c.Date.IsZero() {
+		return t, err
+	}
+	done, err := c.Ledger.Published(ctx, kind)
+	if err != nil {
+		return ingest.Task{}, fmt.Errorf("tasks already published: %w", err)
+	}
+	rest, ok := Uncovered(t, done)
+	if !ok {
+		return t, fmt.Errorf("%w: task %s", ErrCollected, t.Short())
+	}
+	return rest, nil
+}
+
+// Publish publishes the task Plan returns, as PublishCollect does.
+func (c Collect) Publish(ctx context.Context, w *kafka.Writer, kind ingest.Kind, now time.Time) (ingest.Task, error) {
+	t, err := c.Plan(ctx, kind, now)
 	if err != nil {
 		return t, err
 	}

@@ -49,7 +49,9 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	col := jobs.Collect{Symbols: c.Symbols, HistoryYears: c.HistoryYears}
+	// The tasks already on task-queue are the ledger: a window they cover is
+	// not asked for again.
+	col := jobs.Collect{Symbols: c.Symbols, HistoryYears: c.HistoryYears, Ledger: jobs.TaskQueue{Brokers: brokers}}
 	if c.Date != "" {
 		if col.Date, err = time.Parse("2006-01-02", c.Date); err != nil {
 			return fmt.Errorf("--date %q: want YYYY-MM-DD", c.Date)
@@ -67,7 +69,7 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close task producer: %w", cerr)
 	}
-	if errors.Is(err, jobs.ErrMarketClosed) {
+	if jobs.NothingToCollect(err) {
 		log.Info("nothing to collect", "job", c.Job, "reason", err.Error())
 		return nil
 	}
