@@ -3,7 +3,6 @@ package sqlsink
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -23,18 +22,6 @@ import (
 func TestPostgres(t *testing.T) {
 	dsn := sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL integration test")
 	testWarehouse(t, sinktest.PostgresDB(t, dsn))
-}
-
-// TestSQLServer runs the same test against a SQL Server or Azure SQL named
-// by MSSQL_DSN. Nothing here provides one, so CI does not run it; point it
-// at a scratch database: the test drops and recreates the tables.
-func TestSQLServer(t *testing.T) {
-	dsn := os.Getenv("MSSQL_DSN")
-	if dsn == "" {
-		// Not even under CI: no SQL Server runs there (see the README).
-		t.Skip("MSSQL_DSN is not set: the SQL Server dialect is covered by the golden SQL tests only")
-	}
-	testWarehouse(t, dsn)
 }
 
 // badRows are rows the warehouse must refuse: a negative volume breaks a
