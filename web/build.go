@@ -31,7 +31,13 @@ func OnDisk(dir string) fs.FS {
 // npm it logs how to build by hand and returns nil: the API works without
 // the app.
 func BuildIfMissing(ctx context.Context, dir string, log *slog.Logger) error {
-	if Embedded() != nil || OnDisk(dir) != nil {
+	return buildIfMissing(ctx, dir, Embedded(), log)
+}
+
+// buildIfMissing is BuildIfMissing with the binary's embedded build given,
+// so tests run the same whether or not their binary embeds one.
+func buildIfMissing(ctx context.Context, dir string, embedded fs.FS, log *slog.Logger) error {
+	if embedded != nil || OnDisk(dir) != nil {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "package.json")); err != nil {

@@ -3,11 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestOnDisk(t *testing.T) {
@@ -35,27 +37,32 @@ func TestOnDisk(t *testing.T) {
 }
 
 // Without sources or without npm there is nothing to build with: up must go
-// on serving the API and say how to build by hand.
+// on serving the API and say how to build by hand. With a build embedded in
+// the binary nothing is built and nothing is said, whatever is on disk.
 func TestBuildIfMissingWithoutTools(t *testing.T) {
-	if Embedded() != nil {
-		t.Skip("this binary embeds a build: nothing would be built")
-	}
 	withSources := t.TempDir()
 	if err := os.WriteFile(filepath.Join(withSources, "package.json"), []byte(`{"name":"x"}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	embedded := fstest.MapFS{"index.html": {Data: []byte("<app-root></app-root>")}}
 	tests := []struct {
-		name, dir, path, want string
+		name, dir, path string
+		embedded        fs.FS
+		want            string // "" means nothing is logged
 	}{
 		{name: "no sources", dir: t.TempDir(), path: os.Getenv("PATH"), want: "sources are not here"},
 		{name: "no npm", dir: withSources, path: t.TempDir(), want: "npm is not installed"},
+		{name: "embedded build", dir: withSources, path: t.TempDir(), embedded: embedded},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv("PATH", tc.path)
 			var logs bytes.Buffer
-			if err := BuildIfMissing(context.Background(), tc.dir, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
+			if err := buildIfMissing(context.Background(), tc.dir, tc.embedded, slog.New(slog.NewTextHandler(&logs, nil))); err != nil {
 				t.Fatal(err)
+			}
+			if tc.want == "" && logs.Len() > 0 {
+				t.Fatalf("log %q, want nothing", logs.String())
 			}
 			if !strings.Contains(logs.String(), tc.want) {
 				t.Fatalf("log %q does not say %q", logs.String(), tc.want)
