@@ -1,6 +1,8 @@
 package market
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -228,15 +230,70 @@ func TestRulesAllYears(t *testing.T) {
 	}
 }
 
+// TestCalendarConcurrent has goroutines walk the years in different orders
+// on one fresh Calendar, so each year is derived under contention and the
+// one-year fast path keeps switching, and compares what each saw with the
+// same questions asked in order of a Calendar of its own. Under -race it
+// also checks the locking.
 func TestCalendarConcurrent(t *testing.T) {
-	cal := &Calendar{}
+	const workers = 8
+	years := make([]int, 0, 41)
+	for y := 2000; y <= 2040; y++ {
+		years = append(years, y)
+	}
+	// ask answers, for one year, every question the Calendar takes: the
+	// trading days with their sessions, and the holidays by name.
+	ask := func(cal *Calendar, y int) string {
+		var b strings.Builder
+		from, to := time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 12, 31, 0, 0, 0, 0, time.UTC)
+		for _, d := range cal.TradingDays(from, to) {
+			open, close, _ := cal.Session(d)
+			fmt.Fprintf(&b, "%s %s-%s %t %d\n", d.Format(time.DateOnly), open.Format("15:04"), close.Format("15:04"), cal.IsEarlyClose(d), len(cal.Bars15(d)))
+		}
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			if name, ok := cal.Holiday(d); ok {
+				fmt.Fprintf(&b, "%s %s\n", d.Format(time.DateOnly), name)
+			}
+		}
+		return b.String()
+	}
+	want := map[int]string{}
+	sequential := &Calendar{}
+	for _, y := range years {
+		want[y] = ask(sequential, y)
+	}
+
+	shared := &Calendar{}
+	got := make([]map[int]string, workers)
 	var wg sync.WaitGroup
-	for i := range 8 {
+	for w := range workers {
+		got[w] = map[int]string{}
 		wg.Go(func() {
-			for y := 2000 + i; y < 2040; y++ {
-				cal.TradingDays(time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(y, 3, 1, 0, 0, 0, 0, time.UTC))
+			// Worker w starts at its own year and strides through them all:
+			// len(years) is prime, so every stride visits each year once.
+			for k := range years {
+				y := years[(w*5+k*(2*w+1))%len(years)]
+				got[w][y] = ask(shared, y)
 			}
 		})
 	}
 	wg.Wait()
+	for w := range workers {
+		for _, y := range years {
+			if got[w][y] != want[y] {
+				t.Errorf("worker %d, %d: %s", w, y, firstDiff(got[w][y], want[y]))
+			}
+		}
+	}
+}
+
+// firstDiff names the first line where got and want part.
+func firstDiff(got, want string) string {
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := range min(len(g), len(w)) {
+		if g[i] != w[i] {
+			return fmt.Sprintf("line %d is %q, want %q", i+1, g[i], w[i])
+		}
+	}
+	return fmt.Sprintf("%d lines, want %d", len(g), len(w))
 }
