@@ -39,6 +39,11 @@ type Writer struct {
 	// and before its commit record; an error stops the writer there, as a
 	// crash would. Tests use it to prove recovery.
 	BeforeCommit func(Commit) error
+	// DrainTimeout bounds how long, once ctx ends, the batch in hand may take
+	// to commit (default 20s); past it the batch is abandoned uncommitted and
+	// delivered again to the next writer. Keep it under the pod's
+	// terminationGracePeriodSeconds.
+	DrainTimeout time.Duration
 
 	lastEvent map[string]time.Time // newest event time written, per dataset
 }
@@ -69,17 +74,48 @@ func (w *Writer) Run(ctx context.Context) error {
 			}
 			return fmt.Errorf("fetch processed: %w", err)
 		}
-		wctx := context.WithoutCancel(ctx)
-		if err := w.WriteBatch(wctx, batch); err != nil {
-			return err
-		}
-		if err := r.CommitMessages(wctx, batch...); err != nil {
-			return fmt.Errorf("commit processed offsets: %w", err)
+		if werr := w.commitBatch(ctx, r, batch); werr != nil {
+			if ctx.Err() != nil {
+				// Neither its commit record nor its offsets are known to be
+				// written: the next writer writes it again under the same
+				// keys, and the janitor removes what this one left.
+				w.Log.Warn("writer stopping: batch abandoned uncommitted; it will be delivered again", "messages", len(batch), "err", werr)
+				return nil
+			}
+			return werr
 		}
 		if err != nil && ctx.Err() == nil {
 			return fmt.Errorf("fetch processed: %w", err)
 		}
 	}
+}
+
+// commitBatch writes a batch to the lake and commits its offsets. It goes on
+// when ctx ends, for at most DrainTimeout more.
+func (w *Writer) commitBatch(ctx context.Context, r *kafka.Reader, batch []kafka.Message) error {
+	drain := w.DrainTimeout
+	if drain == 0 {
+		drain = 20 * time.Second
+	}
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(drain)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			cancel()
+		case <-wctx.Done(): // the batch finished
+		}
+	})
+	defer stop()
+	if err := w.WriteBatch(wctx, batch); err != nil {
+		return err
+	}
+	if err := r.CommitMessages(wctx, batch...); err != nil {
+		return fmt.Errorf("commit processed offsets: %w", err)
+	}
+	return nil
 }
 
 type rangeKey struct {

@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/ops"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 // ReadyCheck is one dependency /readyz probes.
@@ -21,13 +22,7 @@ type ReadyCheck struct {
 
 // KafkaReady checks that the brokers answer a metadata request.
 func KafkaReady(brokers []string) ReadyCheck {
-	return ReadyCheck{Name: "kafka", Check: func(ctx context.Context) error {
-		cl := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 2 * time.Second}
-		if _, err := cl.Metadata(ctx, &kafka.MetadataRequest{}); err != nil {
-			return fmt.Errorf("metadata from %v: %w", brokers, err)
-		}
-		return nil
-	}}
+	return ReadyCheck{Name: "kafka", Check: func(ctx context.Context) error { return stream.Ping(ctx, brokers) }}
 }
 
 // CheckResult is one dependency's state.
@@ -55,35 +50,42 @@ func (s *Server) registerReady(api huma.API) {
 	}, s.readyz)
 }
 
+// Readiness is the api's readiness: DuckDB answers over a refreshed lake,
+// the lake's store lists, and the checks of Ready pass. It is built on first
+// use, so add to Ready before; the ops port serves the same.
+func (s *Server) Readiness() *ops.Readiness {
+	s.readyOnce.Do(func() {
+		checks := []ops.Check{{Name: "duckdb", Func: func(ctx context.Context) error {
+			if err := s.Engine.Refresh(ctx); err != nil {
+				return err
+			}
+			var one int
+			return s.Engine.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
+		}}}
+		if s.Lake != nil {
+			checks = append(checks, ops.Check{Name: "lake", Func: func(ctx context.Context) error {
+				_, err := s.Lake.List(ctx, lake.CommitPrefix+"/")
+				return err
+			}})
+		}
+		for _, c := range s.Ready {
+			checks = append(checks, ops.Check{Name: c.Name, Func: c.Check})
+		}
+		// The engine's refresh can take a while on a large lake.
+		s.readiness = &ops.Readiness{Checks: checks, Timeout: 3 * time.Second, Log: s.Log}
+	})
+	return s.readiness
+}
+
 func (s *Server) readyz(ctx context.Context, _ *struct{}) (*ReadyOutput, error) {
-	checks := []ReadyCheck{{Name: "duckdb", Check: func(ctx context.Context) error {
-		if err := s.Engine.Refresh(ctx); err != nil {
-			return err
-		}
-		var one int
-		return s.Engine.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
-	}}}
-	if s.Lake != nil {
-		checks = append(checks, ReadyCheck{Name: "lake", Check: func(ctx context.Context) error {
-			_, err := s.Lake.List(ctx, lake.CommitPrefix+"/")
-			return err
-		}})
-	}
-	checks = append(checks, s.Ready...)
+	rep := s.Readiness().Check(ctx)
 	out := &ReadyOutput{Status: http.StatusOK}
-	out.Body.Status = "ready"
-	for _, c := range checks {
-		cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		start := time.Now()
-		err := c.Check(cctx)
-		cancel()
-		r := CheckResult{Name: c.Name, OK: err == nil, TookMS: float64(time.Since(start).Microseconds()) / 1000}
-		if err != nil {
-			r.Error = err.Error()
-			out.Status, out.Body.Status = http.StatusServiceUnavailable, "unavailable"
-			s.Log.Warn("readiness check failed", "check", c.Name, "err", err)
-		}
-		out.Body.Checks = append(out.Body.Checks, r)
+	out.Body.Status = rep.Status
+	if !rep.Ready() {
+		out.Status = http.StatusServiceUnavailable
+	}
+	for _, r := range rep.Checks {
+		out.Body.Checks = append(out.Body.Checks, CheckResult(r))
 	}
 	return out, nil
 }

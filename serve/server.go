@@ -16,6 +16,7 @@ import (
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/ops"
 )
 
 // Version is reported in the OpenAPI document.
@@ -45,6 +46,8 @@ type Server struct {
 
 	catalogOnce sync.Once
 	catalog     *lake.Catalog
+	readyOnce   sync.Once
+	readiness   *ops.Readiness
 }
 
 // router lets huma register on the ServeMux while its test client (which

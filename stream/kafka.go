@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -40,6 +38,9 @@ type ReaderConfig struct {
 	// MaxWait bounds how long a fetch waits for data (default 200ms); it also
 	// bounds how long Close takes.
 	MaxWait time.Duration
+	// ClientID names the reader to the brokers (default ClientID()), which is
+	// how GroupMember finds it among the group's members.
+	ClientID string
 }
 
 // NewReader returns a consumer-group reader. Offsets are committed only by
@@ -48,8 +49,13 @@ func NewReader(c ReaderConfig) *kafka.Reader {
 	if c.MaxWait == 0 {
 		c.MaxWait = 200 * time.Millisecond
 	}
+	if c.ClientID == "" {
+		c.ClientID = ClientID()
+	}
 	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers:           c.Brokers,
+		Brokers: c.Brokers,
+		// kafka-go's default dialer, named so readiness can find this process.
+		Dialer:            &kafka.Dialer{ClientID: c.ClientID, Timeout: 10 * time.Second, DualStack: true},
 		GroupID:           c.Group,
 		GroupTopics:       c.Topics,
 		MaxWait:           c.MaxWait,
@@ -88,33 +94,6 @@ func FetchBatch(ctx context.Context, r *kafka.Reader, max int, window time.Durat
 		batch = append(batch, m)
 	}
 	return batch, nil
-}
-
-// EnsureTopics creates any missing topic of Topics on an external cluster.
-func EnsureTopics(ctx context.Context, brokers []string, replication int) error {
-	var d kafka.Dialer
-	conn, err := d.DialContext(ctx, "tcp", brokers[0])
-	if err != nil {
-		return fmt.Errorf("dial %s: %w", brokers[0], err)
-	}
-	defer conn.Close()
-	ctrl, err := conn.Controller()
-	if err != nil {
-		return fmt.Errorf("find controller: %w", err)
-	}
-	cc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(ctrl.Host, strconv.Itoa(ctrl.Port)))
-	if err != nil {
-		return fmt.Errorf("dial controller: %w", err)
-	}
-	defer cc.Close()
-	var cfgs []kafka.TopicConfig
-	for _, t := range Topics() {
-		cfgs = append(cfgs, kafka.TopicConfig{Topic: t, NumPartitions: Partitions, ReplicationFactor: replication})
-	}
-	if err := cc.CreateTopics(cfgs...); err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
-		return fmt.Errorf("create topics: %w", err)
-	}
-	return nil
 }
 
 // Header returns the value of header k, or "".

@@ -23,6 +23,23 @@ func Topics() []string {
 		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile, DeadLetter}
 }
 
+// TopicSpec is one topic's name and partition count, as `tickerlake topics`
+// creates it and a manifest generator declares it (Strimzi KafkaTopic).
+type TopicSpec struct {
+	Name       string
+	Partitions int
+}
+
+// TopicSpecs lists every topic of Topics with its partition count.
+func TopicSpecs() []TopicSpec {
+	names := Topics()
+	specs := make([]TopicSpec, len(names))
+	for i, n := range names {
+		specs[i] = TopicSpec{Name: n, Partitions: Partitions}
+	}
+	return specs
+}
+
 // RawTopics are the topics the collector writes and the processor reads.
 func RawTopics() []string { return []string{DailyData, IntradayData, HistoricalData, OptionData} }
 

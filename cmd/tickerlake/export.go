@@ -7,12 +7,15 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/export"
+	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/ops"
 )
 
 // ExportCmd writes the dated CSV extracts (the export role; a CronJob runs
 // it once, `--every` keeps it running).
 type ExportCmd struct {
 	LakeFlags
+	OpsFlags
 	Date        string        `name:"date" help:"Session date to export (YYYY-MM-DD); default the newest session in the lake."`
 	HistoryDays int           `name:"history-days" env:"TICKERLAKE_EXPORT_HISTORY_DAYS" default:"365" help:"Days of daily bars in the history extract."`
 	Every       time.Duration `name:"every" env:"TICKERLAKE_EXPORT_EVERY" default:"0s" help:"Export again at this interval until stopped; 0 exports once."`
@@ -47,6 +50,11 @@ func (c *ExportCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if c.Every <= 0 {
 		return once()
 	}
+	stop, err := serveOps(ctx, log, c.OpsFlags, &ops.Readiness{Checks: roleDeps{store: store}.checks(), Log: log}, metrics.New())
+	if err != nil {
+		return err
+	}
+	defer stop()
 	t := time.NewTicker(c.Every)
 	defer t.Stop()
 	for {

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 )
@@ -36,7 +37,8 @@ func (l LakeFlags) dir(g *Globals) string {
 
 // KafkaFlags locate the brokers.
 type KafkaFlags struct {
-	Brokers []string `name:"kafka-brokers" env:"TICKERLAKE_KAFKA_BROKERS" sep:"," help:"Kafka bootstrap brokers, comma-separated."`
+	Brokers   []string      `name:"kafka-brokers" env:"TICKERLAKE_KAFKA_BROKERS" sep:"," help:"Kafka bootstrap brokers, comma-separated."`
+	KafkaWait time.Duration `name:"kafka-wait" env:"TICKERLAKE_KAFKA_WAIT" default:"2m" help:"A long-running role waits this long at start for the brokers and its topics, then stops naming what is missing."`
 }
 
 // CLI is the command line.
@@ -47,6 +49,7 @@ type CLI struct {
 	Broker    BrokerCmd    `cmd:"" help:"Run the embedded Kafka-protocol broker alone."`
 	Schedule  ScheduleCmd  `cmd:"" help:"Publish collection tasks as market time passes."`
 	Collector CollectorCmd `cmd:"" help:"Consume task-queue and publish raw market data."`
+	Topics    TopicsCmd    `cmd:"" help:"Create the missing Kafka topics with their partition counts; fail, naming it, on a topic with the wrong count."`
 	Run       RunCmd       `cmd:"" help:"Publish one collection task (collect-daily, collect-15min, collect-historical, collect-options) and return, as a CronJob does."`
 	Processor ProcessorCmd `cmd:"" help:"Clean and validate raw topics into processed topics."`
 	Writer    WriterCmd    `cmd:"" help:"Commit processed topics to the lake as Parquet and CSV."`

@@ -100,6 +100,7 @@ func openLakeEngine(ctx context.Context, g *Globals, l LakeFlags, log *slog.Logg
 
 // BrokerCmd runs the embedded broker.
 type BrokerCmd struct {
+	OpsFlags
 	Addr string `name:"addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Address the broker listens on."`
 }
 
@@ -109,15 +110,19 @@ func (c *BrokerCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	<-ctx.Done()
-	b.Close()
-	return nil
+	defer b.Close()
+	// Ready when it answers its own metadata requests; it waits for nobody.
+	return runRole(ctx, log, c.OpsFlags, KafkaFlags{}, roleDeps{brokers: []string{b.Addr()}}, func(*metrics.Set) error {
+		<-ctx.Done()
+		return nil
+	})
 }
 
 // ScheduleCmd runs the scheduler.
 type ScheduleCmd struct {
 	KafkaFlags
 	ScheduleFlags
+	OpsFlags
 }
 
 // Run implements the command.
@@ -126,13 +131,16 @@ func (c *ScheduleCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	return c.scheduler(g, brokers, log).Run(ctx)
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers}, func(*metrics.Set) error {
+		return c.scheduler(g, brokers, log).Run(ctx)
+	})
 }
 
 // CollectorCmd runs the collector.
 type CollectorCmd struct {
 	KafkaFlags
 	SourceFlags
+	OpsFlags
 }
 
 // Run implements the command.
@@ -141,7 +149,7 @@ func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	return serveMetrics(ctx, log, func(m *metrics.Set) error {
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: []string{"collector"}}, func(m *metrics.Set) error {
 		return (&ingest.Collector{Source: c.source(), Brokers: brokers, Log: log.With("role", "collector"), Metrics: m}).Run(ctx)
 	})
 }
@@ -150,6 +158,7 @@ func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 type ProcessorCmd struct {
 	KafkaFlags
 	AnalyticsFlags
+	OpsFlags
 }
 
 // newProcessor wires a processor; a nil cleaner takes the defaults (flat 4%
@@ -171,7 +180,9 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	return serveMetrics(ctx, log, func(m *metrics.Set) error { return newProcessor(brokers, log, m, cl).Run(ctx) })
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: []string{"processor"}}, func(m *metrics.Set) error {
+		return newProcessor(brokers, log, m, cl).Run(ctx)
+	})
 }
 
 // WriterCmd runs the lake writer.
@@ -179,6 +190,8 @@ type WriterCmd struct {
 	KafkaFlags
 	LakeFlags
 	SinkFlags
+	OpsFlags
+	DrainTimeout time.Duration `name:"drain-timeout" env:"TICKERLAKE_DRAIN_TIMEOUT" default:"20s" help:"On SIGTERM, finish the batch in hand within this long, else abandon it uncommitted for redelivery; keep it under terminationGracePeriodSeconds."`
 }
 
 // Run implements the command.
@@ -191,28 +204,18 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	return serveMetrics(ctx, log, func(m *metrics.Set) error {
-		return c.runWithSinks(ctx, brokers, log, m, (&lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m}).Run)
+	deps := roleDeps{brokers: brokers, groups: append([]string{"writer"}, c.SinkFlags.groups()...), store: store}
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, deps, func(m *metrics.Set) error {
+		w := &lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout}
+		return c.runWithSinks(ctx, brokers, log, m, w.Run)
 	})
-}
-
-// serveMetrics runs a role; its metrics are served when TICKERLAKE_METRICS_ADDR is set.
-func serveMetrics(ctx context.Context, log *slog.Logger, role func(*metrics.Set) error) error {
-	m := metrics.New()
-	if addr := os.Getenv("TICKERLAKE_METRICS_ADDR"); addr != "" {
-		go func() {
-			if err := metrics.Serve(ctx, addr, m); err != nil {
-				log.Error("metrics server", "err", err)
-			}
-		}()
-	}
-	return role(m)
 }
 
 // APICmd runs the API.
 type APICmd struct {
 	LakeFlags
 	KafkaFlags
+	OpsFlags
 	HTTPAddr string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
 	API      serve.Config `embed:""`
 }
@@ -232,6 +235,11 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer closeKafka()
+	stop, err := serveOps(ctx, log, c.OpsFlags, srv.Readiness(), srv.Metrics)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	return srv.ListenAndServe(ctx, c.HTTPAddr)
 }
 

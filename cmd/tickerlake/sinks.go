@@ -56,6 +56,19 @@ func (f SinkFlags) open(ctx context.Context, brokers []string, log *slog.Logger,
 	return roles, nil
 }
 
+// groups are the consumer groups of the configured sinks (sink.Consumer's
+// default, "sink-" and the sink's name).
+func (f SinkFlags) groups() []string {
+	var gs []string
+	if f.SQLDSN != "" {
+		gs = append(gs, "sink-sql")
+	}
+	if f.InfluxURL != "" {
+		gs = append(gs, "sink-influx")
+	}
+	return gs
+}
+
 func closeSinks(roles []sinkRole) {
 	for _, r := range roles {
 		r.close()
@@ -89,6 +102,7 @@ func (f SinkFlags) runWithSinks(ctx context.Context, brokers []string, log *slog
 type SinkCmd struct {
 	KafkaFlags
 	SinkFlags
+	OpsFlags
 }
 
 // Run implements the command.
@@ -100,5 +114,7 @@ func (c *SinkCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if c.SQLDSN == "" && c.InfluxURL == "" {
 		return errors.New("no sink configured: set --sql-dsn and/or --influx-url")
 	}
-	return serveMetrics(ctx, log, func(m *metrics.Set) error { return c.runWithSinks(ctx, brokers, log, m, nil) })
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: c.groups()}, func(m *metrics.Set) error {
+		return c.runWithSinks(ctx, brokers, log, m, nil)
+	})
 }

@@ -46,7 +46,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		// Closed after every role has committed what it holds.
 		defer b.Close()
 		brokers = []string{b.Addr()}
-	} else if err := stream.EnsureTopics(ctx, brokers, 1); err != nil {
+	} else if _, err := stream.EnsureTopics(ctx, brokers, -1); err != nil {
 		return err
 	}
 	store, err := openLake(ctx, g, c.LakeFlags)

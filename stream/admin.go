@@ -1,0 +1,230 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// TopicError says why a topic is not as TopicSpecs declares it.
+type TopicError struct {
+	Topic      string
+	Partitions int // 0 when the topic does not exist
+	Want       int
+}
+
+func (e *TopicError) Error() string {
+	if e.Partitions == 0 {
+		return fmt.Sprintf("topic %q does not exist (run `tickerlake topics`)", e.Topic)
+	}
+	return fmt.Sprintf("topic %q has %d partitions, want %d: records keyed by symbol would not keep their order; "+
+		"recreate the topic with %d partitions", e.Topic, e.Partitions, e.Want, e.Want)
+}
+
+// Missing reports whether the topic does not exist, which `tickerlake topics`
+// can repair, as opposed to existing with the wrong partition count, which
+// it must not touch.
+func (e *TopicError) Missing() bool { return e.Partitions == 0 }
+
+// TopicState is one topic as EnsureTopics left it.
+type TopicState struct {
+	TopicSpec
+	Created bool
+}
+
+// client talks to the cluster. Each request is bounded by its context.
+func client(brokers []string) (*kafka.Client, error) {
+	if len(brokers) == 0 {
+		return nil, errors.New("no kafka brokers configured")
+	}
+	return &kafka.Client{Addr: kafka.TCP(brokers...)}, nil
+}
+
+// partitionCounts reads every topic's partition count from the cluster.
+func partitionCounts(ctx context.Context, brokers []string) (map[string]int, error) {
+	cl, err := client(brokers)
+	if err != nil {
+		return nil, err
+	}
+	// All topics: naming them would ask some clusters to auto-create them.
+	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{})
+	if err != nil {
+		return nil, fmt.Errorf("metadata from brokers %v: %w", brokers, err)
+	}
+	counts := make(map[string]int, len(md.Topics))
+	for _, t := range md.Topics {
+		if t.Error == nil {
+			counts[t.Name] = len(t.Partitions)
+		}
+	}
+	return counts, nil
+}
+
+// Ping asks the brokers for cluster metadata.
+func Ping(ctx context.Context, brokers []string) error {
+	_, err := partitionCounts(ctx, brokers)
+	return err
+}
+
+// CheckTopics checks that every topic of specs exists with its partition
+// count; the error is a *TopicError naming one that does not.
+func CheckTopics(ctx context.Context, brokers []string, specs []TopicSpec) error {
+	counts, err := partitionCounts(ctx, brokers)
+	if err != nil {
+		return err
+	}
+	return checkCounts(counts, specs)
+}
+
+// checkCounts names a topic with the wrong partition count before a missing
+// one: the first needs an operator, the second only the topics Job.
+func checkCounts(counts map[string]int, specs []TopicSpec) error {
+	var missing error
+	for _, s := range specs {
+		n, ok := counts[s.Name]
+		if !ok && missing == nil {
+			missing = &TopicError{Topic: s.Name, Want: s.Partitions}
+		} else if ok && n != s.Partitions {
+			return &TopicError{Topic: s.Name, Partitions: n, Want: s.Partitions}
+		}
+	}
+	return missing
+}
+
+// EnsureTopics creates every topic of TopicSpecs the cluster lacks, with its
+// partition count and replication replicas (-1: the brokers'
+// default.replication.factor), and leaves the others alone. It fails, naming
+// the topic, when an existing topic has the wrong partition count: adding
+// partitions would move symbols between partitions, and removing them is
+// impossible, so that is for an operator to decide. ctx bounds the whole
+// exchange, unreachable brokers included.
+func EnsureTopics(ctx context.Context, brokers []string, replication int) ([]TopicState, error) {
+	specs := TopicSpecs()
+	counts, err := partitionCounts(ctx, brokers)
+	if err != nil {
+		return nil, err
+	}
+	var missing []kafka.TopicConfig
+	for _, s := range specs {
+		if n, ok := counts[s.Name]; ok && n != s.Partitions {
+			return nil, &TopicError{Topic: s.Name, Partitions: n, Want: s.Partitions}
+		} else if !ok {
+			missing = append(missing, kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: replication})
+		}
+	}
+	created := map[string]bool{}
+	if len(missing) > 0 {
+		cl, _ := client(brokers)
+		res, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: missing})
+		if err != nil {
+			return nil, fmt.Errorf("create %d topics: %w", len(missing), err)
+		}
+		names := make([]string, 0, len(res.Errors))
+		for n := range res.Errors {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			// Another replica of this Job may have won the race.
+			if err := res.Errors[n]; err != nil && !errors.Is(err, kafka.TopicAlreadyExists) {
+				return nil, fmt.Errorf("create topic %q: %w", n, err)
+			}
+		}
+		for _, m := range missing {
+			created[m.Topic] = true
+		}
+		// A new topic's metadata can trail its creation on a real cluster.
+		for {
+			if counts, err = partitionCounts(ctx, brokers); err != nil {
+				return nil, err
+			}
+			var te *TopicError
+			err = checkCounts(counts, specs)
+			if err == nil || !errors.As(err, &te) || !te.Missing() {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("created topics not yet visible: %w", err)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]TopicState, len(specs))
+	for i, s := range specs {
+		out[i] = TopicState{TopicSpec: s, Created: created[s.Name]}
+	}
+	return out, nil
+}
+
+// AwaitTopics waits until CheckTopics passes, as a role does before it
+// starts. A topic with the wrong partition count fails at once; unreachable
+// brokers and missing topics (the topics Job may not have run yet) are
+// retried every poll until within has passed, and then the last reason is
+// the error.
+func AwaitTopics(ctx context.Context, brokers []string, specs []TopicSpec, within, poll time.Duration) error {
+	deadline := time.NewTimer(within)
+	defer deadline.Stop()
+	for {
+		cctx, cancel := context.WithTimeout(ctx, poll+2*time.Second)
+		err := CheckTopics(cctx, brokers, specs)
+		cancel()
+		var te *TopicError
+		if err == nil || (errors.As(err, &te) && !te.Missing()) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for kafka: %w", err)
+		case <-deadline.C:
+			return fmt.Errorf("kafka not ready after %s: %w", within, err)
+		case <-time.After(poll):
+		}
+	}
+}
+
+// GroupMember checks that a reader whose ClientID is clientID is a member of
+// group, and returns how many partitions the group assigned it.
+func GroupMember(ctx context.Context, brokers []string, group, clientID string) (int, error) {
+	cl, err := client(brokers)
+	if err != nil {
+		return 0, err
+	}
+	res, err := cl.DescribeGroups(ctx, &kafka.DescribeGroupsRequest{GroupIDs: []string{group}})
+	if err != nil {
+		return 0, fmt.Errorf("describe group %q: %w", group, err)
+	}
+	for _, g := range res.Groups {
+		if g.Error != nil {
+			return 0, fmt.Errorf("describe group %q: %w", group, g.Error)
+		}
+		for _, m := range g.Members {
+			if m.ClientID != clientID {
+				continue
+			}
+			n := 0
+			for _, t := range m.MemberAssignments.Topics {
+				n += len(t.Partitions)
+			}
+			return n, nil
+		}
+		return 0, fmt.Errorf("not a member of consumer group %q yet (group %s, %d members)", group, g.GroupState, len(g.Members))
+	}
+	return 0, fmt.Errorf("consumer group %q not found", group)
+}
+
+// ClientID is the client id this process's readers give the brokers: the
+// process id and host name, unique among replicas whether they run as pods
+// (one host name each) or as processes on one machine.
+func ClientID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("tickerlake-%d@%s", os.Getpid(), host)
+}
