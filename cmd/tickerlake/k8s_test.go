@@ -1,88 +1,63 @@
 package main
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"os"
-	"path/filepath"
+	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/alecthomas/kong"
-	"go.yaml.in/yaml/v3"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/tickerlake/tickerlake/k8s"
 )
 
-type k8sObject struct {
-	Kind     string `yaml:"kind"`
-	Metadata struct {
-		Name string `yaml:"name"`
-	} `yaml:"metadata"`
-	Spec struct {
-		Replicas    int    `yaml:"replicas"`
-		Template    podTpl `yaml:"template"`
-		JobTemplate struct {
-			Spec struct {
-				Template podTpl `yaml:"template"`
-			} `yaml:"spec"`
-		} `yaml:"jobTemplate"`
-	} `yaml:"spec"`
-}
-
-type podTpl struct {
-	Spec struct {
-		Containers []struct {
-			Args []string `yaml:"args"`
-		} `yaml:"containers"`
-	} `yaml:"spec"`
-}
-
-// TestKubernetesManifestsMatchTheCLI parses every manifest and checks that
-// each Deployment has at least two replicas and that every container's
-// arguments parse as a tickerlake command line.
+// TestKubernetesManifestsMatchTheCLI renders both overlays and checks that
+// every tickerlake container's arguments parse as a tickerlake command line.
 func TestKubernetesManifestsMatchTheCLI(t *testing.T) {
-	files, err := filepath.Glob("../../k8s/base/*.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no manifests: %v", err)
-	}
-	kinds := map[string]int{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
+	for _, dir := range []string{"../../k8s/overlays/local", "../../k8s/overlays/production"} {
+		objs, err := k8s.Render(dir)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dec := yaml.NewDecoder(bytes.NewReader(b))
-		for {
-			var o k8sObject
-			if err := dec.Decode(&o); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				t.Fatalf("%s: %v", f, err)
+		kinds := map[string]int{}
+		for _, o := range objs {
+			var pod struct {
+				Spec struct {
+					Template    corev1.PodTemplateSpec  `json:"template"`
+					JobTemplate batchv1.JobTemplateSpec `json:"jobTemplate"`
+				} `json:"spec"`
 			}
-			kinds[o.Kind]++
-			tpl := o.Spec.Template
 			switch o.Kind {
-			case "Deployment":
-				if o.Spec.Replicas < 2 {
-					t.Errorf("%s: deployment %s has %d replicas, want at least 2", f, o.Metadata.Name, o.Spec.Replicas)
-				}
-			case "CronJob":
-				tpl = o.Spec.JobTemplate.Spec.Template
+			case "Deployment", "StatefulSet", "Job", "CronJob":
 			default:
 				continue
 			}
+			// Only the fields read here: the strict decode is k8s's own test.
+			if err := json.Unmarshal(o.JSON, &pod); err != nil {
+				t.Fatalf("%s: %s: %v", dir, o, err)
+			}
+			tpl := pod.Spec.Template
+			if o.Kind == "CronJob" {
+				tpl = pod.Spec.JobTemplate.Spec.Template
+			}
 			for _, c := range tpl.Spec.Containers {
+				if !strings.HasPrefix(c.Image, "tickerlake/tickerlake:") {
+					continue
+				}
+				kinds[o.Kind]++
 				var cli CLI
 				parser, err := kong.New(&cli, kong.Name("tickerlake"), kong.Exit(func(int) {}))
 				if err != nil {
 					t.Fatal(err)
 				}
 				if _, err := parser.Parse(c.Args); err != nil {
-					t.Errorf("%s: %s %s: args %q do not parse: %v", f, o.Kind, o.Metadata.Name, c.Args, err)
+					t.Errorf("%s: %s: args %q do not parse: %v", dir, o, c.Args, err)
 				}
 			}
 		}
-	}
-	if kinds["Deployment"] < 4 || kinds["CronJob"] < 4 {
-		t.Errorf("manifests hold %v, want the four role deployments and the collection cron jobs", kinds)
+		if kinds["Deployment"]+kinds["StatefulSet"] < 4 || kinds["CronJob"] < 4 || kinds["Job"] < 1 {
+			t.Errorf("%s runs tickerlake in %v, want the four roles, the topics Job and the collection CronJobs", dir, kinds)
+		}
 	}
 }

@@ -1,0 +1,649 @@
+package k8s_test
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	autoscalingv2 "k8s.io/api/autoscaling/v2"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"sigs.k8s.io/yaml"
+
+	"github.com/tickerlake/tickerlake/k8s"
+	"github.com/tickerlake/tickerlake/stream"
+)
+
+var overlays = []string{"overlays/local", "overlays/production"}
+
+// A custom resource the overlays use, with the fields they set in its spec:
+// a field not declared here fails the strict decode, as a typo would.
+type custom[S any] struct {
+	metav1.TypeMeta `json:",inline"`
+	ObjectMeta      metav1.ObjectMeta `json:"metadata"`
+	Spec            S                 `json:"spec"`
+}
+
+type (
+	strimziKafka = custom[struct {
+		Kafka struct {
+			Listeners []struct {
+				Name string `json:"name"`
+				Port int    `json:"port"`
+				Type string `json:"type"`
+				TLS  bool   `json:"tls"`
+			} `json:"listeners"`
+			Config map[string]any `json:"config"`
+		} `json:"kafka"`
+		EntityOperator struct {
+			TopicOperator *struct{} `json:"topicOperator"`
+		} `json:"entityOperator"`
+	}]
+	strimziNodePool = custom[struct {
+		Replicas int      `json:"replicas"`
+		Roles    []string `json:"roles"`
+		Storage  struct {
+			Type    string `json:"type"`
+			Volumes []struct {
+				ID            int    `json:"id"`
+				Type          string `json:"type"`
+				Size          string `json:"size"`
+				DeleteClaim   bool   `json:"deleteClaim"`
+				KraftMetadata string `json:"kraftMetadata"`
+			} `json:"volumes"`
+		} `json:"storage"`
+		Resources corev1.ResourceRequirements `json:"resources"`
+	}]
+	strimziTopic = custom[struct {
+		TopicName  string `json:"topicName"`
+		Partitions int    `json:"partitions"`
+		Replicas   int    `json:"replicas"`
+	}]
+	scrapeEndpoint struct {
+		Port     string `json:"port"`
+		Path     string `json:"path"`
+		Interval string `json:"interval"`
+	}
+	podMonitor = custom[struct {
+		Selector            metav1.LabelSelector `json:"selector"`
+		PodMetricsEndpoints []scrapeEndpoint     `json:"podMetricsEndpoints"`
+	}]
+	serviceMonitor = custom[struct {
+		Selector  metav1.LabelSelector `json:"selector"`
+		Endpoints []scrapeEndpoint     `json:"endpoints"`
+	}]
+)
+
+// newObject is the type each apiVersion and kind decodes into.
+var newObject = map[string]func() any{
+	"v1/Namespace":                            func() any { return new(corev1.Namespace) },
+	"v1/ConfigMap":                            func() any { return new(corev1.ConfigMap) },
+	"v1/Secret":                               func() any { return new(corev1.Secret) },
+	"v1/Service":                              func() any { return new(corev1.Service) },
+	"v1/PersistentVolumeClaim":                func() any { return new(corev1.PersistentVolumeClaim) },
+	"apps/v1/Deployment":                      func() any { return new(appsv1.Deployment) },
+	"apps/v1/StatefulSet":                     func() any { return new(appsv1.StatefulSet) },
+	"batch/v1/Job":                            func() any { return new(batchv1.Job) },
+	"batch/v1/CronJob":                        func() any { return new(batchv1.CronJob) },
+	"policy/v1/PodDisruptionBudget":           func() any { return new(policyv1.PodDisruptionBudget) },
+	"autoscaling/v2/HorizontalPodAutoscaler":  func() any { return new(autoscalingv2.HorizontalPodAutoscaler) },
+	"networking.k8s.io/v1/Ingress":            func() any { return new(networkingv1.Ingress) },
+	"networking.k8s.io/v1/NetworkPolicy":      func() any { return new(networkingv1.NetworkPolicy) },
+	"kafka.strimzi.io/v1beta2/Kafka":          func() any { return new(strimziKafka) },
+	"kafka.strimzi.io/v1beta2/KafkaNodePool":  func() any { return new(strimziNodePool) },
+	"kafka.strimzi.io/v1beta2/KafkaTopic":     func() any { return new(strimziTopic) },
+	"monitoring.coreos.com/v1/PodMonitor":     func() any { return new(podMonitor) },
+	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(serviceMonitor) },
+}
+
+// cluster is one rendered overlay, every object decoded strictly.
+type cluster struct {
+	name       string
+	objs       []any
+	byKindName map[string]any
+}
+
+func render(t *testing.T, dir string) *cluster {
+	t.Helper()
+	objs, err := k8s.Render(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &cluster{name: dir, byKindName: map[string]any{}}
+	for _, o := range objs {
+		mk, ok := newObject[o.APIVersion+"/"+o.Kind]
+		if !ok {
+			t.Errorf("%s: %s %s: no type to decode %s into", dir, o.APIVersion, o, o.Kind)
+			continue
+		}
+		v := mk()
+		if err := o.Decode(v); err != nil {
+			t.Errorf("%s: %v", dir, err)
+			continue
+		}
+		if o.Namespace != "tickerlake" && o.Kind != "Namespace" {
+			t.Errorf("%s: %s is in namespace %q, want tickerlake", dir, o, o.Namespace)
+		}
+		c.objs = append(c.objs, v)
+		c.byKindName[o.Kind+"/"+o.Name] = v
+	}
+	return c
+}
+
+func all[T any](c *cluster) []*T {
+	var out []*T
+	for _, o := range c.objs {
+		if v, ok := o.(*T); ok {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func get[T any](c *cluster, kind, name string) *T {
+	v, _ := c.byKindName[kind+"/"+name].(*T)
+	return v
+}
+
+// workload is a pod template of the render and what runs it.
+type workload struct {
+	kind, name string
+	meta       metav1.ObjectMeta
+	replicas   int32
+	pod        corev1.PodTemplateSpec
+}
+
+func (w workload) String() string { return w.kind + "/" + w.name }
+
+// role is true for tickerlake's own workloads (not the infrastructure).
+func (w workload) role() bool { return w.meta.Labels["app.kubernetes.io/part-of"] == "tickerlake" }
+
+func workloads(c *cluster) []workload {
+	var ws []workload
+	for _, d := range all[appsv1.Deployment](c) {
+		ws = append(ws, workload{"Deployment", d.Name, d.ObjectMeta, ptrOr(d.Spec.Replicas, 1), d.Spec.Template})
+	}
+	for _, s := range all[appsv1.StatefulSet](c) {
+		ws = append(ws, workload{"StatefulSet", s.Name, s.ObjectMeta, ptrOr(s.Spec.Replicas, 1), s.Spec.Template})
+	}
+	for _, j := range all[batchv1.Job](c) {
+		ws = append(ws, workload{"Job", j.Name, j.ObjectMeta, 1, j.Spec.Template})
+	}
+	for _, j := range all[batchv1.CronJob](c) {
+		ws = append(ws, workload{"CronJob", j.Name, j.ObjectMeta, 1, j.Spec.JobTemplate.Spec.Template})
+	}
+	return ws
+}
+
+func ptrOr[T any](p *T, def T) T {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// TestKafkaTopicsAreGenerated fails when the KafkaTopic file is stale: run
+// go generate ./k8s. Its topics are stream's, with stream's partitions.
+func TestKafkaTopicsAreGenerated(t *testing.T) {
+	got, err := os.ReadFile("overlays/local/kafka-topics.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, k8s.StrimziTopics(k8s.StrimziCluster, 1)) {
+		t.Error("overlays/local/kafka-topics.yaml is stale: run go generate ./k8s")
+	}
+	c := render(t, "overlays/local")
+	var names []string
+	for _, kt := range all[strimziTopic](c) {
+		names = append(names, kt.Spec.TopicName)
+		if kt.Spec.Partitions != stream.Partitions || kt.Spec.Replicas != 1 {
+			t.Errorf("KafkaTopic %s: %d partitions x %d replicas, want %d x 1", kt.ObjectMeta.Name, kt.Spec.Partitions, kt.Spec.Replicas, stream.Partitions)
+		}
+		if kt.ObjectMeta.Labels["strimzi.io/cluster"] != k8s.StrimziCluster {
+			t.Errorf("KafkaTopic %s belongs to cluster %q", kt.ObjectMeta.Name, kt.ObjectMeta.Labels["strimzi.io/cluster"])
+		}
+	}
+	want := stream.Topics()
+	sort.Strings(names)
+	sort.Strings(want)
+	if !slices.Equal(names, want) {
+		t.Errorf("KafkaTopics %v, want stream's %v", names, want)
+	}
+	if get[strimziKafka](c, "Kafka", k8s.StrimziCluster) == nil {
+		t.Errorf("no Kafka %s for the topics", k8s.StrimziCluster)
+	}
+}
+
+// TestRolesAreHardened checks every tickerlake workload in both overlays:
+// replicas, probes on the ops port, security context, resources, a
+// writable /tmp and a PodDisruptionBudget.
+func TestRolesAreHardened(t *testing.T) {
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			hpaMin := map[string]int32{}
+			for _, h := range all[autoscalingv2.HorizontalPodAutoscaler](c) {
+				hpaMin[h.Spec.ScaleTargetRef.Name] = ptrOr(h.Spec.MinReplicas, 1)
+				if h.Spec.MaxReplicas > stream.Partitions && h.Spec.ScaleTargetRef.Name == "processor" {
+					t.Errorf("HPA %s scales to %d, past the %d partitions", h.Name, h.Spec.MaxReplicas, stream.Partitions)
+				}
+			}
+			long := 0
+			for _, w := range workloads(c) {
+				if !w.role() {
+					continue
+				}
+				checkPod(t, w)
+				if w.kind != "Deployment" && w.kind != "StatefulSet" {
+					continue
+				}
+				long++
+				n := w.replicas
+				if m, ok := hpaMin[w.name]; ok {
+					n = m
+				}
+				if n < 2 {
+					t.Errorf("%s: %d replicas, want at least 2", w, n)
+				}
+				if (w.name == "processor" || w.name == "writer") && w.replicas > stream.Partitions {
+					t.Errorf("%s: %d replicas, more than the %d partitions", w, w.replicas, stream.Partitions)
+				}
+				checkProbes(t, w)
+				if pdbFor(c, w) == nil {
+					t.Errorf("%s: no PodDisruptionBudget selects its pods", w)
+				}
+			}
+			if long < 4 {
+				t.Errorf("%d long-running roles, want collector, processor, writer and api", long)
+			}
+			col := get[appsv1.StatefulSet](c, "StatefulSet", "collector")
+			if col == nil {
+				t.Fatal("the collector is not a StatefulSet")
+			}
+			env := envOf(c, col.Spec.Template.Spec.Containers[0])
+			if env["TWELVEDATA_KEY_SHARE"].value != "ordinal" || env["TWELVEDATA_KEY_SHARES"].value != fmt.Sprint(*col.Spec.Replicas) {
+				t.Errorf("collector: %d replicas with key shares %q picked by %q, want one share per replica picked by ordinal",
+					*col.Spec.Replicas, env["TWELVEDATA_KEY_SHARES"].value, env["TWELVEDATA_KEY_SHARE"].value)
+			}
+			api := get[appsv1.Deployment](c, "Deployment", "api")
+			if api == nil || !slices.ContainsFunc(api.Spec.Template.Spec.Containers[0].Ports, func(p corev1.ContainerPort) bool {
+				return p.Name == "http" && p.ContainerPort == 8006
+			}) {
+				t.Error("the api does not expose its http port 8006")
+			}
+		})
+	}
+}
+
+func checkPod(t *testing.T, w workload) {
+	t.Helper()
+	ps := w.pod.Spec
+	if sc := ps.SecurityContext; sc == nil || !ptrOr(sc.RunAsNonRoot, false) || sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+		t.Errorf("%s: pod security context %+v, want runAsNonRoot and seccomp RuntimeDefault", w, sc)
+	}
+	if ptrOr(ps.AutomountServiceAccountToken, true) {
+		t.Errorf("%s: mounts a service account token it does not use", w)
+	}
+	tmp := map[string]bool{}
+	for _, v := range ps.Volumes {
+		if v.EmptyDir != nil {
+			if v.EmptyDir.SizeLimit == nil || v.EmptyDir.SizeLimit.IsZero() {
+				t.Errorf("%s: emptyDir %s has no sizeLimit", w, v.Name)
+			}
+			tmp[v.Name] = true
+		}
+	}
+	for _, ct := range ps.Containers {
+		sc := ct.SecurityContext
+		if sc == nil || !ptrOr(sc.RunAsNonRoot, false) || !ptrOr(sc.ReadOnlyRootFilesystem, false) || ptrOr(sc.AllowPrivilegeEscalation, true) ||
+			sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Drop, []corev1.Capability{"ALL"}) ||
+			sc.SeccompProfile == nil || sc.SeccompProfile.Type != corev1.SeccompProfileTypeRuntimeDefault {
+			t.Errorf("%s: container %s security context %+v, want non-root, read-only root, no escalation, ALL dropped, seccomp RuntimeDefault", w, ct.Name, sc)
+		}
+		for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+			if _, ok := ct.Resources.Requests[r]; !ok {
+				t.Errorf("%s: container %s requests no %s", w, ct.Name, r)
+			}
+			if _, ok := ct.Resources.Limits[r]; !ok {
+				t.Errorf("%s: container %s has no %s limit", w, ct.Name, r)
+			}
+		}
+		if !slices.ContainsFunc(ct.VolumeMounts, func(m corev1.VolumeMount) bool { return m.MountPath == "/tmp" && tmp[m.Name] }) {
+			t.Errorf("%s: container %s has no emptyDir on /tmp for its data dir", w, ct.Name)
+		}
+	}
+}
+
+func checkProbes(t *testing.T, w workload) {
+	t.Helper()
+	for _, ct := range w.pod.Spec.Containers {
+		if !slices.ContainsFunc(ct.Ports, func(p corev1.ContainerPort) bool { return p.Name == "ops" && p.ContainerPort == 9100 }) {
+			t.Errorf("%s: container %s has no port ops 9100", w, ct.Name)
+		}
+		for _, p := range []struct {
+			name  string
+			probe *corev1.Probe
+			path  string
+		}{{"startup", ct.StartupProbe, "/healthz"}, {"liveness", ct.LivenessProbe, "/healthz"}, {"readiness", ct.ReadinessProbe, "/readyz"}} {
+			if p.probe == nil || p.probe.HTTPGet == nil || p.probe.HTTPGet.Path != p.path || p.probe.HTTPGet.Port.String() != "ops" {
+				t.Errorf("%s: container %s %s probe %+v, want GET %s on port ops", w, ct.Name, p.name, p.probe, p.path)
+			}
+		}
+	}
+}
+
+func hasKey(s *corev1.Secret, key string) bool {
+	if s == nil {
+		return false
+	}
+	_, inData := s.Data[key]
+	_, inString := s.StringData[key]
+	return inData || inString
+}
+
+func pdbFor(c *cluster, w workload) *policyv1.PodDisruptionBudget {
+	for _, p := range all[policyv1.PodDisruptionBudget](c) {
+		sel, err := metav1.LabelSelectorAsSelector(p.Spec.Selector)
+		if err == nil && !sel.Empty() && sel.Matches(labels.Set(w.pod.Labels)) {
+			return p
+		}
+	}
+	return nil
+}
+
+// envVar is one resolved variable of a container.
+type envVar struct {
+	value  string
+	secret *corev1.SecretKeySelector
+}
+
+// envOf resolves a container's environment: its ConfigMaps, then its own
+// entries, which win.
+func envOf(c *cluster, ct corev1.Container) map[string]envVar {
+	env := map[string]envVar{}
+	for _, from := range ct.EnvFrom {
+		if from.ConfigMapRef != nil {
+			if cm := get[corev1.ConfigMap](c, "ConfigMap", from.ConfigMapRef.Name); cm != nil {
+				for k, v := range cm.Data {
+					env[from.Prefix+k] = envVar{value: v}
+				}
+			}
+		}
+	}
+	for _, e := range ct.Env {
+		v := envVar{value: e.Value}
+		if e.ValueFrom != nil {
+			v.secret = e.ValueFrom.SecretKeyRef
+		}
+		env[e.Name] = v
+	}
+	return env
+}
+
+// lakeRole says whether a container reads or writes the lake.
+func lakeRole(args []string) bool {
+	return len(args) > 0 && (slices.Contains([]string{"writer", "api", "export", "compact"}, args[0]) ||
+		slices.Equal(args, []string{"run", "compact"}))
+}
+
+// TestOneLake checks every role that reads or writes the lake points at the
+// same s3:// lake with the standard AWS settings, credentials from a Secret.
+func TestOneLake(t *testing.T) {
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			lakes := map[string][]string{}
+			for _, w := range workloads(c) {
+				for _, ct := range w.pod.Spec.Containers {
+					if !w.role() || !lakeRole(ct.Args) {
+						continue
+					}
+					env := envOf(c, ct)
+					lakes[env["TICKERLAKE_LAKE"].value] = append(lakes[env["TICKERLAKE_LAKE"].value], w.String())
+					for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+						if env[k].secret == nil {
+							t.Errorf("%s: %s does not come from a Secret", w, k)
+						}
+					}
+					if env["AWS_REGION"].value == "" {
+						t.Errorf("%s: no AWS_REGION", w)
+					}
+					if dir == "overlays/local" {
+						if env["TICKERLAKE_S3_PATH_STYLE"].value != "true" {
+							t.Errorf("%s: TICKERLAKE_S3_PATH_STYLE %q, want true for versitygw", w, env["TICKERLAKE_S3_PATH_STYLE"].value)
+						}
+						checkServiceURL(t, c, w.String(), env["AWS_ENDPOINT_URL"].value)
+					}
+				}
+			}
+			if len(lakes) != 1 {
+				t.Fatalf("roles disagree on the lake: %v", lakes)
+			}
+			for loc, ws := range lakes {
+				if !strings.HasPrefix(loc, "s3://") || len(ws) < 4 {
+					t.Errorf("lake %q shared by %v, want an s3:// lake shared by writer, api, export and compact", loc, ws)
+				}
+				t.Logf("%s: %s shared by %v", dir, loc, ws)
+				if dir == "overlays/local" {
+					bucket := strings.SplitN(strings.TrimPrefix(loc, "s3://"), "/", 2)[0]
+					job := get[batchv1.Job](c, "Job", "s3-bucket")
+					if job == nil || !strings.Contains(strings.Join(job.Spec.Template.Spec.Containers[0].Command, " "), "--bucket "+bucket) {
+						t.Errorf("no Job creates the lake's bucket %q", bucket)
+					}
+				}
+			}
+		})
+	}
+}
+
+// checkServiceURL fails unless raw names a Service of the render and one of
+// its ports.
+func checkServiceURL(t *testing.T, c *cluster, who, raw string) {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		u = &url.URL{Host: raw}
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		t.Errorf("%s: %q has no host:port", who, raw)
+		return
+	}
+	svc := get[corev1.Service](c, "Service", host)
+	if svc == nil {
+		t.Errorf("%s: %q names no Service of the overlay", who, raw)
+		return
+	}
+	if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return fmt.Sprint(p.Port) == port }) {
+		t.Errorf("%s: %q: Service %s has no port %s", who, raw, host, port)
+	}
+}
+
+// TestSecretKeysExist checks every secretKeyRef: in the local overlay the
+// Secret and key are rendered; in production, where the operator creates
+// the Secrets, k8s/README.md lists each one.
+func TestSecretKeysExist(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			for _, w := range workloads(c) {
+				for _, ct := range append(w.pod.Spec.InitContainers, w.pod.Spec.Containers...) {
+					for _, e := range ct.Env {
+						if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+							continue
+						}
+						ref := e.ValueFrom.SecretKeyRef
+						if ptrOr(ref.Optional, false) {
+							t.Errorf("%s: %s is optional; a missing key must stop the pod", w, e.Name)
+						}
+						if dir == "overlays/production" {
+							row := fmt.Sprintf("| `%s` | `%s` |", ref.Name, ref.Key)
+							if !bytes.Contains(readme, []byte(row)) {
+								t.Errorf("%s: %s reads Secret %s key %s, which k8s/README.md does not list (%q)", w, e.Name, ref.Name, ref.Key, row)
+							}
+							continue
+						}
+						if !hasKey(get[corev1.Secret](c, "Secret", ref.Name), ref.Key) {
+							t.Errorf("%s: %s reads Secret %s key %s, which the overlay does not hold", w, e.Name, ref.Name, ref.Key)
+						}
+					}
+					for _, from := range ct.EnvFrom {
+						if from.SecretRef != nil {
+							t.Errorf("%s: takes all of Secret %s as environment; name the keys", w, from.SecretRef.Name)
+						}
+						if from.ConfigMapRef != nil && get[corev1.ConfigMap](c, "ConfigMap", from.ConfigMapRef.Name) == nil {
+							t.Errorf("%s: ConfigMap %s is not in the overlay", w, from.ConfigMapRef.Name)
+						}
+					}
+				}
+			}
+			if dir == "overlays/production" {
+				for _, s := range all[corev1.Secret](c) {
+					t.Errorf("production renders Secret %s: its Secrets are the operator's", s.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestLocalInfrastructure checks the local overlay's Services are where the
+// roles' settings say: Kafka's bootstrap, S3, PostgreSQL and InfluxDB.
+func TestLocalInfrastructure(t *testing.T) {
+	c := render(t, "overlays/local")
+	secret := func(name, key string) string {
+		s := get[corev1.Secret](c, "Secret", name)
+		if s == nil {
+			t.Fatalf("no Secret %s", name)
+		}
+		return string(s.Data[key])
+	}
+	kafka := get[strimziKafka](c, "Kafka", k8s.StrimziCluster)
+	if kafka == nil || len(kafka.Spec.Kafka.Listeners) == 0 {
+		t.Fatal("no Kafka with a listener")
+	}
+	// Strimzi names the bootstrap Service <cluster>-kafka-bootstrap.
+	if want := fmt.Sprintf("%s-kafka-bootstrap:%d", k8s.StrimziCluster, kafka.Spec.Kafka.Listeners[0].Port); secret("tickerlake-kafka", "brokers") != want {
+		t.Errorf("brokers %q, want %q", secret("tickerlake-kafka", "brokers"), want)
+	}
+	pools := all[strimziNodePool](c)
+	if len(pools) != 1 || !slices.Equal(pools[0].Spec.Roles, []string{"controller", "broker"}) {
+		t.Errorf("want one KRaft node pool that is controller and broker, have %d", len(pools))
+	}
+	checkServiceURL(t, c, "sql dsn", secret("tickerlake-sql", "dsn"))
+	checkServiceURL(t, c, "influx url", secret("tickerlake-influx", "url"))
+	for _, kind := range []string{"PodMonitor", "ServiceMonitor"} {
+		found := false
+		for k := range c.byKindName {
+			found = found || strings.HasPrefix(k, kind+"/")
+		}
+		if !found {
+			t.Errorf("no %s", kind)
+		}
+	}
+}
+
+// TestProductionAvailability checks what production adds: HPAs for the api
+// and processor, an Ingress with TLS, default-deny NetworkPolicies with a
+// policy for each role, and zone spread.
+func TestProductionAvailability(t *testing.T) {
+	c := render(t, "overlays/production")
+	scaled := map[string]bool{}
+	for _, h := range all[autoscalingv2.HorizontalPodAutoscaler](c) {
+		if get[appsv1.Deployment](c, "Deployment", h.Spec.ScaleTargetRef.Name) == nil {
+			t.Errorf("HPA %s scales %s, which is not a Deployment here", h.Name, h.Spec.ScaleTargetRef.Name)
+		}
+		scaled[h.Spec.ScaleTargetRef.Name] = true
+	}
+	if !scaled["api"] || !scaled["processor"] {
+		t.Errorf("HPAs scale %v, want api and processor", scaled)
+	}
+	ings := all[networkingv1.Ingress](c)
+	if len(ings) == 0 || len(ings[0].Spec.TLS) == 0 || ings[0].Spec.TLS[0].SecretName == "" {
+		t.Error("no Ingress with TLS")
+	}
+	pols := all[networkingv1.NetworkPolicy](c)
+	denyAll := slices.ContainsFunc(pols, func(p *networkingv1.NetworkPolicy) bool {
+		return len(p.Spec.PodSelector.MatchLabels) == 0 && len(p.Spec.PodSelector.MatchExpressions) == 0 &&
+			len(p.Spec.Ingress) == 0 && len(p.Spec.Egress) == 0 && len(p.Spec.PolicyTypes) == 2
+	})
+	if !denyAll {
+		t.Error("no default-deny NetworkPolicy (every pod, ingress and egress, no rule)")
+	}
+	for _, w := range workloads(c) {
+		if !w.role() {
+			continue
+		}
+		allowed := slices.ContainsFunc(pols, func(p *networkingv1.NetworkPolicy) bool {
+			sel, err := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+			return err == nil && !sel.Empty() && sel.Matches(labels.Set(w.pod.Labels)) && len(p.Spec.Egress) > 0
+		})
+		if !allowed {
+			t.Errorf("%s: no NetworkPolicy lets it reach anything", w)
+		}
+		if w.kind == "Deployment" || w.kind == "StatefulSet" {
+			zone := slices.ContainsFunc(w.pod.Spec.TopologySpreadConstraints, func(s corev1.TopologySpreadConstraint) bool {
+				return s.TopologyKey == "topology.kubernetes.io/zone"
+			})
+			if !zone {
+				t.Errorf("%s: not spread across zones", w)
+			}
+		}
+	}
+}
+
+// TestKubectlRendersTheSame renders each overlay with kubectl, when it is
+// installed, and compares the objects with the Go render.
+func TestKubectlRendersTheSame(t *testing.T) {
+	if _, err := exec.LookPath("kubectl"); err != nil {
+		t.Skip("kubectl is not installed")
+	}
+	for _, dir := range overlays {
+		out, err := exec.Command("kubectl", "kustomize", dir).Output()
+		if err != nil {
+			t.Fatalf("kubectl kustomize %s: %v", dir, err)
+		}
+		var fromKubectl []string
+		for _, doc := range strings.Split(string(out), "\n---\n") {
+			var o struct {
+				Kind     string `json:"kind"`
+				Metadata struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			}
+			if err := yaml.Unmarshal([]byte(doc), &o); err != nil {
+				t.Fatalf("kubectl kustomize %s: %v", dir, err)
+			}
+			fromKubectl = append(fromKubectl, o.Kind+"/"+o.Metadata.Name)
+		}
+		objs, err := k8s.Render(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fromGo []string
+		for _, o := range objs {
+			fromGo = append(fromGo, o.String())
+		}
+		sort.Strings(fromKubectl)
+		sort.Strings(fromGo)
+		if !slices.Equal(fromKubectl, fromGo) {
+			t.Errorf("%s: kubectl renders %v\nGo renders %v", dir, fromKubectl, fromGo)
+		}
+		t.Logf("%s: %d objects", dir, len(fromGo))
+	}
+}
