@@ -16,6 +16,10 @@ bench:
 bench-sinks:
     bash scripts/bench-sinks.sh
 
+# The container image (non-root, web app embedded), tagged as k8s/overlays/local expects.
+image TAG="tickerlake/tickerlake:dev":
+    docker build -t {{TAG}} .
+
 # Ad-hoc SQL over the lake, e.g. just sql "SELECT count(*) FROM daily_bars"
 sql QUERY:
     go run ./cmd/tickerlake sql "{{QUERY}}"
