@@ -70,7 +70,7 @@ func (l *TaskLog) Published(_ context.Context, kind ingest.Kind) ([]ingest.Task,
 func Uncovered(t ingest.Task, done []ingest.Task) (ingest.Task, bool) {
 	var same []ingest.Task
 	for _, d := range done {
-		if d.Kind == t.Kind && sameSymbols(d.Symbols, t.Symbols) {
+		if d.Kind == t.Kind && !d.To.Before(t.From) && !d.From.After(t.To) && sameSymbols(d.Symbols, t.Symbols) {
 			same = append(same, d)
 		}
 	}
@@ -104,6 +104,9 @@ func Uncovered(t ingest.Task, done []ingest.Task) (ingest.Task, bool) {
 func sameSymbols(a, b []string) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if slices.Equal(a, b) {
+		return true
 	}
 	a, b = slices.Sorted(slices.Values(a)), slices.Sorted(slices.Values(b))
 	return slices.Equal(a, b)
