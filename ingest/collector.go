@@ -57,7 +57,7 @@ func (c *Collector) Run(ctx context.Context) error {
 	}()
 	c.Log.Info("collector started", "source", c.Source.Name(), "group", c.Group)
 	for {
-		m, err := r.FetchMessage(ctx)
+		m, err := stream.FetchMessage(ctx, r)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

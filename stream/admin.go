@@ -45,22 +45,50 @@ func client(brokers []string) (*kafka.Client, error) {
 	return &kafka.Client{Addr: kafka.TCP(brokers...)}, nil
 }
 
-// partitionCounts reads every topic's partition count from the cluster.
+// partitionCounts reads every topic's partition count from the first broker
+// that answers. It asks over a connection of its own: kafka-go's shared
+// transport answers metadata requests from a cache, which would call a
+// stopped cluster reachable.
 func partitionCounts(ctx context.Context, brokers []string) (map[string]int, error) {
-	cl, err := client(brokers)
+	if len(brokers) == 0 {
+		return nil, errors.New("no kafka brokers configured")
+	}
+	var errs []error
+	for _, b := range brokers {
+		counts, err := partitionCountsFrom(ctx, b)
+		if err == nil {
+			return counts, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, fmt.Errorf("metadata from brokers %v: %w", brokers, errors.Join(errs...))
+}
+
+func partitionCountsFrom(ctx context.Context, broker string) (map[string]int, error) {
+	var d kafka.Dialer
+	conn, err := d.DialContext(ctx, "tcp", broker)
 	if err != nil {
 		return nil, err
 	}
-	// All topics: naming them would ask some clusters to auto-create them.
-	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{})
-	if err != nil {
-		return nil, fmt.Errorf("metadata from brokers %v: %w", brokers, err)
+	defer conn.Close()
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(10 * time.Second)
 	}
-	counts := make(map[string]int, len(md.Topics))
-	for _, t := range md.Topics {
-		if t.Error == nil {
-			counts[t.Name] = len(t.Partitions)
-		}
+	if err := conn.SetDeadline(deadline); err != nil {
+		return nil, err
+	}
+	// All topics: naming them would ask some clusters to auto-create them.
+	parts, err := conn.ReadPartitions()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", broker, err)
+	}
+	counts := map[string]int{}
+	for _, p := range parts {
+		counts[p.Topic]++
 	}
 	return counts, nil
 }

@@ -71,12 +71,43 @@ func NewReader(c ReaderConfig) *kafka.Reader {
 	})
 }
 
+// Outage is how long FetchMessage keeps retrying while the brokers fail
+// before it gives up: a role rides out a broker restart (its /readyz says
+// not ready meanwhile) and stops after a longer outage.
+const Outage = 5 * time.Minute
+
+// FetchMessage fetches the next message, retrying with backoff while the
+// brokers fail, for up to Outage.
+func FetchMessage(ctx context.Context, r *kafka.Reader) (kafka.Message, error) {
+	var since time.Time
+	backoff := 100 * time.Millisecond
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err == nil || ctx.Err() != nil {
+			return m, err
+		}
+		if since.IsZero() {
+			since = time.Now()
+		} else if time.Since(since) > Outage {
+			return m, fmt.Errorf("brokers failing for %s: %w", Outage, err)
+		}
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return m, ctx.Err()
+		case <-t.C:
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
 // FetchBatch blocks for one message, then keeps fetching until max messages
 // or window has passed since the first. When ctx ends with messages in hand
 // it returns them with a nil error, so the caller can finish and commit them
 // before it stops.
 func FetchBatch(ctx context.Context, r *kafka.Reader, max int, window time.Duration) ([]kafka.Message, error) {
-	m, err := r.FetchMessage(ctx)
+	m, err := FetchMessage(ctx, r)
 	if err != nil {
 		return nil, err
 	}
