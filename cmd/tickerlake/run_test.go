@@ -13,10 +13,12 @@ import (
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata/tdtest"
 	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
+	"github.com/tickerlake/tickerlake/jobs"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 func parseCLI(t *testing.T, args ...string) *CLI {
@@ -231,15 +233,19 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 		done <- (&Pipeline{Brokers: []string{b.Addr()}, Store: store, Source: collector.Collector.source(), Log: log, Metrics: metrics.New()}).Run(ctx)
 	}()
 	during := time.Date(2026, 11, 20, 20, 0, 42, 0, time.UTC) // 15:00:42 in New York
-	publish := func() {
+	publish := func() []byte {
 		run := parseCLI(t, "run", "collect-options", "--kafka-brokers", b.Addr(), "--symbols", "AAPL,BRK-B,MSFT")
 		var out bytes.Buffer
 		run.Run.out, run.Run.now = &out, func() time.Time { return during }
 		if err := run.Run.Run(&run.Globals, ctx, log); err != nil {
 			t.Fatal(err)
 		}
+		return out.Bytes()
 	}
-	publish()
+	var task ingest.Task
+	if err := json.Unmarshal(publish(), &task); err != nil {
+		t.Fatalf("run printed no task: %v", err)
+	}
 	eng, err := query.Open(store)
 	if err != nil {
 		t.Fatal(err)
@@ -279,7 +285,17 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 		}
 	}
 	calls := len(fake.Calls())
-	publish()
+	if again := publish(); len(again) != 0 {
+		t.Errorf("the same run again published %s; the snapshot is on task-queue already", again)
+	}
+	// A re-delivery: the same task on the queue again, as after a crash.
+	w := stream.NewWriter([]string{b.Addr()}, stream.TaskQueue)
+	if err := jobs.Publish(ctx, w, task); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
 	wait("the second delivery", func() bool {
 		_, n := chains()
 		return n > newest && len(fake.Calls()) >= 2*calls
