@@ -31,6 +31,7 @@ type RunCmd struct {
 	Symbols      []string `name:"symbols" sep:"," help:"Symbols to collect, comma-separated (default the whole universe)."`
 	Date         string   `name:"date" placeholder:"YYYY-MM-DD" help:"Session to collect for collect-daily and collect-15min (default the latest)."`
 	HistoryYears int      `name:"history-years" env:"TICKERLAKE_HISTORY_YEARS" default:"10" help:"Years of daily bars collect-historical reaches back."`
+	At           string   `name:"at" placeholder:"RFC3339" help:"Act as if run at this time (default now), e.g. to run a schedule slot that was missed."`
 
 	now func() time.Time // the clock; tests set it
 	out io.Writer        // where the published task is printed (default stdout)
@@ -60,6 +61,13 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	now, out := c.now, c.out
 	if now == nil {
 		now = time.Now
+	}
+	if c.At != "" {
+		at, err := time.Parse(time.RFC3339, c.At)
+		if err != nil {
+			return fmt.Errorf("--at %q: want RFC3339, e.g. 2027-03-01T10:05:00-05:00", c.At)
+		}
+		now = func() time.Time { return at }
 	}
 	if out == nil {
 		out = os.Stdout
