@@ -79,20 +79,33 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	r := stream.NewReader(stream.ReaderConfig{Brokers: brokers, Group: "test", Topics: []string{stream.DailyData}})
 	defer r.Close()
 	seen := map[string]int{}
+	pos := map[int]int64{} // the reader's position: next offset per partition
 	deadline, dcancel := context.WithTimeout(ctx, 60*time.Second)
 	defer dcancel()
-	for len(seen) < len(syms) {
+	fetch := func() {
 		m, err := r.FetchMessage(deadline)
 		if err != nil {
 			t.Fatalf("after %d of %d symbols: %v", len(seen), len(syms), err)
 		}
 		seen[string(m.Key)]++
+		pos[m.Partition] = m.Offset + 1
 	}
-	// Give a duplicate the chance to show up.
-	extra, ecancel := context.WithTimeout(ctx, time.Second)
-	defer ecancel()
-	if m, err := r.FetchMessage(extra); err == nil {
-		t.Errorf("extra message for %s", m.Key)
+	for len(seen) < len(syms) {
+		fetch()
+	}
+	// Once the collector's group has committed the task queue to its end
+	// (the task and the rest it deferred), it has published all it will.
+	// Then read on to the end of daily-data: a duplicate would be there.
+	lag := metrics.NewConsumerLag(brokers, nil, nil)
+	waitGroupDone(t, deadline, lag, "collector", stream.TaskQueue)
+	ends, err := lag.GroupLag(deadline, "test", []string{stream.DailyData})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, end := range ends {
+		for pos[end.Partition] < end.HighWatermark {
+			fetch()
+		}
 	}
 	for _, s := range syms {
 		if seen[s] != 1 {
@@ -117,5 +130,27 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("collector: %v", err)
+	}
+}
+
+// waitGroupDone waits until group has committed every message on topic.
+func waitGroupDone(t *testing.T, ctx context.Context, lag *metrics.ConsumerLag, group, topic string) {
+	t.Helper()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		parts, err := lag.GroupLag(ctx, group, []string{topic})
+		left := int64(0)
+		for _, p := range parts {
+			left += p.Lag
+		}
+		if err == nil && left == 0 && len(parts) > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("group %s has %d messages of %s left (%v)", group, left, topic, err)
+		case <-tick.C:
+		}
 	}
 }
