@@ -112,7 +112,7 @@ func (w *Writer) commitBatch(ctx context.Context, r *kafka.Reader, batch []kafka
 	if err := w.WriteBatch(wctx, batch); err != nil {
 		return err
 	}
-	if err := r.CommitMessages(wctx, batch...); err != nil {
+	if err := stream.CommitMessages(wctx, r, batch...); err != nil {
 		return fmt.Errorf("commit processed offsets: %w", err)
 	}
 	return nil
@@ -233,6 +233,12 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 		var rows int64
 		for _, r := range parts[p] {
 			rows += r.NumRows()
+			// Arrow counts a column's nulls on first ask and stores the
+			// count: ask here, so the encoders below, reading the same
+			// columns side by side, only read it.
+			for _, c := range r.Columns() {
+				c.NullN()
+			}
 		}
 		g.Go(func() error {
 			keys[i] = KeyRangesOf(ds, parts[p])

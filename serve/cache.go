@@ -72,21 +72,32 @@ func (s *Server) withResponseCache(next http.Handler) http.Handler {
 		e, ok := c.get(key)
 		if !ok {
 			v, _, _ := c.group.Do(key, func() (any, error) {
+				// A flight that ended between this request's miss and its
+				// Do has left its answer here: asking the lake again
+				// would be a second query for the same request.
+				if e, ok := c.get(key); ok {
+					return e, nil
+				}
 				buf := &bufferedWriter{header: http.Header{}}
 				next.ServeHTTP(buf, r)
-				return buf, nil
+				if buf.status != 0 && buf.status != http.StatusOK {
+					return buf, nil
+				}
+				buf.header.Set("ETag", bodyETag(buf.body.Bytes()))
+				// Kept before the flight ends, so a request that misses
+				// the flight finds the answer.
+				e := cachedResponse{header: buf.header, body: buf.body.Bytes(), expires: c.now().Add(c.ttl)}
+				c.put(key, e)
+				return e, nil
 			})
-			buf := v.(*bufferedWriter)
-			if buf.status != 0 && buf.status != http.StatusOK {
+			if buf, failed := v.(*bufferedWriter); failed {
 				// Errors are not cached; a shared one is answered as it came.
 				copyHeader(w.Header(), buf.header)
 				w.WriteHeader(buf.status)
 				_, _ = w.Write(buf.body.Bytes())
 				return
 			}
-			buf.header.Set("ETag", bodyETag(buf.body.Bytes()))
-			e = cachedResponse{header: buf.header, body: buf.body.Bytes(), expires: c.now().Add(c.ttl)}
-			c.put(key, e)
+			e = v.(cachedResponse)
 		}
 		copyHeader(w.Header(), e.header)
 		w.WriteHeader(http.StatusOK)
