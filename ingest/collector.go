@@ -70,7 +70,7 @@ func (c *Collector) Run(ctx context.Context) error {
 			}
 			return err
 		}
-		if err := r.CommitMessages(context.WithoutCancel(ctx), m); err != nil {
+		if err := stream.CommitMessages(context.WithoutCancel(ctx), r, m); err != nil {
 			return fmt.Errorf("commit task %s: %w", stream.Origin(m), err)
 		}
 	}
@@ -98,7 +98,7 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		if len(buf) == 0 {
 			return nil
 		}
-		if err := w.WriteMessages(ctx, buf...); err != nil {
+		if err := stream.WriteMessages(ctx, w, buf...); err != nil {
 			return fmt.Errorf("publish %d messages of task %s: %w", len(buf), task.ID, err)
 		}
 		for _, b := range buf {
@@ -144,7 +144,7 @@ func (c *Collector) deadLetter(ctx context.Context, w *kafka.Writer, m kafka.Mes
 	dl := kafka.Message{Topic: stream.DeadLetter, Key: m.Key, Value: m.Value,
 		Headers: append(stream.Headers(stream.HeaderReason, reason, stream.HeaderDetail, cause.Error(),
 			stream.HeaderOrigin, stream.Origin(m)), m.Headers...)}
-	if err := w.WriteMessages(ctx, dl); err != nil {
+	if err := stream.WriteMessages(ctx, w, dl); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", stream.Origin(m), err)
 	}
 	return nil
@@ -158,7 +158,7 @@ func (c *Collector) deferRest(ctx context.Context, w *kafka.Writer, task Task, i
 	if err != nil {
 		return err
 	}
-	if err := w.WriteMessages(ctx, m); err != nil {
+	if err := stream.WriteMessages(ctx, w, m); err != nil {
 		return fmt.Errorf("publish the rest of task %s: %w", task.ID, err)
 	}
 	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "deferred").Inc()

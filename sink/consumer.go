@@ -152,11 +152,11 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 		wctx := context.WithoutCancel(ctx)
 		if len(dead) > 0 {
-			if err := dlq.WriteMessages(wctx, dead...); err != nil {
+			if err := stream.WriteMessages(wctx, dlq, dead...); err != nil {
 				return fmt.Errorf("publish %d dead letters: %w", len(dead), err)
 			}
 		}
-		if err := r.CommitMessages(wctx, batch...); err != nil {
+		if err := stream.CommitMessages(wctx, r, batch...); err != nil {
 			return fmt.Errorf("commit processed offsets: %w", err)
 		}
 		if err != nil && ctx.Err() == nil {

@@ -79,23 +79,49 @@ const Outage = 5 * time.Minute
 // FetchMessage fetches the next message, retrying with backoff while the
 // brokers fail, for up to Outage.
 func FetchMessage(ctx context.Context, r *kafka.Reader) (kafka.Message, error) {
+	var m kafka.Message
+	err := Retry(ctx, func(ctx context.Context) error {
+		var err error
+		m, err = r.FetchMessage(ctx)
+		return err
+	})
+	return m, err
+}
+
+// CommitMessages commits offsets, retrying while the brokers fail, for up
+// to Outage: what it commits is already durably handled, so a commit that
+// rides out a broker restart saves the work of handling it again.
+func CommitMessages(ctx context.Context, r *kafka.Reader, msgs ...kafka.Message) error {
+	return Retry(ctx, func(ctx context.Context) error { return r.CommitMessages(ctx, msgs...) })
+}
+
+// WriteMessages publishes msgs, retrying while the brokers fail, for up to
+// Outage. A retry may publish a message twice; every consumer downstream
+// is idempotent.
+func WriteMessages(ctx context.Context, w *kafka.Writer, msgs ...kafka.Message) error {
+	return Retry(ctx, func(ctx context.Context) error { return w.WriteMessages(ctx, msgs...) })
+}
+
+// Retry runs op until it succeeds or ctx ends, backing off from 100 ms to
+// 5 s; after Outage of failures it returns the last error.
+func Retry(ctx context.Context, op func(context.Context) error) error {
 	var since time.Time
 	backoff := 100 * time.Millisecond
 	for {
-		m, err := r.FetchMessage(ctx)
+		err := op(ctx)
 		if err == nil || ctx.Err() != nil {
-			return m, err
+			return err
 		}
 		if since.IsZero() {
 			since = time.Now()
 		} else if time.Since(since) > Outage {
-			return m, fmt.Errorf("brokers failing for %s: %w", Outage, err)
+			return fmt.Errorf("brokers failing for %s: %w", Outage, err)
 		}
 		t := time.NewTimer(backoff)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return m, ctx.Err()
+			return ctx.Err()
 		case <-t.C:
 		}
 		backoff = min(2*backoff, 5*time.Second)

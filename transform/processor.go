@@ -89,10 +89,10 @@ func (p *Processor) Run(ctx context.Context) error {
 		if perr != nil {
 			return perr
 		}
-		if err := w.WriteMessages(wctx, out...); err != nil {
+		if err := stream.WriteMessages(wctx, w, out...); err != nil {
 			return fmt.Errorf("publish %d processed messages: %w", len(out), err)
 		}
-		if err := r.CommitMessages(wctx, batch...); err != nil {
+		if err := stream.CommitMessages(wctx, r, batch...); err != nil {
 			return fmt.Errorf("commit raw offsets: %w", err)
 		}
 		if err != nil && ctx.Err() == nil {

@@ -156,10 +156,13 @@ type boxPod struct {
 	env     map[string]string
 	ports   map[string]string // container port name (and number) -> loopback address
 	dataDir string
-	cmd     *exec.Cmd
-	done    chan struct{}
-	err     error
-	log     string
+	// stopping marks a pod the test stops on purpose: the kubelet does
+	// not restart it.
+	stopping bool
+	cmd      *exec.Cmd
+	done     chan struct{}
+	err      error
+	log      string
 }
 
 // startPod starts container ct of a pod template as a local process. Each

@@ -106,12 +106,13 @@ func TestClusterInABox(t *testing.T) {
 
 	// Mid-stream: once the writers have committed something and while the
 	// rest flows, one replica of every role is killed and restarted.
-	waitFor(t, "a first commit", 120*time.Second, func(ctx context.Context) (bool, error) {
+	b.waitFor(t, "a first commit", 120*time.Second, func(ctx context.Context) (bool, error) {
 		cms, err := (&lake.Catalog{Store: store}).Commits(ctx, "daily_bars")
 		return len(cms) > 0, err
 	})
 	for _, name := range b.roleNames {
 		p := b.pods[name][0]
+		p.stopping = true
 		p.kill()
 		t.Logf("SIGKILL %s", p.name)
 		b.replace(t, name, p)
@@ -130,11 +131,20 @@ func TestClusterInABox(t *testing.T) {
 	// Everything emitted lands: in the lake, each key stored; duplicates
 	// that crashes replayed are counted, then the next compaction removes
 	// them and every key is stored exactly once.
-	waitFor(t, "every emitted key in the lake", 5*time.Minute, func(ctx context.Context) (bool, error) {
+	b.waitFor(t, "every emitted key in the lake", 5*time.Minute, func(ctx context.Context) (bool, error) {
 		return storedCover(t, store, want), nil
 	})
 	t.Logf("every emitted key stored %.1fs after the start", time.Since(start).Seconds())
 	b.drainDeadLetters(t, kafkaProxy.Addr(), want)
+	for _, ds := range market.Datasets() {
+		copies, extra := storedCopies(t, store, ds), 0
+		for _, n := range copies {
+			extra += n - 1
+		}
+		t.Logf("%s before compaction: %d keys, %d copies beyond one (replays after the kills)", ds.Name, len(copies), extra)
+	}
+	// The next night's compaction, without waiting the hour it leaves new
+	// files to settle.
 	b.runJobOnce(t, "compact", "--settle", "0s")
 	stored := storedKeys(t, store, want, nil)
 	for ds, keys := range want {
@@ -147,7 +157,7 @@ func TestClusterInABox(t *testing.T) {
 	t.Logf("lake after compaction: %v", lakeCounts)
 
 	// The warehouse and the API agree with the lake.
-	waitFor(t, "the warehouse to match the lake", 3*time.Minute, func(ctx context.Context) (bool, error) {
+	b.waitFor(t, "the warehouse to match the lake", 3*time.Minute, func(ctx context.Context) (bool, error) {
 		got := warehouseCounts(ctx, t, b.sqlDSN(t))
 		ok := got[sink.StockData.Name] == lakeCounts[market.DailyBars.Name] &&
 			got[sink.StockData15Min.Name] == lakeCounts[market.IntradayBars.Name] &&
@@ -159,7 +169,7 @@ func TestClusterInABox(t *testing.T) {
 		return true, nil
 	})
 	lb := b.serviceLB(t, "api")
-	waitFor(t, "the API to count what the lake stores", 2*time.Minute, func(ctx context.Context) (bool, error) {
+	b.waitFor(t, "the API to count what the lake stores", 2*time.Minute, func(ctx context.Context) (bool, error) {
 		got, err := apiCounts(ctx, lb)
 		if err != nil {
 			return false, err
@@ -175,7 +185,7 @@ func TestClusterInABox(t *testing.T) {
 
 	// A rolling restart of the api under 16 clients fails no request.
 	b.rollingRestartUnderLoad(t, "api", lb, 16)
-	t.Logf("cluster in a box done in %.1fs", time.Since(start).Seconds())
+	t.Logf("cluster in a box done in %.1fs; the kubelet restarted %d pods that exited", time.Since(start).Seconds(), b.restarts)
 }
 
 // box is the rendered overlay and the processes running it.
@@ -197,6 +207,7 @@ type box struct {
 	databases   map[string]string // PostgreSQL database -> the stand-in's scratch database
 	influxDBs   map[string]string // InfluxDB database -> the stand-in's scratch database
 	lbs         map[string]*lbServer
+	restarts    int // pods the kubelet restarted after they exited
 }
 
 func newBox(t *testing.T, dir string) *box {
@@ -421,14 +432,45 @@ func (b *box) podCount() int {
 	return n
 }
 
-// waitAllReady waits until every pod's readiness probe answers 200.
+// waitAllReady waits until every pod's readiness probe answers 200,
+// restarting pods that exit meanwhile as the kubelet does.
 func (b *box) waitAllReady(t *testing.T, within time.Duration) {
+	t.Helper()
+	b.waitFor(t, "every pod ready", within, func(ctx context.Context) (bool, error) {
+		for _, name := range b.roleNames {
+			for _, p := range b.pods[name] {
+				if code := probe(ctx, p.probeURL(t, p.spec.ReadinessProbe)); code != http.StatusOK {
+					return false, fmt.Errorf("%s /readyz answered %d; log %s:\n%s", p.name, code, p.log, tail(p.log, 5))
+				}
+			}
+		}
+		return true, nil
+	})
+}
+
+// kubelet restarts every role pod whose process has exited, as a
+// Deployment's pods restart under restartPolicy Always, and logs why.
+func (b *box) kubelet(t *testing.T) {
 	t.Helper()
 	for _, name := range b.roleNames {
 		for _, p := range b.pods[name] {
-			p.waitProbe(t, p.probeURL(t, p.spec.ReadinessProbe), http.StatusOK, within)
+			if p.exited() && !p.stopping {
+				b.restarts++
+				t.Logf("%s exited (%v); restarting it. Its last lines:\n%s", p.name, p.err, tail(p.log, 3))
+				b.replace(t, name, p)
+			}
 		}
 	}
+}
+
+// waitFor polls cond, with the kubelet's restarts in between, until it
+// holds or within passes.
+func (b *box) waitFor(t *testing.T, what string, within time.Duration, cond func(context.Context) (bool, error)) {
+	t.Helper()
+	waitFor(t, what, within, func(ctx context.Context) (bool, error) {
+		b.kubelet(t)
+		return cond(ctx)
+	})
 }
 
 // expectNotReady checks that, while a dependency is down, a pod of each
@@ -439,11 +481,12 @@ func (b *box) expectNotReady(t *testing.T, what string, outage time.Duration, ro
 	end := time.Now().Add(outage)
 	seen := map[string]bool{}
 	for time.Now().Before(end) {
+		b.kubelet(t)
 		for _, name := range roles {
 			p := b.pods[name][len(b.pods[name])-1]
-			if !seen[name] && probe(context.Background(), p.probeURL(t, p.spec.ReadinessProbe)) == http.StatusServiceUnavailable {
+			if code := probe(context.Background(), p.probeURL(t, p.spec.ReadinessProbe)); !seen[name] && code != http.StatusOK {
 				seen[name] = true
-				t.Logf("%s: %s /readyz 503 after %.1fs", what, p.name, outage.Seconds()-time.Until(end).Seconds())
+				t.Logf("%s: %s /readyz answered %d after %.1fs", what, p.name, code, outage.Seconds()-time.Until(end).Seconds())
 			}
 		}
 		time.Sleep(200 * time.Millisecond)
@@ -545,7 +588,11 @@ func (b *box) runCronJobs(t *testing.T, skip ...string) []ingest.Task {
 				continue
 			}
 			tasks = append(tasks, task)
-			published = append(published, fmt.Sprintf("%s %d symbols", task.Kind, len(task.Symbols)))
+			n := len(task.Symbols)
+			if n == 0 {
+				n = len(market.Universe())
+			}
+			published = append(published, fmt.Sprintf("%s %s..%s, %d symbols", task.Kind, task.From.Format(time.DateOnly), task.To.Format(time.DateOnly), n))
 		}
 		t.Logf("CronJob %s as of %s: %v", f.cj.Name, f.at.Format(time.RFC3339), published)
 	}
@@ -828,6 +875,10 @@ func (b *box) rollingRestartUnderLoad(t *testing.T, name string, s *lbServer, cl
 		np.waitProbe(t, np.probeURL(t, np.spec.ReadinessProbe), http.StatusOK, 2*time.Minute)
 		s.lb.add(np.ports[target])
 		s.lb.remove(p.ports[target])
+		p.stopping = true
+		if l := p.spec.Lifecycle; l != nil && l.PreStop != nil && l.PreStop.Sleep != nil {
+			time.Sleep(time.Duration(l.PreStop.Sleep.Seconds) * time.Second)
+		}
 		if err := p.terminate(b.grace[name]); err != nil {
 			t.Errorf("%s: %v", p.name, err)
 		}
@@ -852,7 +903,7 @@ func (b *box) drainDeadLetters(t *testing.T, broker string, want map[string]map[
 	t.Helper()
 	var dead map[string]map[string]int
 	store := b.openLake(t, "")
-	waitFor(t, "every emitted key stored or dead-lettered", 2*time.Minute, func(ctx context.Context) (bool, error) {
+	b.waitFor(t, "every emitted key stored or dead-lettered", 2*time.Minute, func(ctx context.Context) (bool, error) {
 		dead, _ = deadLetterKeys(t, []string{broker})
 		for _, ds := range market.Datasets() {
 			keys := want[ds.Name]
