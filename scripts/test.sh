@@ -46,7 +46,13 @@ go vet ./...
 # The live SQL Server test runs only with -tags mssql; vet keeps it compiling.
 go vet -tags mssql ./sink/sqlsink/
 echo "== go test"
-go test -count=1 -timeout 45m "$@" ./...
+# Packages with shared state (caches, pools, concurrent encoders, consumers)
+# run under the race detector; with a warm build cache that adds about five
+# minutes, most of it ./lake/'s own tests.
+race=$(go list ./market/... ./serve/... ./lake/... ./stream/... ./ingest/... ./transform/... ./metrics/... ./sink/...)
+go test -count=1 -timeout 45m "$@" $(go list ./... | grep -vxF "$race")
+echo "== go test -race"
+go test -race -count=1 -timeout 45m "$@" $race
 
 for t in scripts/after/*.sh; do
   [ -e "$t" ] || continue
