@@ -19,7 +19,7 @@ import (
 // daily bars of one symbol, and one full option chain (every expiration of
 // the newest snapshot). Each reports requests/s and p50/p99 latency.
 //
-//	go test -run XXX -bench Load -benchtime 2000x ./serve/
+//	go test -run XXX -bench Load -benchtime 3000x ./serve/
 func BenchmarkLoad(b *testing.B) {
 	store, eng := sharedLake(b)
 	// One server as `tickerlake up` runs it (1s response cache) and one
