@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 // ConsumerLag is a collector that asks the brokers, at scrape time, how far
@@ -19,9 +20,13 @@ import (
 // brokers (the api role, a standalone exporter) reports the lag of every
 // group, not just of consumers running in-process.
 type ConsumerLag struct {
-	Brokers []string
+	Kafka stream.Cluster
 	// Groups maps each consumer group to the topics it consumes.
 	Groups map[string][]string
+	// Optional groups run only where they are configured (the SQL and
+	// InfluxDB sinks): their lag is reported once they have committed an
+	// offset, so a sink that is not deployed shows no lag rather than all.
+	Optional map[string]bool
 	// Timeout bounds one scrape's broker round trips (default 3s).
 	Timeout time.Duration
 	Log     *slog.Logger
@@ -31,9 +36,9 @@ type ConsumerLag struct {
 }
 
 // NewConsumerLag returns the collector; register it on a Set's Registry.
-func NewConsumerLag(brokers []string, groups map[string][]string, log *slog.Logger) *ConsumerLag {
+func NewConsumerLag(k stream.Cluster, groups map[string][]string, log *slog.Logger) *ConsumerLag {
 	return &ConsumerLag{
-		Brokers: brokers, Groups: groups, Timeout: 3 * time.Second, Log: log,
+		Kafka: k, Groups: groups, Timeout: 3 * time.Second, Log: log,
 		lag: prometheus.NewDesc("tickerlake_kafka_consumer_group_lag",
 			"Messages a consumer group has not yet committed, by group, topic and partition.",
 			[]string{"group", "topic", "partition"}, nil),
@@ -67,10 +72,22 @@ func (c *ConsumerLag) Collect(ch chan<- prometheus.Metric) {
 			}
 		}
 		ch <- prometheus.MustNewConstMetric(c.errors, prometheus.GaugeValue, failed, g)
+		if c.Optional[g] && !anyCommitted(lags) {
+			continue
+		}
 		for _, l := range lags {
 			ch <- prometheus.MustNewConstMetric(c.lag, prometheus.GaugeValue, float64(l.Lag), g, l.Topic, strconv.Itoa(l.Partition))
 		}
 	}
+}
+
+func anyCommitted(lags []PartitionLag) bool {
+	for _, l := range lags {
+		if l.Committed >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // PartitionLag is one partition's lag for one group.
@@ -85,7 +102,10 @@ type PartitionLag struct {
 // GroupLag computes a group's lag on every partition of topics. A partition
 // the group never committed on counts as lagging by its whole content.
 func (c *ConsumerLag) GroupLag(ctx context.Context, group string, topics []string) ([]PartitionLag, error) {
-	cl := &kafka.Client{Addr: kafka.TCP(c.Brokers...), Timeout: c.Timeout}
+	cl, err := c.Kafka.Client(c.Timeout)
+	if err != nil {
+		return nil, err
+	}
 	md, err := cl.Metadata(ctx, &kafka.MetadataRequest{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("metadata for %v: %w", topics, err)
