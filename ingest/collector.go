@@ -19,7 +19,7 @@ import (
 // duplicates that causes are removed downstream by natural key.
 type Collector struct {
 	Source  Source
-	Brokers []string
+	Kafka   stream.Cluster
 	Group   string // consumer group, default "collector"
 	Log     *slog.Logger
 	Metrics *metrics.Set
@@ -43,8 +43,8 @@ func (c *Collector) Run(ctx context.Context) error {
 	if in, ok := c.Source.(Instrumented); ok {
 		in.Instrument(c.Log, NewProviderMetrics(c.Metrics))
 	}
-	r := stream.NewReader(stream.ReaderConfig{Brokers: c.Brokers, Group: c.Group, Topics: []string{stream.TaskQueue}})
-	w := stream.NewWriter(c.Brokers, "")
+	r := stream.NewReader(stream.ReaderConfig{Kafka: c.Kafka, Group: c.Group, Topics: []string{stream.TaskQueue}})
+	w := stream.NewWriter(c.Kafka, "")
 	defer func() {
 		if err := w.Close(); err != nil {
 			c.Log.Warn("close producer", "err", err)

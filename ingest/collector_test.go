@@ -57,7 +57,7 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- (&ingest.Collector{Source: src, Brokers: brokers, Log: log, Metrics: m, Clock: clock}).Run(ctx)
+		done <- (&ingest.Collector{Source: src, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, Clock: clock}).Run(ctx)
 	}()
 
 	var syms []string
@@ -70,13 +70,13 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := stream.NewWriter(brokers, "")
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	defer w.Close()
 	if err := w.WriteMessages(ctx, msg); err != nil {
 		t.Fatal(err)
 	}
 
-	r := stream.NewReader(stream.ReaderConfig{Brokers: brokers, Group: "test", Topics: []string{stream.DailyData}})
+	r := stream.NewReader(stream.ReaderConfig{Kafka: stream.Cluster{Brokers: brokers}, Group: "test", Topics: []string{stream.DailyData}})
 	defer r.Close()
 	seen := map[string]int{}
 	pos := map[int]int64{} // the reader's position: next offset per partition
@@ -96,7 +96,7 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	// Once the collector's group has committed the task queue to its end
 	// (the task and the rest it deferred), it has published all it will.
 	// Then read on to the end of daily-data: a duplicate would be there.
-	lag := metrics.NewConsumerLag(brokers, nil, nil)
+	lag := metrics.NewConsumerLag(stream.Cluster{Brokers: brokers}, nil, nil)
 	waitGroupDone(t, deadline, lag, "collector", stream.TaskQueue)
 	ends, err := lag.GroupLag(deadline, "test", []string{stream.DailyData})
 	if err != nil {

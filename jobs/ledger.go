@@ -19,7 +19,7 @@ type Ledger interface {
 // where every run, scheduler and API trigger publishes. Reading it needs no
 // store beyond the broker the run publishes to.
 type TaskQueue struct {
-	Brokers []string
+	Kafka stream.Cluster
 	// Depth is how many of each partition's last messages are read
 	// (default 2000: weeks of CronJob runs).
 	Depth int
@@ -31,7 +31,7 @@ func (q TaskQueue) Published(ctx context.Context, kind ingest.Kind) ([]ingest.Ta
 	if depth <= 0 {
 		depth = 2000
 	}
-	msgs, err := stream.Tail(ctx, q.Brokers, stream.TaskQueue, depth)
+	msgs, err := stream.Tail(ctx, q.Kafka, stream.TaskQueue, depth)
 	if err != nil {
 		return nil, err
 	}

@@ -127,9 +127,9 @@ func TestTaskQueueLedger(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	brokers := []string{b.Addr()}
-	c := Collect{Ledger: TaskQueue{Brokers: brokers}}
+	c := Collect{Ledger: TaskQueue{Kafka: stream.Cluster{Brokers: brokers}}}
 	publish := func(kind ingest.Kind, now string) (ingest.Task, error) {
-		w := stream.NewWriter(brokers, stream.TaskQueue)
+		w := stream.NewWriter(stream.Cluster{Brokers: brokers}, stream.TaskQueue)
 		defer w.Close()
 		return c.Publish(ctx, w, kind, nyTime(now))
 	}
@@ -150,7 +150,7 @@ func TestTaskQueueLedger(t *testing.T) {
 	if !next.From.Equal(first.To) || !next.To.Equal(nyTime("2027-03-01 10:30")) {
 		t.Errorf("next run asked for [%v, %v), want [%v, 10:30)", next.From, next.To, first.To)
 	}
-	published, err := TaskQueue{Brokers: brokers}.Published(ctx, ingest.Intraday)
+	published, err := TaskQueue{Kafka: stream.Cluster{Brokers: brokers}}.Published(ctx, ingest.Intraday)
 	if err != nil || len(published) != 2 {
 		t.Errorf("task-queue has %d 15-minute tasks (%v), want 2", len(published), err)
 	}

@@ -22,7 +22,7 @@ import (
 // the session (and at the close), and the daily bar at each close. On its
 // first start it backfills, so the lake has data at once.
 type Scheduler struct {
-	Brokers  []string
+	Kafka    stream.Cluster
 	Calendar *market.Calendar
 	Log      *slog.Logger
 	// StatePath keeps the scheduler's position across restarts.
@@ -79,7 +79,7 @@ func (s *Scheduler) defaults() {
 // Run publishes tasks until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) error {
 	s.defaults()
-	s.w = stream.NewWriter(s.Brokers, stream.TaskQueue)
+	s.w = stream.NewWriter(s.Kafka, stream.TaskQueue)
 	defer func() {
 		if err := s.w.Close(); err != nil {
 			s.Log.Warn("close task producer", "err", err)

@@ -52,7 +52,7 @@ func TestWriterAbandonsBatchPastDrainTimeout(t *testing.T) {
 	for i := range msgs {
 		msgs[i].Partition, msgs[i].Offset = 0, 0
 	}
-	p := stream.NewWriter(brokers, "")
+	p := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	if err := p.WriteMessages(context.Background(), msgs...); err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestWriterAbandonsBatchPastDrainTimeout(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	stuck := &stuckStore{Store: dir, started: make(chan struct{}, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
-	w := &lake.Writer{Store: stuck, Brokers: brokers, Log: log, Metrics: metrics.New(), DrainTimeout: 200 * time.Millisecond}
+	w := &lake.Writer{Store: stuck, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: metrics.New(), DrainTimeout: 200 * time.Millisecond}
 	done := make(chan error, 1)
 	go func() { done <- w.Run(ctx) }()
 	select {
@@ -88,7 +88,7 @@ func TestWriterAbandonsBatchPastDrainTimeout(t *testing.T) {
 	// The next writer gets the batch again: no offset was committed.
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	defer cancel2()
-	w2 := &lake.Writer{Store: dir, Brokers: brokers, Log: log, Metrics: metrics.New()}
+	w2 := &lake.Writer{Store: dir, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: metrics.New()}
 	done2 := make(chan error, 1)
 	go func() { done2 <- w2.Run(ctx2) }()
 	cat := &lake.Catalog{Store: dir}

@@ -27,7 +27,7 @@ import (
 // doc) before committing its offsets.
 type Writer struct {
 	Store   Store
-	Brokers []string
+	Kafka   stream.Cluster
 	Group   string // default "writer"
 	Log     *slog.Logger
 	Metrics *metrics.Set
@@ -59,7 +59,7 @@ func (w *Writer) Run(ctx context.Context) error {
 	if w.BatchWindow == 0 {
 		w.BatchWindow = time.Second
 	}
-	r := stream.NewReader(stream.ReaderConfig{Brokers: w.Brokers, Group: w.Group, Topics: stream.ProcessedTopics()})
+	r := stream.NewReader(stream.ReaderConfig{Kafka: w.Kafka, Group: w.Group, Topics: stream.ProcessedTopics()})
 	defer func() {
 		if err := r.Close(); err != nil {
 			w.Log.Warn("close processed reader", "err", err)

@@ -27,7 +27,7 @@ func TestConsumerLag(t *testing.T) {
 	defer cancel()
 
 	const produced, consumed = 20, 7
-	w := stream.NewWriter(brokers, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, stream.TaskQueue)
 	msgs := make([]kafka.Message, produced)
 	for i := range msgs {
 		msgs[i] = kafka.Message{Key: []byte(fmt.Sprintf("k%d", i)), Value: []byte("v")}
@@ -38,7 +38,7 @@ func TestConsumerLag(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r := stream.NewReader(stream.ReaderConfig{Brokers: brokers, Group: "lagtest", Topics: []string{stream.TaskQueue}})
+	r := stream.NewReader(stream.ReaderConfig{Kafka: stream.Cluster{Brokers: brokers}, Group: "lagtest", Topics: []string{stream.TaskQueue}})
 	for i := 0; i < consumed; i++ {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
@@ -52,7 +52,7 @@ func TestConsumerLag(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := NewConsumerLag(brokers, map[string][]string{"lagtest": {stream.TaskQueue}, "idle": {stream.TaskQueue}}, nil)
+	c := NewConsumerLag(stream.Cluster{Brokers: brokers}, map[string][]string{"lagtest": {stream.TaskQueue}, "idle": {stream.TaskQueue}}, nil)
 	for _, tc := range []struct {
 		group string
 		want  int64
@@ -91,7 +91,7 @@ tickerlake_kafka_consumer_group_lag_scrape_errors{group="lagtest"} 0
 
 // TestConsumerLagBrokerDown reports a failed scrape instead of stale lag.
 func TestConsumerLagBrokerDown(t *testing.T) {
-	c := NewConsumerLag([]string{"127.0.0.1:1"}, map[string][]string{"writer": {"processed-daily-data"}}, nil)
+	c := NewConsumerLag(stream.Cluster{Brokers: []string{"127.0.0.1:1"}}, map[string][]string{"writer": {"processed-daily-data"}}, nil)
 	c.Timeout = 500 * time.Millisecond
 	if err := testutil.CollectAndCompare(c, strings.NewReader(`
 # HELP tickerlake_kafka_consumer_group_lag_scrape_errors 1 when the last lag scrape of a group failed, else 0.

@@ -21,8 +21,8 @@ type ReadyCheck struct {
 }
 
 // KafkaReady checks that the brokers answer a metadata request.
-func KafkaReady(brokers []string) ReadyCheck {
-	return ReadyCheck{Name: "kafka", Check: func(ctx context.Context) error { return stream.Ping(ctx, brokers) }}
+func KafkaReady(k stream.Cluster) ReadyCheck {
+	return ReadyCheck{Name: "kafka", Check: func(ctx context.Context) error { return stream.Ping(ctx, k) }}
 }
 
 // CheckResult is one dependency's state.

@@ -38,8 +38,8 @@ const (
 
 // Consumer runs one sink as its own consumer group on the processed topics.
 type Consumer struct {
-	Sink    Sink
-	Brokers []string
+	Sink  Sink
+	Kafka stream.Cluster
 	// Group is the consumer group (default "sink-" + Sink.Name()), so the
 	// sink reads independently of the lake writer and of other sinks.
 	Group   string
@@ -121,13 +121,13 @@ func (c *Consumer) Run(ctx context.Context) error {
 	if len(topics) == 0 {
 		return fmt.Errorf("sink %s stores no dataset", c.Sink.Name())
 	}
-	r := stream.NewReader(stream.ReaderConfig{Brokers: c.Brokers, Group: c.Group, Topics: topics})
+	r := stream.NewReader(stream.ReaderConfig{Kafka: c.Kafka, Group: c.Group, Topics: topics})
 	defer func() {
 		if err := r.Close(); err != nil {
 			c.Log.Warn("close processed reader", "err", err)
 		}
 	}()
-	dlq := stream.NewWriter(c.Brokers, stream.DeadLetter)
+	dlq := stream.NewWriter(c.Kafka, stream.DeadLetter)
 	defer func() {
 		if err := dlq.Close(); err != nil {
 			c.Log.Warn("close dead-letter producer", "err", err)

@@ -135,7 +135,7 @@ func TestConsumerDeliversRetriesAndDeadLetters(t *testing.T) {
 		m      = metrics.New()
 		wantOK = len(fx.Daily) + len(fx.Intraday) + len(fx.Options) + 7
 	)
-	c := &sink.Consumer{Sink: store, Brokers: brokers, Metrics: m, BatchWindow: 200 * time.Millisecond,
+	c := &sink.Consumer{Sink: store, Kafka: stream.Cluster{Brokers: brokers}, Metrics: m, BatchWindow: 200 * time.Millisecond,
 		Backoff: 100 * time.Millisecond, MaxBackoff: 250 * time.Millisecond,
 		Sleep: func(ctx context.Context, d time.Duration) error {
 			mu.Lock()
@@ -201,7 +201,7 @@ func TestConsumerStopsOnFatalError(t *testing.T) {
 	brokers := sinktest.Broker(t)
 	sinktest.Publish(t, brokers, fx.Messages(t)[:1])
 	store := &chaosSink{fatal: errors.New("permission denied for table StockData"), rows: map[string]int{}}
-	c := &sink.Consumer{Sink: store, Brokers: brokers, BatchWindow: 100 * time.Millisecond}
+	c := &sink.Consumer{Sink: store, Kafka: stream.Cluster{Brokers: brokers}, BatchWindow: 100 * time.Millisecond}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := c.Run(ctx)

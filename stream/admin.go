@@ -37,25 +37,17 @@ type TopicState struct {
 	Created bool
 }
 
-// client talks to the cluster. Each request is bounded by its context.
-func client(brokers []string) (*kafka.Client, error) {
-	if len(brokers) == 0 {
-		return nil, errors.New("no kafka brokers configured")
-	}
-	return &kafka.Client{Addr: kafka.TCP(brokers...)}, nil
-}
-
 // partitionCounts reads every topic's partition count from the first broker
 // that answers. It asks over a connection of its own: kafka-go's shared
 // transport answers metadata requests from a cache, which would call a
 // stopped cluster reachable.
-func partitionCounts(ctx context.Context, brokers []string) (map[string]int, error) {
-	if len(brokers) == 0 {
+func partitionCounts(ctx context.Context, k Cluster) (map[string]int, error) {
+	if len(k.Brokers) == 0 {
 		return nil, errors.New("no kafka brokers configured")
 	}
 	var errs []error
-	for _, b := range brokers {
-		counts, err := partitionCountsFrom(ctx, b)
+	for _, b := range k.Brokers {
+		counts, err := partitionCountsFrom(ctx, k, b)
 		if err == nil {
 			return counts, nil
 		}
@@ -64,12 +56,11 @@ func partitionCounts(ctx context.Context, brokers []string) (map[string]int, err
 			break
 		}
 	}
-	return nil, fmt.Errorf("metadata from brokers %v: %w", brokers, errors.Join(errs...))
+	return nil, fmt.Errorf("metadata from brokers %v: %w", k.Brokers, errors.Join(errs...))
 }
 
-func partitionCountsFrom(ctx context.Context, broker string) (map[string]int, error) {
-	var d kafka.Dialer
-	conn, err := d.DialContext(ctx, "tcp", broker)
+func partitionCountsFrom(ctx context.Context, k Cluster, broker string) (map[string]int, error) {
+	conn, err := k.dial(ctx, broker)
 	if err != nil {
 		return nil, err
 	}
@@ -94,15 +85,15 @@ func partitionCountsFrom(ctx context.Context, broker string) (map[string]int, er
 }
 
 // Ping asks the brokers for cluster metadata.
-func Ping(ctx context.Context, brokers []string) error {
-	_, err := partitionCounts(ctx, brokers)
+func Ping(ctx context.Context, k Cluster) error {
+	_, err := partitionCounts(ctx, k)
 	return err
 }
 
 // CheckTopics checks that every topic of specs exists with its partition
 // count; the error is a *TopicError naming one that does not.
-func CheckTopics(ctx context.Context, brokers []string, specs []TopicSpec) error {
-	counts, err := partitionCounts(ctx, brokers)
+func CheckTopics(ctx context.Context, k Cluster, specs []TopicSpec) error {
+	counts, err := partitionCounts(ctx, k)
 	if err != nil {
 		return err
 	}
@@ -131,9 +122,9 @@ func checkCounts(counts map[string]int, specs []TopicSpec) error {
 // partitions would move symbols between partitions, and removing them is
 // impossible, so that is for an operator to decide. ctx bounds the whole
 // exchange, unreachable brokers included.
-func EnsureTopics(ctx context.Context, brokers []string, replication int) ([]TopicState, error) {
+func EnsureTopics(ctx context.Context, k Cluster, replication int) ([]TopicState, error) {
 	specs := TopicSpecs()
-	counts, err := partitionCounts(ctx, brokers)
+	counts, err := partitionCounts(ctx, k)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +138,7 @@ func EnsureTopics(ctx context.Context, brokers []string, replication int) ([]Top
 	}
 	created := map[string]bool{}
 	if len(missing) > 0 {
-		cl, _ := client(brokers)
+		cl, _ := k.Client(0)
 		res, err := cl.CreateTopics(ctx, &kafka.CreateTopicsRequest{Topics: missing})
 		if err != nil {
 			return nil, fmt.Errorf("create %d topics: %w", len(missing), err)
@@ -168,7 +159,7 @@ func EnsureTopics(ctx context.Context, brokers []string, replication int) ([]Top
 		}
 		// A new topic's metadata can trail its creation on a real cluster.
 		for {
-			if counts, err = partitionCounts(ctx, brokers); err != nil {
+			if counts, err = partitionCounts(ctx, k); err != nil {
 				return nil, err
 			}
 			var te *TopicError
@@ -198,12 +189,12 @@ func EnsureTopics(ctx context.Context, brokers []string, replication int) ([]Top
 // brokers and missing topics (the topics Job may not have run yet) are
 // retried every poll until within has passed, and then the last reason is
 // the error.
-func AwaitTopics(ctx context.Context, brokers []string, specs []TopicSpec, within, poll time.Duration) error {
+func AwaitTopics(ctx context.Context, k Cluster, specs []TopicSpec, within, poll time.Duration) error {
 	deadline := time.NewTimer(within)
 	defer deadline.Stop()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, poll+2*time.Second)
-		err := CheckTopics(cctx, brokers, specs)
+		err := CheckTopics(cctx, k, specs)
 		cancel()
 		var te *TopicError
 		if err == nil || (errors.As(err, &te) && !te.Missing()) {
@@ -221,8 +212,8 @@ func AwaitTopics(ctx context.Context, brokers []string, specs []TopicSpec, withi
 
 // GroupMember checks that a reader whose ClientID is clientID is a member of
 // group, and returns how many partitions the group assigned it.
-func GroupMember(ctx context.Context, brokers []string, group, clientID string) (int, error) {
-	cl, err := client(brokers)
+func GroupMember(ctx context.Context, k Cluster, group, clientID string) (int, error) {
+	cl, err := k.Client(0)
 	if err != nil {
 		return 0, err
 	}

@@ -11,14 +11,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-func newCluster(t *testing.T, opts ...kfake.Opt) []string {
+func newCluster(t *testing.T, opts ...kfake.Opt) Cluster {
 	t.Helper()
 	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(c.Close)
-	return c.ListenAddrs()
+	return Cluster{Brokers: c.ListenAddrs()}
 }
 
 func TestEnsureTopics(t *testing.T) {
@@ -87,7 +87,7 @@ func TestEnsureTopicsUnreachable(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err = EnsureTopics(ctx, []string{addr}, -1)
+	_, err = EnsureTopics(ctx, Cluster{Brokers: []string{addr}}, -1)
 	if err == nil || !strings.Contains(err.Error(), addr) {
 		t.Fatalf("err = %v, want one naming %s", err, addr)
 	}

@@ -11,9 +11,10 @@ import (
 
 // NewWriter returns a producer for topic that waits for all in-sync replicas
 // and routes by key hash, so a symbol's records stay in one partition.
-func NewWriter(brokers []string, topic string) *kafka.Writer {
+func NewWriter(k Cluster, topic string) *kafka.Writer {
 	return &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
+		Addr:         kafka.TCP(k.Brokers...),
+		Transport:    k.roundTripper(),
 		Topic:        topic,
 		Balancer:     &kafka.Hash{},
 		RequiredAcks: kafka.RequireAll,
@@ -32,9 +33,9 @@ func NewWriter(brokers []string, topic string) *kafka.Writer {
 
 // ReaderConfig configures a consumer-group reader.
 type ReaderConfig struct {
-	Brokers []string
-	Group   string
-	Topics  []string
+	Kafka  Cluster
+	Group  string
+	Topics []string
 	// MaxWait bounds how long a fetch waits for data (default 200ms); it also
 	// bounds how long Close takes.
 	MaxWait time.Duration
@@ -53,9 +54,9 @@ func NewReader(c ReaderConfig) *kafka.Reader {
 		c.ClientID = ClientID()
 	}
 	return kafka.NewReader(kafka.ReaderConfig{
-		Brokers: c.Brokers,
-		// kafka-go's default dialer, named so readiness can find this process.
-		Dialer:            &kafka.Dialer{ClientID: c.ClientID, Timeout: 10 * time.Second, DualStack: true},
+		Brokers: c.Kafka.Brokers,
+		// Named so readiness can find this process.
+		Dialer:            c.Kafka.Dialer(c.ClientID),
 		GroupID:           c.Group,
 		GroupTopics:       c.Topics,
 		MaxWait:           c.MaxWait,

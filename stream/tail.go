@@ -14,8 +14,11 @@ import (
 // Tail returns up to the last n messages of each partition of topic, oldest
 // first within a partition, without joining a consumer group or committing
 // anything. A topic that does not exist yet has no messages.
-func Tail(ctx context.Context, brokers []string, topic string, n int) ([]kafka.Message, error) {
-	c := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 10 * time.Second}
+func Tail(ctx context.Context, k Cluster, topic string, n int) ([]kafka.Message, error) {
+	c, err := k.Client(10 * time.Second)
+	if err != nil {
+		return nil, fmt.Errorf("tail %s: %w", topic, err)
+	}
 	meta, err := c.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return nil, fmt.Errorf("tail %s: metadata: %w", topic, err)

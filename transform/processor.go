@@ -26,7 +26,7 @@ import (
 // committed after both are acknowledged.
 type Processor struct {
 	Cleaner *Cleaner
-	Brokers []string
+	Kafka   stream.Cluster
 	Group   string // default "processor"
 	Log     *slog.Logger
 	Metrics *metrics.Set
@@ -62,8 +62,8 @@ func (p *Processor) Run(ctx context.Context) error {
 	if err := p.init(); err != nil {
 		return err
 	}
-	r := stream.NewReader(stream.ReaderConfig{Brokers: p.Brokers, Group: p.Group, Topics: stream.RawTopics()})
-	w := stream.NewWriter(p.Brokers, "")
+	r := stream.NewReader(stream.ReaderConfig{Kafka: p.Kafka, Group: p.Group, Topics: stream.RawTopics()})
+	w := stream.NewWriter(p.Kafka, "")
 	defer func() {
 		if err := w.Close(); err != nil {
 			p.Log.Warn("close producer", "err", err)

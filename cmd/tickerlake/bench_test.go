@@ -81,12 +81,12 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
 	go func() {
-		done <- (&transform.Processor{Cleaner: cleaner, Brokers: brokers, Log: log, Metrics: m}).Run(ctx)
+		done <- (&transform.Processor{Cleaner: cleaner, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m}).Run(ctx)
 	}()
 	go func() {
-		done <- (&lake.Writer{Store: store, Brokers: brokers, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
+		done <- (&lake.Writer{Store: store, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
 	}()
-	w := stream.NewWriter(brokers, "")
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	defer w.Close()
 	cat := &lake.Catalog{Store: store}
 	committed := func() int64 {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 // Globals are the flags every command takes.
@@ -35,10 +36,37 @@ func (l LakeFlags) dir(g *Globals) string {
 	return filepath.Join(g.DataDir, "lake")
 }
 
-// KafkaFlags locate the brokers.
+// KafkaFlags locate the brokers and say how to authenticate to them.
 type KafkaFlags struct {
-	Brokers   []string      `name:"kafka-brokers" env:"TICKERLAKE_KAFKA_BROKERS" sep:"," help:"Kafka bootstrap brokers, comma-separated."`
-	KafkaWait time.Duration `name:"kafka-wait" env:"TICKERLAKE_KAFKA_WAIT" default:"2m" help:"A long-running role waits this long at start for the brokers and its topics, then stops naming what is missing."`
+	Brokers       []string      `name:"kafka-brokers" env:"TICKERLAKE_KAFKA_BROKERS" sep:"," help:"Kafka bootstrap brokers, comma-separated."`
+	KafkaWait     time.Duration `name:"kafka-wait" env:"TICKERLAKE_KAFKA_WAIT" default:"2m" help:"A long-running role waits this long at start for the brokers and its topics, then stops naming what is missing."`
+	SASLMechanism string        `name:"kafka-sasl-mechanism" env:"TICKERLAKE_KAFKA_SASL_MECHANISM" enum:"none,plain,scram-sha-256,scram-sha-512" default:"none" help:"SASL mechanism for the brokers: none, plain, scram-sha-256 or scram-sha-512."`
+	SASLUsername  string        `name:"kafka-sasl-username" env:"TICKERLAKE_KAFKA_SASL_USERNAME" help:"SASL username; required with a mechanism."`
+	SASLPassword  stream.Secret `name:"kafka-sasl-password" env:"TICKERLAKE_KAFKA_SASL_PASSWORD" help:"SASL password; required with a mechanism. Logged as <secret>."`
+	TLS           bool          `name:"kafka-tls" env:"TICKERLAKE_KAFKA_TLS" help:"Speak TLS to the brokers."`
+	TLSCAFile     string        `name:"kafka-tls-ca-file" env:"TICKERLAKE_KAFKA_TLS_CA_FILE" placeholder:"PEM" help:"CA certificates (PEM) the brokers' certificates are checked against, with --kafka-tls (default the system's roots)."`
+}
+
+// cluster checks the Kafka settings once, at start, and builds the Cluster
+// every client of the process is made from; it logs them, the password as
+// <secret>. No brokers is no Cluster to reach, which roles that need one
+// refuse (needKafka).
+func (k KafkaFlags) cluster(log *slog.Logger) (stream.Cluster, error) {
+	cfg := stream.Config{
+		Brokers: k.Brokers, SASLMechanism: k.SASLMechanism, SASLUsername: k.SASLUsername, SASLPassword: k.SASLPassword,
+		TLS: k.TLS, TLSCAFile: k.TLSCAFile,
+	}
+	kc, err := cfg.Cluster()
+	if err != nil {
+		return stream.Cluster{}, err
+	}
+	if len(k.Brokers) > 0 {
+		log.Info("kafka", "config", cfg)
+		if k.SASLMechanism == stream.SASLPlain && !k.TLS {
+			log.Warn("kafka sasl plain without tls sends the password in clear; add --kafka-tls")
+		}
+	}
+	return kc, nil
 }
 
 // CLI is the command line.

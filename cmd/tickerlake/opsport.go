@@ -18,22 +18,22 @@ type OpsFlags struct {
 
 // roleDeps are what a role's readiness checks.
 type roleDeps struct {
-	brokers []string   // the brokers answer and every topic has its partitions
-	groups  []string   // this process is a member of each consumer group
-	store   lake.Store // the lake answers a read
+	kafka  stream.Cluster // the brokers answer and every topic has its partitions
+	groups []string       // this process is a member of each consumer group
+	store  lake.Store     // the lake answers a read
 }
 
 func (d roleDeps) checks() []ops.Check {
 	var cs []ops.Check
-	if len(d.brokers) > 0 {
+	if len(d.kafka.Brokers) > 0 {
 		cs = append(cs,
-			ops.Check{Name: "kafka", Func: func(ctx context.Context) error { return stream.Ping(ctx, d.brokers) }},
-			ops.Check{Name: "topics", Func: func(ctx context.Context) error { return stream.CheckTopics(ctx, d.brokers, stream.TopicSpecs()) }},
+			ops.Check{Name: "kafka", Func: func(ctx context.Context) error { return stream.Ping(ctx, d.kafka) }},
+			ops.Check{Name: "topics", Func: func(ctx context.Context) error { return stream.CheckTopics(ctx, d.kafka, stream.TopicSpecs()) }},
 		)
 		id := stream.ClientID()
 		for _, g := range d.groups {
 			cs = append(cs, ops.Check{Name: "group " + g, Func: func(ctx context.Context) error {
-				_, err := stream.GroupMember(ctx, d.brokers, g, id)
+				_, err := stream.GroupMember(ctx, d.kafka, g, id)
 				return err
 			}})
 		}
@@ -84,8 +84,8 @@ func runRole(ctx context.Context, log *slog.Logger, o OpsFlags, k KafkaFlags, d 
 		return err
 	}
 	defer stop()
-	if len(d.brokers) > 0 {
-		if err := stream.AwaitTopics(ctx, d.brokers, stream.TopicSpecs(), k.KafkaWait, 500*time.Millisecond); err != nil {
+	if len(d.kafka.Brokers) > 0 {
+		if err := stream.AwaitTopics(ctx, d.kafka, stream.TopicSpecs(), k.KafkaWait, 500*time.Millisecond); err != nil {
 			if ctx.Err() != nil {
 				return nil
 			}

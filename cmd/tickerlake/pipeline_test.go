@@ -405,17 +405,17 @@ func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*
 	defer cancel()
 	errc := make(chan error, 4)
 	go func() {
-		errc <- (&ingest.Collector{Source: src, Brokers: brokers, Log: log, Metrics: m, PublishBatch: 3}).Run(ctx)
+		errc <- (&ingest.Collector{Source: src, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, PublishBatch: 3}).Run(ctx)
 	}()
 	go func() {
 		errc <- (&transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now},
-			Brokers: brokers, Log: log, Metrics: m, BatchSize: 4}).Run(ctx)
+			Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchSize: 4}).Run(ctx)
 	}()
 
 	// The first writer commits two ranges, then dies before the third's
 	// commit record, with its data objects already in the lake.
 	var commits atomic.Int32
-	crashing := &lake.Writer{Store: store, Brokers: brokers, Log: log, Metrics: m, BatchSize: 3, BatchWindow: 50 * time.Millisecond,
+	crashing := &lake.Writer{Store: store, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchSize: 3, BatchWindow: 50 * time.Millisecond,
 		BeforeCommit: func(lake.Commit) error {
 			if commits.Add(1) > 2 {
 				return errCrash
@@ -426,7 +426,7 @@ func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*
 	crashed := make(chan error, 1)
 	go func() { crashed <- crashing.Run(wctx) }()
 
-	w := stream.NewWriter(brokers, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, stream.TaskQueue)
 	defer w.Close()
 	if err := jobs.Publish(ctx, w, tasks...); err != nil {
 		t.Fatal(err)
@@ -447,7 +447,7 @@ func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*
 	replay := crashState(t, store, brokers, "writer")
 
 	go func() {
-		errc <- (&lake.Writer{Store: store, Brokers: brokers, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
+		errc <- (&lake.Writer{Store: store, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
 	}()
 	eng, err := query.OpenWith(store, query.Options{CacheDir: dir + "/cache"})
 	if err != nil {
@@ -519,10 +519,10 @@ func TestPipelineDeadLetters(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	p := &Pipeline{Brokers: brokers, Store: store, Source: src, Log: testLogger(t), Metrics: metrics.New()}
+	p := &Pipeline{Kafka: stream.Cluster{Brokers: brokers}, Store: store, Source: src, Log: testLogger(t), Metrics: metrics.New()}
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	w := stream.NewWriter(brokers, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, stream.TaskQueue)
 	defer w.Close()
 	if err := jobs.Publish(ctx, w, tasks...); err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func TestRolesAsSeparateProcesses(t *testing.T) {
 	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 7}))
 	tasks := testTasks()
 	want := expectedKeys(t, src, tasks)
-	w := stream.NewWriter([]string{addr}, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: []string{addr}}, stream.TaskQueue)
 	defer w.Close()
 	if err := jobs.Publish(context.Background(), w, tasks[:2]...); err != nil {
 		t.Fatal(err)

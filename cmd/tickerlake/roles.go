@@ -46,19 +46,20 @@ type ScheduleFlags struct {
 	BackfillDays   int     `name:"backfill-days" env:"TICKERLAKE_BACKFILL_DAYS" default:"365" help:"Days of daily bars backfilled on first start."`
 }
 
-func (f ScheduleFlags) scheduler(g *Globals, brokers []string, log *slog.Logger) *jobs.Scheduler {
+func (f ScheduleFlags) scheduler(g *Globals, kc stream.Cluster, log *slog.Logger) *jobs.Scheduler {
 	return &jobs.Scheduler{
-		Brokers: brokers, Calendar: market.NYSE(), Log: log.With("role", "schedule"),
+		Kafka: kc, Calendar: market.NYSE(), Log: log.With("role", "schedule"),
 		StatePath: filepath.Join(g.DataDir, "scheduler.json"),
 		Speed:     f.DemoSpeed, ReplaySessions: f.ReplaySessions, BackfillDays: f.BackfillDays,
 	}
 }
 
-func needBrokers(k KafkaFlags) ([]string, error) {
+// needKafka is the Cluster of a command that cannot run without brokers.
+func needKafka(k KafkaFlags, log *slog.Logger) (stream.Cluster, error) {
 	if len(k.Brokers) == 0 {
-		return nil, errors.New("--kafka-brokers (TICKERLAKE_KAFKA_BROKERS) is required")
+		return stream.Cluster{}, errors.New("--kafka-brokers (TICKERLAKE_KAFKA_BROKERS) is required")
 	}
-	return k.Brokers, nil
+	return k.cluster(log)
 }
 
 // openLake opens the lake: an S3 bucket for s3:// locations, else a
@@ -112,7 +113,7 @@ func (c *BrokerCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	}
 	defer b.Close()
 	// Ready when it answers its own metadata requests; it waits for nobody.
-	return runRole(ctx, log, c.OpsFlags, KafkaFlags{}, roleDeps{brokers: []string{b.Addr()}}, func(*metrics.Set) error {
+	return runRole(ctx, log, c.OpsFlags, KafkaFlags{}, roleDeps{kafka: stream.Cluster{Brokers: []string{b.Addr()}}}, func(*metrics.Set) error {
 		<-ctx.Done()
 		return nil
 	})
@@ -127,12 +128,12 @@ type ScheduleCmd struct {
 
 // Run implements the command.
 func (c *ScheduleCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
-	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers}, func(*metrics.Set) error {
-		return c.scheduler(g, brokers, log).Run(ctx)
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc}, func(*metrics.Set) error {
+		return c.scheduler(g, kc, log).Run(ctx)
 	})
 }
 
@@ -145,12 +146,12 @@ type CollectorCmd struct {
 
 // Run implements the command.
 func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
-	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: []string{"collector"}}, func(m *metrics.Set) error {
-		return (&ingest.Collector{Source: c.source(), Brokers: brokers, Log: log.With("role", "collector"), Metrics: m}).Run(ctx)
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: []string{"collector"}}, func(m *metrics.Set) error {
+		return (&ingest.Collector{Source: c.source(), Kafka: kc, Log: log.With("role", "collector"), Metrics: m}).Run(ctx)
 	})
 }
 
@@ -163,16 +164,16 @@ type ProcessorCmd struct {
 
 // newProcessor wires a processor; a nil cleaner takes the defaults (flat 4%
 // curve, no dividends).
-func newProcessor(brokers []string, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner) *transform.Processor {
+func newProcessor(kc stream.Cluster, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner) *transform.Processor {
 	if cl == nil {
 		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
 	}
-	return &transform.Processor{Cleaner: cl, Brokers: brokers, Log: log.With("role", "processor"), Metrics: m}
+	return &transform.Processor{Cleaner: cl, Kafka: kc, Log: log.With("role", "processor"), Metrics: m}
 }
 
 // Run implements the command.
 func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
@@ -180,8 +181,8 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 	if err != nil {
 		return err
 	}
-	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: []string{"processor"}}, func(m *metrics.Set) error {
-		return newProcessor(brokers, log, m, cl).Run(ctx)
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: []string{"processor"}}, func(m *metrics.Set) error {
+		return newProcessor(kc, log, m, cl).Run(ctx)
 	})
 }
 
@@ -196,7 +197,7 @@ type WriterCmd struct {
 
 // Run implements the command.
 func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
@@ -204,10 +205,10 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
-	deps := roleDeps{brokers: brokers, groups: append([]string{"writer"}, c.SinkFlags.groups()...), store: store}
+	deps := roleDeps{kafka: kc, groups: append([]string{"writer"}, c.SinkFlags.groups()...), store: store}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, deps, func(m *metrics.Set) error {
-		w := &lake.Writer{Store: store, Brokers: brokers, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout}
-		return c.runWithSinks(ctx, brokers, log, m, w.Run)
+		w := &lake.Writer{Store: store, Kafka: kc, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout}
+		return c.runWithSinks(ctx, kc, log, m, w.Run)
 	})
 }
 
@@ -230,7 +231,11 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	srv := &serve.Server{Engine: eng, Lake: store, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now, Config: c.API, Web: serve.WebHandler()}
 	// Without brokers the api still serves the lake; collection triggers
 	// answer 503 and consumer lag is not reported.
-	closeKafka, err := srv.UseKafka(c.Brokers)
+	kc, err := c.KafkaFlags.cluster(log)
+	if err != nil {
+		return err
+	}
+	closeKafka, err := srv.UseKafka(kc)
 	if err != nil {
 		return err
 	}

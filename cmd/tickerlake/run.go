@@ -42,7 +42,7 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if c.Job == "compact" {
 		return c.compact(ctx, g, log)
 	}
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	// The tasks already on task-queue are the ledger: a window they cover is
 	// not asked for again.
-	col := jobs.Collect{Symbols: c.Symbols, HistoryYears: c.HistoryYears, Ledger: jobs.TaskQueue{Brokers: brokers}}
+	col := jobs.Collect{Symbols: c.Symbols, HistoryYears: c.HistoryYears, Ledger: jobs.TaskQueue{Kafka: kc}}
 	if c.Date != "" {
 		if col.Date, err = time.Parse("2006-01-02", c.Date); err != nil {
 			return fmt.Errorf("--date %q: want YYYY-MM-DD", c.Date)
@@ -72,7 +72,7 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if out == nil {
 		out = os.Stdout
 	}
-	w := stream.NewWriter(brokers, stream.TaskQueue)
+	w := stream.NewWriter(kc, stream.TaskQueue)
 	task, err := col.Publish(ctx, w, kind, now())
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close task producer: %w", cerr)

@@ -63,7 +63,7 @@ func TestRunCollectDailyFromTwelveData(t *testing.T) {
 	log := testLogger(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- (&Pipeline{Brokers: []string{b.Addr()}, Store: store, Source: src, Log: log, Metrics: metrics.New()}).Run(ctx)
+		done <- (&Pipeline{Kafka: stream.Cluster{Brokers: []string{b.Addr()}}, Store: store, Source: src, Log: log, Metrics: metrics.New()}).Run(ctx)
 	}()
 
 	publish := func() ingest.Task {
@@ -230,7 +230,7 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 	log := testLogger(t)
 	done := make(chan error, 1)
 	go func() {
-		done <- (&Pipeline{Brokers: []string{b.Addr()}, Store: store, Source: collector.Collector.source(), Log: log, Metrics: metrics.New()}).Run(ctx)
+		done <- (&Pipeline{Kafka: stream.Cluster{Brokers: []string{b.Addr()}}, Store: store, Source: collector.Collector.source(), Log: log, Metrics: metrics.New()}).Run(ctx)
 	}()
 	during := time.Date(2026, 11, 20, 20, 0, 42, 0, time.UTC) // 15:00:42 in New York
 	publish := func() []byte {
@@ -289,7 +289,7 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 		t.Errorf("the same run again published %s; the snapshot is on task-queue already", again)
 	}
 	// A re-delivery: the same task on the queue again, as after a crash.
-	w := stream.NewWriter([]string{b.Addr()}, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: []string{b.Addr()}}, stream.TaskQueue)
 	if err := jobs.Publish(ctx, w, task); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/tickerlake/tickerlake/sink"
 	"github.com/tickerlake/tickerlake/sink/influx"
 	"github.com/tickerlake/tickerlake/sink/sqlsink"
+	"github.com/tickerlake/tickerlake/stream"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -31,10 +32,10 @@ type sinkRole struct {
 
 // open connects the configured sinks (applying SQL migrations); none is an
 // empty list. The caller closes each after it has stopped.
-func (f SinkFlags) open(ctx context.Context, brokers []string, log *slog.Logger, m *metrics.Set) ([]sinkRole, error) {
+func (f SinkFlags) open(ctx context.Context, kc stream.Cluster, log *slog.Logger, m *metrics.Set) ([]sinkRole, error) {
 	var roles []sinkRole
 	consumer := func(s sink.Sink) func(context.Context) error {
-		c := &sink.Consumer{Sink: s, Brokers: brokers, Log: log.With("role", "sink-"+s.Name()), Metrics: m}
+		c := &sink.Consumer{Sink: s, Kafka: kc, Log: log.With("role", "sink-"+s.Name()), Metrics: m}
 		return c.Run
 	}
 	if f.SQLDSN != "" {
@@ -77,8 +78,8 @@ func closeSinks(roles []sinkRole) {
 
 // runWithSinks runs a role alongside the configured sinks; the first to
 // fail stops the others.
-func (f SinkFlags) runWithSinks(ctx context.Context, brokers []string, log *slog.Logger, m *metrics.Set, role func(context.Context) error) error {
-	roles, err := f.open(ctx, brokers, log, m)
+func (f SinkFlags) runWithSinks(ctx context.Context, kc stream.Cluster, log *slog.Logger, m *metrics.Set, role func(context.Context) error) error {
+	roles, err := f.open(ctx, kc, log, m)
 	if err != nil {
 		return err
 	}
@@ -107,14 +108,14 @@ type SinkCmd struct {
 
 // Run implements the command.
 func (c *SinkCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
 	if c.SQLDSN == "" && c.InfluxURL == "" {
 		return errors.New("no sink configured: set --sql-dsn and/or --influx-url")
 	}
-	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{brokers: brokers, groups: c.groups()}, func(m *metrics.Set) error {
-		return c.runWithSinks(ctx, brokers, log, m, nil)
+	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: c.groups()}, func(m *metrics.Set) error {
+		return c.runWithSinks(ctx, kc, log, m, nil)
 	})
 }

@@ -44,7 +44,7 @@ func TestPipelineWithSinks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	flags := SinkFlags{SQLDSN: pg, InfluxURL: influxURL, InfluxBucket: bucket}
-	sinks, err := flags.open(ctx, brokers, log, m)
+	sinks, err := flags.open(ctx, stream.Cluster{Brokers: brokers}, log, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,10 +52,10 @@ func TestPipelineWithSinks(t *testing.T) {
 	if len(sinks) != 2 {
 		t.Fatalf("%d sinks opened, want sql and influx", len(sinks))
 	}
-	p := &Pipeline{Brokers: brokers, Store: store, Source: src, Log: log, Metrics: m, Sinks: sinks}
+	p := &Pipeline{Kafka: stream.Cluster{Brokers: brokers}, Store: store, Source: src, Log: log, Metrics: m, Sinks: sinks}
 	done := make(chan error, 1)
 	go func() { done <- p.Run(ctx) }()
-	w := stream.NewWriter(brokers, stream.TaskQueue)
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, stream.TaskQueue)
 	defer w.Close()
 	if err := jobs.Publish(ctx, w, tasks...); err != nil {
 		t.Fatal(err)

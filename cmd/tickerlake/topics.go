@@ -23,7 +23,7 @@ type TopicsCmd struct {
 
 // Run implements the command.
 func (c *TopicsCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers, err := needBrokers(c.KafkaFlags)
+	kc, err := needKafka(c.KafkaFlags, log)
 	if err != nil {
 		return err
 	}
@@ -32,9 +32,9 @@ func (c *TopicsCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.Timeout)
 	defer cancel()
-	states, err := stream.EnsureTopics(ctx, brokers, c.ReplicationFactor)
+	states, err := stream.EnsureTopics(ctx, kc, c.ReplicationFactor)
 	if err != nil {
-		return fmt.Errorf("topics on %v: %w", brokers, err)
+		return fmt.Errorf("topics on %v: %w", kc.Brokers, err)
 	}
 	out := c.out
 	if out == nil {
@@ -48,6 +48,6 @@ func (c *TopicsCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 		}
 		fmt.Fprintf(out, "%-28s %2d partitions  %s\n", s.Name, s.Partitions, what)
 	}
-	log.Info("topics ready", "brokers", brokers, "topics", len(states), "created", created)
+	log.Info("topics ready", "brokers", kc.Brokers, "topics", len(states), "created", created)
 	return nil
 }

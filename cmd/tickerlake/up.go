@@ -37,16 +37,19 @@ type UpCmd struct {
 
 // Run implements the command.
 func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	brokers := c.Brokers
-	if len(brokers) == 0 {
+	kc, err := c.KafkaFlags.cluster(log)
+	if err != nil {
+		return err
+	}
+	if len(kc.Brokers) == 0 {
 		b, err := stream.StartBroker(c.BrokerAddr, filepath.Join(g.DataDir, "kafka"), log.With("role", "broker"))
 		if err != nil {
 			return err
 		}
 		// Closed after every role has committed what it holds.
 		defer b.Close()
-		brokers = []string{b.Addr()}
-	} else if _, err := stream.EnsureTopics(ctx, brokers, -1); err != nil {
+		kc = stream.Cluster{Brokers: []string{b.Addr()}}
+	} else if _, err := stream.EnsureTopics(ctx, kc, -1); err != nil {
 		return err
 	}
 	store, err := openLake(ctx, g, c.LakeFlags)
@@ -68,7 +71,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		cl.Dividends = syntheticYields(syn)
 	}
 	p := &Pipeline{
-		Cleaner: cl, Brokers: brokers, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, brokers, log),
+		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, kc, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
 	}
 	if c.CompactEvery > 0 {
@@ -76,11 +79,11 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		p.Housekeeping = &housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
 			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour, Every: c.CompactEvery}
 	}
-	if p.Sinks, err = c.SinkFlags.open(ctx, brokers, log, p.Metrics); err != nil {
+	if p.Sinks, err = c.SinkFlags.open(ctx, kc, log, p.Metrics); err != nil {
 		return err
 	}
 	defer closeSinks(p.Sinks)
-	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", brokers)
+	log.Info("tickerlake up", "api", "http://localhost"+c.HTTPAddr, "lake", store.String(), "brokers", kc.Brokers)
 	// A fresh clone has no built web app: build it while the pipeline starts.
 	go func() { _ = web.BuildIfMissing(ctx, "web", log.With("role", "web")) }()
 	return p.Run(ctx)
@@ -99,7 +102,7 @@ func syntheticYields(s *ingest.Synthetic) map[string]float64 {
 
 // Pipeline is every role in one process, each as it would run alone.
 type Pipeline struct {
-	Brokers   []string
+	Kafka     stream.Cluster
 	Store     lake.Store
 	CacheDir  string // where the API mirrors a lake on S3 (default a temporary folder)
 	Source    ingest.Source
@@ -133,11 +136,11 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if p.Scheduler != nil {
 		run("schedule", p.Scheduler.Run)
 	}
-	run("collector", (&ingest.Collector{Source: p.Source, Brokers: p.Brokers, Log: p.Log.With("role", "collector"), Metrics: p.Metrics}).Run)
-	run("processor", newProcessor(p.Brokers, p.Log, p.Metrics, p.Cleaner).Run)
+	run("collector", (&ingest.Collector{Source: p.Source, Kafka: p.Kafka, Log: p.Log.With("role", "collector"), Metrics: p.Metrics}).Run)
+	run("processor", newProcessor(p.Kafka, p.Log, p.Metrics, p.Cleaner).Run)
 	w := p.Writer
 	if w == nil {
-		w = &lake.Writer{Store: p.Store, Brokers: p.Brokers, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
+		w = &lake.Writer{Store: p.Store, Kafka: p.Kafka, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
 	}
 	run("writer", w.Run)
 	for _, s := range p.Sinks {
@@ -153,7 +156,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		}
 		defer eng.Close()
 		srv := &serve.Server{Engine: eng, Lake: p.Store, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now, Config: p.APIConfig, Web: serve.WebHandler()}
-		closeKafka, err := srv.UseKafka(p.Brokers)
+		closeKafka, err := srv.UseKafka(p.Kafka)
 		if err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func TestInflux(t *testing.T) {
 	good := float64(len(fx.Intraday) + 2)
 	for _, group := range []string{"sink-influx", "sink-influx-replay"} {
 		m := metrics.New()
-		stop := sinktest.Run(t, (&sink.Consumer{Sink: s, Group: group, Brokers: brokers, Log: log, Metrics: m, BatchWindow: 300 * time.Millisecond}).Run)
+		stop := sinktest.Run(t, (&sink.Consumer{Sink: s, Group: group, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchWindow: 300 * time.Millisecond}).Run)
 		sinktest.Eventually(t, 60*time.Second, func() (bool, string) {
 			got := testutil.ToFloat64(m.Written.WithLabelValues(market.IntradayBars.Name, "influx"))
 			return got >= good, fmt.Sprintf("%v of %v points written", got, good)

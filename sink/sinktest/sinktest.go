@@ -164,7 +164,7 @@ func Message(t testing.TB, topic string, ds *market.Dataset, key string, rows an
 // Publish produces messages, waiting for the broker's acknowledgement.
 func Publish(t testing.TB, brokers []string, msgs []kafka.Message) {
 	t.Helper()
-	w := stream.NewWriter(brokers, "")
+	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -179,7 +179,7 @@ func DeadLetters(t testing.TB, brokers []string, want int, deadline time.Duratio
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
-	r := stream.NewReader(stream.ReaderConfig{Brokers: brokers, Group: fmt.Sprintf("dlq-reader-%d", time.Now().UnixNano()), Topics: []string{stream.DeadLetter}})
+	r := stream.NewReader(stream.ReaderConfig{Kafka: stream.Cluster{Brokers: brokers}, Group: fmt.Sprintf("dlq-reader-%d", time.Now().UnixNano()), Topics: []string{stream.DeadLetter}})
 	defer r.Close()
 	var out []kafka.Message
 	for len(out) < want {

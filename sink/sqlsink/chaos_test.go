@@ -12,6 +12,7 @@ import (
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/sink"
 	"github.com/tickerlake/tickerlake/sink/sinktest"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 // countingSink counts the transient failures the consumer sees.
@@ -66,7 +67,7 @@ func TestPostgresSurvivesKilledConnections(t *testing.T) {
 
 	cs := &countingSink{Sink: s}
 	m := metrics.New()
-	c := &sink.Consumer{Sink: cs, Brokers: brokers, Metrics: m, Log: sinktest.Logger(t), BatchSize: 3,
+	c := &sink.Consumer{Sink: cs, Kafka: stream.Cluster{Brokers: brokers}, Metrics: m, Log: sinktest.Logger(t), BatchSize: 3,
 		BatchWindow: 50 * time.Millisecond, Backoff: 5 * time.Millisecond, MaxBackoff: 50 * time.Millisecond}
 	stop := sinktest.Run(t, c.Run)
 	good := float64(len(fx.Daily) + len(fx.Intraday) + len(fx.Options))

@@ -133,7 +133,7 @@ func testWarehouse(t *testing.T, dsn string) {
 
 	// First delivery: batches above BulkRows go through COPY / bulk copy.
 	m1 := metrics.New()
-	stop := sinktest.Run(t, (&sink.Consumer{Sink: s, Brokers: brokers, Log: log, Metrics: m1, BatchWindow: 300 * time.Millisecond}).Run)
+	stop := sinktest.Run(t, (&sink.Consumer{Sink: s, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m1, BatchWindow: 300 * time.Millisecond}).Run)
 	waitWritten(t, m1, goodRows)
 	stop()
 	reconcile(t, s, want)
@@ -156,7 +156,7 @@ func testWarehouse(t *testing.T, dsn string) {
 	}
 	defer s2.Close()
 	m2 := metrics.New()
-	stop = sinktest.Run(t, (&sink.Consumer{Sink: s2, Group: "sink-sql-replay", Brokers: brokers, Log: log, Metrics: m2, BatchWindow: 300 * time.Millisecond}).Run)
+	stop = sinktest.Run(t, (&sink.Consumer{Sink: s2, Group: "sink-sql-replay", Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m2, BatchWindow: 300 * time.Millisecond}).Run)
 	waitWritten(t, m2, goodRows)
 	stop()
 	reconcile(t, s2, want)
