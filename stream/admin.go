@@ -75,7 +75,7 @@ func partitionCountsFrom(ctx context.Context, k Cluster, broker string) (map[str
 	// All topics: naming them would ask some clusters to auto-create them.
 	parts, err := conn.ReadPartitions()
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", broker, err)
+		return nil, fmt.Errorf("%s: %w", broker, k.explain(err))
 	}
 	counts := map[string]int{}
 	for _, p := range parts {

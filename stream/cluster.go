@@ -6,10 +6,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -192,4 +194,24 @@ func (k Cluster) dial(ctx context.Context, broker string) (*kafka.Conn, error) {
 		return nil, fmt.Errorf("%s: %w", broker, err)
 	}
 	return conn, nil
+}
+
+// explain adds the likely cause to an error a broker gave by hanging up: a
+// broker that requires SASL or TLS closes the connection on a client that
+// speaks neither, which kafka-go reports as a bare EOF.
+func (k Cluster) explain(err error) error {
+	if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, syscall.ECONNRESET) {
+		return err
+	}
+	var missing []string
+	if k.sasl == nil {
+		missing = append(missing, "SASL (set the kafka sasl mechanism, username and password)")
+	}
+	if k.tls == nil {
+		missing = append(missing, "TLS (turn kafka tls on)")
+	}
+	if len(missing) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w: the broker closed the connection; it may require %s", err, strings.Join(missing, " or "))
 }
