@@ -102,7 +102,11 @@ func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw,
 	if err != nil {
 		return nil, fmt.Errorf("encode %s series: %w", sym, err)
 	}
-	return []Raw{{Topic: t.Kind.Topic(), Symbol: sym, Value: b, Headers: s.headers(t, SchemaTimeSeries)}}, nil
+	topic, err := t.Kind.Topic()
+	if err != nil {
+		return nil, err
+	}
+	return []Raw{{Topic: topic, Symbol: sym, Value: b, Headers: s.headers(t, SchemaTimeSeries)}}, nil
 }
 
 func (s *Synthetic) headers(t Task, schema string, kv ...string) []kafka.Header {

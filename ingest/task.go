@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/stream"
 )
 
 // Kind is what a task collects.
@@ -19,8 +18,14 @@ const (
 	Options    Kind = "options"    // one option-chain snapshot at To
 )
 
-// Kinds lists every task kind.
-func Kinds() []Kind { return []Kind{Daily, Intraday, Historical, Options} }
+// Kinds lists every task kind, from the registry (market.Feeds).
+func Kinds() []Kind {
+	var out []Kind
+	for _, k := range market.TaskKinds() {
+		out = append(out, Kind(k))
+	}
+	return out
+}
 
 // Task is one unit of collection work. Its ID is deterministic from its
 // content, so publishing the same work twice is recognisable downstream.
@@ -51,9 +56,7 @@ func NewTask(kind Kind, from, to time.Time, symbols ...string) Task {
 
 // Validate reports what is wrong with a task.
 func (t Task) Validate() error {
-	switch t.Kind {
-	case Daily, Intraday, Historical, Options:
-	default:
+	if _, err := market.FeedForTask(string(t.Kind)); err != nil {
 		return fmt.Errorf("task %q: unknown kind %q", t.ID, t.Kind)
 	}
 	if t.To.Before(t.From) {
@@ -72,7 +75,20 @@ func DecodeTask(b []byte) (Task, error) {
 }
 
 // Topic is the raw topic a task's records go to.
-func (k Kind) Topic() string {
-	return map[Kind]string{Daily: stream.DailyData, Intraday: stream.IntradayData,
-		Historical: stream.HistoricalData, Options: stream.OptionData}[k]
+func (k Kind) Topic() (string, error) {
+	f, err := market.FeedForTask(string(k))
+	if err != nil {
+		return "", err
+	}
+	return f.Raw, nil
+}
+
+// Window is a collection trigger's default window for the kind: a task
+// naming no start covers this much time before its end.
+func (k Kind) Window() (time.Duration, error) {
+	f, err := market.FeedForTask(string(k))
+	if err != nil {
+		return 0, err
+	}
+	return f.Window, nil
 }

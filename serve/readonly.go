@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // sqlToken is one lexical token of a statement.
@@ -183,7 +185,7 @@ func CheckReadOnly(q string) error {
 				return fmt.Errorf("%s is not allowed in a read-only query", strings.ToUpper(t.text))
 			}
 			if fileFunctions[t.text] && i+1 < len(toks) && toks[i+1] == (sqlToken{'p', "("}) {
-				return fmt.Errorf("%s() is not allowed: query the views daily_bars, intraday_bars and option_quotes", t.text)
+				return fmt.Errorf("%s() is not allowed: query the views %s", t.text, market.ViewList())
 			}
 			switch {
 			case t.text == "from" || t.text == "join":
@@ -199,7 +201,7 @@ func CheckReadOnly(q string) error {
 			tablePlace := prev == (sqlToken{'w', "from"}) || prev == (sqlToken{'w', "join"}) ||
 				(prev == (sqlToken{'p', ","}) && depth == fromDepth)
 			if tablePlace {
-				return fmt.Errorf("string %q names a file; query the views daily_bars, intraday_bars and option_quotes", t.text)
+				return fmt.Errorf("string %q names a file; query the views %s", t.text, market.ViewList())
 			}
 		}
 	}

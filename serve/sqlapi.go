@@ -31,7 +31,7 @@ func (s *Server) sqlRunner() SQLRunner {
 // SQLInput is an ad-hoc query.
 type SQLInput struct {
 	Body struct {
-		SQL   string `json:"sql" minLength:"1" maxLength:"20000" doc:"One read-only DuckDB statement over daily_bars, intraday_bars and option_quotes" example:"SELECT symbol, max(close) AS high FROM daily_bars GROUP BY symbol ORDER BY high DESC LIMIT 5"`
+		SQL   string `json:"sql" minLength:"1" maxLength:"20000" doc:"One read-only DuckDB statement over the lake's views (see the operation's summary)" example:"SELECT symbol, max(close) AS high FROM daily_bars GROUP BY symbol ORDER BY high DESC LIMIT 5"`
 		Limit int    `json:"limit,omitempty" minimum:"1" maximum:"100000" default:"1000" doc:"Most rows returned; the server's cap (TICKERLAKE_SQL_MAX_ROWS, default 10000) applies"`
 	}
 }
@@ -132,16 +132,17 @@ type CollectOutput struct {
 	}
 }
 
-var defaultWindow = map[ingest.Kind]time.Duration{
-	ingest.Daily: 7 * 24 * time.Hour, ingest.Intraday: 24 * time.Hour, ingest.Historical: 365 * 24 * time.Hour, ingest.Options: 0}
-
 func (s *Server) collect(ctx context.Context, in *CollectInput) (*CollectOutput, error) {
 	if s.Collect == nil {
 		return nil, huma.Error503ServiceUnavailable("collection triggers need Kafka: this api process has no brokers configured")
 	}
 	kind := ingest.Kind(in.Kind)
+	window, err := kind.Window()
+	if err != nil {
+		return nil, huma.Error422UnprocessableEntity(err.Error())
+	}
 	to := s.Now().UTC().Truncate(time.Second)
-	from := to.Add(-defaultWindow[kind])
+	from := to.Add(-window)
 	var symbols []string
 	if in.Body != nil {
 		if in.Body.To != nil {
@@ -150,7 +151,7 @@ func (s *Server) collect(ctx context.Context, in *CollectInput) (*CollectOutput,
 		if in.Body.From != nil {
 			from = in.Body.From.UTC()
 		} else if in.Body.To != nil {
-			from = to.Add(-defaultWindow[kind])
+			from = to.Add(-window)
 		}
 		for _, sym := range in.Body.Symbols {
 			c, ok := market.LookupCompany(sym)

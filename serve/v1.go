@@ -35,7 +35,7 @@ func (s *Server) registerV1(api huma.API) {
 	huma.Register(v1, get("v1-contract", "/contracts/{contract}", "The point-in-time history of one option contract", "options"), s.contractHistory)
 	huma.Register(v1, get("v1-freshness", "/freshness", "Each dataset's newest event time and its lag", "ops"), s.getFreshness)
 	huma.Register(v1, huma.Operation{OperationID: "v1-sql", Method: http.MethodPost, Path: "/sql", Tags: []string{"sql"},
-		Summary:     "Read-only DuckDB SQL over the views daily_bars, intraday_bars and option_quotes",
+		Summary:     "Read-only DuckDB SQL over the views " + market.ViewList(),
 		Description: "One SELECT (or WITH ... SELECT) statement; anything that writes, attaches, loads or reads files is refused with 403.",
 		Errors:      []int{http.StatusBadRequest, http.StatusForbidden, http.StatusRequestTimeout, http.StatusUnprocessableEntity},
 	}, s.runSQL)

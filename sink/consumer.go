@@ -96,20 +96,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Topics are the processed topics carrying the given datasets.
+// Topics are the processed topics carrying the given datasets (market.Feeds).
 func Topics(datasets []*market.Dataset) []string {
-	var out []string
-	for _, ds := range datasets {
-		switch ds {
-		case market.DailyBars:
-			out = append(out, stream.ProcessedDailyData, stream.ProcessedHistoricalData)
-		case market.IntradayBars:
-			out = append(out, stream.ProcessedIntradayData)
-		case market.OptionQuotes:
-			out = append(out, stream.ProcessedOptionData)
-		}
+	if len(datasets) == 0 {
+		return nil
 	}
-	return out
+	return market.ProcessedTopics(datasets...)
 }
 
 // Run delivers until ctx ends. A batch in hand when ctx ends is finished

@@ -1,6 +1,9 @@
 package stream
 
-// The seed's topics; every topic has Partitions partitions and is keyed by
+import "github.com/tickerlake/tickerlake/market"
+
+// The seed's topics, named for code that publishes to one; the lists below
+// derive from the registry (market.Feeds). Every topic has Partitions partitions and is keyed by
 // symbol so one symbol's records stay ordered.
 const (
 	TaskQueue               = "task-queue"
@@ -17,10 +20,12 @@ const (
 	Partitions              = 5
 )
 
-// Topics lists every topic the pipeline uses.
+// Topics lists every topic the pipeline uses: the task queue, the
+// registry's raw and processed topics (market.Feeds) and the dead letters.
 func Topics() []string {
-	return []string{TaskQueue, DailyData, IntradayData, HistoricalData, OptionData,
-		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile, DeadLetter}
+	out := append([]string{TaskQueue}, RawTopics()...)
+	out = append(out, ProcessedTopics()...)
+	return append(out, DeadLetter)
 }
 
 // TopicSpec is one topic's name and partition count, as `tickerlake topics`
@@ -41,22 +46,18 @@ func TopicSpecs() []TopicSpec {
 }
 
 // RawTopics are the topics the collector writes and the processor reads.
-func RawTopics() []string { return []string{DailyData, IntradayData, HistoricalData, OptionData} }
+func RawTopics() []string { return market.RawTopics() }
 
 // ProcessedTopics are the topics the processor writes and the writer reads.
-func ProcessedTopics() []string {
-	return []string{ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile}
-}
+func ProcessedTopics() []string { return market.ProcessedTopics() }
 
 // ProcessedFor maps a raw topic to its processed topic.
-func ProcessedFor(raw string) (string, bool) {
-	p, ok := map[string]string{
-		DailyData:      ProcessedDailyData,
-		IntradayData:   ProcessedIntradayData,
-		HistoricalData: ProcessedHistoricalData,
-		OptionData:     ProcessedOptionData,
-	}[raw]
-	return p, ok
+func ProcessedFor(raw string) (string, error) {
+	f, err := market.FeedForRaw(raw)
+	if err != nil {
+		return "", err
+	}
+	return f.Processed, nil
 }
 
 // Message headers.

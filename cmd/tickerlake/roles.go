@@ -252,8 +252,11 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 type SQLCmd struct {
 	LakeFlags
 	Format string `name:"format" short:"f" enum:"table,csv,json" default:"table" help:"Output format: table, csv or json."`
-	Query  string `arg:"" help:"DuckDB SQL over the views daily_bars, intraday_bars and option_quotes."`
+	Query  string `arg:"" help:"DuckDB SQL over the lake's views."`
 }
+
+// Help names the views a query can read.
+func (c *SQLCmd) Help() string { return "The views: " + market.ViewList() + "." }
 
 // Run implements the command.
 func (c *SQLCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {

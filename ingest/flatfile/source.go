@@ -303,7 +303,11 @@ func (s *Source) emitSeries(t ingest.Task, sym string, byDate map[string]ingest.
 		if err != nil {
 			return fmt.Errorf("flatfile: encode %s: %w", sym, err)
 		}
-		if err := emit(ingest.Raw{Topic: t.Kind.Topic(), Symbol: sym, Value: b,
+		topic, err := t.Kind.Topic()
+		if err != nil {
+			return fmt.Errorf("flatfile: %w", err)
+		}
+		if err := emit(ingest.Raw{Topic: topic, Symbol: sym, Value: b,
 			Headers: ingest.RawHeaders(s.Name(), t, ingest.SchemaTimeSeries)}); err != nil {
 			return fmt.Errorf("flatfile: publish %s: %w", sym, err)
 		}

@@ -437,7 +437,11 @@ func (r *run) series(it *item, body json.RawMessage) (*ingest.Raw, error) {
 			return nil, fmt.Errorf("%s: %w", it.sym, err)
 		}
 	}
-	return &ingest.Raw{Topic: r.task.Kind.Topic(), Symbol: it.sym, Value: body,
+	topic, err := r.task.Kind.Topic()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", it.sym, err)
+	}
+	return &ingest.Raw{Topic: topic, Symbol: it.sym, Value: body,
 		Headers: ingest.RawHeaders(r.s.Name(), r.task, ingest.SchemaTimeSeries)}, nil
 }
 

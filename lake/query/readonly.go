@@ -77,7 +77,7 @@ func (r *readOnlyDB) Close() error {
 }
 
 // ReadOnlyQuery runs one SELECT statement from an untrusted caller over the
-// lake's views (daily_bars, intraday_bars, option_quotes) on the hardened
+// lake's views (market.ViewNames) on the hardened
 // read-only database, and returns at most limit rows (0 or more than the
 // engine's MaxRows: MaxRows), setting Truncated when more matched.
 //

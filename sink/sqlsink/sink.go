@@ -99,9 +99,7 @@ func Open(ctx context.Context, cfg Config) (*Sink, error) {
 func (s *Sink) Name() string { return "sql" }
 
 // Datasets implements sink.Sink.
-func (s *Sink) Datasets() []*market.Dataset {
-	return []*market.Dataset{market.DailyBars, market.IntradayBars, market.OptionQuotes}
-}
+func (s *Sink) Datasets() []*market.Dataset { return market.SQLDatasets() }
 
 // Write upserts the rows of one dataset into its tables in one transaction.
 func (s *Sink) Write(ctx context.Context, ds *market.Dataset, rows []sink.Row) error {

@@ -303,7 +303,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Read-only DuckDB SQL over the views daily_bars, intraday_bars and option_quotes
+         * Read-only DuckDB SQL over the views daily_bars, intraday_bars, option_quotes and iv_smile
          * @description One SELECT (or WITH ... SELECT) statement; anything that writes, attaches, loads or reads files is refused with 403.
          */
         post: operations["v1-sql"];
@@ -903,7 +903,7 @@ export interface components {
              */
             limit: number;
             /**
-             * @description One read-only DuckDB statement over daily_bars, intraday_bars and option_quotes
+             * @description One read-only DuckDB statement over the lake's views (see the operation's summary)
              * @example SELECT symbol, max(close) AS high FROM daily_bars GROUP BY symbol ORDER BY high DESC LIMIT 5
              */
             sql: string;
