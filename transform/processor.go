@@ -149,7 +149,14 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 	if err := p.init(); err != nil {
 		return nil, err
 	}
-	out, _ := stream.ProcessedFor(m.Topic)
+	feed, err := market.FeedForRaw(m.Topic)
+	if err != nil {
+		return nil, fmt.Errorf("processor: %w", err)
+	}
+	smiles, err := market.FeedOf(market.IVSmiles)
+	if err != nil {
+		return nil, fmt.Errorf("processor: %w", err)
+	}
 	res, err := p.Cleaner.Clean(m.Topic, m.Value, stream.Header(m, stream.HeaderSnapshot))
 	if err != nil {
 		return nil, err
@@ -167,7 +174,7 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 		ds    *market.Dataset
 		rows  any
 		n     int
-	}{{out, res.Dataset, res.Rows, res.N}, {stream.ProcessedIVSmile, market.IVSmiles, res.Smiles, len(res.Smiles)}} {
+	}{{feed.Processed, res.Dataset, res.Rows, res.N}, {smiles.Processed, market.IVSmiles, res.Smiles, len(res.Smiles)}} {
 		if b.n == 0 {
 			continue
 		}
@@ -204,19 +211,23 @@ func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, er
 	decodeErr := func(reason string, err error) Result {
 		return Result{Rejects: []Reject{{Reason: reason, Detail: err.Error(), Payload: value}}}
 	}
-	switch topic {
-	case stream.DailyData, stream.HistoricalData, stream.IntradayData:
+	feed, err := market.FeedForRaw(topic)
+	if err != nil {
+		return Result{}, fmt.Errorf("processor: %w", err)
+	}
+	switch feed.Clean {
+	case market.CleanDailyBars, market.CleanIntradayBars:
 		ts, err := ingest.DecodeTimeSeries(value)
 		if err != nil {
 			return decodeErr(ReasonDecode, err), nil
 		}
-		if topic == stream.IntradayData {
+		if feed.Clean == market.CleanIntradayBars {
 			bars, rj, rep := c.intradayBars(ts)
-			return Result{Dataset: market.IntradayBars, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
+			return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
 		}
 		bars, rj, rep := c.dailyBars(ts)
-		return Result{Dataset: market.DailyBars, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
-	case stream.OptionData:
+		return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
+	case market.CleanOptionChain:
 		res, err := ingest.DecodeOptionChain(value)
 		if err != nil {
 			return decodeErr(ReasonDecode, err), nil
@@ -226,9 +237,9 @@ func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, er
 			return decodeErr(ReasonBadTimestamp, err), nil
 		}
 		quotes, rj, rep := c.options(res, snap)
-		return Result{Dataset: market.OptionQuotes, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}, nil
+		return Result{Dataset: feed.Dataset, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}, nil
 	}
-	return Result{}, fmt.Errorf("processor: message from unexpected topic %s", topic)
+	return Result{}, fmt.Errorf("processor: topic %s has cleaning step %q, which the processor does not know", topic, feed.Clean)
 }
 
 func (p *Processor) count(res Result) {
@@ -247,7 +258,9 @@ func (p *Processor) count(res Result) {
 	if n := res.Report.Deduplicated; n > 0 {
 		p.rules.deduplicated.WithLabelValues(name).Add(float64(n))
 	}
-	if n := res.Report.Unsolved; n > 0 {
+	// Counted even when zero, so the series exists before the first
+	// unsolved quote and dashboards and alerts over it have data.
+	if n := res.Report.Unsolved; n > 0 || res.Dataset == market.OptionQuotes {
 		p.rules.unsolved.WithLabelValues(name).Add(float64(n))
 	}
 }
