@@ -54,6 +54,9 @@ type Compactor struct {
 	// before the commit record that swaps them in; tests use it to look at
 	// the lake in between.
 	BeforeCommit func(Commit) error
+	// Tables, when set, registers each compaction in the open tables as a
+	// replace of the merged files by the new one.
+	Tables Tables
 }
 
 // CompactReport says what one run did.
@@ -235,6 +238,11 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 	}
 	if _, err := c.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
 		return err
+	}
+	if c.Tables != nil {
+		if err := c.Tables.Commit(ctx, cm); err != nil {
+			return err
+		}
 	}
 	rep.Partitions++
 	rep.FilesReplaced += len(g.parquet)

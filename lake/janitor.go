@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
@@ -75,7 +76,7 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 			}
 		}
 		for _, o := range objs {
-			if named[o.Key] || o.Modified.After(cutoff) {
+			if named[o.Key] || o.Modified.After(cutoff) || strings.HasPrefix(o.Key, ds.Name+"/"+MetadataDir+"/") {
 				continue
 			}
 			if err := j.Store.Delete(ctx, o.Key); err != nil {

@@ -25,6 +25,9 @@ type Retention struct {
 	// Keep maps a dataset name to how long its partitions are kept after
 	// they end; a dataset not named, or with 0, is kept forever.
 	Keep map[string]time.Duration
+	// Tables, when set, registers each expiry in the open tables as a
+	// delete of the partition's files.
+	Tables Tables
 }
 
 // RetentionReport says what one run expired.
@@ -82,6 +85,11 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 			}
 			if _, err := r.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
 				return rep, err
+			}
+			if r.Tables != nil {
+				if err := r.Tables.Commit(ctx, cm); err != nil {
+					return rep, err
+				}
 			}
 			rep.Partitions++
 			rep.Files += len(keys)

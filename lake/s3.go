@@ -58,9 +58,12 @@ func ParseS3URL(raw string) (bucket, prefix string, err error) {
 // S3 is a Store in an S3 bucket. PutIfAbsent is a conditional PutObject
 // (If-None-Match: *), so two writers racing for one key cannot both win.
 type S3 struct {
-	client *s3.Client
-	bucket string
-	prefix string // "" or ending in "/"
+	client    *s3.Client
+	bucket    string
+	prefix    string // "" or ending in "/"
+	aws       aws.Config
+	endpoint  string
+	pathStyle bool
 }
 
 // NewS3 builds the client from cfg and the standard AWS configuration.
@@ -100,8 +103,18 @@ func NewS3(ctx context.Context, cfg S3Config) (*S3, error) {
 	if p != "" {
 		p += "/"
 	}
-	return &S3{client: client, bucket: cfg.Bucket, prefix: p}, nil
+	return &S3{client: client, bucket: cfg.Bucket, prefix: p, aws: awsCfg, endpoint: cfg.Endpoint, pathStyle: cfg.PathStyle}, nil
 }
+
+// AWSConfig is the configuration the client was built from (credentials,
+// region, HTTP client), for other S3 clients of the same lake.
+func (s *S3) AWSConfig() aws.Config { return s.aws }
+
+// Endpoint is the configured endpoint override, "" for the standard chain's.
+func (s *S3) Endpoint() string { return s.endpoint }
+
+// PathStyle says whether buckets are addressed path-style.
+func (s *S3) PathStyle() bool { return s.pathStyle }
 
 func (s *S3) String() string { return "s3://" + s.bucket + "/" + strings.TrimSuffix(s.prefix, "/") }
 

@@ -44,6 +44,10 @@ type Writer struct {
 	// delivered again to the next writer. Keep it under the pod's
 	// terminationGracePeriodSeconds.
 	DrainTimeout time.Duration
+	// Tables, when set, registers each commit in the open tables after its
+	// commit record and before the offsets: a failure there stops the
+	// writer, and the replayed range registers it then.
+	Tables Tables
 
 	lastEvent map[string]time.Time // newest event time written, per dataset
 }
@@ -206,6 +210,11 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	}
 	if _, err := w.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
 		return err
+	}
+	if w.Tables != nil {
+		if err := w.Tables.Commit(ctx, cm); err != nil {
+			return err
+		}
 	}
 	w.Metrics.Written.WithLabelValues(ds.Name, "lake").Add(float64(cm.Rows))
 	if cm.MaxTime.After(w.lastEvent[ds.Name]) {

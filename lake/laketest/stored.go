@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -69,6 +70,8 @@ func countKeys(ds *market.Dataset, rec arrow.RecordBatch, cm lake.Commit, out ma
 			switch a := c.(type) {
 			case *array.String:
 				parts[j] = a.Value(i)
+			case *array.LargeString: // as iceberg-go scans strings
+				parts[j] = a.Value(i)
 			case *array.Timestamp:
 				parts[j] = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC().Format(time.RFC3339Nano)
 			case *array.Date32:
@@ -86,4 +89,30 @@ func countKeys(ds *market.Dataset, rec arrow.RecordBatch, cm lake.Commit, out ma
 		out[k] = s
 	}
 	return nil
+}
+
+// TableKeys reads the current snapshot of ds's Iceberg table with
+// iceberg-go, an independent reader of the table format, and counts each
+// natural key as StoredKeys does (the copies name no commit record).
+func TableKeys(t testing.TB, c *tables.Catalog, ds *market.Dataset) map[string]Stored {
+	t.Helper()
+	ctx := context.Background()
+	tbl, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := c.Read(ctx, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Release()
+	out := map[string]Stored{}
+	rd := array.NewTableReader(rows, 0)
+	defer rd.Release()
+	for rd.Next() {
+		if err := countKeys(ds, rd.RecordBatch(), lake.Commit{}, out); err != nil {
+			t.Fatalf("table %s: %v", ds.Name, err)
+		}
+	}
+	return out
 }

@@ -1,0 +1,168 @@
+package tables_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/lake/tables"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// scanKeys reads a dataset's table with iceberg-go and returns its natural
+// keys and its row count.
+func scanKeys(t *testing.T, c *tables.Catalog, ds *market.Dataset) (map[string]laketest.Stored, int64) {
+	t.Helper()
+	keys := laketest.TableKeys(t, c, ds)
+	var rows int64
+	for _, k := range keys {
+		rows += int64(k.N())
+	}
+	return keys, rows
+}
+
+func TestTablesFollowCommits(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		store func(t *testing.T) lake.Store
+	}{
+		{"dir", func(t *testing.T) lake.Store {
+			st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		}},
+		{"s3", func(t *testing.T) lake.Store {
+			return laketest.FakeS3(t, laketest.NewClock(time.Now()), "lake", "tl")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := tc.store(t)
+			uri := filepath.Join(t.TempDir(), "catalog.db")
+			c, err := tables.Open(ctx, uri, st, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := c.Close(); err != nil {
+					t.Error(err)
+				}
+			}()
+			ds := market.DailyBars
+			day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+			now := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+			first := laketest.DailyBars([]string{"AAPL", "MSFT"}, day, 10, now)
+			w := laketest.Writer(st)
+			w.Tables = c
+			msgs := laketest.Messages(t, ds, 0, 0, 5, first)
+			for range 2 { // the second is a replay of the same range
+				if err := w.WriteBatch(ctx, msgs); err != nil {
+					t.Fatal(err)
+				}
+			}
+			keys, rows := scanKeys(t, c, ds)
+			if rows != int64(len(first)) || len(keys) != len(first) {
+				t.Fatalf("after a replayed commit: %d rows, %d keys; want %d of each", rows, len(keys), len(first))
+			}
+
+			// A second writer, another catalog client on the same database,
+			// commits other ranges side by side with the first.
+			c2, err := tables.Open(ctx, uri, st, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if err := c2.Close(); err != nil {
+					t.Error(err)
+				}
+			}()
+			w2 := laketest.Writer(st)
+			w2.Tables = c2
+			again := laketest.DailyBars([]string{"AAPL", "MSFT"}, day, 10, now.Add(time.Hour)) // re-collected: same keys
+			more := laketest.DailyBars([]string{"NVDA"}, day, 10, now)
+			var wg sync.WaitGroup
+			errs := make([]error, 2)
+			wg.Go(func() { errs[0] = w.WriteBatch(ctx, laketest.Messages(t, ds, 1, 0, 5, again)) })
+			wg.Go(func() { errs[1] = w2.WriteBatch(ctx, laketest.Messages(t, ds, 2, 0, 5, more)) })
+			wg.Wait()
+			for _, err := range errs {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			keys, rows = scanKeys(t, c, ds)
+			if want := len(first) + len(again) + len(more); rows != int64(want) {
+				t.Fatalf("after two writers: %d rows, want %d", rows, want)
+			}
+
+			// Compaction replaces the partition's files by one with a row per key.
+			comp := &lake.Compactor{Store: st, Tables: c, Grace: time.Hour}
+			if _, err := comp.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			keys, rows = scanKeys(t, c, ds)
+			if want := len(first) + len(more); rows != int64(want) || len(keys) != want {
+				t.Fatalf("after compaction: %d rows, %d keys; want %d of each", rows, len(keys), want)
+			}
+			tbl, err := c.Reload(ctx, ds.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := c.DataFiles(ctx, tbl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			snap, err := (&lake.Catalog{Store: st}).Snapshot(ctx, ds.Name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if visible := snap.Files("parquet"); len(files) != len(visible) {
+				t.Fatalf("table has %d data files, the lake shows %d", len(files), len(visible))
+			}
+			for _, k := range snap.Files("parquet") {
+				if !files[c.Location(ds.Name)+strings.TrimPrefix(k, ds.Name)] {
+					t.Errorf("visible %s is not a data file of the table", k)
+				}
+			}
+
+			// Retention drops the partition from the table too.
+			ret := &lake.Retention{Store: st, Tables: c, Keep: map[string]time.Duration{ds.Name: 24 * time.Hour}, Now: func() time.Time { return now.AddDate(2, 0, 0) }}
+			if _, err := ret.Run(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, rows = scanKeys(t, c, ds); rows != 0 {
+				t.Fatalf("after retention: %d rows, want 0", rows)
+			}
+
+			hint, err := c.VersionHint(ctx, tbl)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tbl, _ = c.Reload(ctx, ds.Name)
+			if want := strings.TrimSuffix(filepath.Base(tbl.MetadataLocation()), ".metadata.json"); hint != want {
+				t.Errorf("version-hint.text holds %q, want %q", hint, want)
+			}
+		})
+	}
+}
+
+func TestCatalogURI(t *testing.T) {
+	for _, tc := range []struct{ uri, want string }{
+		{"postgres://tl:secret@db:5432/catalog", "postgres://tl:xxxxx@db:5432/catalog"},
+		{"/data/catalog.db", "/data/catalog.db"},
+	} {
+		if got := tables.Redact(tc.uri); got != tc.want {
+			t.Errorf("Redact(%q) = %q, want %q", tc.uri, got, tc.want)
+		}
+	}
+	if _, err := tables.Open(context.Background(), "mysql://x", &lake.Dir{Root: t.TempDir()}, nil); err == nil {
+		t.Error("mysql:// opened; want an error naming the schemes")
+	}
+}
