@@ -646,3 +646,49 @@ func TestKubectlRendersTheSame(t *testing.T) {
 		t.Logf("%s: %d objects", dir, len(fromGo))
 	}
 }
+
+// TestKafkaAuth checks every container that reaches the brokers: in
+// production it speaks TLS and takes its SASL mechanism and credentials
+// from Secret tickerlake-kafka, key by key; locally it speaks to Strimzi's
+// plain listener with neither.
+func TestKafkaAuth(t *testing.T) {
+	sasl := map[string]string{
+		"TICKERLAKE_KAFKA_SASL_MECHANISM": "sasl-mechanism",
+		"TICKERLAKE_KAFKA_SASL_USERNAME":  "sasl-username",
+		"TICKERLAKE_KAFKA_SASL_PASSWORD":  "sasl-password",
+	}
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			clients := 0
+			for _, w := range workloads(c) {
+				for _, ct := range append(w.pod.Spec.InitContainers, w.pod.Spec.Containers...) {
+					env := envOf(c, ct)
+					if _, ok := env["TICKERLAKE_KAFKA_BROKERS"]; !ok {
+						continue
+					}
+					clients++
+					for name, key := range sasl {
+						v, ok := env[name]
+						if dir == "overlays/local" {
+							if ok {
+								t.Errorf("%s: %s set against the plain listener", w, name)
+							}
+							continue
+						}
+						if v.secret == nil || v.secret.Name != "tickerlake-kafka" || v.secret.Key != key {
+							t.Errorf("%s: %s = %+v, want Secret tickerlake-kafka key %s", w, name, v, key)
+						}
+					}
+					if tls, want := env["TICKERLAKE_KAFKA_TLS"].value, map[bool]string{true: "", false: "true"}[dir == "overlays/local"]; tls != want {
+						t.Errorf("%s: TICKERLAKE_KAFKA_TLS %q, want %q", w, tls, want)
+					}
+				}
+			}
+			// api, collector, processor, writer, topics and four collection CronJobs.
+			if clients < 9 {
+				t.Errorf("%d containers reach Kafka, want at least 9", clients)
+			}
+		})
+	}
+}

@@ -51,8 +51,24 @@ func TestKubernetesManifestsMatchTheCLI(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := parser.Parse(c.Args); err != nil {
+				kctx, err := parser.Parse(c.Args)
+				if err != nil {
 					t.Errorf("%s: %s: args %q do not parse: %v", dir, o, c.Args, err)
+					continue
+				}
+				// The Kafka settings a manifest gives a container are ones
+				// its command reads: a misspelt or unread one would leave
+				// the role speaking plaintext to a SASL broker.
+				read := map[string]bool{}
+				for _, f := range kctx.Flags() {
+					for _, e := range f.Envs {
+						read[e] = true
+					}
+				}
+				for _, e := range c.Env {
+					if strings.HasPrefix(e.Name, "TICKERLAKE_KAFKA_") && !read[e.Name] {
+						t.Errorf("%s: %s: %s is set but %q reads no such setting", dir, o, e.Name, c.Args[0])
+					}
 				}
 			}
 		}
