@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/tickerlake/tickerlake/k8s"
+	"github.com/tickerlake/tickerlake/k8s/monitoring"
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -81,6 +82,7 @@ type (
 		Selector            metav1.LabelSelector `json:"selector"`
 		PodMetricsEndpoints []scrapeEndpoint     `json:"podMetricsEndpoints"`
 	}]
+	prometheusRule = custom[monitoring.RuleGroups]
 	serviceMonitor = custom[struct {
 		Selector  metav1.LabelSelector `json:"selector"`
 		Endpoints []scrapeEndpoint     `json:"endpoints"`
@@ -107,6 +109,7 @@ var newObject = map[string]func() any{
 	"kafka.strimzi.io/v1beta2/KafkaTopic":     func() any { return new(strimziTopic) },
 	"monitoring.coreos.com/v1/PodMonitor":     func() any { return new(podMonitor) },
 	"monitoring.coreos.com/v1/ServiceMonitor": func() any { return new(serviceMonitor) },
+	"monitoring.coreos.com/v1/PrometheusRule": func() any { return new(prometheusRule) },
 }
 
 // cluster is one rendered overlay, every object decoded strictly.
@@ -644,6 +647,58 @@ func TestKubectlRendersTheSame(t *testing.T) {
 			t.Errorf("%s: kubectl renders %v\nGo renders %v", dir, fromKubectl, fromGo)
 		}
 		t.Logf("%s: %d objects", dir, len(fromGo))
+	}
+}
+
+// TestMonitoringIsApplied checks that both overlays carry every generated
+// dashboard in the ConfigMap Grafana's sidecar loads, the data sources in
+// theirs, and the rules file unchanged in the PrometheusRule.
+func TestMonitoringIsApplied(t *testing.T) {
+	files, err := monitoring.Files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := monitoring.Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	datasources, err := os.ReadFile("monitoring/grafana/datasources.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range overlays {
+		c := render(t, dir)
+		dash := get[corev1.ConfigMap](c, "ConfigMap", "tickerlake-dashboards")
+		if dash == nil || dash.Labels["grafana_dashboard"] != "1" {
+			t.Fatalf("%s: no ConfigMap tickerlake-dashboards labelled grafana_dashboard: \"1\"", dir)
+		}
+		want := 0
+		for name, b := range files {
+			base, ok := strings.CutPrefix(name, "dashboards/")
+			if !ok {
+				continue
+			}
+			want++
+			if dash.Data[base] != string(b) {
+				t.Errorf("%s: tickerlake-dashboards[%s] differs from %s", dir, base, name)
+			}
+		}
+		if len(dash.Data) != want {
+			t.Errorf("%s: tickerlake-dashboards holds %d dashboards, the code defines %d", dir, len(dash.Data), want)
+		}
+		ds := get[corev1.ConfigMap](c, "ConfigMap", "tickerlake-datasources")
+		if ds == nil || ds.Labels["grafana_datasource"] != "1" || ds.Data["datasources.yaml"] != string(datasources) {
+			t.Errorf("%s: ConfigMap tickerlake-datasources missing, unlabelled or stale", dir)
+		}
+		pr := get[prometheusRule](c, "PrometheusRule", "tickerlake")
+		if pr == nil {
+			t.Fatalf("%s: no PrometheusRule tickerlake", dir)
+		}
+		got, _ := yaml.Marshal(pr.Spec)
+		wantRules, _ := yaml.Marshal(rules)
+		if !bytes.Equal(got, wantRules) {
+			t.Errorf("%s: PrometheusRule tickerlake differs from %s:\n%s", dir, monitoring.RulesFile, got)
+		}
 	}
 }
 
