@@ -18,6 +18,7 @@ type CompactCmd struct {
 // CompactFlags tune the lake's housekeeping.
 type CompactFlags struct {
 	LakeFlags
+	TableFlags
 	Retention    string        `name:"retention" env:"TICKERLAKE_RETENTION" help:"Per-dataset retention, e.g. intraday_bars=400d,option_quotes=730d (units d,h,m,s; unnamed datasets are kept forever)."`
 	Settle       time.Duration `name:"settle" env:"TICKERLAKE_COMPACT_SETTLE" default:"1h" help:"Leave files committed less than this long ago for a later run."`
 	Grace        time.Duration `name:"grace" env:"TICKERLAKE_COMPACT_GRACE" default:"10m" help:"Keep replaced objects this long after the commit that replaced them, for readers still on the old files."`
@@ -39,8 +40,13 @@ func (c *CompactFlags) compact(ctx context.Context, g *Globals, log *slog.Logger
 	if err != nil {
 		return err
 	}
+	tbls, closeTables, err := c.TableFlags.open(ctx, g, store, log)
+	if err != nil {
+		return err
+	}
+	defer closeTables()
 	h := &housekeeping{Store: store, Log: log.With("role", "compact", "lake", store.String()), Keep: keep,
-		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions}
+		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions, Tables: tbls}
 	return h.once(ctx)
 }
 
@@ -54,14 +60,15 @@ type housekeeping struct {
 	Settle, Grace, JanitorGrace time.Duration
 	Partitions                  []string      // only these (default all)
 	Every                       time.Duration // how often run runs it
+	Tables                      lake.Tables   // the Iceberg tables to keep in step (nil: none)
 }
 
 func (h *housekeeping) once(ctx context.Context) error {
-	ret, err := (&lake.Retention{Store: h.Store, Log: h.Log, Keep: h.Keep}).Run(ctx)
+	ret, err := (&lake.Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	comp, err := (&lake.Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions}).Run(ctx)
+	comp, err := (&lake.Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables}).Run(ctx)
 	if err != nil {
 		return err
 	}

@@ -36,11 +36,12 @@ func TestPipelineOnS3ExactlyOnceAcrossWriterCrash(t *testing.T) {
 
 	// The server's clock is the real one: the jobs are told it is later.
 	later := func() time.Time { return time.Now().Add(7 * time.Hour) }
-	rep, err := (&lake.Compactor{Store: store}).Run(ctx)
+	cat := openTables(t, dir, store)
+	rep, err := (&lake.Compactor{Store: store, Tables: cat}).Run(ctx)
 	if err != nil || rep.Partitions == 0 {
 		t.Fatalf("compaction: %+v, %v", rep, err)
 	}
-	if rep, err = (&lake.Compactor{Store: store, Now: later}).Run(ctx); err != nil || rep.ObjectsDeleted == 0 {
+	if rep, err = (&lake.Compactor{Store: store, Now: later, Tables: cat}).Run(ctx); err != nil || rep.ObjectsDeleted == 0 {
 		t.Fatalf("collection: %+v, %v", rep, err)
 	}
 	jan, err := (&lake.Janitor{Store: store, Now: later}).Run(ctx)
@@ -54,4 +55,5 @@ func TestPipelineOnS3ExactlyOnceAcrossWriterCrash(t *testing.T) {
 	reconcile(t, lakeKeys(t, eng, want), want)
 	// Compaction merged the replayed rows away: each key is stored once.
 	reconcileStored(t, store, want, nil)
+	checkTables(t, cat, store, eng)
 }

@@ -190,6 +190,7 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 type WriterCmd struct {
 	KafkaFlags
 	LakeFlags
+	TableFlags
 	SinkFlags
 	OpsFlags
 	DrainTimeout time.Duration `name:"drain-timeout" env:"TICKERLAKE_DRAIN_TIMEOUT" default:"20s" help:"On SIGTERM, finish the batch in hand within this long, else abandon it uncommitted for redelivery; keep it under terminationGracePeriodSeconds."`
@@ -205,9 +206,14 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	tbls, closeTables, err := c.TableFlags.open(ctx, g, store, log)
+	if err != nil {
+		return err
+	}
+	defer closeTables()
 	deps := roleDeps{kafka: kc, groups: append([]string{"writer"}, c.SinkFlags.groups()...), store: store}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, deps, func(m *metrics.Set) error {
-		w := &lake.Writer{Store: store, Kafka: kc, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout}
+		w := &lake.Writer{Store: store, Kafka: kc, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout, Tables: tbls}
 		return c.runWithSinks(ctx, kc, log, m, w.Run)
 	})
 }

@@ -23,6 +23,7 @@ import (
 type UpCmd struct {
 	KafkaFlags
 	LakeFlags
+	TableFlags
 	SourceFlags
 	AnalyticsFlags
 	ScheduleFlags
@@ -56,6 +57,11 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	tbls, closeTables, err := c.TableFlags.open(ctx, g, store, log)
+	if err != nil {
+		return err
+	}
+	defer closeTables()
 	cl, err := c.cleaner()
 	if err != nil {
 		return err
@@ -72,12 +78,12 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	p := &Pipeline{
 		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, kc, log),
-		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(),
+		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(), Tables: tbls,
 	}
 	if c.CompactEvery > 0 {
 		// Defaults as for `tickerlake compact`: files settle for an hour first.
 		p.Housekeeping = &housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
-			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour, Every: c.CompactEvery}
+			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour, Every: c.CompactEvery, Tables: p.Tables}
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, kc, log, p.Metrics); err != nil {
 		return err
@@ -113,6 +119,8 @@ type Pipeline struct {
 	Metrics   *metrics.Set
 	// Writer, when set, replaces the default lake writer (tests use it to crash one).
 	Writer *lake.Writer
+	// Tables, when set, are the Iceberg tables the default writer keeps.
+	Tables lake.Tables
 	// Cleaner holds the processor's rules (nil: the defaults).
 	Cleaner *transform.Cleaner
 	// Sinks are the configured warehouse sinks, each its own consumer group.
@@ -140,7 +148,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	run("processor", newProcessor(p.Kafka, p.Log, p.Metrics, p.Cleaner).Run)
 	w := p.Writer
 	if w == nil {
-		w = &lake.Writer{Store: p.Store, Kafka: p.Kafka, Log: p.Log.With("role", "writer"), Metrics: p.Metrics}
+		w = &lake.Writer{Store: p.Store, Kafka: p.Kafka, Log: p.Log.With("role", "writer"), Metrics: p.Metrics, Tables: p.Tables}
 	}
 	run("writer", w.Run)
 	for _, s := range p.Sinks {

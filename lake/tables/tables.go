@@ -173,12 +173,12 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		tbl, err = c.cat.CreateTable(ctx, id, sc,
 			catalog.WithLocation(c.Location(dataset)),
 			catalog.WithProperties(iceberg.Properties{
-				"format-version":                  "2",
-				table.ManifestMergeEnabledKey:     "true",
-				table.ParquetCompressionKey:       "zstd",
-				"tickerlake.natural-key":          strings.Join(ds.Key(), ","),
-				"tickerlake.replays-collapse-by":  "ingested_at",
-				table.CommitNumRetriesKey:         "10",
+				"format-version":                   "2",
+				table.ManifestMergeEnabledKey:      "true",
+				table.ParquetCompressionKey:        "zstd",
+				"tickerlake.natural-key":           strings.Join(ds.Key(), ","),
+				"tickerlake.replays-collapse-by":   "ingested_at",
+				table.CommitNumRetriesKey:          "10",
 				table.CommitTotalRetryTimeoutMsKey: strconv.Itoa(int((2 * time.Minute).Milliseconds())),
 			}))
 		if errors.Is(err, catalog.ErrTableAlreadyExists) {
