@@ -82,8 +82,8 @@ func TestBjerksundStenslandReference(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := AmericanPrice(tt.p); !near(got, tt.want, 1e-4) {
-				t.Errorf("AmericanPrice = %.6f, want %.4f", got, tt.want)
+			if got := bs2002(tt.p).v; !near(got, tt.want, 1e-4) {
+				t.Errorf("bs2002 = %.6f, want %.4f", got, tt.want)
 			}
 		})
 	}
@@ -158,8 +158,8 @@ func TestAmericanAgainstTree(t *testing.T) {
 	t.Logf("largest shortfall against the tree: %.2f%%", 100*worst)
 }
 
-// Where the approximation's trigger collapses AmericanPrice uses its own tree, which must
-// agree with the independent one.
+// Where the carry is strongly negative AmericanPrice uses its own tree, which must agree
+// with the independent one.
 func TestAmericanTreeRegime(t *testing.T) {
 	tests := []Params{
 		{Kind: Put, Spot: 100, Strike: 100, Rate: 0.10, Div: 0.01, Vol: 0.10, Time: 5},
@@ -293,8 +293,8 @@ func TestAmericanGreeks(t *testing.T) {
 		}
 	})
 	t.Run("derivatives of the closed form match central differences", func(t *testing.T) {
-		// Central steps of every input, against the derivatives carried through
-		// Bjerksund-Stensland, where it (not a floor) gives the price.
+		// Central steps of every input, against the derivatives carried through the
+		// fixed-point method, where it (not a floor) gives the price.
 		central := func(p Params, f func(*Params, float64), h float64) (d1, d2 float64) {
 			at := func(x float64) float64 {
 				q := p
@@ -330,7 +330,7 @@ func TestAmericanGreeks(t *testing.T) {
 			}
 		}
 		if checked < 20 {
-			t.Fatalf("only %d points priced by Bjerksund-Stensland", checked)
+			t.Fatalf("only %d points priced by the fixed-point method", checked)
 		}
 	})
 	t.Run("with the implied volatility", func(t *testing.T) {

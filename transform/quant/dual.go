@@ -3,9 +3,10 @@ package quant
 import "math"
 
 // dual is a number carried with its derivatives in the inputs the Greeks need: first in
-// spot, volatility, rate and time to expiry, second in spot. Bjerksund-Stensland is a long
-// chain of elementary functions, and carrying the derivatives through it gives exact Greeks
-// from one evaluation, where finite differences take six.
+// spot, volatility, rate and time to expiry, second in spot. The American price is a long
+// chain of elementary functions (the boundary's fixed-point iteration and its integrals), and
+// carrying the derivatives through it gives exact Greeks from one evaluation, where finite
+// differences take six.
 type dual struct {
 	v         float64
 	s, ss     float64 // ∂/∂S, ∂²/∂S²
@@ -13,6 +14,12 @@ type dual struct {
 }
 
 func constant(x float64) dual { return dual{v: x} }
+
+// dualInputs are the inputs of p as the variables the Greeks differentiate in; the dividend
+// yield is a constant.
+func dualInputs(p Params) (spot, vol, rate, div, t dual) {
+	return dual{v: p.Spot, s: 1}, dual{v: p.Vol, vol: 1}, dual{v: p.Rate, r: 1}, constant(p.Div), dual{v: p.Time, t: 1}
+}
 
 func (a dual) add(b dual) dual {
 	return dual{a.v + b.v, a.s + b.s, a.ss + b.ss, a.vol + b.vol, a.r + b.r, a.t + b.t}
