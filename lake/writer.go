@@ -1,7 +1,6 @@
 package lake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,12 +8,10 @@ import (
 	"path"
 	"runtime"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -156,7 +153,7 @@ func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
 func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	start := time.Now()
 	first, last := msgs[0], msgs[len(msgs)-1]
-	ds, err := datasetOf(first)
+	ds, err := stream.DatasetOf(first)
 	if err != nil {
 		return err
 	}
@@ -307,43 +304,20 @@ func recycle(b *[]byte) {
 	}
 }
 
-func datasetOf(m kafka.Message) (*market.Dataset, error) {
-	if enc := stream.Header(m, stream.HeaderEncoding); enc != stream.EncodingArrow {
-		return nil, fmt.Errorf("%s: encoding %q, want %q", stream.Origin(m), enc, stream.EncodingArrow)
-	}
-	if v := stream.Header(m, stream.HeaderSchemaVersion); v != strconv.Itoa(market.SchemaVersion) {
-		return nil, fmt.Errorf("%s: schema version %q, this writer knows %d", stream.Origin(m), v, market.SchemaVersion)
-	}
-	name := stream.Header(m, stream.HeaderSchema)
-	ds, ok := market.DatasetByName(name)
-	if !ok {
-		return nil, fmt.Errorf("%s: unknown dataset %q", stream.Origin(m), name)
-	}
-	return ds, nil
-}
-
-// decodeMessages decodes the messages' Arrow batches, side by side: the
-// commit's encoding waits for all of them. The caller releases the batches.
+// decodeMessages decodes the messages' Arrow batches with the stream's
+// hardened decoder, side by side: the commit's encoding waits for all of
+// them. The caller releases the batches.
 func decodeMessages(ds *market.Dataset, msgs []kafka.Message) ([][]arrow.RecordBatch, error) {
 	out := make([][]arrow.RecordBatch, len(msgs))
-	schema := ds.ArrowSchema()
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, m := range msgs {
 		g.Go(func() error {
-			rd, err := ipc.NewReader(bytes.NewReader(m.Value), ipc.WithSchema(schema))
+			recs, err := stream.DecodeBatches(ds, m.Value)
 			if err != nil {
-				return fmt.Errorf("%s: decode arrow: %w", stream.Origin(m), err)
+				return fmt.Errorf("%s: %w", stream.Origin(m), err)
 			}
-			defer rd.Release()
-			for rd.Next() {
-				rec := rd.RecordBatch()
-				rec.Retain()
-				out[i] = append(out[i], rec)
-			}
-			if err := rd.Err(); err != nil {
-				return fmt.Errorf("%s: read arrow: %w", stream.Origin(m), err)
-			}
+			out[i] = recs
 			return nil
 		})
 	}

@@ -1,17 +1,12 @@
 package sink
 
 import (
-	"bytes"
 	"fmt"
-	"runtime"
-	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
@@ -28,111 +23,37 @@ type Row struct {
 }
 
 // Decode checks a processed message's headers and decodes its Arrow batch
-// into rows of its dataset.
+// into rows of its dataset (stream.DecodeBatches).
 func Decode(m kafka.Message) (*market.Dataset, []Row, error) {
-	if enc := stream.Header(m, stream.HeaderEncoding); enc != stream.EncodingArrow {
-		return nil, nil, fmt.Errorf("%s: encoding %q, want %q", stream.Origin(m), enc, stream.EncodingArrow)
+	ds, err := stream.DatasetOf(m)
+	if err != nil {
+		return nil, nil, err
 	}
-	if v := stream.Header(m, stream.HeaderSchemaVersion); v != strconv.Itoa(market.SchemaVersion) {
-		return nil, nil, fmt.Errorf("%s: schema version %q, this sink knows %d", stream.Origin(m), v, market.SchemaVersion)
-	}
-	name := stream.Header(m, stream.HeaderSchema)
-	ds, ok := market.DatasetByName(name)
-	if !ok {
-		return nil, nil, fmt.Errorf("%s: unknown dataset %q", stream.Origin(m), name)
-	}
-	vals, err := decodeArrow(ds, m.Value)
+	recs, err := stream.DecodeBatches(ds, m.Value)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", stream.Origin(m), err)
 	}
-	origin := kafka.Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key}
-	rows := make([]Row, len(vals))
-	for i, v := range vals {
-		rows[i] = Row{Values: v, Origin: origin}
-	}
-	return ds, rows, nil
-}
-
-// schemaPrefix is the IPC schema message every stream of a dataset starts
-// with: the processor writes exactly these bytes.
-var schemaPrefix = sync.OnceValue(func() map[*market.Dataset][]byte {
-	out := map[*market.Dataset][]byte{}
-	for _, ds := range market.Datasets() {
-		var buf bytes.Buffer
-		w := ipc.NewWriter(&buf, ipc.WithSchema(ds.ArrowSchema()))
-		if err := w.Close(); err != nil {
-			continue // unreachable for a fixed schema; decoding then refuses the dataset
-		}
-		out[ds] = bytes.TrimSuffix(buf.Bytes(), ipcEOS)
-	}
-	return out
-})
-
-// ipcEOS ends an IPC stream.
-var ipcEOS = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
-
-// decodeArrow reads an IPC stream of the dataset's schema. The Arrow
-// reader trusts the sizes a stream declares, so a corrupt message could
-// make it allocate without bound: the schema must be byte-for-byte the
-// dataset's, and no buffer may be larger than the message itself.
-func decodeArrow(ds *market.Dataset, value []byte) (vals [][]any, err error) {
-	prefix := schemaPrefix()[ds]
-	if len(prefix) == 0 || !bytes.HasPrefix(value, prefix) {
-		return nil, fmt.Errorf("decode arrow: the stream does not start with the %s schema", ds.Name)
-	}
-	mem := &boundedAllocator{Allocator: memory.DefaultAllocator, limit: len(value)}
 	defer func() {
-		// A corrupt batch makes the Arrow arrays index out of their buffers:
-		// a bad message, not a bug here.
-		if r := recover(); r != nil {
-			_, tooLarge := r.(errTooLarge)
-			if _, runtimeErr := r.(runtime.Error); !tooLarge && !runtimeErr {
-				panic(r)
-			}
-			vals, err = nil, fmt.Errorf("decode arrow: corrupt batch: %v", r)
+		for _, r := range recs {
+			r.Release()
 		}
 	}()
-	rd, err := ipc.NewReader(bytes.NewReader(value), ipc.WithSchema(ds.ArrowSchema()), ipc.WithAllocator(mem))
-	if err != nil {
-		return nil, fmt.Errorf("decode arrow: %w", err)
+	origin := kafka.Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key}
+	n := 0
+	for _, rec := range recs {
+		n += int(rec.NumRows())
 	}
-	defer rd.Release()
-	for rd.Next() {
-		v, err := valuesOf(ds, rd.RecordBatch())
+	rows := make([]Row, 0, n)
+	for _, rec := range recs {
+		vals, err := valuesOf(ds, rec)
 		if err != nil {
-			return nil, err
+			return nil, nil, fmt.Errorf("%s: %w", stream.Origin(m), err)
 		}
-		vals = append(vals, v...)
+		for _, v := range vals {
+			rows = append(rows, Row{Values: v, Origin: origin})
+		}
 	}
-	if err := rd.Err(); err != nil {
-		return nil, fmt.Errorf("read arrow: %w", err)
-	}
-	return vals, nil
-}
-
-// errTooLarge is the panic a boundedAllocator raises.
-type errTooLarge string
-
-// boundedAllocator refuses any one allocation larger than limit bytes (the
-// Allocator interface cannot return an error, so it panics and decodeArrow
-// recovers).
-type boundedAllocator struct {
-	memory.Allocator
-	limit int
-}
-
-func (a *boundedAllocator) Allocate(n int) []byte {
-	if n > a.limit+64 {
-		panic(errTooLarge(fmt.Sprintf("a buffer of %d bytes declared in a message of %d", n, a.limit)))
-	}
-	return a.Allocator.Allocate(n)
-}
-
-func (a *boundedAllocator) Reallocate(n int, b []byte) []byte {
-	if n > a.limit+64 {
-		panic(errTooLarge(fmt.Sprintf("a buffer of %d bytes declared in a message of %d", n, a.limit)))
-	}
-	return a.Allocator.Reallocate(n, b)
+	return ds, rows, nil
 }
 
 // valuesOf converts a record batch to rows of Go values.
@@ -207,15 +128,7 @@ func Encode(ds *market.Dataset, rows []Row) ([]byte, error) {
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
-	if err := w.Write(rec); err != nil {
-		return nil, fmt.Errorf("encode %s rows: %w", ds.Name, err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("encode %s rows: %w", ds.Name, err)
-	}
-	return buf.Bytes(), nil
+	return stream.EncodeRecord(ds, rec)
 }
 
 // Latest collapses rows that share a natural key to the most recently

@@ -1,7 +1,6 @@
 package transform
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -10,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow/ipc"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/market"
@@ -178,7 +175,7 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 		if b.n == 0 {
 			continue
 		}
-		value, err := EncodeBatch(b.ds, b.rows)
+		value, err := stream.EncodeBatch(b.ds, b.rows)
 		if err != nil {
 			return nil, err
 		}
@@ -295,22 +292,4 @@ func (p *Processor) deadLetters(m kafka.Message, rejects []Reject) []kafka.Messa
 		)})
 	}
 	return out
-}
-
-// EncodeBatch encodes rows of a dataset as an Arrow IPC stream.
-func EncodeBatch(ds *market.Dataset, rows any) ([]byte, error) {
-	rec, err := ds.Record(memory.DefaultAllocator, rows)
-	if err != nil {
-		return nil, err
-	}
-	defer rec.Release()
-	var buf bytes.Buffer
-	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
-	if err := w.Write(rec); err != nil {
-		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
-	}
-	if err := w.Close(); err != nil {
-		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
-	}
-	return buf.Bytes(), nil
 }

@@ -17,7 +17,6 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
-	"github.com/tickerlake/tickerlake/transform"
 )
 
 // Broker starts an embedded broker with every topic, stopped at test end.
@@ -150,7 +149,7 @@ func message[T any](t testing.TB, topic string, ds *market.Dataset, key string, 
 // Message encodes rows of a dataset as one processed message.
 func Message(t testing.TB, topic string, ds *market.Dataset, key string, rows any) kafka.Message {
 	t.Helper()
-	value, err := transform.EncodeBatch(ds, rows)
+	value, err := stream.EncodeBatch(ds, rows)
 	if err != nil {
 		t.Fatal(err)
 	}

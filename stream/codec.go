@@ -1,0 +1,191 @@
+package stream
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"strconv"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// The processed topics' codec: one Arrow IPC stream of the dataset's
+// schema per message, named by the tl-encoding, tl-schema and
+// tl-schema-version headers. The processor encodes with EncodeBatch; the
+// lake writer and the sinks decode with DatasetOf and DecodeBatches.
+
+// EncodeBatch encodes rows of a dataset (a slice of its row type) as an
+// Arrow IPC stream with one batch.
+func EncodeBatch(ds *market.Dataset, rows any) ([]byte, error) {
+	rec, err := ds.Record(memory.DefaultAllocator, rows)
+	if err != nil {
+		return nil, err
+	}
+	defer rec.Release()
+	return EncodeRecord(ds, rec)
+}
+
+// EncodeRecord writes one record batch of a dataset as an Arrow IPC stream.
+func EncodeRecord(ds *market.Dataset, rec arrow.RecordBatch) ([]byte, error) {
+	var buf bytes.Buffer
+	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
+	if err := w.Write(rec); err != nil {
+		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// DatasetOf checks a processed message's headers and returns the dataset
+// its batch holds.
+func DatasetOf(m kafka.Message) (*market.Dataset, error) {
+	if enc := Header(m, HeaderEncoding); enc != EncodingArrow {
+		return nil, fmt.Errorf("%s: encoding %q, want %q", Origin(m), enc, EncodingArrow)
+	}
+	if v := Header(m, HeaderSchemaVersion); v != strconv.Itoa(market.SchemaVersion) {
+		return nil, fmt.Errorf("%s: schema version %q, this reader knows %d", Origin(m), v, market.SchemaVersion)
+	}
+	name := Header(m, HeaderSchema)
+	ds, ok := market.DatasetByName(name)
+	if !ok {
+		return nil, fmt.Errorf("%s: unknown dataset %q", Origin(m), name)
+	}
+	return ds, nil
+}
+
+// schemaPrefix is the IPC schema message every stream of a dataset starts
+// with: the processor writes exactly these bytes.
+var schemaPrefix = sync.OnceValue(func() map[*market.Dataset][]byte {
+	out := map[*market.Dataset][]byte{}
+	for _, ds := range market.Datasets() {
+		var buf bytes.Buffer
+		w := ipc.NewWriter(&buf, ipc.WithSchema(ds.ArrowSchema()))
+		if err := w.Close(); err != nil {
+			continue // unreachable for a fixed schema; decoding then refuses the dataset
+		}
+		out[ds] = bytes.TrimSuffix(buf.Bytes(), ipcEOS)
+	}
+	return out
+})
+
+// ipcEOS ends an IPC stream.
+var ipcEOS = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
+
+// DecodeBatches reads an IPC stream of the dataset's schema; the caller
+// releases the batches. The Arrow reader trusts the sizes and offsets a
+// stream declares, so a corrupt message could make it allocate without
+// bound or index out of its buffers later: the schema must be byte-for-byte
+// the dataset's, no buffer may be larger than the message itself, and every
+// batch's buffers must hold the rows it declares. A message that fails any
+// of these is an error, never a panic.
+func DecodeBatches(ds *market.Dataset, value []byte) (recs []arrow.RecordBatch, err error) {
+	prefix := schemaPrefix()[ds]
+	if len(prefix) == 0 || !bytes.HasPrefix(value, prefix) {
+		return nil, fmt.Errorf("decode arrow: the stream does not start with the %s schema", ds.Name)
+	}
+	mem := &boundedAllocator{Allocator: memory.DefaultAllocator, limit: len(value)}
+	defer func() {
+		// A corrupt batch makes the Arrow arrays index out of their buffers:
+		// a bad message, not a bug here.
+		if r := recover(); r != nil {
+			_, tooLarge := r.(errTooLarge)
+			if _, runtimeErr := r.(runtime.Error); !tooLarge && !runtimeErr {
+				panic(r)
+			}
+			release(recs)
+			recs, err = nil, fmt.Errorf("decode arrow: corrupt batch: %v", r)
+		}
+	}()
+	rd, err := ipc.NewReader(bytes.NewReader(value), ipc.WithSchema(ds.ArrowSchema()), ipc.WithAllocator(mem))
+	if err != nil {
+		return nil, fmt.Errorf("decode arrow: %w", err)
+	}
+	defer rd.Release()
+	for rd.Next() {
+		rec := rd.RecordBatch()
+		if err := validate(ds, rec); err != nil {
+			release(recs)
+			return nil, fmt.Errorf("decode arrow: %w", err)
+		}
+		rec.Retain()
+		recs = append(recs, rec)
+	}
+	if err := rd.Err(); err != nil {
+		release(recs)
+		return nil, fmt.Errorf("read arrow: %w", err)
+	}
+	return recs, nil
+}
+
+func release(recs []arrow.RecordBatch) {
+	for _, r := range recs {
+		r.Release()
+	}
+}
+
+// validate checks that each column of a batch has the batch's length and
+// buffers large enough for it, and that string offsets stay in their data.
+func validate(ds *market.Dataset, rec arrow.RecordBatch) error {
+	n := int(rec.NumRows())
+	for i, col := range rec.Columns() {
+		if col.Len() != n {
+			return fmt.Errorf("dataset %s: column %d has %d rows in a batch of %d", ds.Name, i, col.Len(), n)
+		}
+		d := col.Data()
+		bufs := d.Buffers()
+		end := d.Offset() + d.Len()
+		if col.NullN() > 0 && (len(bufs) == 0 || bufs[0] == nil || bufs[0].Len() < int(bitutil.BytesForBits(int64(end)))) {
+			return fmt.Errorf("dataset %s: column %d: validity bitmap shorter than its %d rows", ds.Name, i, n)
+		}
+		switch a := col.(type) {
+		case *array.String:
+			if err := a.ValidateFull(); err != nil {
+				return fmt.Errorf("dataset %s: column %d: %w", ds.Name, i, err)
+			}
+		default:
+			fw, ok := col.DataType().(arrow.FixedWidthDataType)
+			if !ok {
+				return fmt.Errorf("dataset %s: column %d has unsupported type %s", ds.Name, i, col.DataType())
+			}
+			need := int(bitutil.BytesForBits(int64(end) * int64(fw.BitWidth())))
+			if n > 0 && (len(bufs) < 2 || bufs[1] == nil || bufs[1].Len() < need) {
+				return fmt.Errorf("dataset %s: column %d: values shorter than its %d rows", ds.Name, i, n)
+			}
+		}
+	}
+	return nil
+}
+
+// errTooLarge is the panic a boundedAllocator raises.
+type errTooLarge string
+
+// boundedAllocator refuses any one allocation larger than limit bytes (the
+// Allocator interface cannot return an error, so it panics and
+// DecodeBatches recovers).
+type boundedAllocator struct {
+	memory.Allocator
+	limit int
+}
+
+func (a *boundedAllocator) Allocate(n int) []byte {
+	if n > a.limit+64 {
+		panic(errTooLarge(fmt.Sprintf("a buffer of %d bytes declared in a message of %d", n, a.limit)))
+	}
+	return a.Allocator.Allocate(n)
+}
+
+func (a *boundedAllocator) Reallocate(n int, b []byte) []byte {
+	if n > a.limit+64 {
+		panic(errTooLarge(fmt.Sprintf("a buffer of %d bytes declared in a message of %d", n, a.limit)))
+	}
+	return a.Allocator.Reallocate(n, b)
+}
