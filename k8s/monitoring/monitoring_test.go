@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -277,4 +278,31 @@ func scrape(t *testing.T, addr string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// TestPromtool runs `promtool check rules` and the rules' unit tests
+// (rules/tickerlake.rules.test.yml: every alert fires where it should and
+// is silent where it should not). scripts/services/prometheus.sh installs
+// promtool with Debian's prometheus; under CI its absence fails the test.
+func TestPromtool(t *testing.T) {
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("promtool not found under CI: scripts/services/prometheus.sh installs Debian's prometheus, which has it")
+		}
+		t.Skip("promtool not found: install Debian's prometheus (bash scripts/test.sh does)")
+	}
+	for _, args := range [][]string{
+		{"check", "rules", "tickerlake.rules.yml"},
+		{"test", "rules", "tickerlake.rules.test.yml"},
+	} {
+		cmd := exec.Command(promtool, args...)
+		cmd.Dir = "rules"
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+			continue
+		}
+		t.Logf("promtool %s:\n%s", strings.Join(args, " "), bytes.TrimSpace(out))
+	}
 }
