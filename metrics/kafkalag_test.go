@@ -15,7 +15,8 @@ import (
 
 // TestConsumerLag produces to a real Kafka-protocol broker, has a group
 // consume and commit part of it, and checks the lag per partition sums to
-// what is left, and that a group that never committed lags by everything.
+// what is left, that a group that never committed lags by everything, and
+// that an optional one that never committed reports no lag.
 func TestConsumerLag(t *testing.T) {
 	b, err := stream.StartBroker("127.0.0.1:0", t.TempDir(), nil)
 	if err != nil {
@@ -79,6 +80,13 @@ func TestConsumerLag(t *testing.T) {
 	if n := testutil.CollectAndCount(c, "tickerlake_kafka_consumer_group_lag"); n != 2*stream.Partitions {
 		t.Errorf("%d lag series, want %d", n, 2*stream.Partitions)
 	}
+	// An optional group (a sink not deployed) that never committed has no
+	// lag series, only its scrape status.
+	c.Optional = map[string]bool{"idle": true, "lagtest": true}
+	if n := testutil.CollectAndCount(c, "tickerlake_kafka_consumer_group_lag"); n != stream.Partitions {
+		t.Errorf("with optional groups: %d lag series, want %d (lagtest's only)", n, stream.Partitions)
+	}
+	c.Optional = nil
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
 # HELP tickerlake_kafka_consumer_group_lag_scrape_errors 1 when the last lag scrape of a group failed, else 0.
 # TYPE tickerlake_kafka_consumer_group_lag_scrape_errors gauge
