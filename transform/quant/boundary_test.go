@@ -36,7 +36,7 @@ func TestAmericanAgainstConvergedTree(t *testing.T) {
 	}
 	rng := rand.New(rand.NewPCG(17, 2016))
 	const points = 150
-	worstRel, worstAbs := 0.0, 0.0
+	worstRel, worstAbs, worstIV, ivChecked := 0.0, 0.0, 0.0, 0
 	for range points {
 		p := randomContract(rng)
 		got, tree := AmericanPrice(p), americanTree(p, 8192)
@@ -47,8 +47,26 @@ func TestAmericanAgainstConvergedTree(t *testing.T) {
 		if tree > 0.05 {
 			worstRel = math.Max(worstRel, math.Abs(got-tree)/tree)
 		}
+		// The implied volatility of the tree's price is within what the price tolerance
+		// allows through vega, where the price moves with volatility at all.
+		g := AmericanGreeks(p)
+		if g.Vega < 1e-3 {
+			continue
+		}
+		iv, err := ImpliedVolStyle(p, tree, American)
+		if err != nil {
+			t.Errorf("implied vol of tree price %.6f for %+v: %v", tree, p, err)
+			continue
+		}
+		ivChecked++
+		dv := math.Abs(iv - p.Vol)
+		worstIV = math.Max(worstIV, dv/p.Vol)
+		if dv > math.Max(2e-4*p.Vol, 1.1*math.Max(2e-4*tree, 5e-4)/(100*g.Vega)) {
+			t.Errorf("implied vol %.6f of tree price %.6f, want %.6f for %+v", iv, tree, p.Vol, p)
+		}
 	}
 	t.Logf("%d contracts: largest relative error %.2e (prices above 0.05), largest absolute %.2e on a strike of 100", points, worstRel, worstAbs)
+	t.Logf("%d implied volatilities of the tree's prices: largest relative error %.2e", ivChecked, worstIV)
 }
 
 // TestAmericanPublished checks the American put of Hull's example (S 36, K 40, r 6%, one
