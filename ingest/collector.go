@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -14,9 +15,14 @@ import (
 )
 
 // Collector consumes task-queue in one consumer group and publishes what its
-// Source fetches to the raw topics. A task's offset is committed only after
-// everything it produced is acknowledged, so a crash re-runs the task; the
-// duplicates that causes are removed downstream by natural key.
+// Source fetches to the raw topics. Each provider (see Providers) has a lane
+// of its own that runs its tasks one at a time in task-queue order, so a
+// provider keeps its limits and a symbol's tasks of one kind keep their
+// order, while a slow provider never holds up another. A task's offset is
+// committed only after everything it produced is acknowledged, and never
+// past an earlier task of its partition still in flight, so a crash re-runs
+// every unfinished task; the duplicates that causes are removed downstream
+// by natural key.
 type Collector struct {
 	Source  Source
 	Kafka   stream.Cluster
@@ -25,8 +31,25 @@ type Collector struct {
 	Metrics *metrics.Set
 	// PublishBatch is how many messages are sent per produce call (default 200).
 	PublishBatch int
+	// PublishLinger is how long a fetched message may wait for its batch to
+	// fill, in clock time (default 1s): a long task publishes as it goes.
+	PublishLinger time.Duration
 	// Clock holds deferred tasks until their NotBefore (default the system clock).
 	Clock ratelimit.Clock
+}
+
+// fetched is a task-queue message on its way through a lane.
+type fetched struct {
+	m        kafka.Message
+	provider string
+	at       time.Time
+}
+
+// finished reports a lane's task as handled; err is set when the collector
+// must stop.
+type finished struct {
+	m   kafka.Message
+	err error
 }
 
 // Run consumes tasks until ctx ends.
@@ -36,6 +59,9 @@ func (c *Collector) Run(ctx context.Context) error {
 	}
 	if c.PublishBatch == 0 {
 		c.PublishBatch = 200
+	}
+	if c.PublishLinger == 0 {
+		c.PublishLinger = time.Second
 	}
 	if c.Clock == nil {
 		c.Clock = ratelimit.System{}
@@ -56,27 +82,142 @@ func (c *Collector) Run(ctx context.Context) error {
 		}
 	}()
 	c.Log.Info("collector started", "source", c.Source.Name(), "group", c.Group)
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	msgs := make(chan kafka.Message)
+	fetchErr := make(chan error, 1)
+	wg.Go(func() {
+		for {
+			m, err := stream.FetchMessage(ctx, r)
+			if err != nil {
+				fetchErr <- err
+				return
+			}
+			select {
+			case msgs <- m:
+			case <-ctx.Done():
+				return
+			}
+		}
+	})
+	done := make(chan finished)
+	lanes := map[string]*lane{}
+	var offsets stream.Offsets
 	for {
-		m, err := stream.FetchMessage(ctx, r)
-		if err != nil {
+		select {
+		case m := <-msgs:
+			offsets.Start(m)
+			p := c.provider(m)
+			l := lanes[p]
+			if l == nil {
+				l = &lane{wake: make(chan struct{}, 1)}
+				lanes[p] = l
+				wg.Go(func() { c.runLane(ctx, w, l, done) })
+			}
+			c.Metrics.TasksQueued.WithLabelValues(p).Inc()
+			l.push(fetched{m: m, provider: p, at: c.Clock.Now()})
+		case f := <-done:
+			if f.err != nil {
+				if ctx.Err() != nil {
+					return nil // the task is not committed and will be redelivered
+				}
+				return f.err
+			}
+			if upTo, ok := offsets.Finish(f.m); ok {
+				if err := stream.CommitMessages(context.WithoutCancel(ctx), r, upTo); err != nil {
+					return fmt.Errorf("commit task %s: %w", stream.Origin(upTo), err)
+				}
+			}
+		case err := <-fetchErr:
 			if ctx.Err() != nil {
 				return nil
 			}
 			return fmt.Errorf("fetch task: %w", err)
-		}
-		if err := c.handle(ctx, w, m); err != nil {
-			if ctx.Err() != nil {
-				return nil // the task is not committed and will be redelivered
-			}
-			return err
-		}
-		if err := stream.CommitMessages(context.WithoutCancel(ctx), r, m); err != nil {
-			return fmt.Errorf("commit task %s: %w", stream.Origin(m), err)
+		case <-ctx.Done():
+			return nil
 		}
 	}
 }
 
-func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message) error {
+// provider names the lane m's task runs in: its provider, or the whole
+// source's name for a source of one provider or a task that does not decode.
+func (c *Collector) provider(m kafka.Message) string {
+	p, ok := c.Source.(Providers)
+	if !ok {
+		return c.Source.Name()
+	}
+	task, err := DecodeTask(m.Value)
+	if err != nil {
+		return c.Source.Name()
+	}
+	return p.Provider(task.Kind)
+}
+
+// runLane handles one provider's tasks one at a time, in the order fetched.
+func (c *Collector) runLane(ctx context.Context, w *kafka.Writer, l *lane, done chan<- finished) {
+	for {
+		f, ok := l.pop(ctx)
+		if !ok {
+			return
+		}
+		wait := c.Clock.Now().Sub(f.at)
+		c.Metrics.TasksQueued.WithLabelValues(f.provider).Dec()
+		c.Metrics.TaskQueueWait.WithLabelValues(f.provider).Observe(wait.Seconds())
+		c.Metrics.TasksInFlight.WithLabelValues(f.provider).Inc()
+		err := c.handle(ctx, w, f.m, f.provider, wait)
+		c.Metrics.TasksInFlight.WithLabelValues(f.provider).Dec()
+		select {
+		case done <- finished{m: f.m, err: err}:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// lane is one provider's queue of tasks. It grows without bound so the
+// dispatcher never blocks on a busy provider: tasks are small, and those
+// waiting are uncommitted, so a crash loses none of them.
+type lane struct {
+	mu    sync.Mutex
+	queue []fetched
+	wake  chan struct{}
+}
+
+func (l *lane) push(f fetched) {
+	l.mu.Lock()
+	l.queue = append(l.queue, f)
+	l.mu.Unlock()
+	select {
+	case l.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (l *lane) pop(ctx context.Context) (fetched, bool) {
+	for {
+		l.mu.Lock()
+		if len(l.queue) > 0 {
+			f := l.queue[0]
+			l.queue = l.queue[1:]
+			l.mu.Unlock()
+			return f, true
+		}
+		l.mu.Unlock()
+		select {
+		case <-l.wake:
+		case <-ctx.Done():
+			return fetched{}, false
+		}
+	}
+}
+
+func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message, provider string, queued time.Duration) error {
 	task, err := DecodeTask(m.Value)
 	if err != nil {
 		c.Log.Warn("reject task", "origin", stream.Origin(m), "err", err)
@@ -92,7 +233,9 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		}
 	}
 	start := time.Now()
+	c.Log.Info("task started", "task", task.Short(), "provider", provider, "queue_wait", queued.Round(time.Millisecond))
 	var buf []kafka.Message
+	var oldest time.Time // clock time the first buffered message was emitted
 	n := 0
 	flush := func() error {
 		if len(buf) == 0 {
@@ -109,8 +252,12 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		return nil
 	}
 	err = c.Source.Fetch(ctx, task, func(raw Raw) error {
+		now := c.Clock.Now()
+		if len(buf) == 0 {
+			oldest = now
+		}
 		buf = append(buf, kafka.Message{Topic: raw.Topic, Key: []byte(raw.Symbol), Value: raw.Value, Headers: raw.Headers})
-		if len(buf) >= c.PublishBatch {
+		if len(buf) >= c.PublishBatch || now.Sub(oldest) >= c.PublishLinger {
 			return flush()
 		}
 		return nil
@@ -131,11 +278,11 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 			}
 		}
 		c.Metrics.Tasks.WithLabelValues(string(task.Kind), "failed").Inc()
-		c.Log.Error("task failed", "task", task.Short(), "published", n, "err", err)
+		c.Log.Error("task failed", "task", task.Short(), "provider", provider, "published", n, "err", err)
 		return c.deadLetter(ctx, w, m, "task_failed", err)
 	}
 	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "done").Inc()
-	c.Log.Info("task done", "task", task.Short(), "messages", n, "took", time.Since(start).Round(time.Millisecond))
+	c.Log.Info("task done", "task", task.Short(), "provider", provider, "messages", n, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

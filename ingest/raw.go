@@ -47,6 +47,13 @@ type Instrumented interface {
 	Instrument(log *slog.Logger, m *ProviderMetrics)
 }
 
+// Providers is a Source made of several providers, each with its own
+// budget: the collector runs each provider's tasks in a lane of its own, so
+// one provider's long task never holds up another's.
+type Providers interface {
+	Provider(k Kind) string
+}
+
 // Router sends each task kind to its own source, e.g. bars to Twelve Data
 // and option chains to Yahoo.
 type Router struct {
@@ -73,6 +80,15 @@ func (r *Router) Fetch(ctx context.Context, t Task, emit func(Raw) error) error 
 		return fmt.Errorf("no source collects %s tasks", t.Kind)
 	}
 	return s.Fetch(ctx, t, emit)
+}
+
+// Provider implements Providers: the name of the source kind's tasks are
+// routed to, so the collector runs each provider in its own lane.
+func (r *Router) Provider(k Kind) string {
+	if s, ok := r.Routes[k]; ok {
+		return s.Name()
+	}
+	return r.Name()
 }
 
 // Instrument implements Instrumented for every routed source.

@@ -27,6 +27,11 @@ type Set struct {
 	CommitSeconds *prometheus.HistogramVec // sink
 	HTTPSeconds   *prometheus.HistogramVec // route, method, status
 	QuerySeconds  *prometheus.HistogramVec // query: DuckDB time of one API query
+
+	// The collector's per-provider lanes.
+	TasksQueued   *prometheus.GaugeVec     // provider: tasks fetched, waiting for their lane
+	TasksInFlight *prometheus.GaugeVec     // provider: tasks being collected
+	TaskQueueWait *prometheus.HistogramVec // provider: time from fetch to start
 }
 
 // New creates and registers the collectors, with the Go and process ones.
@@ -64,8 +69,19 @@ func New() *Set {
 			Name: "tickerlake_sql_query_duration_seconds", Help: "DuckDB time of one query over the lake, by query name (sql for ad-hoc SQL).",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 		}, []string{"query"}),
+		TasksQueued: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickerlake_collect_tasks_queued", Help: "Collection tasks fetched and waiting for their provider's lane, by provider.",
+		}, []string{"provider"}),
+		TasksInFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickerlake_collect_tasks_in_flight", Help: "Collection tasks being collected, by provider.",
+		}, []string{"provider"}),
+		TaskQueueWait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tickerlake_collect_task_queue_wait_seconds", Help: "Time a collection task waited for its provider's lane, by provider.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
+		}, []string{"provider"}),
 	}
 	r.MustRegister(s.Tasks, s.Ingested, s.Processed, s.DeadLettered, s.Written, s.LastEvent, s.CommitSeconds, s.HTTPSeconds, s.QuerySeconds,
+		s.TasksQueued, s.TasksInFlight, s.TaskQueueWait,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }
