@@ -3,6 +3,7 @@ package lake
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -67,56 +68,21 @@ func (w *Writer) Run(ctx context.Context) error {
 		}
 	}()
 	w.Log.Info("writer started", "group", w.Group, "lake", w.Store.String())
-	for {
-		batch, err := stream.FetchBatch(ctx, r, w.BatchSize, w.BatchWindow)
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("fetch processed: %w", err)
-		}
-		if werr := w.commitBatch(ctx, r, batch); werr != nil {
-			if ctx.Err() != nil {
-				// Neither its commit record nor its offsets are known to be
-				// written: the next writer writes it again under the same
-				// keys, and the janitor removes what this one left.
-				w.Log.Warn("writer stopping: batch abandoned uncommitted; it will be delivered again", "messages", len(batch), "err", werr)
-				return nil
-			}
-			return werr
-		}
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("fetch processed: %w", err)
-		}
-	}
-}
-
-// commitBatch writes a batch to the lake and commits its offsets. It goes on
-// when ctx ends, for at most DrainTimeout more.
-func (w *Writer) commitBatch(ctx context.Context, r *kafka.Reader, batch []kafka.Message) error {
 	drain := w.DrainTimeout
 	if drain == 0 {
 		drain = 20 * time.Second
 	}
-	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() {
-		t := time.NewTimer(drain)
-		defer t.Stop()
-		select {
-		case <-t.C:
-			cancel()
-		case <-wctx.Done(): // the batch finished
-		}
-	})
-	defer stop()
-	if err := w.WriteBatch(wctx, batch); err != nil {
-		return err
+	// A batch in hand when ctx ends goes on for at most drain more.
+	loop := stream.Consume{Name: "processed", BatchSize: w.BatchSize, BatchWindow: w.BatchWindow, Drain: drain}
+	err := loop.Run(ctx, r, w.WriteBatch)
+	if errors.Is(err, stream.ErrAbandoned) {
+		// Neither its commit record nor its offsets are known to be
+		// written: the next writer writes it again under the same keys,
+		// and the janitor removes what this one left.
+		w.Log.Warn("writer stopping: batch abandoned uncommitted; it will be delivered again", "err", err)
+		return nil
 	}
-	if err := stream.CommitMessages(wctx, r, batch...); err != nil {
-		return fmt.Errorf("commit processed offsets: %w", err)
-	}
-	return nil
+	return err
 }
 
 type rangeKey struct {

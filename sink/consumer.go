@@ -126,35 +126,26 @@ func (c *Consumer) Run(ctx context.Context) error {
 		}
 	}()
 	c.Log.Info("sink started", "sink", c.Sink.Name(), "group", c.Group, "topics", topics)
-	for {
-		batch, err := stream.FetchBatch(ctx, r, c.BatchSize, c.BatchWindow)
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("fetch processed: %w", err)
+	loop := stream.Consume{Name: "processed", BatchSize: c.BatchSize, BatchWindow: c.BatchWindow}
+	err := loop.Run(ctx, r, func(wctx context.Context, batch []kafka.Message) error {
+		// Delivery retries a failing store only until ctx ends; the dead
+		// letters and the commit that follow it finish regardless.
+		dead, err := c.Deliver(ctx, batch)
+		if err != nil {
+			return err
 		}
-		dead, werr := c.Deliver(ctx, batch)
-		if werr != nil {
-			if ctx.Err() != nil && IsTransient(werr) {
-				c.Log.Info("sink stopped with a batch undelivered; it will be delivered again", "sink", c.Sink.Name(), "messages", len(batch))
-				return nil
-			}
-			return werr
-		}
-		wctx := context.WithoutCancel(ctx)
 		if len(dead) > 0 {
 			if err := stream.WriteMessages(wctx, dlq, dead...); err != nil {
 				return fmt.Errorf("publish %d dead letters: %w", len(dead), err)
 			}
 		}
-		if err := stream.CommitMessages(wctx, r, batch...); err != nil {
-			return fmt.Errorf("commit processed offsets: %w", err)
-		}
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("fetch processed: %w", err)
-		}
+		return nil
+	})
+	if errors.Is(err, stream.ErrAbandoned) && IsTransient(err) {
+		c.Log.Info("sink stopped with a batch undelivered; it will be delivered again", "sink", c.Sink.Name(), "err", err)
+		return nil
 	}
+	return err
 }
 
 // Deliver writes a batch of processed messages to the sink and returns the

@@ -72,30 +72,18 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 	}()
 	p.Log.Info("processor started", "group", p.Group)
-	for {
-		batch, err := stream.FetchBatch(ctx, r, p.BatchSize, p.BatchWindow)
-		if len(batch) == 0 {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("fetch raw: %w", err)
+	// A batch in hand when ctx ends is finished: it is already fetched.
+	loop := stream.Consume{Name: "raw", BatchSize: p.BatchSize, BatchWindow: p.BatchWindow}
+	return loop.Run(ctx, r, func(ctx context.Context, batch []kafka.Message) error {
+		out, err := p.processBatch(batch)
+		if err != nil {
+			return err
 		}
-		// Finish the batch even when asked to stop: it is already fetched.
-		wctx := context.WithoutCancel(ctx)
-		out, perr := p.processBatch(batch)
-		if perr != nil {
-			return perr
-		}
-		if err := stream.WriteMessages(wctx, w, out...); err != nil {
+		if err := stream.WriteMessages(ctx, w, out...); err != nil {
 			return fmt.Errorf("publish %d processed messages: %w", len(out), err)
 		}
-		if err := stream.CommitMessages(wctx, r, batch...); err != nil {
-			return fmt.Errorf("commit raw offsets: %w", err)
-		}
-		if err != nil && ctx.Err() == nil {
-			return fmt.Errorf("fetch raw: %w", err)
-		}
-	}
+		return nil
+	})
 }
 
 // processBatch processes a batch on every core. Messages of one key (one
