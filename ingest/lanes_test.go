@@ -287,3 +287,67 @@ func TestCollectorCrashWithTwoKindsInFlight(t *testing.T) {
 		t.Errorf("collector: %v", err)
 	}
 }
+
+// failingSource is a provider that is down.
+type failingSource struct{ name string }
+
+func (s failingSource) Name() string { return s.name }
+
+func (s failingSource) Fetch(context.Context, ingest.Task, func(ingest.Raw) error) error {
+	return fmt.Errorf("%s: 503 service unavailable", s.name)
+}
+
+// TestCollectorOutageFailsOnlyItsProvider puts a malformed task, a task for
+// a provider that is down and a daily task on one partition: the first two
+// go to dead-letter with their reasons, the daily task lands, and the
+// collector keeps running with task-queue committed to its end.
+func TestCollectorOutageFailsOnlyItsProvider(t *testing.T) {
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	opt := ingest.NewTask(ingest.Options, day, day.Add(20*time.Hour), symbols("O", 2)...)
+	daily := ingest.NewTask(ingest.Daily, day, day.AddDate(0, 0, 1), symbols("D", 3)...)
+	s := newLanesStand(t, opt, daily)
+	w := stream.NewWriter(stream.Cluster{Brokers: s.brokers}, "")
+	defer w.Close()
+	w.Balancer = kafka.BalancerFunc(func(kafka.Message, ...int) int { return 0 })
+	if err := w.WriteMessages(t.Context(), kafka.Message{Topic: stream.TaskQueue, Value: []byte(`{"kind":"weekly"`)}); err != nil {
+		t.Fatal(err)
+	}
+
+	td := &gatedSource{name: "twelvedata", topic: stream.DailyData}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	done := s.run(ctx, &ingest.Router{Routes: map[ingest.Kind]ingest.Source{ingest.Options: failingSource{"yahoo"}, ingest.Daily: td}}, metrics.New())
+	waitGroupDone(t, ctx, metrics.NewConsumerLag(stream.Cluster{Brokers: s.brokers}, nil, nil), "collector", stream.TaskQueue)
+
+	got := rawCounts(t, ctx, s.brokers, stream.DailyData)
+	for _, sym := range daily.Symbols {
+		if n := got[daily.ID+"/"+sym]; n != 1 {
+			t.Errorf("%s landed %d times, want 1", sym, n)
+		}
+	}
+	r := stream.NewReader(stream.ReaderConfig{Kafka: stream.Cluster{Brokers: s.brokers}, Group: "dl", Topics: []string{stream.DeadLetter}})
+	defer r.Close()
+	reasons := map[string]string{}
+	for len(reasons) < 2 {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			t.Fatalf("dead letters %v: %v", reasons, err)
+		}
+		reasons[stream.Header(m, stream.HeaderOrigin)] = stream.Header(m, stream.HeaderReason)
+	}
+	want := map[string]string{stream.TaskQueue + "/0/0": "task_failed", stream.TaskQueue + "/0/2": "bad_task"}
+	for origin, reason := range want {
+		if reasons[origin] != reason {
+			t.Errorf("dead letter of %s: reason %q, want %q (all: %v)", origin, reasons[origin], reason, reasons)
+		}
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("collector stopped: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("collector: %v", err)
+	}
+}
