@@ -137,7 +137,7 @@ func benchQuotes(b *testing.B) []market.OptionQuote {
 
 // BenchmarkEnrich measures own IV and Greeks per contract through the
 // cleaner, European (Black-Scholes-Merton) and American
-// (Bjerksund-Stensland 2002); with a 1.5% dividend yield early exercise
+// (the exercise-boundary engine); with a 1.5% dividend yield early exercise
 // matters for calls and puts alike. Compare with BenchmarkEnrichBareQuant.
 func BenchmarkEnrich(b *testing.B) {
 	quotes := benchQuotes(b)

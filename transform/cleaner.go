@@ -30,7 +30,7 @@ type Cleaner struct {
 	Dividends map[string]float64
 	// EuropeanIV inverts quotes with Black-Scholes-Merton. By default quotes
 	// are U.S. equity options, American-style, and are inverted with
-	// Bjerksund-Stensland 2002.
+	// the exact American engine (quant.AmericanPrice).
 	EuropeanIV bool
 
 	mu    sync.Mutex

@@ -58,8 +58,8 @@
 //  4. Enrichment: mid, days to expiry (to 16:00 New York on the expiration
 //     date), moneyness (strike / underlying), and the own implied volatility
 //     of the mid (or the last price without a two-sided quote) with its
-//     Greeks: American exercise through Bjerksund-Stensland 2002 by default
-//     (Greeks as exact derivatives of the approximation, see
+//     Greeks: American exercise through the Andersen-Lake-Offengelt exercise
+//     boundary by default (Greeks as exact derivatives of the price, see
 //     quant.ImpliedVolGreeks), Black-Scholes-Merton with EuropeanIV. Rates come from the Curve at the
 //     option's tenor, dividend yields from Dividends. A price outside the
 //     no-arbitrage bounds has no solution: IV and Greeks stay NULL.

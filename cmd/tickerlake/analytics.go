@@ -14,7 +14,7 @@ import (
 // AnalyticsFlags configure the processor's option analytics.
 type AnalyticsFlags struct {
 	RiskFreeCurve  string `name:"risk-free-curve" env:"TICKERLAKE_RISK_FREE_CURVE" default:"0.04" help:"Risk-free zero curve, continuously compounded: tenor(years):rate pairs such as 0.083:0.043,0.25:0.042,1:0.04, or one rate for a flat curve."`
-	OptionStyle    string `name:"option-style" env:"TICKERLAKE_OPTION_STYLE" enum:"american,european" default:"american" help:"Exercise style the processor inverts option quotes with: american (Bjerksund-Stensland 2002, right for U.S. equity options) or european (Black-Scholes-Merton, some 100 times cheaper)."`
+	OptionStyle    string `name:"option-style" env:"TICKERLAKE_OPTION_STYLE" enum:"american,european" default:"american" help:"Exercise style the processor inverts option quotes with: american (the exact exercise-boundary engine, right for U.S. equity options) or european (Black-Scholes-Merton, some 20 times cheaper)."`
 	DividendYields string `name:"dividend-yields" env:"TICKERLAKE_DIVIDEND_YIELDS" help:"Continuous dividend yields by symbol: AAPL=0.005,MSFT=0.007, or @path to a file with one SYMBOL,yield a line. Symbols not listed have none."`
 }
 

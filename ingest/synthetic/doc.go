@@ -83,7 +83,7 @@
 //	sigma(K, T) = atm(T) * clamp(1 + skew*k + curvature*k^2, 0.6, 4),  k = ln(K/F)/sqrt(T)
 //
 // with F the forward at the Rate and the symbol's dividend yield. Prices are
-// American, as U.S. equity options are: Bjerksund-Stensland 2002 (package
+// American, as U.S. equity options are: quant.AmericanPrice (package
 // quant), so deep in-the-money puts carry their early-exercise value. Quotes: the spread is 0.02 + 0.01|z|
 // + price*(1.5% + 1.5%|z|), z being ln(K/F) in ATM standard deviations
 // (capped at 4); bid and ask sit on a 0.01 tick (0.05 from $3) around the

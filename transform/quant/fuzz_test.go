@@ -48,3 +48,33 @@ func FuzzImpliedVol(f *testing.F) {
 		}
 	})
 }
+
+// FuzzAmerican prices contracts over a wide range of moneyness, volatility, carry and
+// expiry: the price and every Greek are finite and the price is at least the intrinsic value.
+// Seeds live in testdata/fuzz/FuzzAmerican.
+func FuzzAmerican(f *testing.F) {
+	f.Fuzz(func(t *testing.T, put bool, spot, strike, rate, div, vol, tm float64) {
+		p := Params{Kind: Call, Spot: spot, Strike: strike, Rate: rate, Div: div, Vol: vol, Time: tm}
+		if put {
+			p.Kind = Put
+		}
+		// Contracts a market could quote: the rest is NaN or Validate's error by design.
+		if p.Validate() != nil || spot/strike < 1e-3 || spot/strike > 1e3 || strike > 1e6 || strike < 1e-3 ||
+			math.Abs(rate) > 0.5 || math.Abs(div) > 0.5 || vol > MaxVol || tm > 30 {
+			return
+		}
+		g := AmericanGreeks(p)
+		for _, x := range []float64{g.Price, g.Delta, g.Gamma, g.ThetaYear, g.Vega, g.Rho} {
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				t.Fatalf("AmericanGreeks(%+v) = %+v", p, g)
+			}
+		}
+		intrinsic := math.Max(spot-strike, 0)
+		if put {
+			intrinsic = math.Max(strike-spot, 0)
+		}
+		if g.Price < intrinsic-1e-9*strike {
+			t.Fatalf("AmericanPrice(%+v) = %v below intrinsic %v", p, g.Price, intrinsic)
+		}
+	})
+}
