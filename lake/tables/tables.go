@@ -237,7 +237,7 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 				"snapshot", next.CurrentSnapshot().SnapshotID)
 			return nil
 		}
-		if !errors.Is(err, table.ErrCommitFailed) || attempt >= c.retry {
+		if !conflict(err) || attempt >= c.retry {
 			return fmt.Errorf("iceberg commit %s: %w", cm.Key(), err)
 		}
 		c.log.Info("iceberg commit conflict; retrying on the new snapshot", "table", cm.Dataset, "commit", cm.Key(), "attempt", attempt)
@@ -245,6 +245,13 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 			return err
 		}
 	}
+}
+
+// conflict reports whether a commit lost a race with another writer. The
+// SQL catalog checks a transaction's requirements against the table as it
+// loads it, and says so of a moved branch with a plain error.
+func conflict(err error) bool {
+	return errors.Is(err, table.ErrCommitFailed) || strings.Contains(err.Error(), "requirement failed")
 }
 
 func (c *Catalog) commit(ctx context.Context, tbl *table.Table, cm lake.Commit, add, del []string) (*table.Table, error) {

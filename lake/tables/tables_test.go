@@ -2,6 +2,7 @@ package tables_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/sink/sinktest"
 )
 
 // scanKeys reads a dataset's table with iceberg-go and returns its natural
@@ -26,26 +28,44 @@ func scanKeys(t *testing.T, c *tables.Catalog, ds *market.Dataset) (map[string]l
 	return keys, rows
 }
 
+// TestTablesFollowCommits replays commits, two writers at once, a
+// compaction and a retention run into the tables, on each store and
+// catalog, and reads the tables back with iceberg-go after each.
 func TestTablesFollowCommits(t *testing.T) {
-	for _, tc := range []struct {
-		name  string
-		store func(t *testing.T) lake.Store
-	}{
-		{"dir", func(t *testing.T) lake.Store {
-			st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
-			if err != nil {
-				t.Fatal(err)
+	dir := func(t *testing.T) lake.Store {
+		st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	fakeS3 := func(t *testing.T) lake.Store {
+		return laketest.FakeS3(t, laketest.NewClock(time.Now()), "lake", "tl")
+	}
+	sqlite := func(t *testing.T) string { return filepath.Join(t.TempDir(), "catalog.db") }
+	postgres := func(t *testing.T) string {
+		dsn := os.Getenv("TICKERLAKE_TEST_PG_DSN")
+		if dsn == "" {
+			if os.Getenv("CI") == "true" {
+				t.Fatal("TICKERLAKE_TEST_PG_DSN is not set under CI: scripts/services/postgres.sh did not run")
 			}
-			return st
-		}},
-		{"s3", func(t *testing.T) lake.Store {
-			return laketest.FakeS3(t, laketest.NewClock(time.Now()), "lake", "tl")
-		}},
+			t.Skip("no PostgreSQL: run scripts/services/postgres.sh and export what it prints")
+		}
+		return sinktest.PostgresDB(t, dsn)
+	}
+	for _, tc := range []struct {
+		name    string
+		store   func(t *testing.T) lake.Store
+		catalog func(t *testing.T) string
+	}{
+		{"dir+sqlite", dir, sqlite},
+		{"s3+sqlite", fakeS3, sqlite},
+		{"dir+postgres", dir, postgres},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			st := tc.store(t)
-			uri := filepath.Join(t.TempDir(), "catalog.db")
+			uri := tc.catalog(t)
 			c, err := tables.Open(ctx, uri, st, nil)
 			if err != nil {
 				t.Fatal(err)
