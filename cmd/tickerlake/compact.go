@@ -45,62 +45,7 @@ func (c *CompactFlags) compact(ctx context.Context, g *Globals, log *slog.Logger
 		return err
 	}
 	defer closeTables()
-	h := &housekeeping{Store: store, Log: log.With("role", "compact", "lake", store.String()), Keep: keep,
+	h := &lake.Housekeeping{Store: store, Log: log.With("role", "compact", "lake", store.String()), Keep: keep,
 		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions, Tables: tbls}
-	return h.once(ctx)
-}
-
-// housekeeping is the lake's upkeep: retention, compaction (with collection of
-// what earlier runs replaced), then the janitor. The compact command runs it
-// once; `up` runs it on a timer, as the CronJob does in Kubernetes.
-type housekeeping struct {
-	Store                       lake.Store
-	Log                         *slog.Logger
-	Keep                        map[string]time.Duration // retention per dataset
-	Settle, Grace, JanitorGrace time.Duration
-	Partitions                  []string      // only these (default all)
-	Every                       time.Duration // how often run runs it
-	Tables                      lake.Tables   // the Iceberg tables to keep in step (nil: none)
-}
-
-func (h *housekeeping) once(ctx context.Context) error {
-	ret, err := (&lake.Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables}).Run(ctx)
-	if err != nil {
-		return err
-	}
-	comp, err := (&lake.Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables}).Run(ctx)
-	if err != nil {
-		return err
-	}
-	jan, err := (&lake.Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace}).Run(ctx)
-	if err != nil {
-		return err
-	}
-	h.Log.Info("lake compacted",
-		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
-		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans)
-	return nil
-}
-
-// run runs the housekeeping every h.Every until ctx ends.
-func (h *housekeeping) run(ctx context.Context) error {
-	t := time.NewTicker(h.Every)
-	defer t.Stop()
-	return h.on(ctx, t.C)
-}
-
-// on runs the housekeeping at each tick until ctx ends. A failed run is
-// logged and tried again at the next tick: the lake stays readable, only
-// larger than it needs to be.
-func (h *housekeeping) on(ctx context.Context, ticks <-chan time.Time) error {
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-ticks:
-		}
-		if err := h.once(ctx); err != nil && ctx.Err() == nil {
-			h.Log.Warn("lake housekeeping failed; trying again at the next tick", "err", err)
-		}
-	}
+	return h.Once(ctx)
 }

@@ -82,7 +82,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	if c.CompactEvery > 0 {
 		// Defaults as for `tickerlake compact`: files settle for an hour first.
-		p.Housekeeping = &housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
+		p.Housekeeping = &lake.Housekeeping{Store: store, Log: log.With("role", "compact"), Keep: keep,
 			Settle: time.Hour, Grace: 10 * time.Minute, JanitorGrace: 6 * time.Hour, Every: c.CompactEvery, Tables: p.Tables}
 	}
 	if p.Sinks, err = c.SinkFlags.open(ctx, kc, log, p.Metrics); err != nil {
@@ -126,7 +126,7 @@ type Pipeline struct {
 	// Sinks are the configured warehouse sinks, each its own consumer group.
 	Sinks []sinkRole
 	// Housekeeping, when set, runs at its interval.
-	Housekeeping *housekeeping
+	Housekeeping *lake.Housekeeping
 }
 
 // Run runs the roles until ctx ends, then waits for each to commit what it
@@ -155,7 +155,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		run(s.name, s.run)
 	}
 	if p.Housekeeping != nil {
-		run("compact", p.Housekeeping.run)
+		run("compact", p.Housekeeping.Run)
 	}
 	if p.HTTPAddr != "" {
 		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, Log: p.Log.With("role", "api")})

@@ -1,0 +1,63 @@
+package lake
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Housekeeping is the lake's upkeep: retention, compaction (with collection
+// of what earlier runs replaced), then the janitor. `tickerlake compact`
+// runs it once; `up` runs it on a timer, as the CronJob does in Kubernetes.
+type Housekeeping struct {
+	Store                       Store
+	Log                         *slog.Logger
+	Keep                        map[string]time.Duration // retention per dataset (ParseRetention)
+	Settle, Grace, JanitorGrace time.Duration
+	Partitions                  []string      // only these (default all)
+	Every                       time.Duration // how often Run runs it
+	Tables                      Tables        // the Iceberg tables to keep in step (nil: none)
+}
+
+// Once runs retention, compaction and the janitor, in that order.
+func (h *Housekeeping) Once(ctx context.Context) error {
+	ret, err := (&Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	comp, err := (&Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace}).Run(ctx)
+	if err != nil {
+		return err
+	}
+	h.Log.Info("lake compacted",
+		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
+		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans)
+	return nil
+}
+
+// Run runs the housekeeping every h.Every until ctx ends.
+func (h *Housekeeping) Run(ctx context.Context) error {
+	t := time.NewTicker(h.Every)
+	defer t.Stop()
+	return h.On(ctx, t.C)
+}
+
+// On runs the housekeeping at each tick until ctx ends. A failed run is
+// logged and tried again at the next tick: the lake stays readable, only
+// larger than it needs to be.
+func (h *Housekeeping) On(ctx context.Context, ticks <-chan time.Time) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticks:
+		}
+		if err := h.Once(ctx); err != nil && ctx.Err() == nil {
+			h.Log.Warn("lake housekeeping failed; trying again at the next tick", "err", err)
+		}
+	}
+}
