@@ -34,6 +34,7 @@ import (
 	"github.com/tickerlake/tickerlake/k8s"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/sink"
 	"github.com/tickerlake/tickerlake/sink/sinktest"
@@ -155,6 +156,28 @@ func TestClusterInABox(t *testing.T) {
 		lakeCounts[ds.Name] = len(storedCopies(t, store, ds))
 	}
 	t.Logf("lake after compaction: %v", lakeCounts)
+
+	// The writers and the compactor kept one Iceberg catalog, the overlay's
+	// PostgreSQL: each table, read with iceberg-go, holds each key the lake
+	// stores once.
+	cat, err := tables.Open(context.Background(), b.pods["writer"][0].env["TICKERLAKE_CATALOG"], store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := cat.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, ds := range market.Datasets() {
+		keys, rows := laketest.TableKeys(t, cat, ds), 0
+		for _, k := range keys {
+			rows += k.N()
+		}
+		if len(keys) != lakeCounts[ds.Name] || rows != len(keys) {
+			t.Errorf("iceberg %s: %d rows, %d keys; the lake stores %d keys once each", ds.Name, rows, len(keys), lakeCounts[ds.Name])
+		}
+	}
 
 	// The warehouse and the API agree with the lake.
 	b.waitFor(t, "the warehouse to match the lake", 3*time.Minute, func(ctx context.Context) (bool, error) {
@@ -375,11 +398,13 @@ func (b *box) checkStandIns(t *testing.T) {
 // localEnv applies the stand-ins' database names to a pod's environment: the
 // PostgreSQL and InfluxDB stand-ins are scratch databases on shared servers.
 func (b *box) localEnv(env map[string]string) {
-	if dsn, ok := env["TICKERLAKE_SQL_DSN"]; ok {
-		if u, err := url.Parse(dsn); err == nil {
-			if db, ok := b.databases[strings.TrimPrefix(u.Path, "/")]; ok {
-				u.Path = "/" + db
-				env["TICKERLAKE_SQL_DSN"] = u.String()
+	for _, name := range []string{"TICKERLAKE_SQL_DSN", "TICKERLAKE_CATALOG"} {
+		if dsn, ok := env[name]; ok {
+			if u, err := url.Parse(dsn); err == nil {
+				if db, ok := b.databases[strings.TrimPrefix(u.Path, "/")]; ok {
+					u.Path = "/" + db
+					env[name] = u.String()
+				}
 			}
 		}
 	}
