@@ -205,15 +205,5 @@ func (f ProviderFlags) providers(optionDays int) ingest.Source {
 	}
 	yh := &yahoo.Source{Client: &yahoo.Client{BaseURL: f.YahooBaseURL, CookieURL: f.YahooCookieURL},
 		Pool: yahoo.NewPacing(max(f.YahooPerMinute, 1)), OptionDays: optionDays, Seed: uint64(time.Now().UnixNano())}
-	routes := map[ingest.Kind]ingest.Source{ingest.Daily: td, ingest.Intraday: td, ingest.Historical: td, ingest.Options: yh}
-	if flat != nil {
-		routes[ingest.Historical] = flat
-		if f.Source == "flatfile" {
-			routes[ingest.Daily] = flat
-			if td.Pool == nil {
-				delete(routes, ingest.Intraday)
-			}
-		}
-	}
-	return &ingest.Router{Routes: routes}
+	return ingest.Routing{Bars: td, Options: yh, FlatFiles: flat, FlatFilesFirst: f.Source == "flatfile", BarsKeyed: td.Pool != nil}.Router()
 }
