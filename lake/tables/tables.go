@@ -11,7 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +87,13 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 		return nil, fmt.Errorf("open catalog %s: %w", Redact(uri), err)
 	}
 	if driver == "sqlite" {
+		// The file's folder (the data dir, by default) may not exist yet,
+		// as in a fresh pod's emptyDir.
+		if dir := filepath.Dir(strings.TrimPrefix(strings.TrimPrefix(uri, "sqlite://"), "file:")); dir != "." {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return nil, errors.Join(fmt.Errorf("open catalog %s: %w", Redact(uri), err), db.Close())
+			}
+		}
 		// One connection: SQLite serialises writers anyway, and a second
 		// connection would see SQLITE_BUSY instead of waiting.
 		db.SetMaxOpenConns(1)

@@ -186,3 +186,19 @@ func TestCatalogURI(t *testing.T) {
 		t.Error("mysql:// opened; want an error naming the schemes")
 	}
 }
+
+// TestCatalogInAFolderNotYetMade opens a SQLite catalog under a data dir
+// nothing has created yet, as a writer in a fresh pod does.
+func TestCatalogInAFolderNotYetMade(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data", "dir")
+	c, err := tables.Open(context.Background(), filepath.Join(dir, "catalog.db"), &lake.Dir{Root: t.TempDir()}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "catalog.db")); err != nil {
+		t.Fatalf("catalog file: %v", err)
+	}
+}
