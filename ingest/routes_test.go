@@ -7,7 +7,7 @@ import (
 
 type namedSource string
 
-func (s namedSource) Name() string                                      { return string(s) }
+func (s namedSource) Name() string                                       { return string(s) }
 func (s namedSource) Fetch(context.Context, Task, func(Raw) error) error { return nil }
 
 func TestRoutingRouter(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -103,7 +104,7 @@ func TestClusterInABox(t *testing.T) {
 	for ds, keys := range want {
 		t.Logf("the CronJobs' tasks emit %d %s keys", len(keys), ds)
 	}
-	store := b.openLake(t, s3Proxy.Addr())
+	store := b.openLake(t)
 
 	// Mid-stream: once the writers have committed something and while the
 	// rest flows, one replica of every role is killed and restarted.
@@ -136,7 +137,7 @@ func TestClusterInABox(t *testing.T) {
 		return storedCover(t, store, want), nil
 	})
 	t.Logf("every emitted key stored %.1fs after the start", time.Since(start).Seconds())
-	b.drainDeadLetters(t, kafkaProxy.Addr(), want)
+	b.drainDeadLetters(t, kafkaProxy.Addr(), store, want)
 	for _, ds := range market.Datasets() {
 		copies, extra := storedCopies(t, store, ds), 0
 		for _, n := range copies {
@@ -248,6 +249,7 @@ func newBox(t *testing.T, dir string) *box {
 		kafkaTopics: map[string]int{}, pods: map[string][]*boxPod{}, started: map[string]int{},
 		databases: map[string]string{}, influxDBs: map[string]string{}, lbs: map[string]*lbServer{},
 	}
+	b.envHook = b.localEnv
 	for _, o := range objs {
 		if o.Namespace != "" {
 			b.ns = o.Namespace
@@ -445,7 +447,6 @@ func (b *box) replace(t *testing.T, name string, old *boxPod) *boxPod {
 
 func (b *box) startPodWith(t *testing.T, workload, podName string, spec corev1.PodSpec) *boxPod {
 	t.Helper()
-	b.boxCluster.envHook = b.localEnv
 	return b.startPod(t, workload, podName, b.ns, spec)
 }
 
@@ -584,7 +585,7 @@ func (b *box) runCronJobs(t *testing.T, skip ...string) []ingest.Task {
 	}
 	var order []firing
 	for _, cj := range b.cronJobs {
-		if contains(skip, cj.Name) {
+		if slices.Contains(skip, cj.Name) {
 			continue
 		}
 		sched, err := cron.ParseStandard(cj.Spec.Schedule)
@@ -627,15 +628,6 @@ func (b *box) runCronJobs(t *testing.T, skip ...string) []ingest.Task {
 	return tasks
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // collectorSource is the market source the collector pods run, from their
 // own arguments and environment.
 func (b *box) collectorSource(t *testing.T) ingest.Source {
@@ -659,7 +651,7 @@ func (b *box) collectorSource(t *testing.T) ingest.Source {
 
 // openLake opens the overlay's lake through the S3 stand-in, as the writer
 // pods see it.
-func (b *box) openLake(t *testing.T, s3Addr string) lake.Store {
+func (b *box) openLake(t *testing.T) lake.Store {
 	t.Helper()
 	env := b.pods["writer"][0].env
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"} {
@@ -838,7 +830,7 @@ func (b *box) serviceLB(t *testing.T, name string) *lbServer {
 		_, _ = io.Copy(w, resp.Body)
 	})}
 	addr := freeAddr(t)
-	ln, err := netListen(addr)
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -924,10 +916,9 @@ func (b *box) rollingRestartUnderLoad(t *testing.T, name string, s *lbServer, cl
 
 // drainDeadLetters waits until every emitted key is stored or dead-lettered,
 // and checks no key is both.
-func (b *box) drainDeadLetters(t *testing.T, broker string, want map[string]map[string]bool) {
+func (b *box) drainDeadLetters(t *testing.T, broker string, store lake.Store, want map[string]map[string]bool) {
 	t.Helper()
 	var dead map[string]map[string]int
-	store := b.openLake(t, "")
 	b.waitFor(t, "every emitted key stored or dead-lettered", 2*time.Minute, func(ctx context.Context) (bool, error) {
 		dead, _ = deadLetterKeys(t, []string{broker})
 		for _, ds := range market.Datasets() {
@@ -961,5 +952,3 @@ func storedCopies(t *testing.T, store lake.Store, ds *market.Dataset) map[string
 	}
 	return out
 }
-
-func netListen(addr string) (net.Listener, error) { return net.Listen("tcp", addr) }
