@@ -11,6 +11,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -58,13 +59,13 @@ func (s *Synthetic) render(t Task, sym string) ([]Raw, error) {
 		// Daily windows are dates at 00:00 UTC; To is exclusive.
 		day := 24 * time.Hour
 		bars := s.Market.Daily(sym, t.From.Truncate(day), t.To.Add(-time.Nanosecond).Truncate(day))
-		vals := make([]TSValue, 0, len(bars))
+		vals := make([]wire.TSValue, 0, len(bars))
 		for _, b := range bars {
 			vals = append(vals, tsValue(b.Date.Format("2006-01-02"), b.Open, b.High, b.Low, b.Close, b.Volume))
 		}
-		return s.series(t, sym, Interval1Day, vals)
+		return s.series(t, sym, wire.Interval1Day, vals)
 	case Intraday:
-		var vals []TSValue
+		var vals []wire.TSValue
 		for d := market.DateOf(t.From); !d.After(market.DateOf(t.To)); d = d.AddDate(0, 0, 1) {
 			for _, b := range s.Market.Intraday(sym, d) {
 				if b.TS.Before(t.From) || !b.TS.Before(t.To) {
@@ -73,19 +74,19 @@ func (s *Synthetic) render(t Task, sym string) ([]Raw, error) {
 				vals = append(vals, tsValue(b.TS.In(market.NewYork).Format("2006-01-02 15:04:05"), b.Open, b.High, b.Low, b.Close, b.Volume))
 			}
 		}
-		return s.series(t, sym, Interval15Min, vals)
+		return s.series(t, sym, wire.Interval15Min, vals)
 	case Options:
 		return s.chains(t, sym)
 	}
 	return nil, fmt.Errorf("synthetic: unknown task kind %q", t.Kind)
 }
 
-func tsValue(dt string, o, h, l, c float64, v int64) TSValue {
-	return TSValue{Datetime: dt, Open: FormatPrice(o), High: FormatPrice(h), Low: FormatPrice(l),
-		Close: FormatPrice(c), Volume: strconv.FormatInt(v, 10)}
+func tsValue(dt string, o, h, l, c float64, v int64) wire.TSValue {
+	return wire.TSValue{Datetime: dt, Open: wire.FormatPrice(o), High: wire.FormatPrice(h), Low: wire.FormatPrice(l),
+		Close: wire.FormatPrice(c), Volume: strconv.FormatInt(v, 10)}
 }
 
-func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw, error) {
+func (s *Synthetic) series(t Task, sym, interval string, vals []wire.TSValue) ([]Raw, error) {
 	if len(vals) == 0 {
 		return nil, nil
 	}
@@ -93,8 +94,8 @@ func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw,
 	for i, j := 0, len(vals)-1; i < j; i, j = i+1, j-1 {
 		vals[i], vals[j] = vals[j], vals[i]
 	}
-	ts := TimeSeries{
-		Meta: TimeSeriesMeta{Symbol: sym, Interval: interval, Currency: "USD",
+	ts := wire.TimeSeries{
+		Meta: wire.TimeSeriesMeta{Symbol: sym, Interval: interval, Currency: "USD",
 			ExchangeTimezone: "America/New_York", Exchange: "NYSE", Type: "Common Stock"},
 		Values: vals, Status: "ok",
 	}
@@ -106,7 +107,7 @@ func (s *Synthetic) series(t Task, sym, interval string, vals []TSValue) ([]Raw,
 	if err != nil {
 		return nil, err
 	}
-	return []Raw{{Topic: topic, Symbol: sym, Value: b, Headers: s.headers(t, SchemaTimeSeries)}}, nil
+	return []Raw{{Topic: topic, Symbol: sym, Value: b, Headers: s.headers(t, wire.SchemaTimeSeries)}}, nil
 }
 
 func (s *Synthetic) headers(t Task, schema string, kv ...string) []kafka.Header {
@@ -118,7 +119,7 @@ func (s *Synthetic) chains(t Task, sym string) ([]Raw, error) {
 	if len(quotes) == 0 {
 		return nil, nil
 	}
-	byExp := map[int64]*OptionSeries{}
+	byExp := map[int64]*wire.OptionSeries{}
 	var exps []int64
 	var strikes []float64
 	seen := map[float64]bool{}
@@ -126,7 +127,7 @@ func (s *Synthetic) chains(t Task, sym string) ([]Raw, error) {
 		e := q.Expiration.Unix()
 		os, ok := byExp[e]
 		if !ok {
-			os = &OptionSeries{ExpirationDate: e}
+			os = &wire.OptionSeries{ExpirationDate: e}
 			byExp[e] = os
 			exps = append(exps, e)
 		}
@@ -147,27 +148,27 @@ func (s *Synthetic) chains(t Task, sym string) ([]Raw, error) {
 	at := t.To.Unix()
 	var out []Raw
 	for _, e := range exps {
-		var oc OptionChain
-		oc.OptionChain.Result = []OptionResult{{
+		var oc wire.OptionChain
+		oc.OptionChain.Result = []wire.OptionResult{{
 			UnderlyingSymbol: market.YahooSymbol(sym),
 			ExpirationDates:  exps,
 			Strikes:          strikes,
-			Quote:            YahooQuote{Symbol: market.YahooSymbol(sym), RegularMarketPrice: &spot, RegularMarketTime: &at, Currency: "USD"},
-			Options:          []OptionSeries{*byExp[e]},
+			Quote:            wire.YahooQuote{Symbol: market.YahooSymbol(sym), RegularMarketPrice: &spot, RegularMarketTime: &at, Currency: "USD"},
+			Options:          []wire.OptionSeries{*byExp[e]},
 		}}
 		b, err := json.Marshal(oc)
 		if err != nil {
 			return nil, fmt.Errorf("encode %s chain: %w", sym, err)
 		}
 		out = append(out, Raw{Topic: stream.OptionData, Symbol: sym, Value: b,
-			Headers: s.headers(t, SchemaOptionChain, stream.HeaderSnapshot, t.To.UTC().Format(time.RFC3339Nano))})
+			Headers: s.headers(t, wire.SchemaOptionChain, stream.HeaderSnapshot, t.To.UTC().Format(time.RFC3339Nano))})
 	}
 	return out, nil
 }
 
-func contract(q market.OptionQuote) Contract {
+func contract(q market.OptionQuote) wire.Contract {
 	exp := q.Expiration.Unix()
-	c := Contract{
+	c := wire.Contract{
 		ContractSymbol: q.ContractSymbol, Currency: q.Currency, ContractSize: q.ContractSize,
 		Strike: fptr(q.Strike), LastPrice: fptr(q.LastPrice), Change: fptr(q.Change),
 		PercentChange: fptr(q.PercentChange), Bid: fptr(q.Bid), Ask: fptr(q.Ask),

@@ -7,6 +7,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -31,7 +32,7 @@ func TestSyntheticRendersProviderShapes(t *testing.T) {
 		if len(raws) != 2 || raws[1].Symbol != "BRK.B" || raws[0].Topic != stream.DailyData {
 			t.Fatalf("got %d messages: %+v", len(raws), raws)
 		}
-		ts, err := DecodeTimeSeries(raws[0].Value)
+		ts, err := wire.DecodeTimeSeries(raws[0].Value)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,7 +43,7 @@ func TestSyntheticRendersProviderShapes(t *testing.T) {
 	})
 	t.Run("intraday window", func(t *testing.T) {
 		raws := fetchAll(t, src, NewTask(Intraday, open.Add(time.Hour), closeT, "MSFT"))
-		ts, err := DecodeTimeSeries(raws[0].Value)
+		ts, err := wire.DecodeTimeSeries(raws[0].Value)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,7 +65,7 @@ func TestSyntheticRendersProviderShapes(t *testing.T) {
 			if stream.Header(kafkaMsg(r), stream.HeaderSnapshot) != at.Format(time.RFC3339Nano) {
 				t.Fatalf("snapshot header %q", stream.Header(kafkaMsg(r), stream.HeaderSnapshot))
 			}
-			res, err := DecodeOptionChain(r.Value)
+			res, err := wire.DecodeOptionChain(r.Value)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -72,7 +72,7 @@ type row struct {
 
 // coerce parses a listed value: a datetime in the exchange's zone becomes
 // UTC; a price or volume that is missing or not a number becomes missing.
-func coerce(v ingest.TSValue, interval string, pos int) (row, error) {
+func coerce(v wire.TSValue, interval string, pos int) (row, error) {
 	r := row{pos: pos}
 	f, err := v.Parse(interval)
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *Cleaner) check(r *row, interval string) (reason, detail string) {
 		return ReasonFuture, "timestamp is after now"
 	}
 	if !r.inCal {
-		if interval == ingest.Interval15Min {
+		if interval == wire.Interval15Min {
 			return ReasonOutsideSession, "outside the NYSE session"
 		}
 		return ReasonOutsideSession, "not a trading day"
@@ -157,7 +157,7 @@ type series struct {
 
 // cleanSeries runs the bar rules in their documented order: coercion, gap
 // handling, de-duplication, validation.
-func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
+func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 	interval := ts.Meta.Interval
 	sym, err := symbolOf(ts.Meta.Symbol)
 	if err != nil {
@@ -173,7 +173,7 @@ func (c *Cleaner) cleanSeries(ts ingest.TimeSeries) series {
 
 	// 1. Type coercion.
 	horizon := c.horizon()
-	cal := &slots{cal: c.Calendar, intraday: interval == ingest.Interval15Min}
+	cal := &slots{cal: c.Calendar, intraday: interval == wire.Interval15Min}
 	// Room for a few inserted gap bars, so that gap handling rarely has to copy.
 	rows := make([]row, 0, len(ts.Values)+len(ts.Values)/64+4)
 	for i, v := range ts.Values {
@@ -346,7 +346,7 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	}
 	// Walk the listed calendar times in order; every bar time the calendar
 	// has between two of them is a gap.
-	cal := &slots{cal: c.Calendar, intraday: interval == ingest.Interval15Min}
+	cal := &slots{cal: c.Calendar, intraday: interval == wire.Interval15Min}
 	var gaps []time.Time
 	cursor := rows[first].t
 	for j := first + 1; j <= last; j++ {
@@ -474,13 +474,13 @@ func medianOf(v []int64) (int64, bool) {
 }
 
 // DailyBars cleans a daily time_series message.
-func (c *Cleaner) DailyBars(ts ingest.TimeSeries) ([]market.DailyBar, []Reject) {
+func (c *Cleaner) DailyBars(ts wire.TimeSeries) ([]market.DailyBar, []Reject) {
 	rows, rejects, _ := c.dailyBars(ts)
 	return rows, rejects
 }
 
-func (c *Cleaner) dailyBars(ts ingest.TimeSeries) ([]market.DailyBar, []Reject, Report) {
-	if ts.Meta.Interval != ingest.Interval1Day {
+func (c *Cleaner) dailyBars(ts wire.TimeSeries) ([]market.DailyBar, []Reject, Report) {
+	if ts.Meta.Interval != wire.Interval1Day {
 		return nil, []Reject{intervalReject(ts, "daily")}, Report{}
 	}
 	s := c.cleanSeries(ts)
@@ -494,13 +494,13 @@ func (c *Cleaner) dailyBars(ts ingest.TimeSeries) ([]market.DailyBar, []Reject, 
 }
 
 // IntradayBars cleans a 15-minute time_series message.
-func (c *Cleaner) IntradayBars(ts ingest.TimeSeries) ([]market.IntradayBar, []Reject) {
+func (c *Cleaner) IntradayBars(ts wire.TimeSeries) ([]market.IntradayBar, []Reject) {
 	rows, rejects, _ := c.intradayBars(ts)
 	return rows, rejects
 }
 
-func (c *Cleaner) intradayBars(ts ingest.TimeSeries) ([]market.IntradayBar, []Reject, Report) {
-	if ts.Meta.Interval != ingest.Interval15Min {
+func (c *Cleaner) intradayBars(ts wire.TimeSeries) ([]market.IntradayBar, []Reject, Report) {
+	if ts.Meta.Interval != wire.Interval15Min {
 		return nil, []Reject{intervalReject(ts, "15min")}, Report{}
 	}
 	s := c.cleanSeries(ts)
@@ -513,7 +513,7 @@ func (c *Cleaner) intradayBars(ts ingest.TimeSeries) ([]market.IntradayBar, []Re
 	return out, s.rejects, s.report
 }
 
-func intervalReject(ts ingest.TimeSeries, topic string) Reject {
+func intervalReject(ts wire.TimeSeries, topic string) Reject {
 	payload, _ := json.Marshal(ts)
 	return Reject{Reason: ReasonDecode, Detail: fmt.Sprintf("interval %q on the %s topic", ts.Meta.Interval, topic),
 		Symbol: ts.Meta.Symbol, Payload: payload}

@@ -8,9 +8,11 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 // Run on one core, as the targets are stated:
@@ -20,12 +22,12 @@ import (
 // benchSeries is a daily or 15-minute series of n bars ending 2026-11-20, as
 // Twelve Data lists it (newest first), with one bar in 200 missing so gap
 // handling runs too.
-func benchSeries(interval string, n int) ingest.TimeSeries {
+func benchSeries(interval string, n int) wire.TimeSeries {
 	cal := market.NYSE()
 	rng := rand.New(rand.NewPCG(1, 2))
 	var times []time.Time
 	for d := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC); len(times) < n; d = cal.PrevTradingDay(d) {
-		if interval == ingest.Interval1Day {
+		if interval == wire.Interval1Day {
 			times = append(times, d)
 			continue
 		}
@@ -34,7 +36,7 @@ func benchSeries(interval string, n int) ingest.TimeSeries {
 			times = append(times, bars[i])
 		}
 	}
-	ts := ingest.TimeSeries{Meta: ingest.TimeSeriesMeta{Symbol: "AAPL", Interval: interval}, Status: "ok"}
+	ts := wire.TimeSeries{Meta: wire.TimeSeriesMeta{Symbol: "AAPL", Interval: interval}, Status: "ok"}
 	px := 200.0
 	for i, t := range times {
 		if i%200 == 100 {
@@ -44,11 +46,11 @@ func benchSeries(interval string, n int) ingest.TimeSeries {
 		px *= math.Exp(0.01 * rng.NormFloat64())
 		hi, lo := math.Max(o, px)*(1+0.002*rng.Float64()), math.Min(o, px)*(1-0.002*rng.Float64())
 		dt := t.Format("2006-01-02")
-		if interval == ingest.Interval15Min {
+		if interval == wire.Interval15Min {
 			dt = t.In(market.NewYork).Format("2006-01-02 15:04:05")
 		}
-		ts.Values = append(ts.Values, ingest.TSValue{Datetime: dt, Open: ingest.FormatPrice(o), High: ingest.FormatPrice(hi),
-			Low: ingest.FormatPrice(lo), Close: ingest.FormatPrice(px), Volume: "1234567"})
+		ts.Values = append(ts.Values, wire.TSValue{Datetime: dt, Open: wire.FormatPrice(o), High: wire.FormatPrice(hi),
+			Low: wire.FormatPrice(lo), Close: wire.FormatPrice(px), Volume: "1234567"})
 	}
 	return ts
 }
@@ -63,7 +65,7 @@ func benchCleaner() *Cleaner {
 // largest; compare with BenchmarkCleanBarsBareParse, which only parses the
 // same values with ingest's parser.
 func BenchmarkCleanBars(b *testing.B) {
-	for _, interval := range []string{ingest.Interval1Day, ingest.Interval15Min} {
+	for _, interval := range []string{wire.Interval1Day, wire.Interval15Min} {
 		b.Run(interval, func(b *testing.B) {
 			ts := benchSeries(interval, 5000)
 			c := benchCleaner()
@@ -72,7 +74,7 @@ func BenchmarkCleanBars(b *testing.B) {
 			n := 0
 			for b.Loop() {
 				var got int
-				if interval == ingest.Interval1Day {
+				if interval == wire.Interval1Day {
 					rows, _ := c.DailyBars(ts)
 					got = len(rows)
 				} else {
@@ -93,7 +95,7 @@ func BenchmarkCleanBars(b *testing.B) {
 // BenchmarkCleanBarsBareParse is the floor: string to number and time
 // parsing alone, the part of cleaning no rule can avoid.
 func BenchmarkCleanBarsBareParse(b *testing.B) {
-	for _, interval := range []string{ingest.Interval1Day, ingest.Interval15Min} {
+	for _, interval := range []string{wire.Interval1Day, wire.Interval15Min} {
 		b.Run(interval, func(b *testing.B) {
 			ts := benchSeries(interval, 5000)
 			b.ResetTimer()
@@ -121,7 +123,7 @@ func benchQuotes(b *testing.B) []market.OptionQuote {
 	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return at }, EuropeanIV: true}
 	var quotes []market.OptionQuote
 	err := src.Fetch(context.Background(), ingest.NewTask(ingest.Options, at, at, "AAPL", "MSFT", "JPM", "XOM"), func(r ingest.Raw) error {
-		res, err := ingest.DecodeOptionChain(r.Value)
+		res, err := wire.DecodeOptionChain(r.Value)
 		if err != nil {
 			return err
 		}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -97,7 +97,7 @@ func FuzzDecodeTimeSeries(f *testing.F) {
 			if imputed < res.Report.GapBars {
 				t.Fatalf("%d gap bars but %d rows flagged imputed", res.Report.GapBars, imputed)
 			}
-			ts, err := ingest.DecodeTimeSeries(data)
+			ts, err := wire.DecodeTimeSeries(data)
 			if err != nil || len(res.Rejects) == 1 && res.N == 0 && (res.Rejects[0].Reason == ReasonBadSymbol || res.Rejects[0].Reason == ReasonDecode) {
 				continue
 			}
@@ -148,7 +148,7 @@ func FuzzDecodeOptionChain(f *testing.F) {
 				t.Fatalf("smile %+v", s)
 			}
 		}
-		oc, err := ingest.DecodeOptionChain(data)
+		oc, err := wire.DecodeOptionChain(data)
 		if err != nil || len(res.Rejects) == 1 && res.N == 0 && res.Rejects[0].Reason == ReasonBadSymbol {
 			return
 		}

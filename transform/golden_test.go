@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from the current output")

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 var occRE = regexp.MustCompile(`^([A-Z0-9]{1,6})(\d{6})([CP])(\d{8})$`)
@@ -63,12 +63,12 @@ func (e *expiries) closeOf(d time.Time) time.Time {
 // instant the chain was taken. Rules in order: coercion (canonical symbol,
 // OCC parse, Yahoo dates to UTC), de-duplication by contract keeping the
 // latest listed, validation, enrichment.
-func (c *Cleaner) Options(res ingest.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject) {
+func (c *Cleaner) Options(res wire.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject) {
 	quotes, rejects, _ := c.options(res, snapshot)
 	return quotes, rejects
 }
 
-func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject, Report) {
+func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.OptionQuote, []Reject, Report) {
 	var rep Report
 	sym, err := symbolOf(res.UnderlyingSymbol)
 	if err != nil {
@@ -81,7 +81,7 @@ func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market
 	}
 	type listed struct {
 		t  market.OptionType
-		ct *ingest.Contract
+		ct *wire.Contract
 	}
 	// De-duplication: the last listing of a contract symbol wins.
 	var all []listed
@@ -90,7 +90,7 @@ func (c *Cleaner) options(res ingest.OptionResult, snapshot time.Time) ([]market
 		series := &res.Options[si]
 		for _, side := range []struct {
 			t  market.OptionType
-			cs []ingest.Contract
+			cs []wire.Contract
 		}{{market.Call, series.Calls}, {market.Put, series.Puts}} {
 			for i := range side.cs {
 				last[side.cs[i].ContractSymbol] = len(all)
@@ -129,7 +129,7 @@ func val(p *float64) float64 {
 	return *p
 }
 
-func (c *Cleaner) option(sym string, typ market.OptionType, ct *ingest.Contract, snapshot time.Time, spot float64) (market.OptionQuote, string, string) {
+func (c *Cleaner) option(sym string, typ market.OptionType, ct *wire.Contract, snapshot time.Time, spot float64) (market.OptionQuote, string, string) {
 	occ, err := ParseOCC(ct.ContractSymbol)
 	if err != nil {
 		return market.OptionQuote{}, ReasonContract, err.Error()

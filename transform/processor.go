@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -202,7 +202,7 @@ func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, er
 	}
 	switch feed.Clean {
 	case market.CleanDailyBars, market.CleanIntradayBars:
-		ts, err := ingest.DecodeTimeSeries(value)
+		ts, err := wire.DecodeTimeSeries(value)
 		if err != nil {
 			return decodeErr(ReasonDecode, err), nil
 		}
@@ -213,7 +213,7 @@ func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, er
 		bars, rj, rep := c.dailyBars(ts)
 		return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
 	case market.CleanOptionChain:
-		res, err := ingest.DecodeOptionChain(value)
+		res, err := wire.DecodeOptionChain(value)
 		if err != nil {
 			return decodeErr(ReasonDecode, err), nil
 		}
@@ -250,7 +250,7 @@ func (p *Processor) count(res Result) {
 	}
 }
 
-func snapshotOf(header string, res ingest.OptionResult) (time.Time, error) {
+func snapshotOf(header string, res wire.OptionResult) (time.Time, error) {
 	if header != "" {
 		t, err := time.Parse(time.RFC3339Nano, header)
 		if err != nil {

@@ -13,8 +13,8 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/quant"
 	"github.com/tickerlake/tickerlake/stream"
-	"github.com/tickerlake/tickerlake/transform/quant"
 )
 
 // goldenMessage returns message i of a golden input as the raw topic carries it.

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 func TestInterpolate(t *testing.T) {

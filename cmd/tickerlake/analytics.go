@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/quant"
 	"github.com/tickerlake/tickerlake/transform"
-	"github.com/tickerlake/tickerlake/transform/quant"
 )
 
 // AnalyticsFlags configure the processor's option analytics.

@@ -11,6 +11,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -40,7 +41,7 @@ func benchChains(b *testing.B) ([]kafka.Message, []market.OptionQuote) {
 	cl := &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
 	err := src.Fetch(context.Background(), task, func(r ingest.Raw) error {
 		msgs = append(msgs, kafka.Message{Topic: r.Topic, Key: []byte(r.Symbol), Value: r.Value, Headers: r.Headers})
-		res, err := ingest.DecodeOptionChain(r.Value)
+		res, err := wire.DecodeOptionChain(r.Value)
 		if err != nil {
 			return err
 		}

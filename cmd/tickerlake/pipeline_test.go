@@ -18,6 +18,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/jobs"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
@@ -80,7 +81,7 @@ func expectedKeys(t testing.TB, src ingest.Source, tasks []ingest.Task) map[stri
 		err := src.Fetch(context.Background(), task, func(r ingest.Raw) error {
 			switch r.Topic {
 			case stream.OptionData:
-				res, err := ingest.DecodeOptionChain(r.Value)
+				res, err := wire.DecodeOptionChain(r.Value)
 				if err != nil {
 					return err
 				}
@@ -94,7 +95,7 @@ func expectedKeys(t testing.TB, src ingest.Source, tasks []ingest.Task) map[stri
 					}
 				}
 			default:
-				ts, err := ingest.DecodeTimeSeries(r.Value)
+				ts, err := wire.DecodeTimeSeries(r.Value)
 				if err != nil {
 					return err
 				}
@@ -116,12 +117,12 @@ func expectedKeys(t testing.TB, src ingest.Source, tasks []ingest.Task) map[stri
 }
 
 // barKey is the dataset and natural key of one bar of a Twelve Data series.
-func barKey(symbol, interval string, v ingest.TSValue) (string, string, error) {
+func barKey(symbol, interval string, v wire.TSValue) (string, string, error) {
 	f, err := v.Parse(interval)
 	if err != nil {
 		return "", "", err
 	}
-	if interval == ingest.Interval1Day {
+	if interval == wire.Interval1Day {
 		return market.DailyBars.Name, symbol + "|" + f.Time.Format("2006-01-02"), nil
 	}
 	return market.IntradayBars.Name, symbol + "|" + f.Time.UTC().Format(time.RFC3339), nil
@@ -129,7 +130,7 @@ func barKey(symbol, interval string, v ingest.TSValue) (string, string, error) {
 
 // optionKey is the natural key of one quote of the chain snapshotted at
 // snapshot (the tl-snapshot-ts header).
-func optionKey(snapshot string, c ingest.Contract) (string, error) {
+func optionKey(snapshot string, c wire.Contract) (string, error) {
 	at, err := time.Parse(time.RFC3339Nano, snapshot)
 	if err != nil {
 		return "", fmt.Errorf("snapshot header %q: %w", snapshot, err)
@@ -637,20 +638,20 @@ func deadLetterKey(m kafka.Message, origin string, snapshots map[string]string) 
 	topic, _, _ := strings.Cut(origin, "/")
 	switch topic {
 	case stream.OptionData:
-		var c ingest.Contract
+		var c wire.Contract
 		if err := json.Unmarshal(m.Value, &c); err != nil || c.ContractSymbol == "" {
 			return "", "", fmt.Errorf("payload is no option quote: %v", err)
 		}
 		k, err := optionKey(snapshots[origin], c)
 		return market.OptionQuotes.Name, k, err
 	case stream.DailyData, stream.HistoricalData, stream.IntradayData:
-		var v ingest.TSValue
+		var v wire.TSValue
 		if err := json.Unmarshal(m.Value, &v); err != nil || v.Datetime == "" {
 			return "", "", fmt.Errorf("payload is no bar: %v", err)
 		}
-		interval := ingest.Interval1Day
+		interval := wire.Interval1Day
 		if topic == stream.IntradayData {
-			interval = ingest.Interval15Min
+			interval = wire.Interval15Min
 		}
 		return barKey(string(m.Key), interval, v)
 	}

@@ -8,7 +8,7 @@ import (
 	"os"
 	"text/tabwriter"
 
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 // QuantCmd is the options calculator.

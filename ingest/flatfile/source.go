@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -90,7 +92,7 @@ func (s *Source) Instrument(log *slog.Logger, _ *ingest.ProviderMetrics) { s.Log
 type Row struct {
 	Symbol string
 	Date   time.Time // the New York date, at 00:00 UTC
-	Value  ingest.TSValue
+	Value  wire.TSValue
 }
 
 // Parse reads one file's rows. Rows that cannot be read are skipped and
@@ -207,7 +209,7 @@ func parseRow(rec []string, col columns, dates *dateCache) (Row, error) {
 		return Row{}, fmt.Errorf("window_start %q: not nanoseconds", get(colWindowStart))
 	}
 	date, day := dates.of(ns)
-	return Row{Symbol: sym, Date: date, Value: ingest.TSValue{Datetime: day,
+	return Row{Symbol: sym, Date: date, Value: wire.TSValue{Datetime: day,
 		Open: get(colOpen), High: get(colHigh), Low: get(colLow), Close: get(colClose), Volume: get(colVolume)}}, nil
 }
 
@@ -238,7 +240,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 	for _, sym := range ingest.TaskSymbols(t) {
 		want[market.CanonicalSymbol(sym)] = true
 	}
-	bars := map[string]map[string]ingest.TSValue{} // symbol -> date -> bar; a later file wins
+	bars := map[string]map[string]wire.TSValue{} // symbol -> date -> bar; a later file wins
 	failed := map[string]string{}
 	read := 0
 	for _, k := range keys {
@@ -263,7 +265,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 				continue
 			}
 			if bars[r.Symbol] == nil {
-				bars[r.Symbol] = map[string]ingest.TSValue{}
+				bars[r.Symbol] = map[string]wire.TSValue{}
 			}
 			bars[r.Symbol][r.Value.Datetime] = r.Value
 		}
@@ -286,7 +288,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 }
 
 // emitSeries sends a symbol's bars newest first, pageBars per message.
-func (s *Source) emitSeries(t ingest.Task, sym string, byDate map[string]ingest.TSValue, pageBars int, emit func(ingest.Raw) error) error {
+func (s *Source) emitSeries(t ingest.Task, sym string, byDate map[string]wire.TSValue, pageBars int, emit func(ingest.Raw) error) error {
 	dates := make([]string, 0, len(byDate))
 	for d := range byDate {
 		dates = append(dates, d)
@@ -294,7 +296,7 @@ func (s *Source) emitSeries(t ingest.Task, sym string, byDate map[string]ingest.
 	sort.Sort(sort.Reverse(sort.StringSlice(dates)))
 	for i := 0; i < len(dates); i += pageBars {
 		page := dates[i:min(i+pageBars, len(dates))]
-		ts := ingest.TimeSeries{Meta: ingest.TimeSeriesMeta{Symbol: sym, Interval: ingest.Interval1Day,
+		ts := wire.TimeSeries{Meta: wire.TimeSeriesMeta{Symbol: sym, Interval: wire.Interval1Day,
 			Currency: "USD", ExchangeTimezone: "America/New_York"}, Status: "ok"}
 		for _, d := range page {
 			ts.Values = append(ts.Values, byDate[d])
@@ -308,7 +310,7 @@ func (s *Source) emitSeries(t ingest.Task, sym string, byDate map[string]ingest.
 			return fmt.Errorf("flatfile: %w", err)
 		}
 		if err := emit(ingest.Raw{Topic: topic, Symbol: sym, Value: b,
-			Headers: ingest.RawHeaders(s.Name(), t, ingest.SchemaTimeSeries)}); err != nil {
+			Headers: ingest.RawHeaders(s.Name(), t, wire.SchemaTimeSeries)}); err != nil {
 			return fmt.Errorf("flatfile: publish %s: %w", sym, err)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -29,7 +31,7 @@ func (s *sink) emit(r ingest.Raw) error {
 	if s.bars == nil {
 		s.bars = map[string][]string{}
 	}
-	ts, err := ingest.DecodeTimeSeries(r.Value)
+	ts, err := wire.DecodeTimeSeries(r.Value)
 	if err != nil {
 		return err
 	}

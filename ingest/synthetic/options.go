@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 const daysPerYear = 365 // option time runs on the calendar, as in package quant

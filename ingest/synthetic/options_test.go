@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 var occSymbol = regexp.MustCompile(`^([A-Z]{1,6})(\d{6})([CP])(\d{8})$`)

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata/tdtest"
 	"github.com/tickerlake/tickerlake/market"
@@ -38,7 +40,7 @@ func (s *sink) emit(r ingest.Raw) error {
 	if s.bars == nil {
 		s.bars = map[string][]string{}
 	}
-	ts, err := ingest.DecodeTimeSeries(r.Value)
+	ts, err := wire.DecodeTimeSeries(r.Value)
 	if err != nil {
 		return fmt.Errorf("emitted message does not decode: %w", err)
 	}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 )
 
 // FuzzDecode feeds arbitrary bodies to the response decoder and the series
@@ -26,7 +26,7 @@ func FuzzDecode(f *testing.F) {
 			if !json.Valid(raw) {
 				t.Fatalf("%s: accepted series is not JSON: %q", sym, raw)
 			}
-			if ts, err := ingest.DecodeTimeSeries(raw); err == nil {
+			if ts, err := wire.DecodeTimeSeries(raw); err == nil {
 				for _, v := range ts.Values {
 					_, _ = v.Parse(ts.Meta.Interval)
 				}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -134,9 +136,9 @@ func Pages(cal *market.Calendar, t ingest.Task, pageBars int) []page {
 
 func interval(k ingest.Kind) string {
 	if k == ingest.Intraday {
-		return ingest.Interval15Min
+		return wire.Interval15Min
 	}
-	return ingest.Interval1Day
+	return wire.Interval1Day
 }
 
 func (p page) request(kind ingest.Kind, symbols []string) Request {
@@ -407,7 +409,7 @@ func (r *run) accept(res result) {
 // series checks one symbol's series and keeps the bars inside the page and
 // the sessions; nil means the window had no bars.
 func (r *run) series(it *item, body json.RawMessage) (*ingest.Raw, error) {
-	ts, err := ingest.DecodeTimeSeries(body)
+	ts, err := wire.DecodeTimeSeries(body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", it.sym, err)
 	}
@@ -423,8 +425,8 @@ func (r *run) series(it *item, body json.RawMessage) (*ingest.Raw, error) {
 		if f.Time.Before(pg.from) || !f.Time.Before(pg.to) {
 			continue
 		}
-		if iv == ingest.Interval15Min && !r.s.Calendar.InSession(f.Time) ||
-			iv == ingest.Interval1Day && !r.s.Calendar.IsTradingDay(f.Time) {
+		if iv == wire.Interval15Min && !r.s.Calendar.InSession(f.Time) ||
+			iv == wire.Interval1Day && !r.s.Calendar.IsTradingDay(f.Time) {
 			continue
 		}
 		kept = append(kept, v)
@@ -442,11 +444,11 @@ func (r *run) series(it *item, body json.RawMessage) (*ingest.Raw, error) {
 		return nil, fmt.Errorf("%s: %w", it.sym, err)
 	}
 	return &ingest.Raw{Topic: topic, Symbol: it.sym, Value: body,
-		Headers: ingest.RawHeaders(r.s.Name(), r.task, ingest.SchemaTimeSeries)}, nil
+		Headers: ingest.RawHeaders(r.s.Name(), r.task, wire.SchemaTimeSeries)}, nil
 }
 
 // replaceValues swaps a series' values and keeps every other field as sent.
-func replaceValues(body json.RawMessage, vals []ingest.TSValue) (json.RawMessage, error) {
+func replaceValues(body json.RawMessage, vals []wire.TSValue) (json.RawMessage, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(body, &obj); err != nil {
 		return nil, fmt.Errorf("re-encode series: %w", err)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -240,7 +241,7 @@ func TestMissingFieldsPassThrough(t *testing.T) {
 	if err := src.Fetch(t.Context(), task, out.emit); err != nil {
 		t.Fatal(err)
 	}
-	ts, err := ingest.DecodeTimeSeries(out.raws[0].Value)
+	ts, err := wire.DecodeTimeSeries(out.raws[0].Value)
 	if err != nil {
 		t.Fatal(err)
 	}

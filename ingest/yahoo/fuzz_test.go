@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 )
 
 // FuzzOptionChain feeds arbitrary bodies to the decoding a fetched chain
@@ -15,7 +15,7 @@ func FuzzOptionChain(f *testing.F) {
 		f.Add(testdata(f, name), int64(1795204800), 90)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, at int64, days int) {
-		res, err := ingest.DecodeOptionChain(body)
+		res, err := wire.DecodeOptionChain(body)
 		if err != nil {
 			return
 		}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
+
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
@@ -158,7 +160,7 @@ func (s *Source) chain(ctx context.Context, t ingest.Task, sym string, emit func
 			}
 		}
 		raw := ingest.Raw{Topic: stream.OptionData, Symbol: sym, Value: body,
-			Headers: ingest.RawHeaders(s.Name(), t, ingest.SchemaOptionChain,
+			Headers: ingest.RawHeaders(s.Name(), t, wire.SchemaOptionChain,
 				stream.HeaderSnapshot, t.To.UTC().Format(time.RFC3339Nano))}
 		if err := emit(raw); err != nil {
 			return &publishError{fmt.Errorf("yahoo: publish %s: %w", sym, err)}
@@ -169,7 +171,7 @@ func (s *Source) chain(ctx context.Context, t ingest.Task, sym string, emit func
 
 // Expirations lists a chain's expirations (unix seconds at 00:00 UTC of
 // the date) from at's New York date through days later, each once, in order.
-func Expirations(res ingest.OptionResult, at time.Time, days int) []int64 {
+func Expirations(res wire.OptionResult, at time.Time, days int) []int64 {
 	first := market.DateOf(at)
 	last := first.AddDate(0, 0, days)
 	var out []int64
@@ -186,19 +188,19 @@ func Expirations(res ingest.OptionResult, at time.Time, days int) []int64 {
 
 // fetch makes one paced call, retrying 429s, server errors and malformed
 // answers with jittered exponential backoff, and checks the answer decodes.
-func (s *Source) fetch(ctx context.Context, ysym string, date int64) ([]byte, ingest.OptionResult, error) {
+func (s *Source) fetch(ctx context.Context, ysym string, date int64) ([]byte, wire.OptionResult, error) {
 	var lastErr error
 	for attempt := 0; attempt < s.MaxAttempts; attempt++ {
 		g, err := s.Pool.Take(s.Clock.Now(), 1)
 		if err != nil {
-			return nil, ingest.OptionResult{}, fmt.Errorf("yahoo pacing: %w", err)
+			return nil, wire.OptionResult{}, fmt.Errorf("yahoo pacing: %w", err)
 		}
 		if err := s.Clock.Sleep(ctx, g.At.Sub(s.Clock.Now())); err != nil {
-			return nil, ingest.OptionResult{}, err
+			return nil, wire.OptionResult{}, err
 		}
 		body, err := s.Client.Options(ctx, ysym, date)
 		if err == nil {
-			res, derr := ingest.DecodeOptionChain(body)
+			res, derr := wire.DecodeOptionChain(body)
 			if derr == nil {
 				s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeOK)
 				return body, res, nil
@@ -221,17 +223,17 @@ func (s *Source) fetch(ctx context.Context, ysym string, date int64) ([]byte, in
 			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeError)
 		}
 		if !IsTemporary(err) && !malformed(body) {
-			return nil, ingest.OptionResult{}, err
+			return nil, wire.OptionResult{}, err
 		}
 		if attempt+1 < s.MaxAttempts {
 			wait := s.backoff(attempt)
 			s.Log.Warn("yahoo backing off", "symbol", ysym, "attempt", attempt+1, "wait", wait, "err", err)
 			if err := s.Clock.Sleep(ctx, wait); err != nil {
-				return nil, ingest.OptionResult{}, err
+				return nil, wire.OptionResult{}, err
 			}
 		}
 	}
-	return nil, ingest.OptionResult{}, fmt.Errorf("gave up after %d attempts: %w", s.MaxAttempts, lastErr)
+	return nil, wire.OptionResult{}, fmt.Errorf("gave up after %d attempts: %w", s.MaxAttempts, lastErr)
 }
 
 // malformed reports an answer that is not JSON at all, e.g. cut short.

@@ -12,6 +12,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -71,10 +72,10 @@ func TestSnapshotsEveryExpiration(t *testing.T) {
 	exps := map[string][]int64{}
 	for _, r := range out.raws {
 		if r.Topic != stream.OptionData || header(r, stream.HeaderSnapshot) != "2026-11-20T21:00:00Z" ||
-			header(r, stream.HeaderTask) != task.ID || header(r, stream.HeaderSchema) != ingest.SchemaOptionChain {
+			header(r, stream.HeaderTask) != task.ID || header(r, stream.HeaderSchema) != wire.SchemaOptionChain {
 			t.Errorf("message %s on %s with headers %v", r.Symbol, r.Topic, r.Headers)
 		}
-		res, err := ingest.DecodeOptionChain(r.Value)
+		res, err := wire.DecodeOptionChain(r.Value)
 		if err != nil {
 			t.Fatal(err)
 		}

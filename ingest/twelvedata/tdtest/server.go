@@ -15,7 +15,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tickerlake/tickerlake/ingest"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -147,19 +147,19 @@ func (f *Server) spent(key string, now time.Time) (minute, day int) {
 // the provider treats them, newest first, with the recorded meta; a window
 // without sessions gets the provider's "No data" error.
 func Series(sym, interval, start, end string) json.RawMessage {
-	var ts ingest.TimeSeries
+	var ts wire.TimeSeries
 	_ = json.Unmarshal(file("series_aapl_1day.json"), &ts)
 	ts.Meta.Symbol, ts.Meta.Interval, ts.Values = sym, interval, nil
 	cal := market.NYSE()
 	h := fnv.New32a()
 	h.Write([]byte(sym))
 	base := 20 + float64(h.Sum32()%500)
-	bar := func(dt string, i int) ingest.TSValue {
+	bar := func(dt string, i int) wire.TSValue {
 		p := base + float64(i%17)
-		return ingest.TSValue{Datetime: dt, Open: ingest.FormatPrice(p), High: ingest.FormatPrice(p + 1),
-			Low: ingest.FormatPrice(p - 1), Close: ingest.FormatPrice(p + 0.5), Volume: fmt.Sprint(1000 + i)}
+		return wire.TSValue{Datetime: dt, Open: wire.FormatPrice(p), High: wire.FormatPrice(p + 1),
+			Low: wire.FormatPrice(p - 1), Close: wire.FormatPrice(p + 0.5), Volume: fmt.Sprint(1000 + i)}
 	}
-	if interval == ingest.Interval1Day {
+	if interval == wire.Interval1Day {
 		from, _ := time.Parse("2006-01-02", start)
 		to, _ := time.Parse("2006-01-02", end)
 		for i, d := range cal.TradingDays(from, to) {

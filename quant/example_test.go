@@ -3,7 +3,7 @@ package quant_test
 import (
 	"fmt"
 
-	"github.com/tickerlake/tickerlake/transform/quant"
+	"github.com/tickerlake/tickerlake/quant"
 )
 
 func Example() {
