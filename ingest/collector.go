@@ -12,6 +12,7 @@ import (
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 )
 
 // Collector consumes task-queue in one consumer group and publishes what its
@@ -244,8 +245,12 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		if err := stream.WriteMessages(ctx, w, buf...); err != nil {
 			return fmt.Errorf("publish %d messages of task %s: %w", len(buf), task.ID, err)
 		}
+		debug := c.Log.Enabled(ctx, slog.LevelDebug)
 		for _, b := range buf {
 			c.Metrics.Ingested.WithLabelValues(b.Topic, c.Source.Name()).Inc()
+			if debug {
+				c.Log.Debug("record published", "topic", b.Topic, "symbol", string(b.Key), "task", task.ID, stream.TraceAttr(b))
+			}
 		}
 		n += len(buf)
 		buf = buf[:0]
@@ -256,7 +261,10 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		if len(buf) == 0 {
 			oldest = now
 		}
-		buf = append(buf, kafka.Message{Topic: raw.Topic, Key: []byte(raw.Symbol), Value: raw.Value, Headers: raw.Headers})
+		// Each provider response starts a trace that its records carry
+		// through the processor to the lake and the sinks.
+		headers := append(raw.Headers[:len(raw.Headers):len(raw.Headers)], stream.TraceHeader(trace.New()))
+		buf = append(buf, kafka.Message{Topic: raw.Topic, Key: []byte(raw.Symbol), Value: raw.Value, Headers: headers})
 		if len(buf) >= c.PublishBatch || now.Sub(oldest) >= c.PublishLinger {
 			return flush()
 		}

@@ -188,7 +188,12 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 		w.Metrics.LastEvent.WithLabelValues(ds.Name).Set(float64(cm.MaxTime.Unix()))
 	}
 	w.Metrics.CommitSeconds.WithLabelValues("lake").Observe(time.Since(start).Seconds())
-	w.Log.Debug("lake commit", "dataset", ds.Name, "range", base, "rows", cm.Rows, "partitions", len(names))
+	if w.Log.Enabled(ctx, slog.LevelDebug) {
+		// The commit carries the trace of its first message; the others
+		// are its links (stream.BatchTrace).
+		w.Log.LogAttrs(ctx, slog.LevelDebug, "lake commit", append([]slog.Attr{slog.String("dataset", ds.Name), slog.String("range", base),
+			slog.Int64("rows", cm.Rows), slog.Int("partitions", len(names))}, stream.BatchTrace(msgs)...)...)
+	}
 	return nil
 }
 
