@@ -157,6 +157,7 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 		dead   []kafka.Message
 		order  []*market.Dataset
 		byData = map[*market.Dataset][]Row{}
+		msgsOf = map[*market.Dataset][]kafka.Message{} // for the write's trace
 		stores = map[*market.Dataset]bool{}
 	)
 	for _, ds := range c.Sink.Datasets() {
@@ -165,7 +166,7 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 	for _, m := range batch {
 		ds, rows, err := Decode(m)
 		if err != nil {
-			c.Log.Warn("undecodable processed message", "sink", c.Sink.Name(), "origin", stream.Origin(m), "err", err)
+			c.Log.Warn("undecodable processed message", "sink", c.Sink.Name(), "origin", stream.Origin(m), "err", err, stream.TraceAttr(m))
 			c.Metrics.DeadLettered.WithLabelValues(m.Topic, ReasonUndecodable).Inc()
 			dead = append(dead, kafka.Message{Key: m.Key, Value: m.Value, Headers: append(stream.Headers(
 				stream.HeaderReason, ReasonUndecodable,
@@ -181,6 +182,7 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 			order = append(order, ds)
 		}
 		byData[ds] = append(byData[ds], rows...)
+		msgsOf[ds] = append(msgsOf[ds], m)
 	}
 	for _, ds := range order {
 		start := time.Now()
@@ -191,6 +193,11 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 		}
 		c.Metrics.Written.WithLabelValues(ds.Name, c.Sink.Name()).Add(float64(len(rows) - len(rejected)))
 		c.Metrics.CommitSeconds.WithLabelValues(c.Sink.Name()).Observe(time.Since(start).Seconds())
+		if c.Log.Enabled(ctx, slog.LevelDebug) {
+			// A write carries its first message's trace and links the others.
+			c.Log.LogAttrs(ctx, slog.LevelDebug, "sink write", append([]slog.Attr{slog.String("sink", c.Sink.Name()),
+				slog.String("dataset", ds.Name), slog.Int("rows", len(rows)), slog.Int("rejected", len(rejected))}, stream.BatchTrace(msgsOf[ds])...)...)
+		}
 		for _, rj := range rejected {
 			m, err := c.deadLetter(ds, rj)
 			if err != nil {
@@ -217,7 +224,7 @@ func (c *Consumer) store(ctx context.Context, ds *market.Dataset, rows []Row) ([
 	case !IsRejected(err):
 		return nil, err
 	case len(rows) == 1:
-		c.Log.Warn("row rejected", "sink", c.Sink.Name(), "dataset", ds.Name, "origin", stream.Origin(rows[0].Origin), "err", err)
+		c.Log.Warn("row rejected", "sink", c.Sink.Name(), "dataset", ds.Name, "origin", stream.Origin(rows[0].Origin), "err", err, stream.TraceAttr(rows[0].Origin))
 		return []rejectedRow{{rows[0], err}}, nil
 	}
 	mid := len(rows) / 2
@@ -264,12 +271,13 @@ func (c *Consumer) deadLetter(ds *market.Dataset, rj rejectedRow) (kafka.Message
 		detail = detail[:detailLimit]
 	}
 	c.Metrics.DeadLettered.WithLabelValues(rj.row.Origin.Topic, reason).Inc()
-	return kafka.Message{Key: rj.row.Origin.Key, Value: value, Headers: stream.Headers(
+	tc, _ := stream.ContinueTrace(rj.row.Origin) // the row's trace goes on with its dead letter
+	return kafka.Message{Key: rj.row.Origin.Key, Value: value, Headers: append(stream.Headers(
 		stream.HeaderReason, reason,
 		stream.HeaderDetail, detail,
 		stream.HeaderOrigin, stream.Origin(rj.row.Origin),
 		stream.HeaderEncoding, stream.EncodingArrow,
 		stream.HeaderSchema, ds.Name,
 		stream.HeaderSchemaVersion, strconv.Itoa(market.SchemaVersion),
-	)}, nil
+	), stream.TraceHeader(tc))}, nil
 }

@@ -18,7 +18,8 @@ type Row struct {
 	// Values holds the dataset's columns in order, as string, float64,
 	// int64, bool or time.Time (UTC; a date is 00:00 UTC); nil is NULL.
 	Values []any
-	// Origin is the message the row came from (its value is not kept).
+	// Origin is the message the row came from (its value is not kept; its
+	// headers are, for the trace).
 	Origin kafka.Message
 }
 
@@ -38,7 +39,7 @@ func Decode(m kafka.Message) (*market.Dataset, []Row, error) {
 			r.Release()
 		}
 	}()
-	origin := kafka.Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key}
+	origin := kafka.Message{Topic: m.Topic, Partition: m.Partition, Offset: m.Offset, Key: m.Key, Headers: m.Headers}
 	n := 0
 	for _, rec := range recs {
 		n += int(rec.NumRows())
