@@ -336,7 +336,7 @@ func dedupe(ctx context.Context, ds *market.Dataset, recs []arrow.RecordBatch) (
 	n := cols[0].Len()
 	best := map[string]int{}
 	for i := 0; i < n; i++ {
-		k := rowKey(keyCols, i)
+		k := RowKey(keyCols, i)
 		if j, ok := best[k]; !ok || ingested.Value(i) >= ingested.Value(j) {
 			best[k] = i
 		}
@@ -371,9 +371,9 @@ func dedupe(ctx context.Context, ds *market.Dataset, recs []arrow.RecordBatch) (
 	return rec, nil
 }
 
-// rowKey joins a row's key values; timestamps and dates render in sortable
+// RowKey joins a row's key values; timestamps and dates render in sortable
 // ISO form, so the merged file is ordered by key.
-func rowKey(cols []arrow.Array, i int) string {
+func RowKey(cols []arrow.Array, i int) string {
 	var b strings.Builder
 	for j, c := range cols {
 		if j > 0 {

@@ -93,6 +93,15 @@ func columnRange(col arrow.Array) (lo, hi string, ok bool) {
 	return "", "", false
 }
 
+// InstantKey and DateKey render a key instant (microseconds since the
+// epoch) and a key date (days since the epoch) as KeyRanges writes them.
+func InstantKey(micros int64) string {
+	return time.UnixMicro(micros).UTC().Format(keyInstantLayout)
+}
+
+// DateKey: see InstantKey.
+func DateKey(days int32) string { return arrow.Date32(days).ToTime().Format(keyDateLayout) }
+
 func instantText(lo, hi int64) (string, string, bool) {
 	tl, th := time.UnixMicro(lo).UTC(), time.UnixMicro(hi).UTC()
 	if tl.Year() < 0 || th.Year() > 9999 {

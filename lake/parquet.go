@@ -42,6 +42,11 @@ func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
+// EncodeParquet encodes recs as a Parquet object with the writer's settings.
+func EncodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	return encodeParquet(nil, ds, recs)
+}
+
 // encodeParquet appends a Parquet file of recs to dst.
 func encodeParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	return encodeParquetWith(dst, ds, recs, ParquetProperties(ds))

@@ -2,7 +2,9 @@ package laketest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +98,42 @@ func countKeys(ds *market.Dataset, rec arrow.RecordBatch, cm lake.Commit, out ma
 // natural key as StoredKeys does (the copies name no commit record).
 func TableKeys(t testing.TB, c *tables.Catalog, ds *market.Dataset) map[string]Stored {
 	t.Helper()
+	out := map[string]Stored{}
+	scanTable(t, c, ds, func(rec arrow.RecordBatch) error { return countKeys(ds, rec, lake.Commit{}, out) })
+	return out
+}
+
+// TableRows reads the current snapshot of ds's Iceberg table with
+// iceberg-go and renders each row as its natural key and its ingested_at,
+// as ViewRows renders a view's: a key stored twice appears twice.
+func TableRows(t testing.TB, c *tables.Catalog, ds *market.Dataset) []string {
+	t.Helper()
+	names := append(ds.Key(), "ingested_at")
+	var out []string
+	scanTable(t, c, ds, func(rec arrow.RecordBatch) error {
+		for i := 0; i < int(rec.NumRows()); i++ {
+			vals := make([]string, len(names))
+			for j, name := range names {
+				col := rec.Column(rec.Schema().FieldIndices(name)[0])
+				vals[j] = col.ValueStr(i)
+				switch a := col.(type) {
+				case *array.Timestamp:
+					vals[j] = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC().Format(time.RFC3339Nano)
+				case *array.Date32:
+					vals[j] = a.Value(i).ToTime().Format("2006-01-02")
+				}
+			}
+			out = append(out, strings.Join(vals, "|"))
+		}
+		return nil
+	})
+	sort.Strings(out)
+	return out
+}
+
+// scanTable hands each record batch of a scan of ds's table to fn.
+func scanTable(t testing.TB, c *tables.Catalog, ds *market.Dataset, fn func(arrow.RecordBatch) error) {
+	t.Helper()
 	ctx := context.Background()
 	tbl, err := c.Reload(ctx, ds.Name)
 	if err != nil {
@@ -106,13 +144,53 @@ func TableKeys(t testing.TB, c *tables.Catalog, ds *market.Dataset) map[string]S
 		t.Fatal(err)
 	}
 	defer rows.Release()
-	out := map[string]Stored{}
 	rd := array.NewTableReader(rows, 0)
 	defer rd.Release()
 	for rd.Next() {
-		if err := countKeys(ds, rd.RecordBatch(), lake.Commit{}, out); err != nil {
+		if err := fn(rd.RecordBatch()); err != nil {
 			t.Fatalf("table %s: %v", ds.Name, err)
 		}
 	}
+}
+
+// ViewRows renders the rows of ds's view in db (tickerlake's DuckDB) as
+// TableRows renders a table's.
+func ViewRows(t testing.TB, db *sql.DB, ds *market.Dataset) []string {
+	t.Helper()
+	names := append(ds.Key(), "ingested_at")
+	rows, err := db.Query("SELECT " + strings.Join(names, ", ") + " FROM " + ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		vals := make([]any, len(names))
+		ptrs := make([]any, len(names))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		text := make([]string, len(names))
+		for i, v := range vals {
+			switch x := v.(type) {
+			case time.Time:
+				if c, _ := ds.Column(names[i]); c.Type == market.Date {
+					text[i] = x.Format("2006-01-02")
+				} else {
+					text[i] = x.UTC().Format(time.RFC3339Nano)
+				}
+			default:
+				text[i] = fmt.Sprint(x)
+			}
+		}
+		out = append(out, strings.Join(text, "|"))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(out)
 	return out
 }

@@ -5,7 +5,9 @@ package tables
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -44,6 +46,7 @@ const CommitProperty = "tickerlake.commit"
 type Catalog struct {
 	cat   *sqlcat.Catalog
 	db    *sql.DB
+	store lake.Store
 	root  string // the lake's location as a URI, without a trailing slash
 	aws   *lake.S3
 	log   *slog.Logger
@@ -60,7 +63,7 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{log: log, retry: 10, tables: map[string]*table.Table{}}
+	c := &Catalog{log: log, retry: 10, tables: map[string]*table.Table{}, store: store}
 	props := iceberg.Properties{}
 	switch st := store.(type) {
 	case *lake.Dir:
@@ -207,7 +210,8 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 }
 
 // Commit registers one lake commit: its Parquet objects become data files
-// and the objects it replaces stop being data files, in one snapshot. A
+// and the objects it replaces stop being data files, in one snapshot, which
+// also rewrites the files whose keys the new rows repeat (see resolve). A
 // commit already registered is skipped, so replays add nothing twice; on a
 // conflict with another writer it reloads the table and tries again.
 func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
@@ -215,12 +219,12 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 	var add, del []string
 	for _, f := range cm.Files {
 		if f.Format == "parquet" {
-			add = append(add, c.root+"/"+f.Key)
+			add = append(add, f.Key)
 		}
 	}
 	for _, k := range cm.Replaces {
 		if path.Ext(k) == ".parquet" {
-			del = append(del, c.root+"/"+k)
+			del = append(del, k)
 		}
 	}
 	if len(add) == 0 && len(del) == 0 {
@@ -230,27 +234,60 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 	if err != nil {
 		return err
 	}
+	return c.update(ctx, tbl, cm.Dataset, cm.Key(), func(tbl *table.Table) (change, error) {
+		if registered(tbl, cm) {
+			return change{}, nil
+		}
+		ch, err := c.replace(ctx, tbl, cm.Key(), del, add, false)
+		ch.props[CommitProperty] = cm.Key()
+		if cm.Kind != "" {
+			ch.props["tickerlake.kind"] = cm.Kind
+		}
+		if k, last := throughProperty(cm); k != "" {
+			ch.setProps = iceberg.Properties{k: strconv.FormatInt(last, 10)}
+		}
+		return ch, err
+	})
+}
+
+// change is one snapshot to commit: data files to remove and to add (lake
+// keys), its summary properties and table properties to set with it.
+type change struct {
+	drop, add []string
+	props     iceberg.Properties
+	setProps  iceberg.Properties
+}
+
+func (ch change) empty() bool { return len(ch.drop) == 0 && len(ch.add) == 0 }
+
+// update commits the change plan makes of the table as it is, again on
+// the table as it then is when another writer committed first.
+func (c *Catalog) update(ctx context.Context, tbl *table.Table, dataset, what string, plan func(*table.Table) (change, error)) error {
 	for attempt := 1; ; attempt++ {
-		if registered(tbl, cm.Key()) {
+		ch, err := plan(tbl)
+		if err != nil {
+			return fmt.Errorf("iceberg commit %s: %w", what, err)
+		}
+		if ch.empty() {
 			return nil
 		}
-		next, err := c.commit(ctx, tbl, cm, add, del)
+		next, err := c.apply(ctx, tbl, ch)
 		if err == nil {
 			c.mu.Lock()
-			c.tables[cm.Dataset] = next
+			c.tables[dataset] = next
 			c.mu.Unlock()
 			if err := c.writeVersionHint(ctx, next); err != nil {
 				return err
 			}
-			c.log.Debug("iceberg commit", "table", cm.Dataset, "commit", cm.Key(), "added", len(add), "removed", len(del),
+			c.log.Debug("iceberg commit", "table", dataset, "commit", what, "added", len(ch.add), "removed", len(ch.drop),
 				"snapshot", next.CurrentSnapshot().SnapshotID)
 			return nil
 		}
 		if !conflict(err) || attempt >= c.retry {
-			return fmt.Errorf("iceberg commit %s: %w", cm.Key(), err)
+			return fmt.Errorf("iceberg commit %s: %w", what, err)
 		}
-		c.log.Info("iceberg commit conflict; retrying on the new snapshot", "table", cm.Dataset, "commit", cm.Key(), "attempt", attempt)
-		if tbl, err = c.load(ctx, cm.Dataset); err != nil {
+		c.log.Info("iceberg commit conflict; retrying on the new snapshot", "table", dataset, "commit", what, "attempt", attempt)
+		if tbl, err = c.load(ctx, dataset); err != nil {
 			return err
 		}
 	}
@@ -263,33 +300,107 @@ func conflict(err error) bool {
 	return errors.Is(err, table.ErrCommitFailed) || strings.Contains(err.Error(), "requirement failed")
 }
 
-func (c *Catalog) commit(ctx context.Context, tbl *table.Table, cm lake.Commit, add, del []string) (*table.Table, error) {
-	props := iceberg.Properties{CommitProperty: cm.Key()}
-	if cm.Kind != "" {
-		props["tickerlake.kind"] = cm.Kind
+// replace plans a snapshot that removes the data files descending from the
+// objects in del, adds the objects in add that the table lacks, and keeps
+// natural keys unique. With exact, del is ignored and every data file not
+// descending from an object in add is removed instead: the table comes to
+// hold exactly those objects.
+func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del, add []string, exact bool) (change, error) {
+	ch := change{props: iceberg.Properties{}}
+	current, err := c.dataFiles(ctx, tbl)
+	if err != nil {
+		return ch, err
 	}
+	gone := map[string]bool{}
+	for _, k := range del {
+		gone[k] = true
+	}
+	wanted := map[string]bool{}
+	for _, k := range add {
+		wanted[k] = true
+	}
+	present := map[string]bool{} // objects with a data file descending from them
+	var rest []iceberg.DataFile
+	for _, df := range current {
+		k := c.lakeKey(df.FilePath())
+		o := origin(k)
+		if gone[o] || (exact && !wanted[o]) {
+			ch.drop = append(ch.drop, k)
+			continue
+		}
+		present[o] = true
+		rest = append(rest, df)
+	}
+	var fresh []string
+	for _, k := range add {
+		if !present[k] {
+			fresh = append(fresh, k)
+		}
+	}
+	if len(fresh) == 0 {
+		return ch, nil
+	}
+	ds, ok := market.DatasetByName(tbl.Identifier()[len(tbl.Identifier())-1])
+	if !ok {
+		return ch, fmt.Errorf("unknown dataset of table %s", strings.Join(tbl.Identifier(), "."))
+	}
+	res, err := c.resolve(ctx, ds, tbl.Schema(), rest, fresh, tag)
+	if err != nil {
+		return ch, err
+	}
+	ch.drop = append(ch.drop, res.drop...)
+	ch.add = res.add
+	return ch, nil
+}
+
+// apply commits a planned change as one snapshot. The transaction requires
+// the branch to be where the plan found it: iceberg-go would otherwise
+// replay it on a newer snapshot whose files the plan did not look at.
+func (c *Catalog) apply(ctx context.Context, tbl *table.Table, ch change) (*table.Table, error) {
 	txn := tbl.NewTransaction()
-	if len(del) > 0 {
-		present, err := c.DataFiles(ctx, tbl)
-		if err != nil {
+	if err := txn.AssertRefSnapshotID(table.MainBranch); err != nil {
+		return nil, err
+	}
+	if len(ch.setProps) > 0 {
+		if err := txn.SetProperties(ch.setProps); err != nil {
 			return nil, err
 		}
-		del = keep(del, func(p string) bool { return present[p] })
-		add = keep(add, func(p string) bool { return !present[p] })
 	}
+	drop, add := c.uris(ch.drop), c.uris(ch.add)
 	var err error
-	switch {
-	case len(del) == 0 && len(add) == 0:
-		return tbl, nil
-	case len(del) == 0:
-		err = txn.AddFiles(ctx, add, props, true)
-	default:
-		err = txn.ReplaceDataFiles(ctx, del, add, props)
+	if len(drop) == 0 {
+		err = txn.AddFiles(ctx, add, ch.props, false)
+	} else {
+		err = txn.ReplaceDataFiles(ctx, drop, add, ch.props)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return txn.Commit(ctx)
+}
+
+// uris turns lake keys into the table's file locations.
+func (c *Catalog) uris(keys []string) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = c.root + "/" + k
+	}
+	return out
+}
+
+// lakeKey turns a file location of the table into a lake key.
+func (c *Catalog) lakeKey(uri string) string { return strings.TrimPrefix(uri, c.root+"/") }
+
+// throughProperty names the table property that records, for the commit's
+// topic partition, the last offset registered. The writer registers a
+// partition's ranges in offset order and stops on a failure, so every
+// offset up to it is in the table, whether or not the snapshot that says
+// so has expired since.
+func throughProperty(cm lake.Commit) (string, int64) {
+	if cm.Kind != "" || cm.Topic == "" {
+		return "", 0
+	}
+	return "tickerlake.through." + cm.Topic + "." + strconv.Itoa(cm.Partition), cm.LastOffset
 }
 
 // Reload loads a dataset's table as the catalog has it now.
@@ -329,37 +440,55 @@ func (c *Catalog) VersionHint(ctx context.Context, tbl *table.Table) (string, er
 	return string(b), nil
 }
 
-// DataFiles returns the paths of the current snapshot's data files.
+// DataFiles returns the locations of the current snapshot's data files.
 func (c *Catalog) DataFiles(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
-	ctx = c.ioContext(ctx)
-	out := map[string]bool{}
-	if tbl.CurrentSnapshot() == nil {
-		return out, nil
-	}
-	tasks, err := tbl.Scan().PlanFiles(ctx)
+	files, err := c.dataFiles(ctx, tbl)
 	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", strings.Join(tbl.Identifier(), "."), err)
+		return nil, err
 	}
-	for _, t := range tasks {
-		out[t.File.FilePath()] = true
+	out := make(map[string]bool, len(files))
+	for _, f := range files {
+		out[f.FilePath()] = true
 	}
 	return out, nil
 }
 
-func keep(paths []string, pred func(string) bool) []string {
-	var out []string
-	for _, p := range paths {
-		if pred(p) {
-			out = append(out, p)
-		}
+// dataFiles returns the current snapshot's data files.
+func (c *Catalog) dataFiles(ctx context.Context, tbl *table.Table) ([]iceberg.DataFile, error) {
+	if tbl.CurrentSnapshot() == nil {
+		return nil, nil
 	}
-	return out
+	tasks, err := tbl.Scan().PlanFiles(c.ioContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", strings.Join(tbl.Identifier(), "."), err)
+	}
+	out := make([]iceberg.DataFile, len(tasks))
+	for i, t := range tasks {
+		out[i] = t.File
+	}
+	return out, nil
 }
 
-// registered reports whether a snapshot of tbl names the commit record key.
-func registered(tbl *table.Table, key string) bool {
+// digest names an object after what it stands for.
+func digest(parts []string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// registered reports whether the table holds a commit already: a snapshot
+// names its record, or the offsets of its topic partition are registered.
+func registered(tbl *table.Table, cm lake.Commit) bool {
+	if k, last := throughProperty(cm); k != "" {
+		if v, err := strconv.ParseInt(tbl.Properties()[k], 10, 64); err == nil && v >= last {
+			return true
+		}
+	}
 	for _, s := range tbl.Metadata().Snapshots() {
-		if s.Summary != nil && s.Summary.Properties[CommitProperty] == key {
+		if s.Summary != nil && s.Summary.Properties[CommitProperty] == cm.Key() {
 			return true
 		}
 	}
