@@ -71,10 +71,7 @@ func american(p Params) (dual, rule) {
 // americanAt is american given the value without volatility, det, which a volatility search
 // works out once; it also returns the European price it floors with.
 func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
-	intrinsic := math.Max(p.Spot-p.Strike, 0)
-	if p.Kind == Put {
-		intrinsic = math.Max(p.Strike-p.Spot, 0)
-	}
+	intrinsic := p.intrinsic()
 	if p.Time == 0 {
 		return constant(intrinsic), ruleOther, euro
 	}
@@ -481,6 +478,14 @@ func numericGreeks(p Params, price float64) Greeks {
 	return g
 }
 
+// intrinsic is the value of exercising now.
+func (p Params) intrinsic() float64 {
+	if p.Kind == Put {
+		return math.Max(p.Strike-p.Spot, 0)
+	}
+	return math.Max(p.Spot-p.Strike, 0)
+}
+
 // PriceStyle prices with Price or AmericanPrice by style.
 func PriceStyle(p Params, s Style) float64 {
 	if s == American {
@@ -501,7 +506,8 @@ func GreeksStyle(p Params, s Style) Greeks {
 // first solved by Newton steps from the European implied volatility (see
 // newtonFromEuropean); failing that they are bracketed between the zero-volatility value,
 // which is at least intrinsic, and the spot (call) or strike (put), and solved with Brent's
-// method on [0, MaxVol].
+// method on [0, MaxVol]. A price at or below intrinsic value has no implied volatility
+// (ErrAtIntrinsic).
 func ImpliedVolStyle(p Params, price float64, s Style) (float64, error) {
 	v, _, err := ImpliedVolGreeks(p, price, s)
 	return v, err
@@ -530,10 +536,15 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 	if p.Time == 0 {
 		hi = lo
 	}
+	if intrinsic := p.intrinsic(); price <= intrinsic+PriceTol {
+		return 0, Greeks{}, fmt.Errorf("american %s price %g, intrinsic %g: %w", p.Kind, price, intrinsic, ErrAtIntrinsic)
+	}
 	if err := checkBounds(price, lo, hi, p); err != nil {
 		return 0, Greeks{}, fmt.Errorf("american: %w", err)
 	}
 	if price-lo <= PriceTol {
+		// Above intrinsic and at the value without volatility (a carry that makes waiting
+		// worth more than exercising, even with no uncertainty): zero volatility explains it.
 		return 0, AmericanGreeks(p), nil
 	}
 	if v, d, ok := newtonFromEuropean(p, price); ok {

@@ -368,6 +368,14 @@ func TestImpliedVolStyleRoundTrip(t *testing.T) {
 						p := Params{Kind: kind, Spot: 100, Strike: 100 * m, Rate: 0.05, Div: 0.03, Vol: vol, Time: days / 365}
 						price := PriceStyle(p, s)
 						got, err := ImpliedVolStyle(p, price, s)
+						if s == American && price <= p.intrinsic()+PriceTol {
+							// Pure intrinsic value, deep in the money or worthless far out
+							// of it: no volatility is implied.
+							if !errors.Is(err, ErrAtIntrinsic) {
+								t.Errorf("%v: ImpliedVolStyle(%+v, %v) at intrinsic = %v, %v; want ErrAtIntrinsic", s, p, price, got, err)
+							}
+							continue
+						}
 						if err != nil {
 							t.Errorf("%v: ImpliedVolStyle(%+v, %v): %v", s, p, price, err)
 							continue
@@ -404,6 +412,10 @@ func TestImpliedVolStyleErrors(t *testing.T) {
 		// An American put is worth at least its intrinsic 10, although the European lower
 		// bound is lower.
 		{"put below intrinsic", put, 9.9, ErrNoSolution},
+		{"put below intrinsic is at intrinsic", put, 9.9, ErrAtIntrinsic},
+		{"put at intrinsic", put, 10, ErrAtIntrinsic},
+		{"put a rounding above intrinsic", put, 10 + PriceTol/2, ErrAtIntrinsic},
+		{"deep call at intrinsic", Params{Kind: Call, Spot: 200, Strike: 100, Rate: 0.05, Div: 0.08, Time: 0.1}, 100, ErrAtIntrinsic},
 		{"put above strike", put, 100.5, ErrNoSolution},
 		{"call above spot", call, 101, ErrNoSolution},
 		{"call NaN price", call, math.NaN(), ErrNoSolution},
@@ -416,9 +428,16 @@ func TestImpliedVolStyleErrors(t *testing.T) {
 			}
 		})
 	}
-	t.Run("intrinsic only", func(t *testing.T) {
-		if v, err := ImpliedVolStyle(put, 10, American); err != nil || v != 0 {
-			t.Errorf("ImpliedVolStyle at intrinsic = %v, %v; want 0", v, err)
+	// Just above intrinsic, deep in the money, a volatility is defined again.
+	t.Run("above intrinsic", func(t *testing.T) {
+		deep := Params{Kind: Put, Spot: 60, Strike: 100, Rate: 0.05, Time: 0.5}
+		v, err := ImpliedVolStyle(deep, 40.05, American)
+		if err != nil || !(v > 0) {
+			t.Fatalf("ImpliedVolStyle just above intrinsic = %v, %v; want a volatility", v, err)
+		}
+		deep.Vol = v
+		if got := AmericanPrice(deep); math.Abs(got-40.05) > 1e-6 {
+			t.Errorf("price at the implied volatility %v = %v, want 40.05", v, got)
 		}
 	})
 }

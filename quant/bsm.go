@@ -208,6 +208,12 @@ var ErrNoSolution = errors.New("no implied volatility: price outside no-arbitrag
 // treated as bad data rather than searched for.
 var ErrVolOutOfRange = errors.New("implied volatility above search range")
 
+// ErrAtIntrinsic means an American price at or below its intrinsic value: exercising now
+// is worth as much, so every volatility up to some level reproduces it (deep in the money
+// the price is the intrinsic value over a range of volatilities) or none does, and the
+// implied volatility is not defined. It is also an ErrNoSolution.
+var ErrAtIntrinsic = fmt.Errorf("%w: american price at or below intrinsic value", ErrNoSolution)
+
 // Solver limits shared by the European and American inversions.
 const (
 	// MaxVol is the top of the implied volatility search (1000%).

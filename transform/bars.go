@@ -45,6 +45,8 @@ type Report struct {
 	GapBars      int           // bars inserted for sessions missing from a series
 	Deduplicated int           // records dropped because a later one had the same key
 	Unsolved     int           // option quotes left without implied volatility
+	// UnsolvedBy splits Unsolved by why no volatility was found.
+	UnsolvedBy [numUnsolved]int
 }
 
 // The four prices of a bar, in this order.

@@ -154,7 +154,7 @@ func BenchmarkEnrich(b *testing.B) {
 	c.Dividends = dividends
 	var exp expiries
 	for _, q := range quotes {
-		if x := q; c.enrich(&x, &exp) && !math.IsNaN(x.IV) {
+		if x := q; c.enrich(&x, &exp) == nil && !math.IsNaN(x.IV) {
 			solvable = append(solvable, q)
 		}
 	}

@@ -61,8 +61,10 @@
 //     Greeks: American exercise through the Andersen-Lake-Offengelt exercise
 //     boundary by default (Greeks as exact derivatives of the price, see
 //     quant.ImpliedVolGreeks), Black-Scholes-Merton with EuropeanIV. Rates come from the Curve at the
-//     option's tenor, dividend yields from Dividends. A price outside the
-//     no-arbitrage bounds has no solution: IV and Greeks stay NULL.
+//     option's tenor, dividend yields from Dividends. A price at or below
+//     intrinsic value (an American quote: no volatility is defined there) or
+//     outside the no-arbitrage bounds has no solution: IV and Greeks stay
+//     NULL, counted in tickerlake_option_iv_unsolved_total by reason.
 //
 // Each snapshot and expiration also gives one iv_smile row (see Smiles): the
 // out-of-the-money IV at each strike, ATM IV at the forward, the 25-delta

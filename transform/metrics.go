@@ -42,7 +42,7 @@ func newRuleMetrics(reg prometheus.Registerer) (ruleMetrics, error) {
 		{&m.imputed, "tickerlake_values_imputed_total", "Bar values filled in by the processor, by dataset and method.", []string{"dataset", "method"}},
 		{&m.gapBars, "tickerlake_gap_bars_inserted_total", "Bars inserted for sessions missing from a series, by dataset.", []string{"dataset"}},
 		{&m.deduplicated, "tickerlake_records_deduplicated_total", "Records dropped because a later one in the same message had the same key, by dataset.", []string{"dataset"}},
-		{&m.unsolved, "tickerlake_option_iv_unsolved_total", "Option quotes with a price but no implied volatility (outside no-arbitrage bounds), by dataset.", []string{"dataset"}},
+		{&m.unsolved, "tickerlake_option_iv_unsolved_total", "Option quotes with a price but no implied volatility, by dataset and reason (at_or_below_intrinsic, outside_bounds, vol_above_range, not_computable).", []string{"dataset", "reason"}},
 	} {
 		if *f.dst, err = vec(f.name, f.help, f.labels...); err != nil {
 			return m, err

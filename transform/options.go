@@ -114,8 +114,9 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 			continue
 		}
 		q.IngestedAt = now
-		if !c.enrich(&q, &exp) {
+		if err := c.enrich(&q, &exp); err != nil {
 			rep.Unsolved++
+			rep.UnsolvedBy[unsolvedOf(err)]++
 		}
 		out = append(out, q)
 	}
@@ -182,9 +183,10 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct *wire.Contract, s
 
 // enrich adds the analytics: mid, own IV and Greeks from the mid (or the
 // last price when there is no two-sided quote), moneyness and time to
-// expiry. It reports false when a price was there but no volatility
-// reproduces it; IV and Greeks then stay NULL.
-func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) bool {
+// expiry. It returns the solver's error when a price was there but no
+// volatility reproduces it (or none is defined, at or below intrinsic value);
+// IV and Greeks then stay NULL.
+func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) error {
 	years := exp.closeOf(q.Expiration).Sub(q.SnapshotTS).Hours() / 24 / 365
 	q.DaysToExpiry = years * 365
 	q.Mid = math.NaN()
@@ -193,7 +195,7 @@ func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) bool {
 	}
 	q.Moneyness, q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 	if math.IsNaN(q.UnderlyingPrice) {
-		return true
+		return nil
 	}
 	q.Moneyness = q.Strike / q.UnderlyingPrice
 	price := q.Mid
@@ -201,15 +203,15 @@ func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) bool {
 		price = q.LastPrice
 	}
 	if math.IsNaN(price) || years <= 0 {
-		return true
+		return nil
 	}
 	p, style := c.params(q, years)
 	iv, g, err := quant.ImpliedVolGreeks(p, price, style)
 	if err != nil {
-		return false
+		return err
 	}
 	q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = iv, g.Delta, g.Gamma, g.ThetaDay, g.Vega, g.Rho
-	return true
+	return nil
 }
 
 // params are the pricing inputs of a quote, IV aside, and its exercise style.

@@ -245,8 +245,10 @@ func (p *Processor) count(res Result) {
 	}
 	// Counted even when zero, so the series exists before the first
 	// unsolved quote and dashboards and alerts over it have data.
-	if n := res.Report.Unsolved; n > 0 || res.Dataset == market.OptionQuotes {
-		p.rules.unsolved.WithLabelValues(name).Add(float64(n))
+	if res.Dataset == market.OptionQuotes {
+		for u, n := range res.Report.UnsolvedBy {
+			p.rules.unsolved.WithLabelValues(name, Unsolved(u).String()).Add(float64(n))
+		}
 	}
 }
 

@@ -68,16 +68,18 @@ func TestProcessRoutes(t *testing.T) {
 		processed map[string]int // topic: rows
 		reasons   map[string]int
 		rules     map[string]float64 // metric name: total over its labels
+		unsolved  map[Unsolved]float64
 	}{
 		{"options", 0, map[string]int{stream.ProcessedOptionData: 22, stream.ProcessedIVSmile: 1},
 			map[string]int{ReasonCrossed: 1, ReasonContract: 3, ReasonStrike: 1, ReasonNegativeQuote: 1, ReasonExpired: 2},
-			map[string]float64{"tickerlake_records_deduplicated_total": 1, "tickerlake_option_iv_unsolved_total": 1}},
+			map[string]float64{"tickerlake_records_deduplicated_total": 1, "tickerlake_option_iv_unsolved_total": 1},
+			map[Unsolved]float64{UnsolvedAtIntrinsic: 1, UnsolvedOutsideBounds: 0, UnsolvedVolRange: 0, UnsolvedNotComputable: 0}},
 		{"daily", 0, map[string]int{stream.ProcessedDailyData: 10},
 			map[string]int{ReasonBadTimestamp: 1, ReasonNotANumber: 1, ReasonNegativeVolume: 1, ReasonNonPositive: 1, ReasonOHLC: 1, ReasonOutsideSession: 1, ReasonFuture: 1},
-			map[string]float64{"tickerlake_values_imputed_total": 17, "tickerlake_gap_bars_inserted_total": 2, "tickerlake_records_deduplicated_total": 1}},
+			map[string]float64{"tickerlake_values_imputed_total": 17, "tickerlake_gap_bars_inserted_total": 2, "tickerlake_records_deduplicated_total": 1}, nil},
 		{"intraday", 0, map[string]int{stream.ProcessedIntradayData: 7},
 			map[string]int{ReasonBadTimestamp: 1, ReasonNonPositive: 1, ReasonOutsideSession: 2},
-			map[string]float64{"tickerlake_values_imputed_total": 11, "tickerlake_gap_bars_inserted_total": 2}},
+			map[string]float64{"tickerlake_values_imputed_total": 11, "tickerlake_gap_bars_inserted_total": 2}, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,6 +153,12 @@ func TestProcessRoutes(t *testing.T) {
 			for name, want := range tc.rules {
 				if got[name] != want {
 					t.Errorf("%s = %v, want %v", name, got[name], want)
+				}
+			}
+			// Every reason's series exists, zero or not, so alerts over it have data.
+			for u, want := range tc.unsolved {
+				if got := testutil.ToFloat64(p.rules.unsolved.WithLabelValues(market.OptionQuotes.Name, u.String())); got != want {
+					t.Errorf("tickerlake_option_iv_unsolved_total{reason=%q} = %v, want %v", u, got, want)
 				}
 			}
 		})

@@ -8,12 +8,12 @@ import { Options } from './options';
 
 // The first render loads ECharts' chunk: allow it more than the default 5 s.
 describe('Options', { timeout: 30_000 }, () => {
-  async function render() {
+  async function render(body: unknown = chain) {
     const rec = recordedApi({
       '/api/v1/options/MSFT/expirations': { body: expirations },
       '/api/v1/options/MSFT/surface': { body: surface },
-      [`/api/v1/options/MSFT/chain?expiration=${chain.expirations[0] ?? '2026-12-04'}`]: { body: chain },
-      '/api/v1/options/MSFT/chain?expiration=2026-12-04': { body: chain },
+      [`/api/v1/options/MSFT/chain?expiration=${chain.expirations[0] ?? '2026-12-04'}`]: { body },
+      '/api/v1/options/MSFT/chain?expiration=2026-12-04': { body },
     });
     TestBed.configureTestingModule({
       imports: [Options],
@@ -48,6 +48,21 @@ describe('Options', { timeout: 30_000 }, () => {
     const ivs = [...table.querySelectorAll('td.iv')].map((td) => td.textContent?.trim());
     expect(ivs.some((v) => /^\d+\.\d%$/.test(v ?? ''))).toBe(true);
     expect(table.querySelectorAll('tr.atm')).toHaveLength(1);
+  });
+
+  it('shows a dash, not 0.0% and -1.000, for a quote without IV or Greeks', async () => {
+    // A deep in-the-money put whose mid sits at intrinsic value: the API sends
+    // null IV and Greeks (tickerlake_option_iv_unsolved_total, at_or_below_intrinsic).
+    const c = structuredClone(chain);
+    const strike = [...c.puts].sort((a, b) => Math.abs(a.strike - c.underlying_price) - Math.abs(b.strike - c.underlying_price))[0].strike;
+    const put = c.puts.find((p) => p.strike === strike)!;
+    Object.assign(put, { iv: null, delta: null, gamma: null, theta: null, vega: null, rho: null });
+    const { el } = await render(c);
+    const row = [...el.querySelectorAll('table.chain tbody tr')].find((r) => r.querySelector('th.strike')?.textContent?.trim() === strike.toFixed(2))!;
+    expect(row).toBeTruthy();
+    const putCells = [...row.querySelectorAll('td')].slice(10).map((td) => td.textContent?.trim());
+    expect(putCells.slice(5)).toEqual(['–', '–', '–', '–', '–']);
+    expect(row.querySelector('td.iv[data-kind="call"]')?.textContent?.trim()).toMatch(/^\d+\.\d%$/);
   });
 
   it('narrows the chain to five strikes either side of the money', async () => {
