@@ -17,7 +17,8 @@ import (
 )
 
 // Synthetic serves the synthetic market in the providers' shapes: bars as
-// Twelve Data time_series responses, chains as Yahoo options responses.
+// Twelve Data time_series responses, chains as Yahoo options responses,
+// dividends and splits as Yahoo chart events.
 type Synthetic struct {
 	Market *synthetic.Market
 	// OptionDays is how far ahead expirations are collected (default 90).
@@ -77,6 +78,8 @@ func (s *Synthetic) render(t Task, sym string) ([]Raw, error) {
 		return s.series(t, sym, wire.Interval15Min, vals)
 	case Options:
 		return s.chains(t, sym)
+	case Actions:
+		return s.actions(t, sym)
 	}
 	return nil, fmt.Errorf("synthetic: unknown task kind %q", t.Kind)
 }
@@ -188,4 +191,34 @@ func fptr(x float64) *float64 {
 		return nil
 	}
 	return &x
+}
+
+// actions renders the symbol's dividends and splits in [From, To) as Yahoo's
+// chart answer: events keyed by their unix second at the session's open.
+func (s *Synthetic) actions(t Task, sym string) ([]Raw, error) {
+	var c wire.Chart
+	res := wire.ChartResult{Meta: wire.ChartMeta{Symbol: market.YahooSymbol(sym), Currency: "USD"}}
+	for _, a := range s.Market.Actions(sym, t.From, t.To.Add(-time.Nanosecond)) {
+		open := time.Date(a.ExDate.Year(), a.ExDate.Month(), a.ExDate.Day(), 9, 30, 0, 0, market.NewYork).Unix()
+		key := strconv.FormatInt(open, 10)
+		if res.Events == nil {
+			res.Events = &wire.ChartEvents{Dividends: map[string]wire.ChartDividend{}, Splits: map[string]wire.ChartSplit{}}
+		}
+		if a.Action == market.ActionSplit {
+			res.Events.Splits[key] = wire.ChartSplit{Date: &open, Numerator: &a.Numerator, Denominator: &a.Denominator,
+				SplitRatio: fmt.Sprintf("%g:%g", a.Numerator, a.Denominator)}
+			continue
+		}
+		res.Events.Dividends[key] = wire.ChartDividend{Amount: &a.Amount, Date: &open}
+	}
+	c.Chart.Result = []wire.ChartResult{res}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s chart: %w", sym, err)
+	}
+	topic, err := t.Kind.Topic()
+	if err != nil {
+		return nil, err
+	}
+	return []Raw{{Topic: topic, Symbol: sym, Value: b, Headers: s.headers(t, wire.SchemaChartEvents)}}, nil
 }

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -72,6 +73,39 @@ func TestSyntheticRendersProviderShapes(t *testing.T) {
 			if len(res.Options) != 1 || len(res.Options[0].Calls) == 0 || len(res.Options[0].Calls) != len(res.Options[0].Puts) {
 				t.Fatalf("one expiration per message with calls and puts: %+v", res.Options)
 			}
+		}
+	})
+	t.Run("corporate actions", func(t *testing.T) {
+		from := day.AddDate(-10, 0, 0)
+		var want int
+		for _, sym := range src.Market.Symbols() {
+			want += len(src.Market.Actions(sym, from, day))
+		}
+		raws := fetchAll(t, src, NewTask(Actions, from, day.AddDate(0, 0, 1)))
+		var got, splits int
+		for _, r := range raws {
+			if r.Topic != "corporate-actions" {
+				t.Fatalf("topic %s", r.Topic)
+			}
+			res, err := wire.DecodeChart(r.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if market.CanonicalSymbol(res.Meta.Symbol) != r.Symbol {
+				t.Fatalf("chart of %s in a message keyed %s", res.Meta.Symbol, r.Symbol)
+			}
+			if res.Events != nil {
+				got += len(res.Events.Dividends) + len(res.Events.Splits)
+				splits += len(res.Events.Splits)
+				for k, sp := range res.Events.Splits {
+					if sp.Date == nil || k != strconv.FormatInt(*sp.Date, 10) || *sp.Numerator < 2 || *sp.Denominator != 1 {
+						t.Errorf("%s split %s: %+v", r.Symbol, k, sp)
+					}
+				}
+			}
+		}
+		if got != want || splits == 0 || len(raws) != len(src.Market.Symbols()) {
+			t.Errorf("%d messages with %d events (%d splits), want one a symbol and %d events", len(raws), got, splits, want)
 		}
 	})
 	t.Run("closed day", func(t *testing.T) {

@@ -16,6 +16,7 @@ const (
 	Intraday   Kind = "15min"      // 15-minute bars starting in [From, To)
 	Historical Kind = "historical" // daily bars, far back, to historical-data
 	Options    Kind = "options"    // one option-chain snapshot at To
+	Actions    Kind = "actions"    // dividends and splits with ex-dates in [From, To)
 )
 
 // Kinds lists every task kind, from the registry (market.Feeds).

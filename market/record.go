@@ -106,3 +106,26 @@ type SmilePoint struct {
 	Delta        float64    `json:"delta"`
 	Type         OptionType `json:"option_type"`
 }
+
+// Corporate action kinds.
+const (
+	ActionDividend = "dividend" // a cash dividend: Amount per share, the day the stock goes ex
+	ActionSplit    = "split"    // Numerator new shares for every Denominator old ones, from ExDate
+)
+
+// CorporateAction is one cash dividend or split of one stock, on the day it
+// takes effect: the first session the stock trades without the dividend, or
+// on the split basis. Adjusted history (lake/query) is built from these.
+type CorporateAction struct {
+	Symbol      string    `col:"symbol,key"`
+	ExDate      time.Time `col:"ex_date,key,date"`
+	Action      string    `col:"action,key"`       // ActionDividend or ActionSplit
+	Amount      float64   `col:"amount,null"`      // cash per share, in the currency of the bars; NULL for a split
+	Numerator   float64   `col:"numerator,null"`   // new shares (4 in a 4-for-1 split); NULL for a dividend
+	Denominator float64   `col:"denominator,null"` // old shares (1 in a 4-for-1 split); NULL for a dividend
+	IngestedAt  time.Time `col:"ingested_at"`
+}
+
+// CorporateActions is partitioned by the year of the ex-date: a few rows a
+// symbol a year.
+var CorporateActions = mustDataset("corporate_actions", CorporateAction{}, "ex_date", ByYear)

@@ -20,6 +20,9 @@ const (
 	CleanDailyBars    Cleaning = "daily_bars"    // a time_series message to DailyBar rows
 	CleanIntradayBars Cleaning = "intraday_bars" // a time_series message to IntradayBar rows
 	CleanOptionChain  Cleaning = "option_chain"  // an option chain to OptionQuote rows
+	// CleanCorporateActions turns a chart response's dividend and split
+	// events into CorporateAction rows.
+	CleanCorporateActions Cleaning = "corporate_actions"
 )
 
 // Feed is one path rows take into a dataset: a task kind the collector runs,
@@ -44,6 +47,9 @@ var feeds = []Feed{
 	{Task: "historical", Raw: "historical-data", Processed: "processed-historical-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 365 * 24 * time.Hour},
 	{Task: "options", Raw: "option-data", Processed: "processed-options-data", Dataset: OptionQuotes, Clean: CleanOptionChain},
 	{Processed: "processed-iv-smile", Dataset: IVSmiles, DerivedFrom: "option-data"},
+	// Dividends and splits change rarely and are restated whole: a weekly
+	// task asks for ten years of them.
+	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour},
 }
 
 // sqlTables names the warehouse tables each dataset fills; a dataset not

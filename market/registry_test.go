@@ -14,6 +14,7 @@ func TestRegistryLookups(t *testing.T) {
 		{"15min", "15min-data", "processed-15min-data", IntradayBars},
 		{"historical", "historical-data", "processed-historical-data", DailyBars},
 		{"options", "option-data", "processed-options-data", OptionQuotes},
+		{"actions", "corporate-actions", "processed-corporate-actions", CorporateActions},
 	} {
 		t.Run(tc.task, func(t *testing.T) {
 			f, err := FeedForTask(tc.task)
@@ -77,7 +78,7 @@ func TestRegistryConsistent(t *testing.T) {
 	if got, want := ProcessedTopics(DailyBars), []string{"processed-daily-data", "processed-historical-data"}; !slices.Equal(got, want) {
 		t.Errorf("ProcessedTopics(daily_bars) = %v, want %v", got, want)
 	}
-	if got := ViewList(); got != "daily_bars, intraday_bars, option_quotes and iv_smile" {
+	if got := ViewList(); got != "daily_bars, intraday_bars, option_quotes, iv_smile and corporate_actions" {
 		t.Errorf("ViewList() = %q", got)
 	}
 	if got := SQLDatasets(); !slices.Equal(got, []*Dataset{DailyBars, IntradayBars, OptionQuotes}) {

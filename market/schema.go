@@ -58,8 +58,17 @@ var (
 	IVSmiles     = mustDataset("iv_smile", IVSmile{}, "snapshot_ts", ByDate)
 )
 
-// Datasets lists every dataset of the lake.
-func Datasets() []*Dataset { return []*Dataset{DailyBars, IntradayBars, OptionQuotes, IVSmiles} }
+// Datasets lists every dataset of the lake, in the registry's order
+// (market.Feeds): a dataset exists by having a feed.
+func Datasets() []*Dataset {
+	var out []*Dataset
+	for _, f := range feeds {
+		if !containsDataset(out, f.Dataset) {
+			out = append(out, f.Dataset)
+		}
+	}
+	return out
+}
 
 // DatasetByName returns the dataset called name.
 func DatasetByName(name string) (*Dataset, bool) {

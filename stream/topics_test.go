@@ -8,8 +8,9 @@ import (
 // The named topics are the registry's, and the full list keeps the seed's
 // order (the generated KafkaTopics follow it).
 func TestTopicsFollowRegistry(t *testing.T) {
-	want := []string{TaskQueue, DailyData, IntradayData, HistoricalData, OptionData,
-		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile, DeadLetter}
+	want := []string{TaskQueue, DailyData, IntradayData, HistoricalData, OptionData, "corporate-actions",
+		ProcessedDailyData, ProcessedIntradayData, ProcessedHistoricalData, ProcessedOptionData, ProcessedIVSmile,
+		"processed-corporate-actions", DeadLetter}
 	if got := Topics(); !slices.Equal(got, want) {
 		t.Errorf("Topics() = %v, want %v", got, want)
 	}

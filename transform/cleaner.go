@@ -26,15 +26,18 @@ type Cleaner struct {
 	FutureSlack time.Duration
 	// Curve gives the risk-free rate by tenor (default flat 4%).
 	Curve RateCurve
-	// Dividends are continuous dividend yields by canonical symbol (default 0).
+	// Dividends are continuous dividend yields by canonical symbol. When nil,
+	// each symbol's trailing 12-month yield from the corporate actions this
+	// Cleaner has cleaned is used (TrailingYield), else 0.
 	Dividends map[string]float64
 	// EuropeanIV inverts quotes with Black-Scholes-Merton. By default quotes
 	// are U.S. equity options, American-style, and are inverted with
 	// the exact American engine (quant.AmericanPrice).
 	EuropeanIV bool
 
-	mu    sync.Mutex
-	means map[meanKey]*meanBar
+	mu        sync.Mutex
+	means     map[meanKey]*meanBar
+	dividends map[string]dividendHistory
 }
 
 // horizon is the latest acceptable timestamp: now plus the slack.

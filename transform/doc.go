@@ -70,6 +70,21 @@
 // out-of-the-money IV at each strike, ATM IV at the forward, the 25-delta
 // call and put IVs, their skew and butterfly.
 //
+// # Corporate actions (corporate-actions)
+//
+// One Yahoo v8 chart answer (events=div,splits) is one symbol's dividends
+// and splits over the task's range. An answer carrying Yahoo's error object
+// is unknown_symbol, one without a result or its symbol partial_response,
+// and one that is not JSON decode_error, each for the whole message. Each
+// event is dated by the New York session date of its unix time (its date
+// field, else the key it is filed under; neither is missing_value), and
+// refused when it lies in the future (future_timestamp). A dividend needs
+// an amount above zero (missing_value, bad_dividend); a split a numerator
+// and denominator both above zero (missing_value, bad_split_ratio). Two
+// events of one kind on one date keep the first. The Cleaner keeps each
+// symbol's dividends: with no Dividends given, options are priced with the
+// trailing 12-month yield ln(1 + D/S) (TrailingYield).
+//
 // Whole-message failures are decode_error (not JSON, a provider error, an
 // interval on the wrong topic) and unknown_schema_version. Counts per reason
 // are tickerlake_records_dead_lettered_total; per rule,

@@ -224,7 +224,7 @@ func (c *Cleaner) params(q *market.OptionQuote, years float64) (quant.Params, qu
 	if c.EuropeanIV {
 		style = quant.European
 	}
-	return quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: c.rate(years), Div: c.Dividends[q.Symbol], Time: years}, style
+	return quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: c.rate(years), Div: c.dividendYield(q.Symbol, q.UnderlyingPrice, q.SnapshotTS), Time: years}, style
 }
 
 func (c *Cleaner) rate(years float64) float64 {

@@ -129,7 +129,7 @@ func (p *Processor) processBatch(batch []kafka.Message) ([]kafka.Message, error)
 // It is safe for concurrent use.
 func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 	if v := stream.Header(m, stream.HeaderSchemaVersion); v != "" && v != "1" {
-		return p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}}), nil
+		return p.traced(m, p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}})), nil
 	}
 	if err := p.init(); err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 			stream.HeaderOrigin, stream.Origin(m),
 		)})
 	}
-	return msgs, nil
+	return p.traced(m, msgs), nil
 }
 
 // Result is what cleaning one raw message gave.
@@ -223,6 +223,9 @@ func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, er
 		}
 		quotes, rj, rep := c.options(res, snap)
 		return Result{Dataset: feed.Dataset, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}, nil
+	case market.CleanCorporateActions:
+		actions, rj := c.corporateActions(value)
+		return Result{Dataset: feed.Dataset, Rows: actions, N: len(actions), Rejects: rj}, nil
 	}
 	return Result{}, fmt.Errorf("processor: topic %s has cleaning step %q, which the processor does not know", topic, feed.Clean)
 }

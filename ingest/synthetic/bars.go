@@ -91,7 +91,7 @@ func sessionBars(s *symbol, date time.Time, d dayState, n int) []bar {
 	x[0], x[steps] = d.logOpen, d.logClose // exact ends, so bars agree with Spot and the daily path
 
 	// The day's volume scales with the conditional volatility.
-	dayVolume := s.p.baseVolume * math.Sqrt(d.h/s.p.hbar) * math.Exp(0.3*r.norm()-0.045) * float64(n) / 26
+	dayVolume := s.p.baseVolume * math.Sqrt(d.h/s.p.hbar) * math.Exp(0.3*r.norm()-0.045) * float64(n) / 26 / d.shares
 
 	bars := make([]bar, n)
 	for k := range bars {
@@ -175,15 +175,8 @@ func (m *Market) Intraday(symbol string, date time.Time) []market.IntradayBar {
 // the first, close of the last, highest high, lowest low, summed volume.
 // With a DefectRate some days are dropped, duplicated or corrupted.
 func (m *Market) Daily(symbol string, from, to time.Time) []market.DailyBar {
-	s := m.lookup(symbol)
+	s, from, to := m.span(symbol, from, to)
 	if s == nil {
-		return nil
-	}
-	from, to = civil(from), civil(to)
-	if from.Before(anchor) {
-		from = anchor
-	}
-	if to.Before(from) {
 		return nil
 	}
 	i, day := m.tl.search(from)
@@ -205,6 +198,20 @@ func (m *Market) Daily(symbol string, from, to time.Time) []market.DailyBar {
 		out = append(out, row)
 	}
 	return out
+}
+
+// span resolves a symbol and a range of dates [from, to], cut to the
+// simulated history; s is nil when the symbol is unknown or nothing is left.
+func (m *Market) span(symbol string, from, to time.Time) (s *symbol, _, _ time.Time) {
+	s = m.lookup(symbol)
+	from, to = civil(from), civil(to)
+	if from.Before(anchor) {
+		from = anchor
+	}
+	if to.Before(from) {
+		return nil, from, to
+	}
+	return s, from, to
 }
 
 func aggregate(row *market.DailyBar, bars []bar) {

@@ -97,6 +97,25 @@
 // close when the market is shut, and never before the session's open. Analytics fields (Mid, IV, Greeks, Moneyness,
 // DaysToExpiry, IngestedAt) are left zero for the processor.
 //
+// # Corporate actions
+//
+// Actions come from streams of their own, so no price drawn before them
+// moved. Dividends: a symbol with a dividend yield q pays every third month
+// (the cycle and a day of the month, 3-22, drawn once; the ex-date is the
+// first trading day on or after it) the previous session's close times
+// 1 - exp(-q/4), in cents; four such payments make q a year as a continuous
+// yield, so the trailing 12-month yield ln(1 + D/S) the processor computes
+// is q give or take the price's moves over the year. The path is not marked
+// down on ex-dates: its drift is the expected price return, the dividend
+// comes on top, and options are priced with the same continuous q. Splits:
+// a symbol whose reference price is above $300 splits once, 2, 3 or 4 for
+// 1, on a trading day drawn uniformly in 2013-2024. The simulated path is
+// the split-adjusted price: raw prices before the split (daily and
+// 15-minute bars, spot, option chains) are the ratio times it and volumes
+// are divided by it, so the raw series drops by the ratio on the split's
+// day while split-adjusted returns keep every statistic above. Prices
+// after the last split, the reference price among them, are unchanged.
+//
 // # Defects
 //
 // With Config.DefectRate > 0, each row independently gets one defect with

@@ -85,6 +85,7 @@ func New(cfg Config) *Market {
 		}
 		s.p.finish()
 		s.path = path{p: &s.p, key: s.key, refAt: refAt}
+		s.path.split = m.drawSplit(s)
 		m.symbols[name] = s
 		m.order = append(m.order, name)
 	}

@@ -66,6 +66,7 @@ func (tl *timeline) day(i int) time.Time {
 type dayState struct {
 	logOpen, logClose float64
 	h                 float64
+	shares            float64 // shares now per share of the day: a split's ratio before it, else 1
 }
 
 func (d dayState) open() float64  { return cents(math.Exp(d.logOpen)) }
@@ -83,6 +84,7 @@ type path struct {
 	shift float64    // added to every log price so the refDate close is refPrice
 	ready bool       // shift is known
 	refAt int        // timeline index of refDate
+	split split      // raw prices before split.at are split.ratio times the path's
 }
 
 // get returns the state of day i.
@@ -93,6 +95,12 @@ func (ph *path) get(i int) dayState {
 	d := ph.days[i]
 	d.logOpen += ph.shift
 	d.logClose += ph.shift
+	d.shares = 1
+	if i < ph.split.at && ph.split.ratio > 1 {
+		d.shares = ph.split.ratio
+		d.logOpen += math.Log(ph.split.ratio)
+		d.logClose += math.Log(ph.split.ratio)
+	}
 	return d
 }
 

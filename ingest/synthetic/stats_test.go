@@ -3,6 +3,9 @@ package synthetic
 import (
 	"math"
 	"testing"
+	"time"
+
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // returnStats are sample statistics of one symbol's daily close-to-close log returns.
@@ -71,7 +74,8 @@ func TestVolatilityClustering(t *testing.T) {
 				bars := m.Daily(sym, anchor, date("2019-12-31"))
 				returns := make([]float64, 0, len(bars))
 				for i := 1; i < len(bars); i++ {
-					returns = append(returns, math.Log(bars[i].Close/bars[i-1].Close))
+					// Returns of the split-adjusted price, which is the model's.
+					returns = append(returns, math.Log(bars[i].Close*splitShares(m, sym, bars[i].Date)/(bars[i-1].Close*splitShares(m, sym, bars[i-1].Date))))
 				}
 				if len(returns) < 2490 {
 					t.Fatalf("%s: only %d returns", sym, len(returns))
@@ -94,4 +98,16 @@ func TestVolatilityClustering(t *testing.T) {
 			}
 		})
 	}
+}
+
+// splitShares is how many shares one share of date became by the symbol's
+// splits: the factor that puts a raw price on today's basis.
+func splitShares(m *Market, sym string, d time.Time) float64 {
+	f := 1.0
+	for _, a := range m.Actions(sym, d.AddDate(0, 0, 1), date("2030-01-01")) {
+		if a.Action == market.ActionSplit {
+			f /= a.Numerator / a.Denominator
+		}
+	}
+	return f
 }
