@@ -50,6 +50,13 @@ type Server struct {
 	readiness   *ops.Readiness
 }
 
+// New assembles the api role over the lake's query engine and the store
+// behind it, with the web app at /: the one constructor `tickerlake api` and
+// `tickerlake up` share. Kafka is added with UseKafka.
+func New(eng *query.Engine, store lake.Store, cfg Config, log *slog.Logger, m *metrics.Set) *Server {
+	return &Server{Engine: eng, Lake: store, Log: log, Metrics: m, Now: time.Now, Config: cfg, Web: WebHandler()}
+}
+
 // router lets huma register on the ServeMux while its test client (which
 // calls the adapter's ServeHTTP) goes through the same middleware as real
 // traffic.

@@ -27,7 +27,7 @@ func (c *OpenAPICmd) Run() error {
 // openAPIDocument builds the api role's routes, without a lake behind them,
 // and renders the document they describe, as /openapi.json serves it.
 func openAPIDocument() ([]byte, error) {
-	srv := &serve.Server{Log: slog.New(slog.DiscardHandler), Metrics: metrics.New()}
+	srv := serve.New(nil, nil, serve.Config{}, slog.New(slog.DiscardHandler), metrics.New())
 	_, api := srv.Handler()
 	doc, err := json.MarshalIndent(api.OpenAPI(), "", "  ")
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // OpsFlags place a long-running role's ops port.
 type OpsFlags struct {
-	OpsAddr string `name:"ops-addr" env:"TICKERLAKE_OPS_ADDR,TICKERLAKE_METRICS_ADDR" placeholder:":9100" help:"Serve /healthz, /readyz and /metrics on this address; off when empty (TICKERLAKE_METRICS_ADDR is the old name)."`
+	OpsAddr string `name:"ops-addr" env:"TICKERLAKE_OPS_ADDR" placeholder:":9100" help:"Serve /healthz, /readyz and /metrics on this address; off when empty."`
 }
 
 // roleDeps are what a role's readiness checks.

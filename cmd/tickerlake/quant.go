@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
-	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
+	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/quant"
 )
 
@@ -43,43 +40,14 @@ func (f OptionFlags) params(vol float64) (quant.Params, quant.Style, error) {
 	return p, style, p.Validate()
 }
 
-// field is one named output value.
-type field struct {
-	name  string
-	value any
-}
-
-// print writes the inputs and then the results: aligned name/value lines, or
-// with --format json one JSON object whose keys keep that order.
-func (f OptionFlags) print(w io.Writer, p quant.Params, style quant.Style, results ...field) error {
-	fields := append([]field{
-		{"type", p.Kind.String()}, {"style", style.String()}, {"spot", p.Spot}, {"strike", p.Strike},
-		{"rate", p.Rate}, {"div", p.Div}, {"time", p.Time},
+// print writes the inputs and then the results, in that order, as a table
+// or one JSON object.
+func (f OptionFlags) print(w io.Writer, p quant.Params, style quant.Style, results ...query.Field) error {
+	fields := append([]query.Field{
+		{Name: "type", Value: p.Kind.String()}, {Name: "style", Value: style.String()}, {Name: "spot", Value: p.Spot},
+		{Name: "strike", Value: p.Strike}, {Name: "rate", Value: p.Rate}, {Name: "div", Value: p.Div}, {Name: "time", Value: p.Time},
 	}, results...)
-	if f.Format == "json" {
-		var b bytes.Buffer
-		b.WriteString("{\n")
-		for i, kv := range fields {
-			k, _ := json.Marshal(kv.name)
-			v, err := json.Marshal(kv.value)
-			if err != nil {
-				return fmt.Errorf("format %s: %w", kv.name, err)
-			}
-			sep := ","
-			if i == len(fields)-1 {
-				sep = ""
-			}
-			fmt.Fprintf(&b, "  %s: %s%s\n", k, v, sep)
-		}
-		b.WriteString("}\n")
-		_, err := w.Write(b.Bytes())
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, kv := range fields {
-		fmt.Fprintf(tw, "%s\t%v\n", kv.name, kv.value)
-	}
-	return tw.Flush()
+	return query.WriteRecord(w, f.Format, fields)
 }
 
 // QuantPriceCmd prices an option.
@@ -96,7 +64,7 @@ func (c *QuantPriceCmd) write(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return c.print(w, p, style, field{"vol", p.Vol}, field{"price", quant.PriceStyle(p, style)})
+	return c.print(w, p, style, query.Field{Name: "vol", Value: p.Vol}, query.Field{Name: "price", Value: quant.PriceStyle(p, style)})
 }
 
 // QuantGreeksCmd prices an option with its Greeks.
@@ -114,8 +82,8 @@ func (c *QuantGreeksCmd) write(w io.Writer) error {
 		return err
 	}
 	g := quant.GreeksStyle(p, style)
-	return c.print(w, p, style, field{"vol", p.Vol}, field{"price", g.Price}, field{"delta", g.Delta}, field{"gamma", g.Gamma},
-		field{"theta_year", g.ThetaYear}, field{"theta_day", g.ThetaDay}, field{"vega", g.Vega}, field{"rho", g.Rho})
+	return c.print(w, p, style, query.Field{Name: "vol", Value: p.Vol}, query.Field{Name: "price", Value: g.Price}, query.Field{Name: "delta", Value: g.Delta}, query.Field{Name: "gamma", Value: g.Gamma},
+		query.Field{Name: "theta_year", Value: g.ThetaYear}, query.Field{Name: "theta_day", Value: g.ThetaDay}, query.Field{Name: "vega", Value: g.Vega}, query.Field{Name: "rho", Value: g.Rho})
 }
 
 // QuantIVCmd solves for implied volatility.
@@ -136,5 +104,5 @@ func (c *QuantIVCmd) write(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return c.print(w, p, style, field{"price", c.Price}, field{"iv", iv})
+	return c.print(w, p, style, query.Field{Name: "price", Value: c.Price}, query.Field{Name: "iv", Value: iv})
 }

@@ -234,14 +234,11 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return err
 	}
 	defer eng.Close()
-	srv := &serve.Server{Engine: eng, Lake: store, Log: log.With("role", "api"), Metrics: metrics.New(), Now: time.Now, Config: c.API, Web: serve.WebHandler()}
-	// Without brokers the api still serves the lake; collection triggers
-	// answer 503 and consumer lag is not reported.
 	kc, err := c.KafkaFlags.cluster(log)
 	if err != nil {
 		return err
 	}
-	closeKafka, err := srv.UseKafka(kc)
+	srv, closeKafka, err := apiServer(eng, store, kc, c.API, log, metrics.New())
 	if err != nil {
 		return err
 	}
@@ -252,6 +249,19 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	defer stop()
 	return srv.ListenAndServe(ctx, c.HTTPAddr)
+}
+
+// apiServer assembles the api role, as `tickerlake api` and `tickerlake up`
+// run it, over eng and the store behind it. Without brokers the api still
+// serves the lake; collection triggers answer 503 and consumer lag is not
+// reported. The returned func closes the Kafka producer.
+func apiServer(eng *query.Engine, store lake.Store, kc stream.Cluster, cfg serve.Config, log *slog.Logger, m *metrics.Set) (*serve.Server, func() error, error) {
+	srv := serve.New(eng, store, cfg, log.With("role", "api"), m)
+	closeKafka, err := srv.UseKafka(kc)
+	if err != nil {
+		return nil, nil, err
+	}
+	return srv, closeKafka, nil
 }
 
 // SQLCmd runs one statement and prints the result.

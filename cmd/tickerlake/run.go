@@ -97,6 +97,7 @@ type ProviderFlags struct {
 	TwelveDataKeys       []string `name:"twelvedata-api-keys" env:"TWELVEDATA_API_KEYS" sep:"," help:"Twelve Data API keys, comma-separated; prefer the environment variable."`
 	TwelveDataKeyShares  int      `name:"twelvedata-key-shares" env:"TWELVEDATA_KEY_SHARES" default:"1" help:"Split the Twelve Data keys into this many disjoint shares, one per collector replica, so no two replicas spend one key."`
 	TwelveDataKeyShare   string   `name:"twelvedata-key-share" env:"TWELVEDATA_KEY_SHARE" default:"0" placeholder:"N|ordinal" help:"The share of keys this replica spends: a number from 0, or ordinal for the number ending the pod's host name (collector-2 takes share 2)."`
+	PodName              string   `name:"pod-name" env:"HOSTNAME" help:"This replica's name, whose ending number --twelvedata-key-share ordinal takes; Kubernetes sets HOSTNAME to the pod's name (default the system's host name)."`
 	TwelveDataBaseURL    string   `name:"twelvedata-base-url" env:"TWELVEDATA_BASE_URL" default:"https://api.twelvedata.com" help:"Twelve Data API root."`
 	TwelveDataPerMinute  int      `name:"twelvedata-credits-per-minute" env:"TWELVEDATA_CREDITS_PER_MINUTE" default:"8" help:"Credits each Twelve Data key may spend per minute."`
 	TwelveDataPerDay     int      `name:"twelvedata-credits-per-day" env:"TWELVEDATA_CREDITS_PER_DAY" default:"800" help:"Credits each Twelve Data key may spend per day (0: no daily limit)."`
@@ -138,7 +139,7 @@ func (f ProviderFlags) keyShare() (int, error) {
 		}
 		return i, nil
 	}
-	host := os.Getenv("HOSTNAME")
+	host := f.PodName
 	if host == "" {
 		var err error
 		if host, err = os.Hostname(); err != nil {

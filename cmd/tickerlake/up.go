@@ -163,8 +163,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return err
 		}
 		defer eng.Close()
-		srv := &serve.Server{Engine: eng, Lake: p.Store, Log: p.Log.With("role", "api"), Metrics: p.Metrics, Now: time.Now, Config: p.APIConfig, Web: serve.WebHandler()}
-		closeKafka, err := srv.UseKafka(p.Kafka)
+		srv, closeKafka, err := apiServer(eng, p.Store, p.Kafka, p.APIConfig, p.Log, p.Metrics)
 		if err != nil {
 			return err
 		}

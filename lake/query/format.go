@@ -116,3 +116,43 @@ func JSONValue(v any) any {
 	}
 	return v
 }
+
+// Field is one named value of a single record, such as a calculator's
+// inputs and results.
+type Field struct {
+	Name  string
+	Value any
+}
+
+// WriteRecord prints one record: aligned name/value lines ("table"), or one
+// JSON object whose keys keep the fields' order ("json"), which a map would
+// not.
+func WriteRecord(w io.Writer, format string, fields []Field) error {
+	switch format {
+	case "table", "":
+		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, f := range fields {
+			fmt.Fprintf(tw, "%s\t%v\n", f.Name, f.Value)
+		}
+		return tw.Flush()
+	case "json":
+		var b strings.Builder
+		b.WriteString("{\n")
+		for i, f := range fields {
+			k, _ := json.Marshal(f.Name)
+			v, err := json.Marshal(f.Value)
+			if err != nil {
+				return fmt.Errorf("format %s: %w", f.Name, err)
+			}
+			sep := ","
+			if i == len(fields)-1 {
+				sep = ""
+			}
+			fmt.Fprintf(&b, "  %s: %s%s\n", k, v, sep)
+		}
+		b.WriteString("}\n")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return fmt.Errorf("unknown record format %q (want table or json)", format)
+}

@@ -17,3 +17,23 @@ func TestWriteFormatsTimesByColumnType(t *testing.T) {
 		t.Fatalf("csv %q, want %q", got, want)
 	}
 }
+
+func TestWriteRecordKeepsFieldOrder(t *testing.T) {
+	fields := []Field{{"type", "call"}, {"spot", 42.0}, {"iv", 0.2}, {"price", 4.75}}
+	var j, tb strings.Builder
+	if err := WriteRecord(&j, "json", fields); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := j.String(), "{\n  \"type\": \"call\",\n  \"spot\": 42,\n  \"iv\": 0.2,\n  \"price\": 4.75\n}\n"; got != want {
+		t.Fatalf("json %q, want %q", got, want)
+	}
+	if err := WriteRecord(&tb, "table", fields); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := tb.String(), "type   call\nspot   42\niv     0.2\nprice  4.75\n"; got != want {
+		t.Fatalf("table %q, want %q", got, want)
+	}
+	if err := WriteRecord(&tb, "xml", fields); err == nil {
+		t.Fatal("unknown format accepted")
+	}
+}
