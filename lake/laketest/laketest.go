@@ -48,6 +48,8 @@ func Messages(t testing.TB, ds *market.Dataset, partition int, first int64, chun
 		msgs = split(t, topic, ds, r, chunk)
 	case []market.OptionQuote:
 		msgs = split(t, topic, ds, r, chunk)
+	case []market.IVSmile:
+		msgs = split(t, topic, ds, r, chunk)
 	default:
 		t.Fatalf("laketest: rows of type %T", rows)
 	}
