@@ -1,9 +1,12 @@
 package tables
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -12,6 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/iceberg-go"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
@@ -97,8 +102,9 @@ func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, sc *iceber
 	}()
 	ranges := make([]lake.KeyRanges, 0, len(fresh))
 	var added []*dataFile
+	cols := append(ds.Key(), "ingested_at")
 	for _, k := range fresh {
-		recs, _, err := lake.ReadParquet(ctx, c.store, ds, []string{k})
+		recs, err := c.readColumns(ctx, k, cols)
 		if err != nil {
 			return err
 		}
@@ -112,7 +118,7 @@ func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, sc *iceber
 			continue
 		}
 		k := c.lakeKey(df.FilePath())
-		recs, _, err := lake.ReadParquet(ctx, c.store, ds, []string{k})
+		recs, err := c.readColumns(ctx, k, cols)
 		if err != nil {
 			return err
 		}
@@ -136,7 +142,7 @@ func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, sc *iceber
 		if !f.fresh {
 			res.drop = append(res.drop, f.key)
 		}
-		kept, err := f.kept(ctx)
+		kept, err := f.kept(ctx, c.store, ds)
 		if err != nil {
 			return fmt.Errorf("rewrite %s: %w", f.key, err)
 		}
@@ -232,12 +238,32 @@ func keepLatest(ds *market.Dataset, files []*dataFile) error {
 	return nil
 }
 
-// kept returns the file's rows that keep their key; the caller releases them.
-func (f *dataFile) kept(ctx context.Context) ([]arrow.RecordBatch, error) {
+// kept reads the file whole and returns its rows that keep their key, in
+// batches cut as the key columns' were; the caller releases them.
+func (f *dataFile) kept(ctx context.Context, st lake.Store, ds *market.Dataset) ([]arrow.RecordBatch, error) {
+	recs, _, err := lake.ReadParquet(ctx, st, ds, []string{f.key})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	var keep []bool // by row of the file
+	for _, k := range f.keep {
+		keep = append(keep, k...)
+	}
 	var out []arrow.RecordBatch
-	for b, rec := range f.recs {
+	at := 0
+	for _, rec := range recs {
+		n := int(rec.NumRows())
+		if at+n > len(keep) {
+			return nil, fmt.Errorf("%s has more rows than its key columns", f.key)
+		}
 		mb := array.NewBooleanBuilder(memory.DefaultAllocator)
-		mb.AppendValues(f.keep[b], nil)
+		mb.AppendValues(keep[at:at+n], nil)
+		at += n
 		mask := mb.NewArray()
 		mb.Release()
 		r, err := compute.FilterRecordBatch(ctx, rec, mask, compute.DefaultFilterOptions())
@@ -249,6 +275,53 @@ func (f *dataFile) kept(ctx context.Context) ([]arrow.RecordBatch, error) {
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, nil
+}
+
+// readColumns reads some columns of a Parquet object.
+func (c *Catalog) readColumns(ctx context.Context, key string, names []string) ([]arrow.RecordBatch, error) {
+	b, err := c.store.Get(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer func() { _ = pf.Close() }()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 20}, memory.DefaultAllocator)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	idx := make([]int, len(names))
+	for i, n := range names {
+		f := sc.FieldIndices(n)
+		if len(f) != 1 {
+			return nil, fmt.Errorf("read %s: no column %s", key, n)
+		}
+		idx[i] = f[0]
+	}
+	rr, err := fr.GetRecordReader(ctx, idx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	defer rr.Release()
+	var out []arrow.RecordBatch
+	for rr.Next() {
+		r := rr.RecordBatch()
+		r.Retain()
+		out = append(out, r)
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		for _, r := range out {
+			r.Release()
+		}
+		return nil, fmt.Errorf("read %s: %w", key, err)
 	}
 	return out, nil
 }
