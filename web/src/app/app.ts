@@ -49,5 +49,6 @@ export class App {
     { path: '/dashboard', label: 'Dashboard' },
     { path: '/HistoricalData', label: 'Historical data' },
     { path: '/OptionsData', label: 'Options' },
+    { path: '/models', label: 'Models' },
   ];
 }

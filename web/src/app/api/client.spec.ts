@@ -3,6 +3,8 @@ import search from '../../testdata/search-micro-soft.json';
 import bars1 from '../../testdata/bars-msft-page1.json';
 import bars2 from '../../testdata/bars-msft-page2.json';
 import problem from '../../testdata/problem-unknown-symbol.json';
+import predict from '../../testdata/predict-msft.json';
+import tooLittle from '../../testdata/problem-too-little-history.json';
 import { recordedApi } from '../../testing/recorded-fetch';
 import { Api, ApiError } from './client';
 
@@ -51,5 +53,21 @@ describe('Api', () => {
     expect(a.downloadUrl('BRK.B', '1day', '2026-01-02', '2026-11-27', 'parquet')).toBe(
       'http://tickerlake.test/api/v1/bars/BRK.B/download?interval=1day&from=2026-01-02&to=2026-11-27&format=parquet',
     );
+  });
+
+  it('asks the predictor for a horizon and reads its forecast', async () => {
+    const { api: a, asked } = api({ '/api/v1/predict/BRK.B?horizon=7': { body: predict } });
+    const f = await a.forecast('BRK.B', 7);
+    expect(asked).toEqual(['/api/v1/predict/BRK.B?horizon=7']);
+    expect(f.model).toEqual({ name: 'har-rv', version: 'v3' });
+    expect(f.points?.[0].q50).toBe(predict.points[0].q50);
+  });
+
+  it("gives the predictor's problem detail, e.g. how much history it needs", async () => {
+    const { api: a } = api({ '/api/v1/predict/MSFT?horizon=20': { status: 422, body: tooLittle } });
+    const err = await a.forecast('MSFT', 20).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).status).toBe(422);
+    expect((err as ApiError).message).toBe(tooLittle.detail);
   });
 });

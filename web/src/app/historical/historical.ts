@@ -13,6 +13,7 @@ import { Loader } from '../shared/loader';
 import { PriceChart } from '../shared/price-chart';
 import { StateView } from '../shared/state-view';
 import { SymbolSearch } from '../shared/symbol-search';
+import { ForecastPanel, horizonOf } from './forecast';
 
 /** Range presets: months (and days) back from the end date. */
 export const PRESETS = [
@@ -36,11 +37,11 @@ export function csvColumns(symbol: string): Column<Bar>[] {
   ];
 }
 
-/** /HistoricalData: candlesticks with volume over a date range, the bars as a table, CSV and Parquet export. */
+/** /HistoricalData: candlesticks with volume over a date range, the forecast, the bars as a table, CSV and Parquet export. */
 @Component({
   selector: 'app-historical',
   imports: [
-    SymbolSearch, StateView, PriceChart, MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule,
+    SymbolSearch, StateView, PriceChart, ForecastPanel, MatButtonModule, MatButtonToggleModule, MatFormFieldModule, MatInputModule,
     MatPaginatorModule, MatTableModule,
   ],
   templateUrl: './historical.html',
@@ -55,8 +56,10 @@ export class Historical {
   readonly from = input<string>();
   readonly to = input<string>();
   readonly interval = input<string>();
+  readonly horizon = input<string>();
 
   protected readonly sym = computed(() => (this.symbol() || 'AAPL').toUpperCase());
+  protected readonly hz = computed(() => horizonOf(this.horizon()));
   protected readonly iv = computed<Interval>(() => (this.interval() === '15min' ? '15min' : '1day'));
   protected readonly end = computed(() => validDate(this.to()) ?? isoDate(new Date()));
   protected readonly start = computed(
@@ -104,8 +107,8 @@ export class Historical {
     void this.bars.run(() => this.api.bars(symbol, interval, from, to));
   }
 
-  protected go(change: { symbol?: string; from?: string; to?: string; interval?: string }): void {
-    const q = { symbol: this.sym(), from: this.start(), to: this.end(), interval: this.iv(), ...change };
+  protected go(change: { symbol?: string; from?: string; to?: string; interval?: string; horizon?: number }): void {
+    const q = { symbol: this.sym(), from: this.start(), to: this.end(), interval: this.iv(), horizon: this.hz(), ...change };
     if (q.from > q.to) [q.from, q.to] = [q.to, q.from];
     void this.router.navigate([], { queryParams: q, replaceUrl: false });
   }

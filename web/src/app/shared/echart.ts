@@ -32,6 +32,9 @@ export class EChart implements OnDestroy {
         const { init } = await import('./echart-core');
         if (this.destroyed) return;
         const el = this.host().nativeElement;
+        // Without a 2D canvas (jsdom, a locked-down browser) ECharts would
+        // draw nothing and fail when disposed.
+        if (!el.ownerDocument.createElement('canvas').getContext('2d')) throw new Error('this browser cannot draw on a canvas');
         this.chart = init(el, undefined, { renderer: 'canvas' });
         this.chart.setOption(this.withAria(this.option()), true);
         this.resize = new ResizeObserver(() => this.chart?.resize());

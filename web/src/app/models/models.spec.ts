@@ -1,0 +1,130 @@
+import { TestBed } from '@angular/core/testing';
+import report from '../../testdata/models.json';
+import { recordedFetch } from '../../testing/recorded-fetch';
+import { settle } from '../../testing/settle';
+import { API_BASE_URL, API_FETCH } from '../api/client';
+import type { ModelVersion } from '../api/predict';
+import { JOB_POLL_MS, Models, baselineKeys, metricOption, score } from './models';
+
+const models = report.models as ModelVersion[];
+
+type Series = { name: string; type: string; data: (number | null)[] };
+const seriesOf = (o: unknown) => (o as { series: Series[] }).series;
+
+describe('metric charts', () => {
+  it('puts each version beside its baselines, with no bar where a baseline has no score', () => {
+    const o = metricOption(models, 'pinball') as { xAxis: { data: string[] } };
+    expect(o.xAxis.data).toEqual(['garch v3', 'har-rv v3', 'gbt v3']);
+    const s = seriesOf(o);
+    expect(s.map((x) => x.name)).toEqual(['Model', 'EWMA', 'Random walk', 'Implied volatility']);
+    expect(s[0].data).toEqual(models.map((m) => m.metrics.pinball));
+    expect(s[1].data).toEqual(models.map((m) => m.baselines!['ewma'].pinball));
+    expect(s[3].data).toEqual([null, null, null]);
+  });
+
+  it('shows coverage in percent against its band level', () => {
+    const s = seriesOf(metricOption(models, 'cover90', 90));
+    expect(s[0].data).toEqual([88, 89.6, 85]);
+    const target = s.at(-1)!;
+    expect(target.type).toBe('line');
+    expect(target.data).toEqual([90, 90, 90]);
+  });
+
+  it('orders the known baselines first and keeps any others', () => {
+    const extra: ModelVersion = { ...models[0], baselines: { zeta: {}, impliedVol: {}, ewma: {} } };
+    expect(baselineKeys([extra])).toEqual(['ewma', 'impliedVol', 'zeta']);
+    expect(baselineKeys([{ ...models[0], baselines: null }])).toEqual([]);
+  });
+
+  it('prints scores readably', () => {
+    expect(score(0.33812)).toBe('0.3381');
+    expect(score(2.6e-8)).toBe('2.60e-8');
+    expect(score(0)).toBe('0');
+    expect(score(null)).toBe('–');
+  });
+});
+
+describe('Models', { timeout: 30_000 }, () => {
+  async function render(routes: Parameters<typeof recordedFetch>[0]) {
+    const rec = recordedFetch(routes);
+    const sent: { url: string; method: string; key: string | null }[] = [];
+    const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      sent.push({ url: String(input), method: init?.method ?? 'GET', key: new Headers(init?.headers).get('X-API-Key') });
+      return rec.fetch(input, init);
+    };
+    TestBed.configureTestingModule({
+      imports: [Models],
+      providers: [
+        { provide: API_BASE_URL, useValue: 'http://tickerlake.test' },
+        { provide: API_FETCH, useValue: fetch },
+        { provide: JOB_POLL_MS, useValue: 0 },
+      ],
+    });
+    const fixture = TestBed.createComponent(Models);
+    const settled = () => settle(fixture, 6);
+    await settled();
+    return { fixture, el: fixture.nativeElement as HTMLElement, asked: rec.asked, sent, settle: settled };
+  }
+
+  it('lists every version with its window and scores, marks the serving one and says why', async () => {
+    const { el } = await render({ '/api/v1/models': { body: report } });
+    expect(el.querySelector('#serving-title')?.textContent).toContain('har-rv v3');
+    expect(el.querySelector('.reason')?.textContent).toBe(report.reason);
+    const rows = [...el.querySelectorAll('table.versions tbody tr')] as HTMLElement[];
+    expect(rows.map((r) => r.querySelector('th')?.textContent?.trim())).toEqual(['garch v3', 'har-rv v3 serving', 'gbt v3']);
+    expect(rows.map((r) => r.dataset['serving'])).toEqual(['false', 'true', 'false']);
+    const cells = [...rows[1].querySelectorAll('td')].map((c) => c.textContent?.trim());
+    expect(cells).toEqual(['2026-12-03 02:10', '2024-12-02 – 2026-12-02', '0.338', '2.60e-8', '1.236', '51.0%', '89.6%', '0.412', '0.498', '0.455']);
+    expect(el.querySelectorAll('app-echart')).toHaveLength(3);
+  });
+
+  it('shows the reason a baseline serves when no version is saved', async () => {
+    const { el } = await render({
+      '/api/v1/models': { body: { serving: { name: 'ewma', version: 'baseline' }, reason: 'no trained model yet', models: [] } },
+    });
+    expect(el.querySelector('#serving-title')?.textContent).toContain('ewma baseline');
+    expect(el.textContent).toContain('No model version is saved yet');
+    expect(el.querySelectorAll('app-echart')).toHaveLength(0);
+  });
+
+  it("says the server's reason when the models cannot be read", async () => {
+    const { el } = await render({ '/api/v1/models': { status: 503, body: { title: 'Service Unavailable', status: 503, detail: 'predictor is loading its models' } } });
+    expect(el.querySelector('[role=alert]')?.textContent).toContain('Could not load the models: predictor is loading its models');
+  });
+
+  it('starts a fine-tune with the admin key, follows it to its outcome and reads the models again', async () => {
+    let polls = 0;
+    const routes: Parameters<typeof recordedFetch>[0] = {
+      '/api/v1/models': { body: report },
+      '/api/v1/models/fine-tune': { status: 202, body: { job: 'j1', status: 'running' } },
+    };
+    Object.defineProperty(routes, '/api/v1/models/jobs/j1', {
+      enumerable: true,
+      get: () => (++polls < 2 ? { body: { job: 'j1', status: 'running', progress: 0.5, message: 'garch' } } : { body: { job: 'j1', status: 'succeeded', progress: 1, message: 'done', version: 'v4' } }),
+    });
+    const { el, fixture, sent, settle } = await render(routes);
+    (el.querySelector('input[type=password]') as HTMLInputElement).value = ' secret ';
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    fixture.detectChanges();
+    await settle();
+    await settle();
+    expect(sent.find((s) => s.method === 'POST')).toEqual({ url: 'http://tickerlake.test/api/v1/models/fine-tune', method: 'POST', key: 'secret' });
+    expect(polls).toBe(2);
+    const job = el.querySelector('.job') as HTMLElement;
+    expect(job.dataset['status']).toBe('succeeded');
+    expect(job.textContent).toContain('version v4');
+    expect(sent.filter((s) => s.url.endsWith('/api/v1/models'))).toHaveLength(2);
+  });
+
+  it("shows why a fine-tune was refused", async () => {
+    const { el, fixture, settle } = await render({
+      '/api/v1/models': { body: report },
+      '/api/v1/models/fine-tune': { status: 409, body: { title: 'Conflict', status: 409, detail: 'a fine-tune is already running: job j1' } },
+    });
+    (el.querySelector('form') as HTMLFormElement).dispatchEvent(new Event('submit'));
+    fixture.detectChanges();
+    await settle();
+    expect(el.querySelector('.error[role=alert]')?.textContent).toContain('a fine-tune is already running: job j1');
+    expect((el.querySelector('button[type=submit]') as HTMLButtonElement).disabled).toBe(false);
+  });
+});
