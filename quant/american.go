@@ -134,8 +134,8 @@ const negligiblePremium = PriceTol / 10
 // since the exercise boundary B_t is at least B = K max(1, r/q), its value at expiry. While
 // the spot is below B, d₁ = (log(S/B) + μt)/(σ√t) with μ = r - q + σ²/2 rises with t: up to
 // T when μ >= 0, up to log(S/B)/μ when μ < 0. The bound is far below a cent for out of the
-// money calls on low yields and for far out of the money puts, where Bjerksund-Stensland,
-// which values one exercise policy and so never exceeds the true price, need not run.
+// money calls on low yields and for far out of the money puts, where the exercise boundary
+// need not be found.
 func earlyExerciseBound(p Params, rate, yield float64) float64 {
 	s, k := p.Spot, p.Strike
 	if p.Kind == Put {
@@ -157,18 +157,6 @@ func earlyExerciseBound(p Params, rate, yield float64) float64 {
 func europeanDual(p Params) dual {
 	g := BSMGreeks(p)
 	return dual{v: g.Price, s: g.Delta, ss: g.Gamma, vol: 100 * g.Vega, r: 100 * g.Rho, t: -g.ThetaYear}
-}
-
-// bs2002 is the Bjerksund-Stensland (2002) approximation, a lower bound up to 1.5% below
-// the true price, which priced American options before the fixed-point method; it stays as
-// a reference its tests pin to published values. It is the price of p (a put by the put-call
-// transformation) with its derivatives in spot, volatility, rate and time.
-func bs2002(p Params) dual {
-	spot, vol, rate, div, t := dualInputs(p)
-	if p.Kind == Call {
-		return bs2002Call(spot.scale(1/p.Strike), t, rate, rate.sub(div), vol).scale(p.Strike)
-	}
-	return spot.mul(bs2002Call(spot.recip().scale(p.Strike), t, div, div.sub(rate), vol))
 }
 
 // At a negative carry -b√T of 0.75σ or more (high rates for puts, high yields for calls, at
@@ -247,172 +235,6 @@ func deterministicAmerican(p Params) float64 {
 	}
 	return best
 }
-
-// bs2002Call is the Bjerksund-Stensland (2002) American call for a unit strike, spot s,
-// rate r and cost of carry b < r: "Closed Form Valuation of American Options", Working
-// Paper, NHH, 2002; formulas as in Haug, "The Complete Guide to Option Pricing Formulas",
-// 2nd ed., section 3.1.4. Every product of a power and a probability is formed as the
-// exponential of a sum of logarithms, since at low volatility the powers overflow while the
-// probabilities underflow. It is NaN where the approximation leaves no room for early
-// exercise.
-func bs2002Call(s, t, r, b, v dual) dual {
-	v2 := v.mul(v)
-	beta := upperRoot(v2, b, r)
-	bInf := beta.div(beta.addConst(-1))
-	b0 := constant(1)
-	if r.v/(r.v-b.v) > 1 {
-		b0 = r.div(r.sub(b))
-	}
-	if !(bInf.v > b0.v) {
-		// The perpetual and the expiry boundaries meet: no room for early exercise.
-		return dual{v: math.NaN()}
-	}
-	t1 := t.scale(0.5 * (math.Sqrt(5) - 1))
-	spread := bInf.sub(b0)
-	trigger := func(tau dual) dual {
-		h := b.mul(tau).add(v.mul(tau.sqrt()).scale(2)).div(spread.mul(b0)).scale(-1)
-		return b0.sub(spread.mul(h.expm1()))
-	}
-	i1, i2 := trigger(t1), trigger(t)
-	if s.v >= i2.v {
-		return s.addConst(-1)
-	}
-	var m bsTerms
-	m.init(s, t1, t, r, b, v, i1, i2)
-	// log α = log(I - X) - β log I.
-	la1 := i1.addConst(-1).log().sub(beta.mul(m.lh[0]))
-	la2 := i2.addConst(-1).log().sub(beta.mul(m.lh[1]))
-	gb, g1, g0 := m.gamma(beta), m.gamma1(), m.gamma0()
-	var zero dual
-	return la2.add(beta.mul(m.ls)).exp().
-		sub(m.phi(la2, &gb, 1)).
-		add(m.phi(zero, &g1, 1)).
-		sub(m.phi(zero, &g1, 0)).
-		sub(m.phi(zero, &g0, 1)).
-		add(m.phi(zero, &g0, 0)).
-		add(m.phi(la1, &gb, 0)).
-		sub(m.psi(la1, &gb, 0)).
-		add(m.psi(zero, &g1, 0)).
-		sub(m.psi(zero, &g1, 2)).
-		sub(m.psi(zero, &g0, 0)).
-		add(m.psi(zero, &g0, 2))
-}
-
-// upperRoot is the root above one of ½σ²β(β-1) + bβ - r = 0, written so that neither sign
-// of b loses digits to cancellation.
-func upperRoot(v2, b, r dual) dual {
-	bb := b.sub(v2.scale(0.5))
-	disc := bb.mul(bb).add(v2.mul(r).scale(2)).sqrt()
-	if bb.v > 0 {
-		return r.scale(2).div(bb.add(disc))
-	}
-	return disc.sub(bb).div(v2)
-}
-
-// bsTerms holds what the φ and ψ functions of Bjerksund-Stensland share for one price, so
-// that each of the eleven terms costs little beyond its normal distribution functions. The
-// barriers H are the three of the formula, by index: I1, I2 and the unit strike.
-type bsTerms struct {
-	r, b, v2, t1, t dual
-	ls              dual    // log S
-	lh              [3]dual // log H: log I1, log I2, 0
-	li12, li1s      dual    // log I1 - log I2, log I1 - log S
-	isd1            dual    // 1/(σ√t1)
-	t1sd, tsd       dual    // √t1/σ, √T/σ
-	lis             dual    // log I2 - log S
-	lisd            dual    // 2 (log I2 - log S)/(σ√t1)
-	twoBV2          dual    // 2b/σ²
-	// Negated, as the distribution functions take them:
-	phiD   [3]dual    // -(log S - log H)/(σ√t1)
-	e1, e2 dual       // -(log S - log I1)/(σ√t1), -(2 log I2 - log S - log I1)/(σ√t1)
-	f      [3][4]dual // the four -(... log H ...)/(σ√T) of ψ, by barrier
-}
-
-// init fills m for spot s, times t1 and T, rate r, carry b, volatility v and triggers I1 and I2.
-func (m *bsTerms) init(s, t1, t, r, b, v, i1, i2 dual) {
-	*m = bsTerms{r: r, b: b, v2: v.mul(v), t1: t1, t: t, ls: s.log()}
-	li1, li2 := i1.log(), i2.log()
-	m.lh = [3]dual{li1, li2, {}}
-	m.li12, m.li1s, m.lis = li1.sub(li2), li1.sub(m.ls), li2.sub(m.ls)
-	iv := v.recip()
-	sq1, sq := t1.sqrt(), t.sqrt()
-	m.isd1 = sq1.recip().mul(iv)
-	isd := sq.recip().mul(iv)
-	m.t1sd, m.tsd = sq1.mul(iv), sq.mul(iv)
-	m.lisd = m.lis.mul(m.isd1).scale(2)
-	m.twoBV2 = b.scale(2).div(m.v2)
-	nsd1, nsd := m.isd1.scale(-1), isd.scale(-1)
-	m.e1 = m.ls.sub(li1).mul(nsd1)
-	m.e2 = li2.scale(2).sub(m.ls).sub(li1).mul(nsd1)
-	for h, lh := range m.lh {
-		m.phiD[h] = m.ls.sub(lh).mul(nsd1)
-		m.f[h] = [4]dual{
-			m.ls.sub(lh).mul(nsd),
-			li2.scale(2).sub(m.ls).sub(lh).mul(nsd),
-			li1.scale(2).sub(m.ls).sub(lh).mul(nsd),
-			m.ls.add(li1.scale(2)).sub(lh).sub(li2.scale(2)).mul(nsd),
-		}
-	}
-}
-
-// gammaTerms is what depends on the power γ of φ and ψ: γ is β, 1 or 0.
-type gammaTerms struct {
-	dt1, dt     dual // (b + (γ - ½)σ²)·√t/σ at t1 and T: the drift of log S, scaled
-	at1, at     dual // λt + γ log S at t1 and T, with λ = -r + γb + ½γ(γ-1)σ²
-	k2, k1, k12 dual // κ(log I2 - log S), κ(log I1 - log S), κ(log I1 - log I2)
-}
-
-func (m *bsTerms) gamma(g dual) gammaTerms {
-	drift := m.b.add(g.addConst(-0.5).mul(m.v2))
-	lambda := m.r.scale(-1).add(g.mul(m.b)).add(g.mul(g.addConst(-1)).mul(m.v2).scale(0.5))
-	kappa := m.twoBV2.add(g.scale(2)).addConst(-1)
-	return m.gammaFrom(drift, lambda, kappa, g.mul(m.ls))
-}
-
-// gamma0 and gamma1 are gamma(0) and gamma(1), with the products by 0 and 1 left out.
-func (m *bsTerms) gamma0() gammaTerms {
-	return m.gammaFrom(m.b.sub(m.v2.scale(0.5)), m.r.scale(-1), m.twoBV2.addConst(-1), dual{})
-}
-
-func (m *bsTerms) gamma1() gammaTerms {
-	return m.gammaFrom(m.b.add(m.v2.scale(0.5)), m.b.sub(m.r), m.twoBV2.addConst(1), m.ls)
-}
-
-// gammaFrom is gammaTerms from the drift b + (γ - ½)σ², λ, κ and γ log S.
-func (m *bsTerms) gammaFrom(drift, lambda, kappa, gls dual) gammaTerms {
-	return gammaTerms{
-		dt1: drift.mul(m.t1sd), dt: drift.mul(m.tsd),
-		at1: lambda.mul(m.t1).add(gls), at: lambda.mul(m.t).add(gls),
-		k2: kappa.mul(m.lis), k1: kappa.mul(m.li1s), k12: kappa.mul(m.li12),
-	}
-}
-
-// phi is e^{lc} φ(S, t1, γ, H, I2) of Bjerksund-Stensland for the barrier H of index h.
-func (m *bsTerms) phi(lc dual, g *gammaTerms, h int) dual {
-	d := m.phiD[h].sub(g.dt1)
-	a := lc.add(g.at1)
-	return expNDual(a, d).sub(expNDual(a.add(g.k2), d.sub(m.lisd)))
-}
-
-// psi is e^{lc} ψ(S, T, γ, H, I2, I1, t1) of Bjerksund-Stensland for the barrier H of index h.
-func (m *bsTerms) psi(lc dual, g *gammaTerms, h int) dual {
-	f := &m.f[h]
-	a := lc.add(g.at)
-	return expMDual(a, m.e1.sub(g.dt1), f[0].sub(g.dt), &bsCorr).
-		sub(expMDual(a.add(g.k2), m.e2.sub(g.dt1), f[1].sub(g.dt), &bsCorr)).
-		sub(expMDual(a.add(g.k1), m.e1.add(g.dt1), f[2].sub(g.dt), &bsAnti)).
-		add(expMDual(a.add(g.k12), m.e2.add(g.dt1), f[3].sub(g.dt), &bsAnti))
-}
-
-// The correlation of the bivariate normals in ψ is ±√(t1/T), and t1 is a fixed fraction of
-// T, so their quadrature nodes are worked out once. At this ρ = 0.786 Genz takes 20 points;
-// 10 agree with them to 2.2e-13 and move Bjerksund-Stensland prices by less than 1e-11 on a
-// spot of 100, gammas by less than 1e-13 (TestBinormBjerksundStensland): far below PriceTol,
-// for half the exponentials.
-var (
-	bsCorr = newBinormRule(math.Sqrt(0.5*(math.Sqrt(5)-1)), gl10X, gl10W)
-	bsAnti = newBinormRule(-math.Sqrt(0.5*(math.Sqrt(5)-1)), gl10X, gl10W)
-)
 
 // AmericanGreeks returns the Greeks of AmericanPrice; units match Greeks. Where
 // the fixed-point method or the European price gives the value they are the exact

@@ -62,69 +62,6 @@ func TestParseStyle(t *testing.T) {
 	}
 }
 
-// References for the approximation itself, as opposed to the true American price:
-//   - Wilmott forum thread 66731 (2008) lists Bjerksund-Stensland values for a call with
-//     S=3.5, K=3, T=1.5, r=2.5%, b=0 (q=2.5%), σ=55%: 1.0909 for the 2002 and 1.0913 for
-//     the 1993 version (a binomial tree gives 1.0976).
-//   - Haug's 5.2704 for S=42, K=40, T=0.75, r=4%, b=-4% (q=8%), σ=35% (The Complete Guide to
-//     Option Pricing Formulas, 1st ed. 1998, p. 27; also in QuantLib's test suite) is the
-//     1993 single-boundary value, which this formula reproduces when t1 = T; the 2002
-//     two-boundary value is 5.2869, closer to the 5.309 of a 5000-step tree. Both are
-//     checked: the 1993 figure through bs1993 below, the 2002 figure pinned.
-func TestBjerksundStenslandReference(t *testing.T) {
-	tests := []struct {
-		name string
-		p    Params
-		want float64
-	}{
-		{"wilmott call", Params{Kind: Call, Spot: 3.5, Strike: 3, Rate: 0.025, Div: 0.025, Vol: 0.55, Time: 1.5}, 1.0909},
-		{"haug call", Params{Kind: Call, Spot: 42, Strike: 40, Rate: 0.04, Div: 0.08, Vol: 0.35, Time: 0.75}, 5.2869},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := bs2002(tt.p).v; !near(got, tt.want, 1e-4) {
-				t.Errorf("bs2002 = %.6f, want %.4f", got, tt.want)
-			}
-		})
-	}
-	t.Run("1993 values", func(t *testing.T) {
-		for _, c := range []struct {
-			s, k, tm, r, b, v, want float64
-		}{
-			{42, 40, 0.75, 0.04, -0.04, 0.35, 5.2704},
-			{3.5, 3, 1.5, 0.025, 0, 0.55, 1.0913},
-			// Put S=36, K=40, r=6%, σ=20%, T=1 by the put-call transformation (Haug 1998).
-			{40, 36, 1, 0, -0.06, 0.2, 4.4531},
-		} {
-			if got := bs1993(c.s, c.k, c.tm, c.r, c.b, c.v); !near(got, c.want, 1e-4) {
-				t.Errorf("1993 call(%v) = %.6f, want %.4f", c, got, c.want)
-			}
-		}
-	})
-}
-
-// bs1993 is the single-boundary Bjerksund-Stensland (1993) call built from the same φ, to
-// tie the shared pieces to Haug's published 1993 figures.
-func bs1993(s, x, tm, r, b, v float64) float64 {
-	c := constant
-	beta := upperRoot(c(v*v), c(b), c(r)).v
-	bInf := beta / (beta - 1) * x
-	b0 := math.Max(x, r/(r-b)*x)
-	h := -(b*tm + 2*v*math.Sqrt(tm)) * b0 / (bInf - b0)
-	i := b0 + (bInf-b0)*(1-math.Exp(h))
-	if s >= i {
-		return s - x
-	}
-	la := math.Log(i-x) - beta*math.Log(i)
-	// φ's barrier I is the second trigger of the 2002 formula, H one of the triggers.
-	var m bsTerms
-	m.init(c(s), c(tm), c(tm), c(r), c(b), c(v), c(x), c(i))
-	gb, g1, g0 := m.gamma(c(beta)), m.gamma1(), m.gamma0()
-	var zero dual
-	return math.Exp(la+beta*math.Log(s)) - m.phi(c(la), &gb, 1).v + m.phi(zero, &g1, 1).v -
-		m.phi(zero, &g1, 0).v - x*m.phi(zero, &g0, 1).v + x*m.phi(zero, &g0, 0).v
-}
-
 // The approximation values one exercise policy, so it sits below the true price. Against a
 // 2000-step tree it is up to 2.6% low on this grid: about 1% at the money (1.2% for the
 // one-year put at r=5%, σ=20%) and more on cheap out-of-the-money puts, so the test allows
@@ -442,7 +379,7 @@ func TestImpliedVolStyleErrors(t *testing.T) {
 	})
 }
 
-// The early-exercise bound is at or above the premium Bjerksund-Stensland finds, everywhere
+// The early-exercise bound is at or above the premium the exercise boundary gives, everywhere
 // on a grid, and where it is negligible the price is the European one.
 func TestEarlyExerciseBound(t *testing.T) {
 	skipped := 0
@@ -459,7 +396,7 @@ func TestEarlyExerciseBound(t *testing.T) {
 						if -(rate-yield)*math.Sqrt(tm) >= treeCarryRatio*vol {
 							continue
 						}
-						bs := bs2002(p).v
+						bs := fpAmerican(p).v
 						if math.IsNaN(bs) {
 							continue
 						}

@@ -77,3 +77,41 @@ func TestAmericanPublished(t *testing.T) {
 		t.Errorf("AmericanPrice(%+v) = %.5f, published 4.48668", p, got)
 	}
 }
+
+// TestNegativeCarryNeedsTree checks the one place a binomial tree still prices: a negative
+// carry of treeCarryRatio·σ/√T or more. On random contracts of the accuracy grid in that
+// corner, the fixed-point method alone misses the tree's tolerance on some, while
+// AmericanPrice (the 1024-step tree there) meets it on all. When the first count reaches
+// zero the fallback can go.
+func TestNegativeCarryNeedsTree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("binomial trees of 8192 steps take seconds")
+	}
+	rng := rand.New(rand.NewPCG(75, 2016))
+	const points = 40
+	fpMissed, worstFP := 0, 0.0
+	for n := 0; n < points; {
+		p := randomContract(rng)
+		rate, yield := p.Rate, p.Div
+		if p.Kind == Put {
+			rate, yield = yield, rate
+		}
+		if yield <= 0 || -(rate-yield)*math.Sqrt(p.Time) < treeCarryRatio*p.Vol {
+			continue
+		}
+		n++
+		tree := americanTree(p, 8192)
+		if got := AmericanPrice(p); !withinTreeTol(got, tree) {
+			t.Errorf("AmericanPrice %.6f, tree %.6f for %+v", got, tree, p)
+		}
+		fp := math.Max(fpAmerican(p).v, math.Max(Price(p), deterministicAmerican(p)))
+		if !withinTreeTol(fp, tree) {
+			fpMissed++
+		}
+		worstFP = math.Max(worstFP, math.Abs(fp-tree)/math.Max(2e-4*tree, 5e-4))
+	}
+	t.Logf("negative carry: the fixed-point method alone misses the tolerance on %d of %d contracts, worst by %.1f× the tolerance", fpMissed, points, worstFP)
+	if fpMissed == 0 {
+		t.Errorf("the fixed-point method meets the tolerance on all %d contracts: the tree fallback is no longer needed", points)
+	}
+}

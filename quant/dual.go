@@ -66,11 +66,6 @@ func (a dual) exp() dual {
 	return a.chain(e, e, e)
 }
 
-func (a dual) expm1() dual {
-	e := math.Expm1(a.v)
-	return a.chain(e, e+1, e+1)
-}
-
 func (a dual) log() dual {
 	r := 1 / a.v
 	return a.chain(math.Log(a.v), r, -r*r)
@@ -79,77 +74,4 @@ func (a dual) log() dual {
 func (a dual) sqrt() dual {
 	q := math.Sqrt(a.v)
 	return a.chain(q, 0.5/q, -0.25/(q*a.v))
-}
-
-// logNormCDFDual is log N(x). Its derivative n(x)/N(x) is formed from logarithms too, so it
-// stays finite (about -x) far in the left tail.
-func logNormCDFDual(x dual) dual {
-	l := logNormCDF(x.v)
-	lambda := math.Exp(-0.5*x.v*x.v - lnSqrt2Pi - l)
-	return x.chain(l, lambda, -lambda*(x.v+lambda))
-}
-
-// lnSqrt2Pi is log √(2π).
-const lnSqrt2Pi = 0.9189385332046727
-
-// logNormCDFBound is an upper bound on log N(x) that costs no special function: N(x) <=
-// n(x)/|x| <= n(x) for x <= -1.
-func logNormCDFBound(x float64) float64 {
-	if x >= -1 {
-		return 0
-	}
-	return -0.5*x*x - lnSqrt2Pi
-}
-
-// negligible is the logarithm of a term of Bjerksund-Stensland too small to matter: the
-// price of a unit strike is a sum of some twenty terms, so dropping those below 1e-16 moves
-// it by less than 2e-15 of the strike, far below PriceTol.
-const negligible = -36.8
-
-// expNDual is e^a N(x). At low volatility e^a overflows while N(x) underflows; the product
-// is then formed as one exponential of a sum of logarithms. A negligible term is zero.
-func expNDual(a, x dual) dual {
-	if a.v+logNormCDFBound(x.v) < negligible {
-		return dual{}
-	}
-	if a.v < 700 && x.v > -37 {
-		n := normPDF(x.v)
-		return a.exp().mul(x.chain(normCDF(x.v), n, -x.v*n))
-	}
-	return a.add(logNormCDFDual(x)).exp()
-}
-
-// expMDual is e^a M(x, y, ρ) for the correlation of m, with the partial derivatives of the
-// bivariate normal in closed form: ∂M/∂x = n(x) N((y - ρx)/√(1-ρ²)), and the second
-// derivatives from those and the bivariate density. The bound M <= min(N(x), N(y)) skips
-// negligible terms.
-func expMDual(a, x, y dual, m *binorm) dual {
-	if a.v+logNormCDFBound(math.Min(x.v, y.v)) < negligible {
-		return dual{}
-	}
-	mv := m.cdf(x.v, y.v)
-	if mv <= 0 {
-		return dual{}
-	}
-	nx, ny := normPDF(x.v), normPDF(y.v)
-	zx, zy := (y.v-m.rho*x.v)/m.sd, (x.v-m.rho*y.v)/m.sd
-	mx, my := nx*normCDF(zx), ny*normCDF(zy)
-	density := nx * normPDF(zx) / m.sd
-	mxx, myy := -x.v*mx-m.rho*density, -y.v*my-m.rho*density
-	p := dual{
-		v:   mv,
-		s:   mx*x.s + my*y.s,
-		ss:  mxx*x.s*x.s + 2*density*x.s*y.s + myy*y.s*y.s + mx*x.ss + my*y.ss,
-		vol: mx*x.vol + my*y.vol,
-		r:   mx*x.r + my*y.r,
-		t:   mx*x.t + my*y.t,
-	}
-	if a.v < 700 && mv > 1e-290 {
-		return a.exp().mul(p)
-	}
-	// As logarithms: log M has the derivatives of M divided by M.
-	inv := 1 / mv
-	l := dual{v: math.Log(mv), s: p.s * inv, vol: p.vol * inv, r: p.r * inv, t: p.t * inv}
-	l.ss = p.ss*inv - l.s*l.s
-	return a.add(l).exp()
 }

@@ -15,8 +15,8 @@ var expTable = func() (t [1 << expTableBits]float64) {
 // fastExp is e^x to within two units in the last place, nearly twice as fast as math.Exp:
 // x = (64k + j)·ln2/64 + r with |r| <= ln2/128, so e^x = 2^k · 2^(j/64) · e^r, the middle
 // factor from a table and e^r from its Taylor polynomial of degree 5 (truncation below
-// 4e-17). Bjerksund-Stensland spends most of its time in exponentials inside the bivariate
-// normal. Arguments outside [-700, 700], NaN and infinities go to math.Exp.
+// 4e-17). The exercise boundary's integrals spend much of their time in exponentials.
+// Arguments outside [-700, 700], NaN and infinities go to math.Exp.
 func fastExp(x float64) float64 {
 	if !(x > -700 && x < 700) {
 		return math.Exp(x)
