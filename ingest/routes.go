@@ -4,7 +4,7 @@ package ingest
 // source is one that is not configured.
 type Routing struct {
 	Bars      Source // daily, 15-minute and historical bars (Twelve Data)
-	Options   Source // option chains (Yahoo)
+	Options   Source // option chains, dividends and splits (Yahoo)
 	FlatFiles Source // historical daily bars from flat files, or nil
 	// FlatFilesFirst also takes daily bars from the flat files; intraday bars
 	// then come only from Bars, and only when BarsKeyed.
@@ -13,10 +13,10 @@ type Routing struct {
 }
 
 // Router routes each task kind to its provider: bars to Bars, option
-// chains to Options, historical bars to the flat files where they are
+// chains and corporate actions to Options, historical bars to the flat files where they are
 // given (and daily bars too with FlatFilesFirst).
 func (p Routing) Router() *Router {
-	routes := map[Kind]Source{Daily: p.Bars, Intraday: p.Bars, Historical: p.Bars, Options: p.Options}
+	routes := map[Kind]Source{Daily: p.Bars, Intraday: p.Bars, Historical: p.Bars, Options: p.Options, Actions: p.Options}
 	if p.FlatFiles != nil {
 		routes[Historical] = p.FlatFiles
 		if p.FlatFilesFirst {

@@ -18,13 +18,13 @@ func TestRoutingRouter(t *testing.T) {
 		want map[Kind]string
 	}{
 		{"providers", Routing{Bars: td, Options: yh, BarsKeyed: true},
-			map[Kind]string{Daily: "twelvedata", Intraday: "twelvedata", Historical: "twelvedata", Options: "yahoo"}},
+			map[Kind]string{Daily: "twelvedata", Intraday: "twelvedata", Historical: "twelvedata", Options: "yahoo", Actions: "yahoo"}},
 		{"flat files for history", Routing{Bars: td, Options: yh, FlatFiles: flat, BarsKeyed: true},
-			map[Kind]string{Daily: "twelvedata", Intraday: "twelvedata", Historical: "flatfile", Options: "yahoo"}},
+			map[Kind]string{Daily: "twelvedata", Intraday: "twelvedata", Historical: "flatfile", Options: "yahoo", Actions: "yahoo"}},
 		{"flat files first, keys", Routing{Bars: td, Options: yh, FlatFiles: flat, FlatFilesFirst: true, BarsKeyed: true},
-			map[Kind]string{Daily: "flatfile", Intraday: "twelvedata", Historical: "flatfile", Options: "yahoo"}},
+			map[Kind]string{Daily: "flatfile", Intraday: "twelvedata", Historical: "flatfile", Options: "yahoo", Actions: "yahoo"}},
 		{"flat files first, no keys", Routing{Bars: td, Options: yh, FlatFiles: flat, FlatFilesFirst: true},
-			map[Kind]string{Daily: "flatfile", Historical: "flatfile", Options: "yahoo"}},
+			map[Kind]string{Daily: "flatfile", Historical: "flatfile", Options: "yahoo", Actions: "yahoo"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			routes := tc.r.Router().Routes

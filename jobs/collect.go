@@ -69,6 +69,8 @@ func latestSession(cal *market.Calendar, now time.Time) time.Time {
 //   - 15min: today's bars so far during a session, else the latest closed
 //     session's (or Date's);
 //   - historical: daily bars of the HistoryYears up to the latest closed session;
+//   - actions: dividends and splits of the registry's window (ten years) up
+//     to the latest closed session;
 //   - options: a snapshot at now (to the minute) during a session, at the
 //     close after it on a trading day, and ErrMarketClosed otherwise.
 //
@@ -113,6 +115,9 @@ func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
 		}
 		to := session.AddDate(0, 0, 1)
 		return ingest.NewTask(kind, to.AddDate(-years, 0, 0), to, c.Symbols...), nil
+	case ingest.Actions:
+		a := actionsTask(session.AddDate(0, 0, 1))
+		return ingest.NewTask(kind, a.From, a.To, c.Symbols...), nil
 	case ingest.Options:
 		open, closeT, ok := cal.Session(market.DateOf(now))
 		switch {

@@ -43,6 +43,7 @@ func TestCollectTask(t *testing.T) {
 		{"15min after the early close", ingest.Intraday, "2026-11-27 15:00", "", nyTime("2026-11-27 09:30"), nyTime("2026-11-27 13:00"), false},
 		{"15min on a holiday", ingest.Intraday, "2026-11-26 12:00", "", nyTime("2026-11-25 09:30"), nyTime("2026-11-25 16:00"), false},
 		{"historical ten years", ingest.Historical, "2026-11-23 18:00", "", day("2016-11-24"), day("2026-11-24"), false},
+		{"actions of the registry's window", ingest.Actions, "2026-11-23 18:00", "", day("2016-11-26"), day("2026-11-24"), false},
 		{"options in session", ingest.Options, "2026-11-20 14:07", "", nyTime("2026-11-20 14:07"), nyTime("2026-11-20 14:07"), false},
 		{"options after the close", ingest.Options, "2026-11-27 17:00", "", nyTime("2026-11-27 13:00"), nyTime("2026-11-27 13:00"), false},
 		{"options before the open", ingest.Options, "2026-11-20 08:00", "", time.Time{}, time.Time{}, true},

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
@@ -19,8 +20,10 @@ import (
 
 // Scheduler publishes collection tasks as market time passes: a 15-minute
 // task as each bar completes, an option snapshot every OptionEvery during
-// the session (and at the close), and the daily bar at each close. On its
-// first start it backfills, so the lake has data at once.
+// the session (and at the close), the daily bar at each close, and the
+// dividends and splits of the registry's window (ten years) at the close of
+// each week's first session. On its first start it backfills, so the lake
+// has data at once.
 type Scheduler struct {
 	Kafka    stream.Cluster
 	Calendar *market.Calendar
@@ -39,8 +42,9 @@ type Scheduler struct {
 	BackfillSessions int
 	// OptionEvery is the snapshot interval inside a session (default 1h).
 	OptionEvery time.Duration
-	// Now is the real clock.
-	Now func() time.Time
+	// Clock is the real clock (default the system's); market time runs on
+	// a DemoClock over it.
+	Clock clock.Clock
 	// Tick is how often the clock is read (default 250ms).
 	Tick time.Duration
 
@@ -68,9 +72,7 @@ func (s *Scheduler) defaults() {
 	if s.OptionEvery == 0 {
 		s.OptionEvery = time.Hour
 	}
-	if s.Now == nil {
-		s.Now = time.Now
-	}
+	s.Clock = clock.Or(s.Clock)
 	if s.Tick == 0 {
 		s.Tick = 250 * time.Millisecond
 	}
@@ -99,7 +101,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	s.clock = NewDemoClock(s.Calendar, st.Position, s.Speed, s.Now)
+	s.clock = NewDemoClock(s.Calendar, st.Position, s.Speed, s.Clock)
 	s.Log.Info("scheduler started", "position", st.Position, "speed", s.Speed)
 	t := time.NewTicker(s.Tick)
 	defer t.Stop()
@@ -128,7 +130,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // replayStart is the open of the session ReplaySessions back from now.
 func (s *Scheduler) replayStart() time.Time {
-	now := s.Now()
+	now := s.Clock.Now()
 	d := market.DateOf(now)
 	if open, _, ok := s.Calendar.Session(d); !ok || now.Before(open) {
 		d = s.Calendar.PrevTradingDay(d)
@@ -152,7 +154,24 @@ func (s *Scheduler) Backfill(start time.Time) []ingest.Task {
 		tasks = append(tasks, ingest.NewTask(ingest.Options, closeT, closeT))
 	}
 	open, _, _ := s.Calendar.Session(first)
-	return append(tasks, ingest.NewTask(ingest.Intraday, open, start))
+	return append(tasks, ingest.NewTask(ingest.Intraday, open, start), actionsTask(day))
+}
+
+// firstOfWeek reports whether d is its week's first session.
+func firstOfWeek(cal *market.Calendar, d time.Time) bool {
+	py, pw := cal.PrevTradingDay(d).ISOWeek()
+	y, w := d.ISOWeek()
+	return py != y || pw != w
+}
+
+// actionsTask collects the dividends and splits of the kind's window up to
+// the date's start.
+func actionsTask(day time.Time) ingest.Task {
+	window, err := ingest.Actions.Window()
+	if err != nil || window <= 0 {
+		window = 10 * 365 * 24 * time.Hour // the registry's, should it lose the kind
+	}
+	return ingest.NewTask(ingest.Actions, day.Add(-window), day)
 }
 
 func (s *Scheduler) backfill(ctx context.Context, start time.Time) error {
@@ -191,6 +210,9 @@ func (s *Scheduler) Due(from, to time.Time) []ingest.Task {
 		}
 		if closeT.After(from) && !closeT.After(to) {
 			tasks = append(tasks, ingest.NewTask(ingest.Daily, d, d.AddDate(0, 0, 1)))
+			if firstOfWeek(s.Calendar, d) {
+				tasks = append(tasks, actionsTask(d.AddDate(0, 0, 1)))
+			}
 		}
 	}
 	if !barFrom.IsZero() {

@@ -1,26 +1,13 @@
 package jobs
 
 import (
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/market"
 )
-
-// fakeClock is a real-time clock the test moves by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 func ny(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, market.NewYork).UTC()
@@ -28,17 +15,17 @@ func ny(y int, m time.Month, d, h, min int) time.Time {
 
 func TestDemoClock(t *testing.T) {
 	cal := market.NYSE()
-	real := &fakeClock{t: ny(2026, 11, 28, 15, 0)} // a Saturday
+	real := clock.NewManual(ny(2026, 11, 28, 15, 0)) // a Saturday
 	start := ny(2026, 11, 25, 9, 30)
-	c := NewDemoClock(cal, start, 60, real.Now)
+	c := NewDemoClock(cal, start, 60, real)
 
-	real.Add(time.Minute)
+	real.Advance(time.Minute)
 	if got, want := c.Now(), ny(2026, 11, 25, 10, 30); !got.Equal(want) {
 		t.Fatalf("after 1 real minute at 60x: %s, want %s", got, want)
 	}
 	// 6 more real minutes run past the 16:00 close: the clock jumps over the
 	// night and Thanksgiving to the next open.
-	real.Add(6 * time.Minute)
+	real.Advance(6 * time.Minute)
 	if got, want := c.Now(), ny(2026, 11, 27, 9, 30); !got.Equal(want) {
 		t.Fatalf("after the close: %s, want the next open %s", got, want)
 	}
@@ -47,14 +34,14 @@ func TestDemoClock(t *testing.T) {
 	}
 	// Past the early close of Nov 27 the next open is Monday, after real
 	// time: the clock stops at real time and follows it.
-	real.Add(10 * time.Minute)
+	real.Advance(10 * time.Minute)
 	if got := c.Now(); !got.Equal(real.Now()) {
 		t.Fatalf("after catching up: %s, want real time %s", got, real.Now())
 	}
 	if !c.CaughtUp() {
 		t.Fatal("not caught up at real time")
 	}
-	real.Add(time.Minute)
+	real.Advance(time.Minute)
 	if got := c.Now(); !got.Equal(real.Now()) {
 		t.Fatalf("a caught-up clock runs at 1x: %s, want %s", got, real.Now())
 	}
@@ -76,6 +63,7 @@ func TestDue(t *testing.T) {
 		bars        int // 15-minute bars covered by the intraday task
 		snapshots   []time.Time
 		daily       int
+		actions     int // the week's first session closes
 		firstBarEnd time.Time
 	}{
 		{
@@ -90,6 +78,11 @@ func TestDue(t *testing.T) {
 			daily:     1,
 		},
 		{name: "holiday", from: ny(2026, 11, 26, 0, 0), to: ny(2026, 11, 26, 23, 0)},
+		{name: "monday", from: ny(2026, 11, 30, 15, 59), to: ny(2026, 11, 30, 16, 0), bars: 1, daily: 1, actions: 1,
+			snapshots: []time.Time{ny(2026, 11, 30, 16, 0)}},
+		// Monday Jan 19 2026 is a holiday: the week starts on Tuesday.
+		{name: "tuesday after a holiday", from: ny(2026, 1, 20, 15, 59), to: ny(2026, 1, 20, 16, 0), bars: 1, daily: 1, actions: 1,
+			snapshots: []time.Time{ny(2026, 1, 20, 16, 0)}},
 		{name: "weekend", from: ny(2026, 11, 28, 0, 0), to: ny(2026, 11, 29, 23, 0)},
 		{
 			name: "one bar", from: ny(2026, 11, 25, 9, 44), to: ny(2026, 11, 25, 9, 45), bars: 1,
@@ -119,6 +112,9 @@ func TestDue(t *testing.T) {
 			if len(got[ingest.Daily]) != tt.daily {
 				t.Errorf("daily: %d tasks, want %d", len(got[ingest.Daily]), tt.daily)
 			}
+			if len(got[ingest.Actions]) != tt.actions {
+				t.Errorf("actions: %d tasks, want %d", len(got[ingest.Actions]), tt.actions)
+			}
 		})
 	}
 }
@@ -143,6 +139,9 @@ func TestBackfill(t *testing.T) {
 	in := got[ingest.Intraday]
 	if len(in) != 1 || !in[0].From.Equal(ny(2026, 11, 20, 9, 30)) || !in[0].To.Equal(start) {
 		t.Fatalf("intraday backfill %+v, want from the Nov 20 open to %s", in, start)
+	}
+	if a := got[ingest.Actions]; len(a) != 1 || !a[0].To.Equal(market.DateOf(start)) || a[0].To.Sub(a[0].From) != 10*365*24*time.Hour {
+		t.Fatalf("actions backfill %+v, want ten years up to %s", a, market.DateOf(start))
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package yahoo snapshots option chains from Yahoo Finance the way yfinance
 // does: a session cookie, a crumb, then the v7 options endpoint once per
-// expiration, politely paced and backing off when told to.
+// expiration, politely paced and backing off when told to. Dividends and
+// splits come from the v8 chart endpoint through the same session.
 package yahoo
 
 import (
@@ -30,7 +31,8 @@ const userAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, li
 // Client fetches option chains. It keeps one cookie and crumb and is safe
 // for concurrent use.
 type Client struct {
-	// BaseURL serves /v1/test/getcrumb and /v7/finance/options (default DefaultBaseURL).
+	// BaseURL serves /v1/test/getcrumb, /v7/finance/options and
+	// /v8/finance/chart (default DefaultBaseURL).
 	BaseURL string
 	// CookieURL sets the session cookie (default DefaultCookieURL).
 	CookieURL string
@@ -116,6 +118,43 @@ func (c *Client) Refresh(ctx context.Context) error {
 // or the nearest expiration when date is 0, as Yahoo sends it. A 401
 // "Invalid Crumb" refreshes the crumb once and retries.
 func (c *Client) Options(ctx context.Context, symbol string, date int64) ([]byte, error) {
+	q := url.Values{}
+	if date != 0 {
+		q.Set("date", strconv.FormatInt(date, 10))
+	}
+	status, body, err := c.call(ctx, "/v7/finance/options/"+url.PathEscape(symbol), q)
+	if err != nil {
+		return nil, fmt.Errorf("yahoo options %s: %w", symbol, err)
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("yahoo options %s: %w", symbol, &HTTPError{Status: status, Body: snippet(body)})
+	}
+	return body, nil
+}
+
+// Chart fetches one symbol's daily chart with its dividend and split events
+// between unix seconds from and to (v8 chart, interval=1d&events=div,splits),
+// as Yahoo sends it. Yahoo answers an unknown symbol with 404 and its error
+// object; that answer is returned like a 200, for the processor to refuse.
+func (c *Client) Chart(ctx context.Context, symbol string, from, to int64) ([]byte, error) {
+	q := url.Values{}
+	q.Set("interval", "1d")
+	q.Set("events", "div,splits")
+	q.Set("period1", strconv.FormatInt(from, 10))
+	q.Set("period2", strconv.FormatInt(to, 10))
+	status, body, err := c.call(ctx, "/v8/finance/chart/"+url.PathEscape(symbol), q)
+	if err != nil {
+		return nil, fmt.Errorf("yahoo chart %s: %w", symbol, err)
+	}
+	if status != http.StatusOK && status != http.StatusNotFound {
+		return nil, fmt.Errorf("yahoo chart %s: %w", symbol, &HTTPError{Status: status, Body: snippet(body)})
+	}
+	return body, nil
+}
+
+// call makes one GET of path with the session's crumb added to q; a 401
+// refreshes the crumb once and asks again.
+func (c *Client) call(ctx context.Context, path string, q url.Values) (int, []byte, error) {
 	c.init()
 	retried := false
 	for {
@@ -124,23 +163,16 @@ func (c *Client) Options(ctx context.Context, symbol string, date int64) ([]byte
 		c.mu.Unlock()
 		if crumb == "" {
 			if err := c.Refresh(ctx); err != nil {
-				return nil, err
+				return 0, nil, err
 			}
 			continue
 		}
-		q := url.Values{}
 		q.Set("crumb", crumb)
-		if date != 0 {
-			q.Set("date", strconv.FormatInt(date, 10))
-		}
-		status, body, err := c.get(ctx, c.BaseURL+"/v7/finance/options/"+url.PathEscape(symbol)+"?"+q.Encode())
+		status, body, err := c.get(ctx, c.BaseURL+path+"?"+q.Encode())
 		if err != nil {
-			return nil, fmt.Errorf("yahoo options %s: %w", symbol, err)
+			return 0, nil, err
 		}
-		switch {
-		case status == http.StatusOK:
-			return body, nil
-		case status == http.StatusUnauthorized && !retried:
+		if status == http.StatusUnauthorized && !retried {
 			retried = true
 			c.mu.Lock()
 			if c.crumb == crumb {
@@ -148,9 +180,8 @@ func (c *Client) Options(ctx context.Context, symbol string, date int64) ([]byte
 			}
 			c.mu.Unlock()
 			continue
-		default:
-			return nil, fmt.Errorf("yahoo options %s: %w", symbol, &HTTPError{Status: status, Body: snippet(body)})
 		}
+		return status, body, nil
 	}
 }
 

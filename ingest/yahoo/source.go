@@ -10,6 +10,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 
@@ -27,8 +28,8 @@ type Source struct {
 	Client *Client
 	// Pool paces calls; nil means NewPacing(DefaultPerMinute).
 	Pool  *ratelimit.Pool
-	Clock ratelimit.Clock // default the system clock
-	Log   *slog.Logger    // default discards
+	Clock clock.Clock  // default the system clock
+	Log   *slog.Logger // default discards
 	// Metrics counts calls; nil counts nowhere.
 	Metrics *ingest.ProviderMetrics
 	// OptionDays is how far ahead expirations are collected (default 90).
@@ -66,7 +67,7 @@ func (s *Source) defaults() {
 		s.Pool = NewPacing(DefaultPerMinute)
 	}
 	if s.Clock == nil {
-		s.Clock = ratelimit.System{}
+		s.Clock = clock.System{}
 	}
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
@@ -90,10 +91,14 @@ func (s *Source) defaults() {
 
 // Fetch implements ingest.Source.
 func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw) error) error {
-	if t.Kind != ingest.Options {
+	if t.Kind != ingest.Options && t.Kind != ingest.Actions {
 		return fmt.Errorf("yahoo: %s tasks are not collected from Yahoo", t.Kind)
 	}
 	s.defaults()
+	collect := s.chain
+	if t.Kind == ingest.Actions {
+		collect = s.actions
+	}
 	syms := ingest.TaskSymbols(t)
 	failed := map[string]string{}
 	started, logged := s.Clock.Now(), time.Time{}
@@ -103,7 +108,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 			s.progress(t, i, len(syms), len(failed), started, now)
 		}
 		sym = market.CanonicalSymbol(sym)
-		if err := s.chain(ctx, t, sym, emit); err != nil {
+		if err := collect(ctx, t, sym, emit); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -112,7 +117,7 @@ func (s *Source) Fetch(ctx context.Context, t ingest.Task, emit func(ingest.Raw)
 				return pe.err
 			}
 			failed[sym] = err.Error()
-			s.Log.Warn("option chain failed", "symbol", sym, "err", err)
+			s.Log.Warn("collection failed", "kind", t.Kind, "symbol", sym, "err", err)
 		}
 		s.Metrics.Done(s.Name(), i+1, len(syms))
 	}
@@ -169,6 +174,76 @@ func (s *Source) chain(ctx context.Context, t ingest.Task, sym string, emit func
 	return errors.Join(errs...)
 }
 
+// actions collects one symbol's dividends and splits over the task's window:
+// one chart answer, published as Yahoo sent it. An unknown symbol's error
+// answer, and an answer still cut short after every retry, are published
+// too, so the processor dead-letters them with their reason.
+func (s *Source) actions(ctx context.Context, t ingest.Task, sym string, emit func(ingest.Raw) error) error {
+	var body []byte
+	err := s.paced(ctx, market.YahooSymbol(sym), func() error {
+		var err error
+		body, err = s.Client.Chart(ctx, market.YahooSymbol(sym), t.From.Unix(), t.To.Unix())
+		if err == nil && malformed(body) {
+			return errMalformed
+		}
+		return err
+	})
+	if err != nil && !(errors.Is(err, errMalformed) && body != nil) {
+		return err
+	}
+	topic, err := t.Kind.Topic()
+	if err != nil {
+		return err
+	}
+	raw := ingest.Raw{Topic: topic, Symbol: sym, Value: body, Headers: ingest.RawHeaders(s.Name(), t, wire.SchemaChartEvents)}
+	if err := emit(raw); err != nil {
+		return &publishError{fmt.Errorf("yahoo: publish %s: %w", sym, err)}
+	}
+	return nil
+}
+
+var errMalformed = errors.New("answer is not JSON")
+
+// paced runs call, one paced call at a time, retrying 429s, server errors,
+// transport failures and errMalformed with jittered exponential backoff.
+func (s *Source) paced(ctx context.Context, ysym string, call func() error) error {
+	var lastErr error
+	for attempt := 0; attempt < s.MaxAttempts; attempt++ {
+		g, err := s.Pool.Take(s.Clock.Now(), 1)
+		if err != nil {
+			return fmt.Errorf("yahoo pacing: %w", err)
+		}
+		if err := s.Clock.Sleep(ctx, g.At.Sub(s.Clock.Now())); err != nil {
+			return err
+		}
+		err = call()
+		var he *HTTPError
+		switch {
+		case err == nil:
+			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeOK)
+			return nil
+		case errors.As(err, &he) && he.Status == 429:
+			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeThrottled)
+		case errors.As(err, &he) && he.Status == 401:
+			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeUnauthorized)
+		default:
+			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeError)
+		}
+		lastErr = err
+		if !IsTemporary(err) && !errors.Is(err, errMalformed) {
+			return err
+		}
+		if attempt+1 < s.MaxAttempts {
+			wait := s.backoff(attempt)
+			s.Log.Warn("yahoo backing off", "symbol", ysym, "attempt", attempt+1, "wait", wait, "err", err)
+			if err := s.Clock.Sleep(ctx, wait); err != nil {
+				return err
+			}
+		}
+	}
+	return fmt.Errorf("gave up after %d attempts: %w", s.MaxAttempts, lastErr)
+}
+
 // Expirations lists a chain's expirations (unix seconds at 00:00 UTC of
 // the date) from at's New York date through days later, each once, in order.
 func Expirations(res wire.OptionResult, at time.Time, days int) []int64 {
@@ -189,51 +264,32 @@ func Expirations(res wire.OptionResult, at time.Time, days int) []int64 {
 // fetch makes one paced call, retrying 429s, server errors and malformed
 // answers with jittered exponential backoff, and checks the answer decodes.
 func (s *Source) fetch(ctx context.Context, ysym string, date int64) ([]byte, wire.OptionResult, error) {
-	var lastErr error
-	for attempt := 0; attempt < s.MaxAttempts; attempt++ {
-		g, err := s.Pool.Take(s.Clock.Now(), 1)
+	var (
+		body     []byte
+		res      wire.OptionResult
+		noResult error
+	)
+	err := s.paced(ctx, ysym, func() error {
+		b, err := s.Client.Options(ctx, ysym, date)
 		if err != nil {
-			return nil, wire.OptionResult{}, fmt.Errorf("yahoo pacing: %w", err)
+			return err
 		}
-		if err := s.Clock.Sleep(ctx, g.At.Sub(s.Clock.Now())); err != nil {
-			return nil, wire.OptionResult{}, err
-		}
-		body, err := s.Client.Options(ctx, ysym, date)
-		if err == nil {
-			res, derr := wire.DecodeOptionChain(body)
-			if derr == nil {
-				s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeOK)
-				return body, res, nil
-			}
-			if !malformed(body) {
-				// A well-formed answer without a chain: asking again will not help.
-				s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeOK)
-				return nil, res, derr
-			}
-			err = derr
-		}
-		lastErr = err
-		var he *HTTPError
+		r, derr := wire.DecodeOptionChain(b)
 		switch {
-		case errors.As(err, &he) && he.Status == 429:
-			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeThrottled)
-		case errors.As(err, &he) && he.Status == 401:
-			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeUnauthorized)
+		case derr == nil:
+			body, res = b, r
+		case !malformed(b):
+			// A well-formed answer without a chain: asking again will not help.
+			res, noResult = r, derr
 		default:
-			s.Metrics.Call(s.Name(), g.Key.Label, ingest.OutcomeError)
+			return fmt.Errorf("%w: %w", errMalformed, derr)
 		}
-		if !IsTemporary(err) && !malformed(body) {
-			return nil, wire.OptionResult{}, err
-		}
-		if attempt+1 < s.MaxAttempts {
-			wait := s.backoff(attempt)
-			s.Log.Warn("yahoo backing off", "symbol", ysym, "attempt", attempt+1, "wait", wait, "err", err)
-			if err := s.Clock.Sleep(ctx, wait); err != nil {
-				return nil, wire.OptionResult{}, err
-			}
-		}
+		return nil
+	})
+	if err == nil {
+		err = noResult
 	}
-	return nil, wire.OptionResult{}, fmt.Errorf("gave up after %d attempts: %w", s.MaxAttempts, lastErr)
+	return body, res, err
 }
 
 // malformed reports an answer that is not JSON at all, e.g. cut short.
