@@ -32,6 +32,15 @@ type Set struct {
 	TasksQueued   *prometheus.GaugeVec     // provider: tasks fetched, waiting for their lane
 	TasksInFlight *prometheus.GaugeVec     // provider: tasks being collected
 	TaskQueueWait *prometheus.HistogramVec // provider: time from fetch to start
+
+	// The lake's housekeeping (lake.Housekeeping) and what it finds.
+	HousekeepingRuns        *prometheus.CounterVec // step, outcome
+	HousekeepingLastSuccess *prometheus.GaugeVec   // step
+	HousekeepingDeleted     *prometheus.CounterVec // step: objects deleted
+	LakeObjects             *prometheus.GaugeVec   // dataset, format
+
+	// The API's response cache.
+	ResponseCache *prometheus.CounterVec // result: hit, miss
 }
 
 // New creates and registers the collectors, with the Go and process ones.
@@ -79,9 +88,28 @@ func New() *Set {
 			Name: "tickerlake_collect_task_queue_wait_seconds", Help: "Time a collection task waited for its provider's lane, by provider.",
 			Buckets: prometheus.ExponentialBuckets(0.01, 4, 10),
 		}, []string{"provider"}),
+		HousekeepingRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_lake_housekeeping_runs_total", Help: "Runs of the lake's housekeeping steps (retention, compaction, janitor), by step and outcome (ok, failed).",
+		}, []string{"step", "outcome"}),
+		HousekeepingLastSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickerlake_lake_housekeeping_last_success_timestamp_seconds", Help: "When each housekeeping step last finished without error.",
+		}, []string{"step"}),
+		HousekeepingDeleted: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_lake_housekeeping_objects_deleted_total", Help: "Objects the housekeeping deleted: replaced files and retired records (compaction), orphans (janitor).",
+		}, []string{"step"}),
+		LakeObjects: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tickerlake_lake_objects", Help: "Data objects in the lake at the janitor's last run, by dataset and format.",
+		}, []string{"dataset", "format"}),
+		ResponseCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tickerlake_api_response_cache_requests_total", Help: "API data requests the response cache answered (hit) or passed to the lake (miss).",
+		}, []string{"result"}),
+	}
+	for _, result := range []string{"hit", "miss"} {
+		s.ResponseCache.WithLabelValues(result)
 	}
 	r.MustRegister(s.Tasks, s.Ingested, s.Processed, s.DeadLettered, s.Written, s.LastEvent, s.CommitSeconds, s.HTTPSeconds, s.QuerySeconds,
 		s.TasksQueued, s.TasksInFlight, s.TaskQueueWait,
+		s.HousekeepingRuns, s.HousekeepingLastSuccess, s.HousekeepingDeleted, s.LakeObjects, s.ResponseCache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }

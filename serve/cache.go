@@ -70,6 +70,11 @@ func (s *Server) withResponseCache(next http.Handler) http.Handler {
 		// huma negotiates the format (JSON, CBOR) from Accept.
 		key := r.Header.Get("Accept") + " " + r.URL.RequestURI()
 		e, ok := c.get(key)
+		result := "miss"
+		if ok {
+			result = "hit"
+		}
+		s.Metrics.ResponseCache.WithLabelValues(result).Inc()
 		if !ok {
 			v, _, _ := c.group.Do(key, func() (any, error) {
 				// A flight that ended between this request's miss and its
