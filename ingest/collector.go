@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/tickerlake/tickerlake/ingest/ratelimit"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
 	"github.com/tickerlake/tickerlake/stream/trace"
@@ -36,7 +36,7 @@ type Collector struct {
 	// fill, in clock time (default 1s): a long task publishes as it goes.
 	PublishLinger time.Duration
 	// Clock holds deferred tasks until their NotBefore (default the system clock).
-	Clock ratelimit.Clock
+	Clock clock.Clock
 }
 
 // fetched is a task-queue message on its way through a lane.
@@ -65,7 +65,7 @@ func (c *Collector) Run(ctx context.Context) error {
 		c.PublishLinger = time.Second
 	}
 	if c.Clock == nil {
-		c.Clock = ratelimit.System{}
+		c.Clock = clock.System{}
 	}
 	if in, ok := c.Source.(Instrumented); ok {
 		in.Instrument(c.Log, NewProviderMetrics(c.Metrics))

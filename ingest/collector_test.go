@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata"
@@ -41,7 +42,7 @@ func TestCollectorDefersTheRestOnDailyExhaustion(t *testing.T) {
 	defer b.Close()
 	brokers := []string{b.Addr()}
 
-	clock := ratelimit.NewManual(time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC))
+	clock := clock.NewManual(time.Date(2026, 11, 23, 23, 0, 0, 0, time.UTC))
 	fake := tdtest.New(clock.Now)
 	fake.PerDay = 12
 	srv := httptest.NewServer(fake)

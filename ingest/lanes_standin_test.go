@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata"
@@ -34,7 +35,7 @@ import (
 // over 16 a minute is three windows, the last starting 2 minutes in.
 func TestCollectorBarsBesideATwentyMinuteSnapshot(t *testing.T) {
 	start := time.Date(2026, 11, 20, 21, 0, 0, 0, time.UTC)
-	tdClock, yhClock := ratelimit.NewManual(start), ratelimit.NewManual(start)
+	tdClock, yhClock := clock.NewManual(start), clock.NewManual(start)
 
 	td := tdtest.New(tdClock.Now)
 	tdSrv := httptest.NewServer(td)

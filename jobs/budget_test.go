@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata"
@@ -158,7 +159,7 @@ func simulate(t *testing.T, jobs []cronJob, from, to time.Time, fetch func(date 
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := ratelimit.NewManual(from)
+	clock := clock.NewManual(from)
 	// One stand-in per New York day keeps its per-call accounting short; a
 	// day's runs all fall in one UTC day, the provider's daily window.
 	var provider atomic.Pointer[tdtest.Server]

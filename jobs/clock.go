@@ -4,6 +4,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -13,7 +14,7 @@ import (
 type DemoClock struct {
 	cal   *market.Calendar
 	speed float64
-	real  func() time.Time
+	real  clock.Clock
 
 	mu       sync.Mutex
 	demo     time.Time
@@ -21,18 +22,18 @@ type DemoClock struct {
 }
 
 // NewDemoClock starts at start and runs speed times faster than real.
-func NewDemoClock(cal *market.Calendar, start time.Time, speed float64, real func() time.Time) *DemoClock {
+func NewDemoClock(cal *market.Calendar, start time.Time, speed float64, real clock.Clock) *DemoClock {
 	if speed < 1 {
 		speed = 1
 	}
-	return &DemoClock{cal: cal, speed: speed, real: real, demo: start, lastReal: real()}
+	return &DemoClock{cal: cal, speed: speed, real: real, demo: start, lastReal: real.Now()}
 }
 
 // Now advances and returns the demo time.
 func (c *DemoClock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	r := c.real()
+	r := c.real.Now()
 	dt := r.Sub(c.lastReal)
 	c.lastReal = r
 	if !c.demo.Before(r) {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickerlake/tickerlake/clock"
 )
 
 // Check is one dependency readiness probes.
@@ -57,21 +58,16 @@ type Readiness struct {
 	TTL time.Duration
 	// Timeout bounds each check (default 2s); the checks run concurrently.
 	Timeout time.Duration
-	// Now is the clock (default time.Now).
-	Now func() time.Time
-	Log *slog.Logger
+	// Clock stamps each report (default the system clock).
+	Clock clock.Clock
+	Log   *slog.Logger
 
 	mu       sync.Mutex
 	last     Report
 	draining bool
 }
 
-func (r *Readiness) now() time.Time {
-	if r.Now == nil {
-		return time.Now()
-	}
-	return r.Now()
-}
+func (r *Readiness) now() time.Time { return clock.Or(r.Clock).Now() }
 
 // Drain makes every later report unavailable: the role is stopping and
 // should get no new work.

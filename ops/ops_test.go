@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tickerlake/tickerlake/clock"
 )
 
 func TestReadiness(t *testing.T) {
@@ -69,9 +70,9 @@ func TestReadiness(t *testing.T) {
 // TestReadinessCache: a report is reused within TTL and redone after it,
 // so a dependency's return shows at the next probe past TTL.
 func TestReadinessCache(t *testing.T) {
-	now := time.Date(2027, 3, 1, 14, 0, 0, 0, time.UTC)
+	now := clock.NewManual(time.Date(2027, 3, 1, 14, 0, 0, 0, time.UTC))
 	calls, fail := 0, true
-	r := &Readiness{TTL: time.Second, Now: func() time.Time { return now }, Checks: []Check{{"kafka", func(context.Context) error {
+	r := &Readiness{TTL: time.Second, Clock: now, Checks: []Check{{"kafka", func(context.Context) error {
 		calls++
 		if fail {
 			return errors.New("down")
@@ -91,7 +92,8 @@ func TestReadinessCache(t *testing.T) {
 		{time.Second, true, false, 3},
 	}
 	for i, s := range steps {
-		now, fail = now.Add(s.advance), s.fail
+		now.Advance(s.advance)
+		fail = s.fail
 		if rep := r.Check(context.Background()); rep.Ready() != s.ready || calls != s.calls {
 			t.Errorf("step %d: ready %v after %d calls, want %v after %d", i, rep.Ready(), calls, s.ready, s.calls)
 		}

@@ -186,13 +186,3 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 		t.Error("empty key accepted")
 	}
 }
-
-func TestManualClock(t *testing.T) {
-	c := NewManual(t0)
-	if err := c.Sleep(t.Context(), time.Hour); err != nil {
-		t.Fatal(err)
-	}
-	if got := c.Now().Sub(t0); got != time.Hour || c.Slept() != time.Hour {
-		t.Errorf("after sleeping an hour: %v, slept %v", got, c.Slept())
-	}
-}

@@ -7,15 +7,15 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 
-	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata/tdtest"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-func newFake(t testing.TB, clock *ratelimit.Manual) (*tdtest.Server, *httptest.Server) {
+func newFake(t testing.TB, clock *clock.Manual) (*tdtest.Server, *httptest.Server) {
 	f := tdtest.New(clock.Now)
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)

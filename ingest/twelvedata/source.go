@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 
@@ -25,7 +26,7 @@ import (
 type Source struct {
 	Client   *Client
 	Pool     *ratelimit.Pool
-	Clock    ratelimit.Clock  // default the system clock
+	Clock    clock.Clock      // default the system clock
 	Calendar *market.Calendar // default NYSE
 	Log      *slog.Logger     // default discards
 	Metrics  *ingest.ProviderMetrics
@@ -52,7 +53,7 @@ func (s *Source) Instrument(log *slog.Logger, m *ingest.ProviderMetrics) {
 
 func (s *Source) defaults() {
 	if s.Clock == nil {
-		s.Clock = ratelimit.System{}
+		s.Clock = clock.System{}
 	}
 	if s.Calendar == nil {
 		s.Calendar = market.NYSE()

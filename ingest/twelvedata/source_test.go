@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/wire"
@@ -40,7 +41,7 @@ func universe(n int) []string {
 	return syms
 }
 
-func newSource(t testing.TB, srvURL string, clock ratelimit.Clock, limits ratelimit.Limits, nkeys int) *Source {
+func newSource(t testing.TB, srvURL string, clock clock.Clock, limits ratelimit.Limits, nkeys int) *Source {
 	p, err := ratelimit.NewPool(limits, keys(nkeys))
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +54,7 @@ func dailyTask(syms ...string) ingest.Task {
 }
 
 func TestPlan120SymbolsOverFiveKeys(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	fake, srv := newFake(t, clock)
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: 800}, 5)
 	logs := &captureHandler{}
@@ -185,7 +186,7 @@ func TestProviderBadDays(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := ratelimit.NewManual(start)
+			clock := clock.NewManual(start)
 			fake, srv := newFake(t, clock)
 			fake.Script = tc.script
 			src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: 800}, tc.keys)
@@ -232,7 +233,7 @@ func TestProviderBadDays(t *testing.T) {
 }
 
 func TestMissingFieldsPassThrough(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	fake, srv := newFake(t, clock)
 	fake.Script = func(int, string, []string) (int, []byte, bool) { return 200, testdata(t, "missing_fields.json"), true }
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 1)
@@ -251,7 +252,7 @@ func TestMissingFieldsPassThrough(t *testing.T) {
 }
 
 func TestSessionFilter(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	fake, srv := newFake(t, clock)
 	fake.Script = func(int, string, []string) (int, []byte, bool) {
 		return 200, testdata(t, "series_msft_15min.json"), true
@@ -289,7 +290,7 @@ func TestClosedDaysMakeNoCalls(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := ratelimit.NewManual(start)
+			clock := clock.NewManual(start)
 			fake, srv := newFake(t, clock)
 			src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 1)
 			var out sink
@@ -304,7 +305,7 @@ func TestClosedDaysMakeNoCalls(t *testing.T) {
 }
 
 func TestHistoricalPaging(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	fake, srv := newFake(t, clock)
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 2)
 	src.PageBars = 100
@@ -347,7 +348,7 @@ func TestDailyExhaustionResumes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := ratelimit.NewManual(start)
+			clock := clock.NewManual(start)
 			fake, srv := newFake(t, clock)
 			fake.PerDay = tc.providerLimit
 			src := newSource(t, srv.URL, clock, ratelimit.Limits{PerWindow: 8, PerDay: tc.ownLimit}, 2)
@@ -399,7 +400,7 @@ func TestDailyExhaustionResumes(t *testing.T) {
 }
 
 func TestRerunEmitsTheSameRecords(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	_, srv := newFake(t, clock)
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 3)
 	task := dailyTask(universe(20)...)
@@ -440,7 +441,7 @@ func TestRerunEmitsTheSameRecords(t *testing.T) {
 }
 
 func TestCancelStopsWaiting(t *testing.T) {
-	clock := ratelimit.NewManual(start)
+	clock := clock.NewManual(start)
 	_, srv := newFake(t, clock)
 	src := newSource(t, srv.URL, clock, ratelimit.Limits{}, 1)
 	ctx, cancel := context.WithCancel(t.Context())
@@ -457,7 +458,7 @@ func TestCancelStopsWaiting(t *testing.T) {
 }
 
 func TestOptionsAreNotTwelveData(t *testing.T) {
-	src := newSource(t, "http://127.0.0.1:1", ratelimit.NewManual(start), ratelimit.Limits{}, 1)
+	src := newSource(t, "http://127.0.0.1:1", clock.NewManual(start), ratelimit.Limits{}, 1)
 	if err := src.Fetch(t.Context(), ingest.NewTask(ingest.Options, start, start), nil); err == nil {
 		t.Error("an options task was accepted")
 	}

@@ -64,12 +64,30 @@ type Contract struct {
 	InTheMoney        *bool    `json:"inTheMoney"`
 }
 
-// DecodeOptionChain parses an option-data message.
+// DecodeOptionChain parses an option-data message. It gives what
+// encoding/json gives (see chainScanner), without reflection.
 func DecodeOptionChain(b []byte) (OptionResult, error) {
+	oc, ok := scanOptionChain(b)
+	if !ok {
+		oc = OptionChain{}
+		if err := json.Unmarshal(b, &oc); err != nil {
+			return OptionResult{}, fmt.Errorf("decode options: %w", err)
+		}
+	}
+	return resultOf(oc)
+}
+
+// decodeOptionChainJSON is DecodeOptionChain by encoding/json alone: the
+// reference its tests compare with.
+func decodeOptionChainJSON(b []byte) (OptionResult, error) {
 	var oc OptionChain
 	if err := json.Unmarshal(b, &oc); err != nil {
 		return OptionResult{}, fmt.Errorf("decode options: %w", err)
 	}
+	return resultOf(oc)
+}
+
+func resultOf(oc OptionChain) (OptionResult, error) {
 	if e := oc.OptionChain.Error; e != nil {
 		return OptionResult{}, fmt.Errorf("options error %s: %s", e.Code, e.Description)
 	}

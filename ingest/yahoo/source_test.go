@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
-	"github.com/tickerlake/tickerlake/ingest/ratelimit"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
 	"github.com/tickerlake/tickerlake/stream"
@@ -28,14 +28,14 @@ func testdata(t testing.TB, name string) []byte {
 	return b
 }
 
-func newFake(t testing.TB, clock *ratelimit.Manual) (*yhtest.Server, *Client) {
+func newFake(t testing.TB, clock *clock.Manual) (*yhtest.Server, *Client) {
 	f := yhtest.New(clock.Now)
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
 	return f, &Client{BaseURL: srv.URL, CookieURL: srv.URL + "/cookie"}
 }
 
-func newSource(c *Client, clock ratelimit.Clock) *Source {
+func newSource(c *Client, clock clock.Clock) *Source {
 	return &Source{Client: c, Clock: clock, Seed: 1}
 }
 
@@ -51,7 +51,7 @@ func header(r ingest.Raw, k string) string {
 }
 
 func TestSnapshotsEveryExpiration(t *testing.T) {
-	clock := ratelimit.NewManual(snapshot)
+	clock := clock.NewManual(snapshot)
 	fake, client := newFake(t, clock)
 	src := newSource(client, clock)
 	task := ingest.NewTask(ingest.Options, snapshot, snapshot, "AAPL", "BRK.B")
@@ -150,7 +150,7 @@ func TestYahooBadDays(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := ratelimit.NewManual(snapshot)
+			clock := clock.NewManual(snapshot)
 			fake, client := newFake(t, clock)
 			fake.Script, fake.CrumbScript = tc.script, tc.crumbScript
 			src := newSource(client, clock)
@@ -187,7 +187,7 @@ func TestYahooBadDays(t *testing.T) {
 }
 
 func TestPacing(t *testing.T) {
-	clock := ratelimit.NewManual(snapshot)
+	clock := clock.NewManual(snapshot)
 	fake, client := newFake(t, clock)
 	src := newSource(client, clock)
 	src.Pool = NewPacing(3)
@@ -213,7 +213,7 @@ func TestPacing(t *testing.T) {
 }
 
 func TestRerunIsIdentical(t *testing.T) {
-	clock := ratelimit.NewManual(snapshot)
+	clock := clock.NewManual(snapshot)
 	_, client := newFake(t, clock)
 	src := newSource(client, clock)
 	task := ingest.NewTask(ingest.Options, snapshot, snapshot, "AAPL", "MSFT")
@@ -237,7 +237,7 @@ func TestRerunIsIdentical(t *testing.T) {
 }
 
 func TestOnlyOptions(t *testing.T) {
-	src := newSource(&Client{}, ratelimit.NewManual(snapshot))
+	src := newSource(&Client{}, clock.NewManual(snapshot))
 	if err := src.Fetch(t.Context(), ingest.NewTask(ingest.Daily, snapshot, snapshot), nil); err == nil {
 		t.Error("a daily task was accepted")
 	}

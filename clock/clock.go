@@ -1,7 +1,13 @@
-// Package ratelimit plans provider calls within their credit limits: a pool
-// of API keys, each allowed so many credits per rolling window and per day,
-// driven by an injected clock so plans are testable without waiting.
-package ratelimit
+// Package clock is tickerlake's one source of time: the system clock in
+// production and a manual clock in tests, injected wherever time is read.
+//
+// The rule: every instant that is stored, compared or answered (a commit's
+// CommittedAt, a retention cut-off, a default date range, a rate limit's
+// window) comes from an injected Clock. Only the elapsed time of a piece of
+// work measured for a metric or a log line (start := time.Now(), then
+// time.Since(start)) and network waits inside the Kafka client loops use the
+// time package directly: they measure how long, never when.
+package clock
 
 import (
 	"context"
@@ -9,8 +15,8 @@ import (
 	"time"
 )
 
-// Clock is the time source of a limiter. Sleep returns early with ctx's
-// error when ctx ends.
+// Clock tells the time and waits on it. Sleep returns early with ctx's error
+// when ctx ends.
 type Clock interface {
 	Now() time.Time
 	Sleep(ctx context.Context, d time.Duration) error
@@ -35,6 +41,15 @@ func (System) Sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// Or is c, or the system clock when c is nil: the default of every struct
+// that takes a Clock.
+func Or(c Clock) Clock {
+	if c == nil {
+		return System{}
+	}
+	return c
 }
 
 // Manual is a clock that moves only when told to or when slept on: Sleep
@@ -77,6 +92,13 @@ func (m *Manual) Advance(d time.Duration) {
 	}
 	m.mu.Lock()
 	m.now = m.now.Add(d)
+	m.mu.Unlock()
+}
+
+// Set moves the clock to t, forward or back.
+func (m *Manual) Set(t time.Time) {
+	m.mu.Lock()
+	m.now = t
 	m.mu.Unlock()
 }
 

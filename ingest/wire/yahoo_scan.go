@@ -1,0 +1,523 @@
+package wire
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Decoding the option chains with encoding/json was the largest cost of the processor
+// after the analytics: reflection per field and an allocation per pointer field. chainScanner
+// reads the option-data shape directly. It gives what json.Unmarshal gives, or gives up:
+// on anything it does not handle exactly as encoding/json does (a syntax error, a type
+// mismatch, a key that names a field only case-insensitively, a key given twice, a string
+// with an escape or a byte outside printable ASCII, a number out of range, deep nesting) it
+// reports false and the caller decodes the whole message with encoding/json, which then
+// also words the error. FuzzDecodeOptionChain holds the two to equal results.
+//
+// Strings are substrings of one copy of the message, and the numbers the pointer fields
+// point to live in shared blocks, so a contract costs no allocation of its own.
+type chainScanner struct {
+	b     []byte
+	s     string // b as a string; decoded strings are substrings of it
+	i     int
+	depth int
+	fl    []float64
+	in    []int64
+	bo    []bool
+}
+
+// maxSkipDepth bounds the nesting of skipped values; deeper ones go to encoding/json.
+const maxSkipDepth = 200
+
+// arenaBlock is how many numbers of one kind share an allocation: about as many as the
+// message holds (a contract is some 300 bytes with a dozen numbers), within bounds.
+func (sc *chainScanner) arenaBlock() int {
+	return min(max(len(sc.b)/32, 16), 1024)
+}
+
+func scanOptionChain(b []byte) (OptionChain, bool) {
+	sc := chainScanner{b: b, s: string(b)}
+	var oc OptionChain
+	sc.ws()
+	if sc.null() {
+		return oc, sc.end()
+	}
+	ok := sc.object([]string{"optionChain"}, func(f int) bool {
+		return sc.object([]string{"result", "error"}, func(f int) bool {
+			if f == 0 {
+				return sc.results(&oc.OptionChain.Result)
+			}
+			if sc.null() {
+				oc.OptionChain.Error = nil
+				return true
+			}
+			e := &YahooError{}
+			oc.OptionChain.Error = e
+			return sc.object([]string{"code", "description"}, func(f int) bool {
+				if f == 0 {
+					return sc.str(&e.Code)
+				}
+				return sc.str(&e.Description)
+			})
+		})
+	})
+	return oc, ok && sc.end()
+}
+
+func (sc *chainScanner) results(dst *[]OptionResult) bool {
+	return sc.array(func(null bool) bool {
+		*dst = append(*dst, OptionResult{})
+		if null {
+			return true
+		}
+		r := &(*dst)[len(*dst)-1]
+		return sc.object([]string{"underlyingSymbol", "expirationDates", "strikes", "quote", "options"}, func(f int) bool {
+			switch f {
+			case 0:
+				return sc.str(&r.UnderlyingSymbol)
+			case 1:
+				return sc.ints(&r.ExpirationDates)
+			case 2:
+				return sc.floats(&r.Strikes)
+			case 3:
+				return sc.quote(&r.Quote)
+			}
+			return sc.series(&r.Options)
+		})
+	}, func() { *dst = []OptionResult{} }, func() { *dst = nil })
+}
+
+func (sc *chainScanner) quote(q *YahooQuote) bool {
+	if sc.null() {
+		return true
+	}
+	return sc.object([]string{"symbol", "regularMarketPrice", "regularMarketTime", "currency"}, func(f int) bool {
+		switch f {
+		case 0:
+			return sc.str(&q.Symbol)
+		case 1:
+			return sc.floatPtr(&q.RegularMarketPrice)
+		case 2:
+			return sc.intPtr(&q.RegularMarketTime)
+		}
+		return sc.str(&q.Currency)
+	})
+}
+
+func (sc *chainScanner) series(dst *[]OptionSeries) bool {
+	return sc.array(func(null bool) bool {
+		*dst = append(*dst, OptionSeries{})
+		if null {
+			return true
+		}
+		s := &(*dst)[len(*dst)-1]
+		return sc.object([]string{"expirationDate", "calls", "puts"}, func(f int) bool {
+			switch f {
+			case 0:
+				if sc.null() {
+					return true
+				}
+				return sc.int(&s.ExpirationDate)
+			case 1:
+				return sc.contracts(&s.Calls)
+			}
+			return sc.contracts(&s.Puts)
+		})
+	}, func() { *dst = []OptionSeries{} }, func() { *dst = nil })
+}
+
+var contractFields = []string{"contractSymbol", "strike", "currency", "lastPrice", "change", "percentChange",
+	"volume", "openInterest", "bid", "ask", "contractSize", "expiration", "lastTradeDate", "impliedVolatility", "inTheMoney"}
+
+func (sc *chainScanner) contracts(dst *[]Contract) bool {
+	return sc.array(func(null bool) bool {
+		*dst = append(*dst, Contract{})
+		if null {
+			return true
+		}
+		c := &(*dst)[len(*dst)-1]
+		return sc.object(contractFields, func(f int) bool {
+			switch f {
+			case 0:
+				return sc.str(&c.ContractSymbol)
+			case 1:
+				return sc.floatPtr(&c.Strike)
+			case 2:
+				return sc.str(&c.Currency)
+			case 3:
+				return sc.floatPtr(&c.LastPrice)
+			case 4:
+				return sc.floatPtr(&c.Change)
+			case 5:
+				return sc.floatPtr(&c.PercentChange)
+			case 6:
+				return sc.intPtr(&c.Volume)
+			case 7:
+				return sc.intPtr(&c.OpenInterest)
+			case 8:
+				return sc.floatPtr(&c.Bid)
+			case 9:
+				return sc.floatPtr(&c.Ask)
+			case 10:
+				return sc.str(&c.ContractSize)
+			case 11:
+				return sc.intPtr(&c.Expiration)
+			case 12:
+				return sc.intPtr(&c.LastTradeDate)
+			case 13:
+				return sc.floatPtr(&c.ImpliedVolatility)
+			}
+			return sc.boolPtr(&c.InTheMoney)
+		})
+	}, func() { *dst = []Contract{} }, func() { *dst = nil })
+}
+
+// object reads an object whose known keys are fields, calling field with the index of
+// each known key, the scanner at its value; other keys' values are skipped. A key given
+// twice, or one that equals a field only case-insensitively, gives up.
+func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
+	if !sc.consume('{') {
+		return false
+	}
+	sc.ws()
+	if sc.consume('}') {
+		return true
+	}
+	var seen uint64
+	for {
+		sc.ws()
+		var key string
+		if !sc.str(&key) {
+			return false
+		}
+		sc.ws()
+		if !sc.consume(':') {
+			return false
+		}
+		sc.ws()
+		f := -1
+		for j, name := range fields {
+			if key == name {
+				f = j
+				break
+			}
+			if strings.EqualFold(key, name) {
+				return false
+			}
+		}
+		if f >= 0 {
+			if seen&(1<<f) != 0 {
+				return false
+			}
+			seen |= 1 << f
+			if !field(f) {
+				return false
+			}
+		} else if !sc.skip() {
+			return false
+		}
+		sc.ws()
+		if sc.consume('}') {
+			return true
+		}
+		if !sc.consume(',') {
+			return false
+		}
+	}
+}
+
+// array reads an array (elem for each element, told whether it is null), or null (then
+// setNull). An empty array is an empty, not a nil, slice (setEmpty), as encoding/json has it.
+func (sc *chainScanner) array(elem func(null bool) bool, setEmpty, setNull func()) bool {
+	if sc.null() {
+		setNull()
+		return true
+	}
+	if !sc.consume('[') {
+		return false
+	}
+	sc.ws()
+	if sc.consume(']') {
+		setEmpty()
+		return true
+	}
+	for {
+		sc.ws()
+		if !elem(sc.null()) {
+			return false
+		}
+		sc.ws()
+		if sc.consume(']') {
+			return true
+		}
+		if !sc.consume(',') {
+			return false
+		}
+	}
+}
+
+func (sc *chainScanner) floats(dst *[]float64) bool {
+	return sc.array(func(null bool) bool {
+		var x float64
+		if !null && !sc.float(&x) {
+			return false
+		}
+		*dst = append(*dst, x)
+		return true
+	}, func() { *dst = []float64{} }, func() { *dst = nil })
+}
+
+func (sc *chainScanner) ints(dst *[]int64) bool {
+	return sc.array(func(null bool) bool {
+		var x int64
+		if !null && !sc.int(&x) {
+			return false
+		}
+		*dst = append(*dst, x)
+		return true
+	}, func() { *dst = []int64{} }, func() { *dst = nil })
+}
+
+func (sc *chainScanner) floatPtr(dst **float64) bool {
+	if sc.null() {
+		*dst = nil
+		return true
+	}
+	var x float64
+	if !sc.float(&x) {
+		return false
+	}
+	if len(sc.fl) == cap(sc.fl) {
+		sc.fl = make([]float64, 0, sc.arenaBlock())
+	}
+	sc.fl = append(sc.fl, x)
+	*dst = &sc.fl[len(sc.fl)-1]
+	return true
+}
+
+func (sc *chainScanner) intPtr(dst **int64) bool {
+	if sc.null() {
+		*dst = nil
+		return true
+	}
+	var x int64
+	if !sc.int(&x) {
+		return false
+	}
+	if len(sc.in) == cap(sc.in) {
+		sc.in = make([]int64, 0, sc.arenaBlock()/2)
+	}
+	sc.in = append(sc.in, x)
+	*dst = &sc.in[len(sc.in)-1]
+	return true
+}
+
+func (sc *chainScanner) boolPtr(dst **bool) bool {
+	if sc.null() {
+		*dst = nil
+		return true
+	}
+	var x bool
+	switch {
+	case sc.literal("true"):
+		x = true
+	case sc.literal("false"):
+	default:
+		return false
+	}
+	if len(sc.bo) == cap(sc.bo) {
+		sc.bo = make([]bool, 0, sc.arenaBlock()/8)
+	}
+	sc.bo = append(sc.bo, x)
+	*dst = &sc.bo[len(sc.bo)-1]
+	return true
+}
+
+// str reads a string into dst (null leaves dst as it is). Only strings of printable ASCII
+// without escapes are read here.
+func (sc *chainScanner) str(dst *string) bool {
+	if sc.null() {
+		return true
+	}
+	if !sc.consume('"') {
+		return false
+	}
+	start := sc.i
+	for ; sc.i < len(sc.b); sc.i++ {
+		c := sc.b[sc.i]
+		if c == '"' {
+			*dst = sc.s[start:sc.i]
+			sc.i++
+			return true
+		}
+		if c < 0x20 || c >= 0x80 || c == '\\' {
+			return false
+		}
+	}
+	return false
+}
+
+// number reads a JSON number literal and reports whether it has a fraction or exponent.
+func (sc *chainScanner) number() (lit string, frac bool, ok bool) {
+	start := sc.i
+	b := sc.b
+	if sc.i < len(b) && b[sc.i] == '-' {
+		sc.i++
+	}
+	switch {
+	case sc.i < len(b) && b[sc.i] == '0':
+		sc.i++
+	case sc.i < len(b) && b[sc.i] >= '1' && b[sc.i] <= '9':
+		for sc.i < len(b) && b[sc.i]-'0' < 10 {
+			sc.i++
+		}
+	default:
+		return "", false, false
+	}
+	if sc.i < len(b) && b[sc.i] == '.' {
+		frac = true
+		sc.i++
+		if !sc.digits() {
+			return "", false, false
+		}
+	}
+	if sc.i < len(b) && (b[sc.i] == 'e' || b[sc.i] == 'E') {
+		frac = true
+		sc.i++
+		if sc.i < len(b) && (b[sc.i] == '+' || b[sc.i] == '-') {
+			sc.i++
+		}
+		if !sc.digits() {
+			return "", false, false
+		}
+	}
+	return sc.s[start:sc.i], frac, true
+}
+
+func (sc *chainScanner) digits() bool {
+	start := sc.i
+	for sc.i < len(sc.b) && sc.b[sc.i]-'0' < 10 {
+		sc.i++
+	}
+	return sc.i > start
+}
+
+func (sc *chainScanner) float(dst *float64) bool {
+	lit, _, ok := sc.number()
+	if !ok {
+		return false
+	}
+	x, err := parseFloat(lit)
+	*dst = x
+	return err == nil
+}
+
+func (sc *chainScanner) int(dst *int64) bool {
+	lit, frac, ok := sc.number()
+	if !ok || frac {
+		return false
+	}
+	x, err := strconv.ParseInt(lit, 10, 64)
+	*dst = x
+	return err == nil
+}
+
+// skip passes over one value of any kind, checking its syntax as encoding/json does.
+func (sc *chainScanner) skip() bool {
+	if sc.i >= len(sc.b) {
+		return false
+	}
+	switch c := sc.b[sc.i]; {
+	case c == '{' || c == '[':
+		if sc.depth++; sc.depth > maxSkipDepth {
+			return false
+		}
+		defer func() { sc.depth-- }()
+		if c == '[' {
+			return sc.array(func(null bool) bool { return null || sc.skip() }, func() {}, func() {})
+		}
+		return sc.object(nil, nil)
+	case c == '"':
+		return sc.skipString()
+	case c == 't':
+		return sc.literal("true")
+	case c == 'f':
+		return sc.literal("false")
+	case c == 'n':
+		return sc.null()
+	}
+	_, _, ok := sc.number()
+	return ok
+}
+
+// skipString passes over a string with any escapes and bytes encoding/json accepts.
+func (sc *chainScanner) skipString() bool {
+	sc.i++
+	for sc.i < len(sc.b) {
+		c := sc.b[sc.i]
+		sc.i++
+		switch {
+		case c == '"':
+			return true
+		case c < 0x20:
+			return false
+		case c == '\\':
+			if sc.i >= len(sc.b) {
+				return false
+			}
+			e := sc.b[sc.i]
+			sc.i++
+			switch e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if sc.i+4 > len(sc.b) {
+					return false
+				}
+				for _, h := range sc.b[sc.i : sc.i+4] {
+					if !('0' <= h && h <= '9' || 'a' <= h && h <= 'f' || 'A' <= h && h <= 'F') {
+						return false
+					}
+				}
+				sc.i += 4
+			default:
+				return false
+			}
+		}
+	}
+	return false
+}
+
+func (sc *chainScanner) ws() {
+	for sc.i < len(sc.b) {
+		switch sc.b[sc.i] {
+		case ' ', '\t', '\n', '\r':
+			sc.i++
+		default:
+			return
+		}
+	}
+}
+
+func (sc *chainScanner) consume(c byte) bool {
+	if sc.i < len(sc.b) && sc.b[sc.i] == c {
+		sc.i++
+		return true
+	}
+	return false
+}
+
+func (sc *chainScanner) literal(word string) bool {
+	if strings.HasPrefix(sc.s[sc.i:], word) {
+		sc.i += len(word)
+		return true
+	}
+	return false
+}
+
+func (sc *chainScanner) null() bool { return sc.literal("null") }
+
+// end reports whether only whitespace is left.
+func (sc *chainScanner) end() bool {
+	sc.ws()
+	return sc.i == len(sc.b)
+}
