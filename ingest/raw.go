@@ -156,6 +156,7 @@ const (
 type ProviderMetrics struct {
 	Calls       *prometheus.CounterVec // source, key, outcome
 	CreditsLeft *prometheus.GaugeVec   // source: daily credits left over all keys
+	KeyCredits  *prometheus.GaugeVec   // source, key: daily credits left per key label
 	Progress    *prometheus.GaugeVec   // source: share of the current task's symbols done
 }
 
@@ -168,6 +169,8 @@ func NewProviderMetrics(m *metrics.Set) *ProviderMetrics {
 			"source", "key", "outcome"),
 		CreditsLeft: newGaugeVec(m, "tickerlake_provider_daily_credits_left",
 			"Daily credits left over all keys of a source.", "source"),
+		KeyCredits: newGaugeVec(m, "tickerlake_provider_key_daily_credits_left",
+			"Daily credits left per key of a source, by key label (key1, key2, ...; 0 once the provider rejected the key).", "source", "key"),
 		Progress: newGaugeVec(m, "tickerlake_provider_task_progress_ratio",
 			"Share of the current task's symbols done, by source.", "source"),
 	}
@@ -185,6 +188,14 @@ func (pm *ProviderMetrics) Call(source, key, outcome string) {
 func (pm *ProviderMetrics) Credits(source string, left int) {
 	if pm != nil && left >= 0 {
 		pm.CreditsLeft.WithLabelValues(source).Set(float64(left))
+	}
+}
+
+// KeyCreditsLeft sets one key's daily credits left; negative means
+// unlimited and is not reported.
+func (pm *ProviderMetrics) KeyCreditsLeft(source, key string, left int) {
+	if pm != nil && left >= 0 {
+		pm.KeyCredits.WithLabelValues(source, key).Set(float64(left))
 	}
 }
 

@@ -289,6 +289,21 @@ func (p *Pool) DayLeft(now time.Time) int {
 	return n
 }
 
+// KeyDayLeft is key k's daily credits left at now: 0 once the provider
+// rejected it, -1 without a daily limit.
+func (p *Pool) KeyDayLeft(k Key, now time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.limits.PerDay <= 0 {
+		return -1
+	}
+	ks := p.keys[k.Index]
+	if ks.dead != nil {
+		return 0
+	}
+	return p.dayLeft(ks, now)
+}
+
 // Clone returns an independent copy, for planning ahead.
 func (p *Pool) Clone() *Pool {
 	p.mu.Lock()

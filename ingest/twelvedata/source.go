@@ -366,6 +366,7 @@ func (r *run) handle(res result) {
 		r.requeue(res.items, false, res.err)
 	}
 	s.Metrics.Credits(s.Name(), s.Pool.DayLeft(now))
+	s.Metrics.KeyCreditsLeft(s.Name(), key.Label, s.Pool.KeyDayLeft(key, now))
 	s.Metrics.Done(s.Name(), r.done, r.total)
 }
 

@@ -94,6 +94,12 @@ func TestPlan120SymbolsOverFiveKeys(t *testing.T) {
 	if got := testutil.ToFloat64(src.Metrics.CreditsLeft.WithLabelValues("twelvedata")); got != 4000-120 {
 		t.Errorf("credits left gauge %v, want 3880", got)
 	}
+	for i := range 5 {
+		label := fmt.Sprintf("key%d", i+1)
+		if got := testutil.ToFloat64(src.Metrics.KeyCredits.WithLabelValues("twelvedata", label)); got != 800-24 {
+			t.Errorf("%s credits left gauge %v, want 776 (3 calls of 8)", label, got)
+		}
+	}
 	took := clock.Now().Sub(start)
 	t.Logf("120 symbols over 5 keys: %d calls, done after %v of clock time", len(fake.Calls()), took)
 	if took > 3*time.Minute {
