@@ -59,7 +59,7 @@ describe('Api', () => {
     const { api: a, asked } = api({ '/api/v1/predict/BRK.B?horizon=7': { body: predict } });
     const f = await a.forecast('BRK.B', 7);
     expect(asked).toEqual(['/api/v1/predict/BRK.B?horizon=7']);
-    expect(f.model).toEqual({ name: 'har-rv', version: 'v3' });
+    expect(f.model).toEqual({ name: 'ridge-harx', version: 'v1' });
     expect(f.points?.[0].q50).toBe(predict.points[0].q50);
   });
 

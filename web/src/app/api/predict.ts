@@ -37,8 +37,12 @@ export interface Forecast {
   asOf: string;
   model: ModelRef;
   lastClose: number;
+  /** The session of the last close, YYYY-MM-DD. */
+  lastDate?: string;
   points: ForecastPoint[] | null;
   atmIv: AtmIv[] | null;
+  /** What the forecast does not claim (e.g. direction), or that a fallback answered. */
+  note?: string;
 }
 
 /** Walk-forward scores, out of sample; a model that does not forecast a quantity has no score for it. */
@@ -48,6 +52,11 @@ export interface Metrics {
   pinball?: number | null;
   cover50?: number | null;
   cover90?: number | null;
+  /** Forecasts scored. */
+  n?: number | null;
+  /** QLIKE over the forecasts made where an implied volatility existed, the only ones the implied-vol baseline has. */
+  qlikeWithIv?: number | null;
+  nWithIv?: number | null;
 }
 
 /** One saved model version and how it scored beside the baselines on the same window. */
@@ -57,7 +66,12 @@ export interface ModelVersion {
   trainedAt: string;
   trainFrom: string;
   trainTo: string;
+  /** The held-out window the metrics were scored on. */
+  heldOutFrom?: string;
+  heldOutTo?: string;
   serving: boolean;
+  /** Whether it may serve at all (a baseline is what it must beat). */
+  candidate?: boolean;
   metrics: Metrics;
   /** The baselines' scores on the same held-out window, by baseline (ewma, randomWalk, impliedVol). */
   baselines: Record<string, Metrics> | null;

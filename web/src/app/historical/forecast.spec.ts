@@ -6,7 +6,7 @@ import { recordedApi } from '../../testing/recorded-fetch';
 import { settle } from '../../testing/settle';
 import type { Bar } from '../api/client';
 import type { Forecast } from '../api/predict';
-import { before, isoDate } from '../shared/format';
+import { before, isoDate, price } from '../shared/format';
 import { DEFAULT_HORIZON, ForecastPanel, daysBetween, fanOption, fanSeries, horizonOf, ivWithin, volOption } from './forecast';
 
 const forecast = predict as Forecast;
@@ -20,29 +20,37 @@ describe('horizonOf', () => {
 });
 
 describe('fan chart', () => {
-  it('continues the closes the forecast saw: every band opens at the last close on the last session', () => {
-    // A bar after the forecast's as-of time is not part of what it saw.
-    const late: Bar = { ...history.at(-1)!, t: '2026-11-25', close: 300 };
-    const fan = fanSeries([...history, late], forecast);
-    const n = forecast.points!.length;
-    const anchor = history.length - 1;
-    expect(fan.dates).toEqual([...history.map((b) => b.t), ...forecast.points!.map((p) => p.date)]);
-    expect(fan.dates[anchor]).toBe('2026-11-24');
-    expect(fan.close.slice(0, history.length)).toEqual(history.map((b) => b.close));
-    expect(fan.close.slice(history.length)).toEqual(Array(n).fill(null));
+  const bar = (t: string, close: number): Bar => ({ t, open: close, high: close, low: close, close, volume: 1, imputed: false });
+  const n = forecast.points!.length;
+
+  it('continues the closes the forecast saw: every band opens at the last close on its session', () => {
+    // A bar after the last close's session is not part of what the forecast saw.
+    const closes = [bar('2026-11-27', 205), bar('2026-11-30', 207), bar('2026-12-01', 208.11), bar('2026-12-02', 300)];
+    const fan = fanSeries(closes, forecast);
+    expect(fan.dates).toEqual(['2026-11-27', '2026-11-30', '2026-12-01', ...forecast.points!.map((p) => p.date)]);
+    expect(fan.close).toEqual([205, 207, 208.11, ...Array(n).fill(null)]);
     for (const q of ['q05', 'q25', 'q50', 'q75', 'q95'] as const) {
-      expect(fan[q].slice(0, anchor).every((v) => v === null)).toBe(true);
-      expect(fan[q][anchor]).toBe(forecast.lastClose);
-      expect(fan[q].slice(anchor + 1)).toEqual(forecast.points!.map((p) => p[q]));
+      expect(fan[q].slice(0, 2)).toEqual([null, null]);
+      expect(fan[q][2]).toBe(forecast.lastClose);
+      expect(fan[q].slice(3)).toEqual(forecast.points!.map((p) => p[q]));
     }
+  });
+
+  it("adds the last close's session when the closes loaded stop short of it", () => {
+    const fan = fanSeries(history, forecast);
+    expect(history.at(-1)!.t < forecast.lastDate!).toBe(true);
+    expect(fan.dates).toEqual([...history.map((b) => b.t), forecast.lastDate, ...forecast.points!.map((p) => p.date)]);
+    expect(fan.close[history.length]).toBe(forecast.lastClose);
+    expect(fan.q95[history.length]).toBe(forecast.lastClose);
+    expect(fan.q95[history.length - 1]).toBeNull();
   });
 
   it('starts from the last close alone when no closes loaded', () => {
     const fan = fanSeries([], forecast);
-    expect(fan.dates[0]).toBe('2026-11-24');
+    expect(fan.dates[0]).toBe(forecast.lastDate);
     expect(fan.close[0]).toBe(forecast.lastClose);
     expect(fan.q95[0]).toBe(forecast.lastClose);
-    expect(fan.dates).toHaveLength(forecast.points!.length + 1);
+    expect(fan.dates).toHaveLength(n + 1);
   });
 
   it('draws each band as its width on its lower edge, so the stack tops out at the upper quantile', () => {
@@ -61,17 +69,18 @@ describe('fan chart', () => {
 
 describe('volatility beside implied volatility', () => {
   it('keeps the expirations inside the forecast and the first one after', () => {
-    expect(ivWithin(forecast.atmIv!, 8).map((a) => a.days)).toEqual([10]);
-    expect(ivWithin(forecast.atmIv!, 17).map((a) => a.days)).toEqual([10, 17, 24]);
-    expect(ivWithin(forecast.atmIv!, 100).map((a) => a.days)).toEqual([10, 17, 24, 52]);
+    const atm = [52, 10, 24, 17].map((days) => ({ expiration: `d${days}`, days, iv: 0.2 }));
+    expect(ivWithin(atm, 8).map((a) => a.days)).toEqual([10]);
+    expect(ivWithin(atm, 17).map((a) => a.days)).toEqual([10, 17, 24]);
+    expect(ivWithin(atm, 100).map((a) => a.days)).toEqual([10, 17, 24, 52]);
     expect(ivWithin([], 10)).toEqual([]);
   });
 
   it('puts both on calendar days ahead, in percent', () => {
     const series = (volOption(forecast) as { series: { data: number[][] }[] }).series;
     expect(series[0].data).toEqual(forecast.points!.map((p) => [daysBetween(forecast.asOf, p.date), +(p.vol * 100).toFixed(2)]));
-    expect(series[0].data[0][0]).toBe(1);
-    expect(series[1].data).toEqual([[10, 27.4]]);
+    expect(series[0].data.map((d) => d[0])).toEqual([0, 1, 2, 5, 6]);
+    expect(series[1].data).toEqual([[2, 19.52], [9, 19.81]]);
   });
 });
 
@@ -95,19 +104,22 @@ describe('ForecastPanel', { timeout: 30_000 }, () => {
     expect(asked).toContain('/api/v1/predict/MSFT?horizon=5');
     expect(asked).toContain(barsKey);
     expect(el.getAttribute('data-points')).toBe('5');
-    expect(el.querySelector('.model')?.textContent).toBe('har-rv v3');
-    expect(el.querySelector('.meta')?.textContent).toContain('2026-11-24 21:00 UTC');
+    expect(el.querySelector('.model')?.textContent).toBe('ridge-harx v1');
+    expect(el.querySelector('.meta')?.textContent).toContain('data as of 2026-12-02 18:00 UTC');
+    expect(el.querySelector('.meta')?.textContent).toContain('last close 208.11 on 2026-12-01');
+    expect(el.querySelector('.note')?.textContent).toContain('the direction of prices is not forecast');
     const rows = [...el.querySelectorAll('table.points tbody tr')];
     expect(rows).toHaveLength(5);
     for (const [i, row] of rows.entries()) {
       const p = forecast.points![i];
       const [q05, q50, q95] = ['q05', 'q50', 'q95'].map((c) => Number(row.querySelector(`td.${c}`)?.textContent));
-      expect([q05, q50, q95]).toEqual([p.q05, p.q50, p.q95]);
+      expect([q05, q50, q95]).toEqual([p.q05, p.q50, p.q95].map((v) => Number(price(v))));
       expect(q05).toBeLessThan(q50);
       expect(q50).toBeLessThan(q95);
+      expect(row.textContent).toContain(p.date);
     }
     expect(el.querySelectorAll('app-echart')).toHaveLength(2);
-    expect(el.querySelector('.iv')?.textContent).toContain('2026-12-04 (10 d) 27.4%');
+    expect([...el.querySelectorAll('.iv')].map((e) => e.textContent?.trim())).toEqual(['2026-12-04 (2 d) 19.5%', '2026-12-11 (9 d) 19.8%']);
     expect(el.querySelector('[role=alert]')).toBeNull();
   });
 

@@ -41,26 +41,22 @@ export interface Fan {
 
 /**
  * The price chart continued past the last close: the closes the forecast
- * saw (none after its as-of date), then every quantile starting from the
+ * saw (none after its last session), then every quantile starting from the
  * last close at the last session, so the bands open out of the line.
  */
 export function fanSeries(history: readonly Bar[], f: Forecast): Fan {
-  const asOf = f.asOf.slice(0, 10);
   const points = f.points ?? [];
   const first = points[0]?.date ?? '9999-12-31';
-  const seen = history.filter((b) => b.t.slice(0, 10) <= asOf && b.t.slice(0, 10) < first);
-  const anchor = seen.at(-1)?.t.slice(0, 10) ?? asOf;
-  const past = seen.length ? seen.map((b) => b.t.slice(0, 10)) : [anchor];
-  const dates = [...past, ...points.map((p) => p.date)];
+  const last = f.lastDate ?? f.asOf.slice(0, 10);
+  const past = history.map((b) => ({ date: b.t.slice(0, 10), close: b.close })).filter((b) => b.date <= last && b.date < first);
+  // The last close's own session, when the closes loaded stop short of it.
+  if (past.at(-1)?.date !== last && last < first) past.push({ date: last, close: f.lastClose });
+  if (!past.length) past.push({ date: last, close: f.lastClose });
   const lead = past.length - 1;
-  const band = (q: 'q05' | 'q25' | 'q50' | 'q75' | 'q95') => [
-    ...Array<null>(lead).fill(null),
-    f.lastClose,
-    ...points.map((p) => p[q]),
-  ];
+  const band = (q: 'q05' | 'q25' | 'q50' | 'q75' | 'q95') => [...Array<null>(lead).fill(null), f.lastClose, ...points.map((p) => p[q])];
   return {
-    dates,
-    close: [...(seen.length ? seen.map((b) => b.close) : [f.lastClose]), ...points.map(() => null)],
+    dates: [...past.map((b) => b.date), ...points.map((p) => p.date)],
+    close: [...past.map((b) => b.close), ...points.map(() => null)],
     q05: band('q05'),
     q25: band('q25'),
     q50: band('q50'),

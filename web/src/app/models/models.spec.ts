@@ -4,7 +4,7 @@ import { recordedFetch } from '../../testing/recorded-fetch';
 import { settle } from '../../testing/settle';
 import { API_BASE_URL, API_FETCH } from '../api/client';
 import type { ModelVersion } from '../api/predict';
-import { JOB_POLL_MS, Models, baselineKeys, metricOption, score } from './models';
+import { JOB_POLL_MS, Models, baselineKeys, candidates, comparable, metricOption, modelLabel, score } from './models';
 
 const models = report.models as ModelVersion[];
 
@@ -12,19 +12,33 @@ type Series = { name: string; type: string; data: (number | null)[] };
 const seriesOf = (o: unknown) => (o as { series: Series[] }).series;
 
 describe('metric charts', () => {
-  it('puts each version beside its baselines, with no bar where a baseline has no score', () => {
-    const o = metricOption(models, 'pinball') as { xAxis: { data: string[] } };
-    expect(o.xAxis.data).toEqual(['garch v3', 'har-rv v3', 'gbt v3']);
+  const charted = candidates(models);
+
+  it('sets the models that may serve against the baselines, not the baselines against themselves', () => {
+    expect(charted.map(modelLabel)).toEqual(['garch v1', 'har-rv v1', 'ridge-harx v1']);
+    const o = metricOption(charted, 'qlike') as { xAxis: { data: string[] } };
+    expect(o.xAxis.data).toEqual(['garch v1', 'har-rv v1', 'ridge-harx v1']);
     const s = seriesOf(o);
     expect(s.map((x) => x.name)).toEqual(['Model', 'EWMA', 'Random walk', 'Implied volatility']);
-    expect(s[0].data).toEqual(models.map((m) => m.metrics.pinball));
-    expect(s[1].data).toEqual(models.map((m) => m.baselines!['ewma'].pinball));
-    expect(s[3].data).toEqual([null, null, null]);
+    expect(s[0].data).toEqual(charted.map((m) => m.metrics.qlike));
+    expect(s[1].data).toEqual(charted.map((m) => m.baselines!['ewma'].qlike));
+  });
+
+  it('compares implied volatility only over the forecasts it has', () => {
+    // Its plain QLIKE and pinball loss cover 352 forecasts, the models' 22,874.
+    expect(seriesOf(metricOption(charted, 'qlike'))[3].data).toEqual([null, null, null]);
+    expect(seriesOf(metricOption(charted, 'pinball'))[3].data).toEqual([null, null, null]);
+    const iv = seriesOf(metricOption(charted, 'qlikeWithIv'));
+    expect(iv[0].data).toEqual(charted.map((m) => m.metrics.qlikeWithIv));
+    expect(iv[3].data).toEqual(charted.map((m) => m.baselines!['impliedVol'].qlikeWithIv));
+    expect(comparable({ n: 5 }, { n: 5 }, 'qlike')).toBe(true);
+    expect(comparable({ n: 5 }, {}, 'qlike')).toBe(true);
+    expect(comparable({ n: 5, nWithIv: 2 }, { n: 2, nWithIv: 2 }, 'qlikeWithIv')).toBe(true);
   });
 
   it('shows coverage in percent against its band level', () => {
-    const s = seriesOf(metricOption(models, 'cover90', 90));
-    expect(s[0].data).toEqual([88, 89.6, 85]);
+    const s = seriesOf(metricOption(charted, 'cover90', 90));
+    expect(s[0].data).toEqual([89.4, 89.7, 89.73]);
     const target = s.at(-1)!;
     expect(target.type).toBe('line');
     expect(target.data).toEqual([90, 90, 90]);
@@ -66,23 +80,27 @@ describe('Models', { timeout: 30_000 }, () => {
     return { fixture, el: fixture.nativeElement as HTMLElement, asked: rec.asked, sent, settle: settled };
   }
 
-  it('lists every version with its window and scores, marks the serving one and says why', async () => {
+  it('lists every version with its windows and scores, marks the serving one and the baselines, and says why', async () => {
     const { el } = await render({ '/api/v1/models': { body: report } });
-    expect(el.querySelector('#serving-title')?.textContent).toContain('har-rv v3');
+    expect(el.querySelector('#serving-title')?.textContent).toContain('ridge-harx v1');
     expect(el.querySelector('.reason')?.textContent).toBe(report.reason);
     const rows = [...el.querySelectorAll('table.versions tbody tr')] as HTMLElement[];
-    expect(rows.map((r) => r.querySelector('th')?.textContent?.trim())).toEqual(['garch v3', 'har-rv v3 serving', 'gbt v3']);
-    expect(rows.map((r) => r.dataset['serving'])).toEqual(['false', 'true', 'false']);
-    const cells = [...rows[1].querySelectorAll('td')].map((c) => c.textContent?.trim());
-    expect(cells).toEqual(['2026-12-03 02:10', '2024-12-02 – 2026-12-02', '0.338', '2.60e-8', '1.236', '51.0%', '89.6%', '0.412', '0.498', '0.455']);
+    expect(rows.map((r) => r.querySelector('th')?.textContent?.trim())).toEqual([
+      'garch v1', 'har-rv v1', 'ridge-harx v1 serving', 'ewma v1 baseline', 'random-walk v1 baseline', 'implied-vol v1 baseline',
+    ]);
+    expect(rows.map((r) => r.dataset['serving'])).toEqual(['false', 'false', 'true', 'false', 'false', 'false']);
+    const cells = [...rows[2].querySelectorAll('td')].map((c) => c.textContent?.trim());
+    expect(cells).toEqual([
+      '2026-12-04 02:26', '2025-12-02 – 2026-12-01', '2026-05-27 – 2026-11-30', '22,874', '0.2005', '0.1353', '0.01646', '0.00543', '49.8%', '89.7%',
+    ]);
     expect(el.querySelectorAll('app-echart')).toHaveLength(3);
   });
 
   it('shows the reason a baseline serves when no version is saved', async () => {
     const { el } = await render({
-      '/api/v1/models': { body: { serving: { name: 'ewma', version: 'baseline' }, reason: 'no trained model yet', models: [] } },
+      '/api/v1/models': { body: { serving: { name: 'ewma', version: 'v0' }, reason: 'no trained version is committed yet, so the EWMA baseline serves', models: [] } },
     });
-    expect(el.querySelector('#serving-title')?.textContent).toContain('ewma baseline');
+    expect(el.querySelector('#serving-title')?.textContent).toContain('ewma v0');
     expect(el.textContent).toContain('No model version is saved yet');
     expect(el.querySelectorAll('app-echart')).toHaveLength(0);
   });

@@ -39,6 +39,21 @@ export function score(v: number | null | undefined): string {
   return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) : String(+v.toPrecision(4));
 }
 
+/** The models that may serve, the ones the charts set against the baselines. */
+export function candidates(models: readonly ModelVersion[]): ModelVersion[] {
+  return models.filter((m) => m.candidate !== false);
+}
+
+/**
+ * Whether a baseline's score counts against a model's: both over the same
+ * forecasts (implied volatility exists only on some sessions, so its plain
+ * QLIKE is over fewer forecasts than the model's and is left out).
+ */
+export function comparable(model: Metrics, base: Metrics, metric: Metric): boolean {
+  const [a, b] = metric === 'qlikeWithIv' ? [model.nWithIv, base.nWithIv] : [model.n, base.n];
+  return a == null || b == null || a === b;
+}
+
 /**
  * One metric for every model version beside its baselines, as grouped bars;
  * a target (coverage's nominal level) is drawn as a dashed line.
@@ -49,7 +64,11 @@ export function metricOption(models: readonly ModelVersion[], metric: Metric, ta
   const series: object[] = [
     { name: 'Model', type: 'bar', data: models.map((m) => asShown(m.metrics?.[metric])), itemStyle: { color: COLORS[0] } },
     ...baselineKeys(models).map((k, i) => ({
-      name: BASELINES[k] ?? k, type: 'bar', data: models.map((m) => asShown(m.baselines?.[k]?.[metric])),
+      name: BASELINES[k] ?? k, type: 'bar',
+      data: models.map((m) => {
+        const b = m.baselines?.[k];
+        return b && comparable(m.metrics, b, metric) ? asShown(b[metric]) : null;
+      }),
       itemStyle: { color: COLORS[(i + 1) % COLORS.length] },
     })),
   ];
@@ -64,7 +83,9 @@ export function metricOption(models: readonly ModelVersion[], metric: Metric, ta
     legend: { top: 0 },
     grid: { left: 64, right: 24, top: 56, bottom: 40 },
     xAxis: { type: 'category', data: cats },
-    yAxis: { type: 'value', scale: target != null, name: target != null ? 'Coverage %' : '', axisLabel: target != null ? {} : { formatter: score } },
+    // Scores of good models differ in the second or third digit: the axis
+    // spans the values, not zero to the largest.
+    yAxis: { type: 'value', scale: true, name: target != null ? 'Coverage %' : '', axisLabel: target != null ? {} : { formatter: score } },
     series,
   };
 }
@@ -83,11 +104,12 @@ export class Models {
 
   protected readonly report = new Loader<ModelsReport>((r) => !r.models?.length && !r.serving);
   protected readonly models = computed(() => this.report.value()?.models ?? []);
+  protected readonly charted = computed(() => candidates(this.models()));
   protected readonly band = signal<'cover50' | 'cover90'>('cover90');
-  protected readonly qlike = computed(() => metricOption(this.models(), 'qlike'));
-  protected readonly pinball = computed(() => metricOption(this.models(), 'pinball'));
-  protected readonly coverage = computed(() => metricOption(this.models(), this.band(), this.band() === 'cover50' ? 50 : 90));
-  protected readonly columns = computed(() => baselineKeys(this.models()));
+  protected readonly qlikeOver = signal<'qlike' | 'qlikeWithIv'>('qlike');
+  protected readonly qlike = computed(() => metricOption(this.charted(), this.qlikeOver()));
+  protected readonly pinball = computed(() => metricOption(this.charted(), 'pinball'));
+  protected readonly coverage = computed(() => metricOption(this.charted(), this.band(), this.band() === 'cover50' ? 50 : 90));
 
   protected readonly job = signal<FineTuneJob | undefined>(undefined);
   protected readonly jobError = signal('');
@@ -97,7 +119,7 @@ export class Models {
   protected readonly score = score;
   protected readonly coverageOf = vol;
   protected readonly label = modelLabel;
-  protected readonly baselineName = (k: string) => BASELINES[k] ?? k;
+  protected readonly count = (n: number | null | undefined) => (n == null ? '–' : n.toLocaleString('en-US'));
 
   constructor() {
     inject(DestroyRef).onDestroy(() => (this.destroyed = true));
