@@ -19,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/compute"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -31,7 +32,7 @@ import (
 type Compactor struct {
 	Store Store
 	Log   *slog.Logger
-	Now   func() time.Time // default time.Now
+	Clock clock.Clock // default the system clock
 	// MinFiles is how many visible Parquet files a partition needs before
 	// it is merged (default 2).
 	MinFiles int
@@ -69,9 +70,7 @@ type CompactReport struct {
 }
 
 func (c *Compactor) defaults() {
-	if c.Now == nil {
-		c.Now = time.Now
-	}
+	c.Clock = clock.Or(c.Clock)
 	if c.MinFiles < 2 {
 		c.MinFiles = 2
 	}
@@ -97,7 +96,7 @@ func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 	c.defaults()
 	var rep CompactReport
 	for _, ds := range c.Datasets {
-		unlock, err := lock(ctx, c.Store, "compact-"+ds.Name, c.Now(), c.LockTTL)
+		unlock, err := lock(ctx, c.Store, "compact-"+ds.Name, c.Clock.Now(), c.LockTTL)
 		if errors.Is(err, errLocked) {
 			c.Log.Info("compaction skipped: another compactor holds the lock", "dataset", ds.Name)
 			continue
@@ -127,7 +126,7 @@ func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *Compac
 			return fmt.Errorf("compact %s/%s: %w", ds.Name, g.partition, err)
 		}
 	}
-	n, err := collect(ctx, c.Store, cat, ds, c.Now().Add(-c.Grace))
+	n, err := collect(ctx, c.Store, cat, ds, c.Clock.Now().Add(-c.Grace))
 	rep.ObjectsDeleted += n
 	return err
 }
@@ -142,7 +141,7 @@ type mergeGroup struct {
 func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
 	byPart := map[string]*mergeGroup{}
 	var order []string
-	cutoff := c.Now().Add(-c.Settle)
+	cutoff := c.Clock.Now().Add(-c.Settle)
 	for _, cm := range snap.Commits {
 		if c.Settle > 0 && cm.CommittedAt.After(cutoff) {
 			continue
@@ -231,7 +230,7 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 			return err
 		}
 	}
-	cm.CommittedAt = c.Now().UTC()
+	cm.CommittedAt = c.Clock.Now().UTC()
 	body, err := json.MarshalIndent(cm, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode commit %s: %w", cm.Key(), err)

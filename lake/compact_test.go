@@ -188,7 +188,7 @@ func TestCompaction(t *testing.T) {
 				}
 			}()
 
-			c := &lake.Compactor{Store: checkedStore{st, check}, Now: clock.Now, Grace: 10 * time.Minute}
+			c := &lake.Compactor{Store: checkedStore{st, check}, Clock: clock, Grace: 10 * time.Minute}
 			rep, err := c.Run(ctx)
 			close(stop)
 			wg.Wait()
@@ -224,7 +224,7 @@ func TestCompaction(t *testing.T) {
 			// was replaced goes, and the views do not change.
 			objects := objectCount(t, st, "intraday_bars/")
 			clock.Advance(11 * time.Minute)
-			rep, err = (&lake.Compactor{Store: st, Now: clock.Now, Grace: 10 * time.Minute}).Run(ctx)
+			rep, err = (&lake.Compactor{Store: st, Clock: clock, Grace: 10 * time.Minute}).Run(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -240,7 +240,7 @@ func TestCompaction(t *testing.T) {
 				}
 			}
 			// A third run finds nothing to do.
-			rep, err = (&lake.Compactor{Store: st, Now: clock.Now}).Run(ctx)
+			rep, err = (&lake.Compactor{Store: st, Clock: clock}).Run(ctx)
 			if err != nil || rep != (lake.CompactReport{}) {
 				t.Fatalf("third run: %+v, %v; want nothing done", rep, err)
 			}
@@ -302,7 +302,7 @@ func TestCompactionCrashIsIdempotent(t *testing.T) {
 	st := laketest.FakeS3(t, clock, "lake", "crash")
 	fillLake(t, st, clock.Now().Add(-48*time.Hour))
 	crash := errors.New("crash before the commit record")
-	_, err := (&lake.Compactor{Store: st, Now: clock.Now, BeforeCommit: func(lake.Commit) error { return crash }}).Run(ctx)
+	_, err := (&lake.Compactor{Store: st, Clock: clock, BeforeCommit: func(lake.Commit) error { return crash }}).Run(ctx)
 	if !errors.Is(err, crash) {
 		t.Fatalf("run stopped with %v", err)
 	}
@@ -316,17 +316,17 @@ func TestCompactionCrashIsIdempotent(t *testing.T) {
 	if _, err := st.PutIfAbsent(ctx, "_locks/compact-daily_bars", []byte(held)); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := (&lake.Compactor{Store: st, Now: clock.Now, Datasets: []*market.Dataset{market.DailyBars}}).Run(ctx)
+	rep, err := (&lake.Compactor{Store: st, Clock: clock, Datasets: []*market.Dataset{market.DailyBars}}).Run(ctx)
 	if err != nil || rep.Partitions != 0 {
 		t.Fatalf("run under another's lock: %+v, %v; want nothing done", rep, err)
 	}
 	clock.Advance(2 * time.Hour)
-	rep, err = (&lake.Compactor{Store: st, Now: clock.Now}).Run(ctx)
+	rep, err = (&lake.Compactor{Store: st, Clock: clock}).Run(ctx)
 	if err != nil || rep.Partitions == 0 {
 		t.Fatalf("rerun: %+v, %v", rep, err)
 	}
 	clock.Advance(time.Hour)
-	if _, err := (&lake.Compactor{Store: st, Now: clock.Now}).Run(ctx); err != nil {
+	if _, err := (&lake.Compactor{Store: st, Clock: clock}).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	objs, err := st.List(ctx, "daily_bars/")

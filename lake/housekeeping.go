@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/tickerlake/tickerlake/clock"
 )
 
 // Housekeeping is the lake's upkeep: retention, compaction (with collection
@@ -17,19 +19,20 @@ type Housekeeping struct {
 	Partitions                  []string      // only these (default all)
 	Every                       time.Duration // how often Run runs it
 	Tables                      Tables        // the Iceberg tables to keep in step (nil: none)
+	Clock                       clock.Clock   // default the system clock
 }
 
 // Once runs retention, compaction and the janitor, in that order.
 func (h *Housekeeping) Once(ctx context.Context) error {
-	ret, err := (&Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables}).Run(ctx)
+	ret, err := (&Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	comp, err := (&Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables}).Run(ctx)
+	comp, err := (&Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
 	if err != nil {
 		return err
 	}
-	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace}).Run(ctx)
+	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock}).Run(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -20,7 +21,7 @@ import (
 type Janitor struct {
 	Store Store
 	Log   *slog.Logger
-	Now   func() time.Time // default time.Now
+	Clock clock.Clock // default the system clock
 	// Grace must exceed how long a crashed writer can stay down before it
 	// replays its uncommitted range: the replay finds its objects present
 	// and commits them (default 6h).
@@ -36,9 +37,7 @@ type JanitorReport struct {
 
 // Run removes every orphan older than the grace period.
 func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
-	if j.Now == nil {
-		j.Now = time.Now
-	}
+	j.Clock = clock.Or(j.Clock)
 	if j.Grace == 0 {
 		j.Grace = 6 * time.Hour
 	}
@@ -48,7 +47,7 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 	if len(j.Datasets) == 0 {
 		j.Datasets = market.Datasets()
 	}
-	cutoff := j.Now().Add(-j.Grace)
+	cutoff := j.Clock.Now().Add(-j.Grace)
 	var rep JanitorReport
 	cat := &Catalog{Store: j.Store}
 	for _, ds := range j.Datasets {
@@ -84,7 +83,7 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 			}
 			rep.Orphans++
 			rep.Bytes += o.Size
-			j.Log.Info("removed orphan", "key", o.Key, "age", j.Now().Sub(o.Modified).Round(time.Second))
+			j.Log.Info("removed orphan", "key", o.Key, "age", j.Clock.Now().Sub(o.Modified).Round(time.Second))
 		}
 	}
 	return rep, nil

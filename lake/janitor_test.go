@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	tlclock "github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/query"
@@ -34,17 +35,20 @@ func TestJanitorRemovesOrphansAfterGrace(t *testing.T) {
 			if orphans == 0 {
 				t.Fatal("the crash left no objects")
 			}
-			now := clock.Now
+			jclock := clock.Manual
 			if name == "dir" || name == "versitygw" {
-				now = time.Now // their object times are the real clock's
+				// Their object times are the real clock's.
+				jclock = tlclock.NewManual(time.Now())
 			}
-			j := &lake.Janitor{Store: st, Now: now, Grace: time.Hour}
+			j := &lake.Janitor{Store: st, Clock: jclock, Grace: time.Hour}
 			rep, err := j.Run(ctx)
 			if err != nil || rep.Orphans != 0 {
 				t.Fatalf("within grace: %+v, %v; want nothing removed", rep, err)
 			}
 			clock.Advance(2 * time.Hour)
-			j.Now = func() time.Time { return now().Add(2 * time.Hour) }
+			if jclock != clock.Manual {
+				jclock.Advance(2 * time.Hour)
+			}
 			rep, err = j.Run(ctx)
 			if err != nil || rep.Orphans != orphans || rep.Bytes == 0 {
 				t.Fatalf("after grace: %+v, %v; want %d orphans removed", rep, err, orphans)
@@ -77,7 +81,7 @@ func TestRetentionDropsWholePartitions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &lake.Retention{Store: st, Now: clock.Now, Keep: keep}
+	r := &lake.Retention{Store: st, Clock: clock, Keep: keep}
 	rep, err := r.Run(ctx)
 	if err != nil || rep.Partitions != 1 {
 		t.Fatalf("retention: %+v, %v; want one partition expired", rep, err)
@@ -94,7 +98,7 @@ func TestRetentionDropsWholePartitions(t *testing.T) {
 	}
 	before := objectCount(t, st, "intraday_bars/date=2026-11-19/")
 	clock.Advance(11 * time.Minute)
-	if _, err := (&lake.Compactor{Store: st, Now: clock.Now, Grace: 10 * time.Minute, Datasets: []*market.Dataset{market.IntradayBars}, Partitions: []string{"date=2026-11-19"}}).Run(ctx); err != nil {
+	if _, err := (&lake.Compactor{Store: st, Clock: clock, Grace: 10 * time.Minute, Datasets: []*market.Dataset{market.IntradayBars}, Partitions: []string{"date=2026-11-19"}}).Run(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if n := objectCount(t, st, "intraday_bars/date=2026-11-19/"); before == 0 || n != 0 {

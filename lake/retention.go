@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -21,7 +22,7 @@ import (
 type Retention struct {
 	Store Store
 	Log   *slog.Logger
-	Now   func() time.Time // default time.Now
+	Clock clock.Clock // default the system clock
 	// Keep maps a dataset name to how long its partitions are kept after
 	// they end; a dataset not named, or with 0, is kept forever.
 	Keep map[string]time.Duration
@@ -38,9 +39,7 @@ type RetentionReport struct {
 
 // Run writes a retention record for every expired partition still visible.
 func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
-	if r.Now == nil {
-		r.Now = time.Now
-	}
+	r.Clock = clock.Or(r.Clock)
 	if r.Log == nil {
 		r.Log = slog.New(slog.DiscardHandler)
 	}
@@ -51,7 +50,7 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		if keep <= 0 {
 			continue
 		}
-		cutoff := r.Now().Add(-keep)
+		cutoff := r.Clock.Now().Add(-keep)
 		snap, err := cat.Snapshot(ctx, ds.Name)
 		if err != nil {
 			return rep, err
@@ -77,7 +76,7 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		for _, p := range parts {
 			keys := expired[p]
 			sort.Strings(keys)
-			cm := Commit{Dataset: ds.Name, Kind: KindRetention, Replaces: keys, CommittedAt: r.Now().UTC(),
+			cm := Commit{Dataset: ds.Name, Kind: KindRetention, Replaces: keys, CommittedAt: r.Clock.Now().UTC(),
 				key: path.Join(CommitPrefix, ds.Name, "retention-"+p+"-"+digest(keys)+".json")}
 			body, err := json.MarshalIndent(cm, "", "  ")
 			if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -46,6 +47,9 @@ type Writer struct {
 	// commit record and before the offsets: a failure there stops the
 	// writer, and the replayed range registers it then.
 	Tables Tables
+	// Clock stamps each commit's CommittedAt (default the system clock),
+	// which the compactor's Settle and Grace are measured against.
+	Clock clock.Clock
 
 	lastEvent map[string]time.Time // newest event time written, per dataset
 }
@@ -166,7 +170,7 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 			return err
 		}
 	}
-	cm.CommittedAt = time.Now().UTC()
+	cm.CommittedAt = clock.Or(w.Clock).Now().UTC()
 	body, err := json.MarshalIndent(cm, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode commit %s: %w", base, err)

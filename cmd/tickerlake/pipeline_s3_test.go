@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 )
@@ -35,16 +36,16 @@ func TestPipelineOnS3ExactlyOnceAcrossWriterCrash(t *testing.T) {
 	orphans := orphanFiles(t, store)
 
 	// The server's clock is the real one: the jobs are told it is later.
-	later := func() time.Time { return time.Now().Add(7 * time.Hour) }
+	later := clock.NewManual(time.Now().Add(7 * time.Hour))
 	cat := openTables(t, dir, store)
 	rep, err := (&lake.Compactor{Store: store, Tables: cat}).Run(ctx)
 	if err != nil || rep.Partitions == 0 {
 		t.Fatalf("compaction: %+v, %v", rep, err)
 	}
-	if rep, err = (&lake.Compactor{Store: store, Now: later, Tables: cat}).Run(ctx); err != nil || rep.ObjectsDeleted == 0 {
+	if rep, err = (&lake.Compactor{Store: store, Clock: later, Tables: cat}).Run(ctx); err != nil || rep.ObjectsDeleted == 0 {
 		t.Fatalf("collection: %+v, %v", rep, err)
 	}
-	jan, err := (&lake.Janitor{Store: store, Now: later}).Run(ctx)
+	jan, err := (&lake.Janitor{Store: store, Clock: later}).Run(ctx)
 	if err != nil || jan.Orphans != len(orphans) {
 		t.Fatalf("janitor: %+v, %v; want the crash's %d orphans removed", jan, err, len(orphans))
 	}

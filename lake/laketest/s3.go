@@ -6,7 +6,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,35 +14,19 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 )
 
-// Clock is a settable clock for the fake S3 server's object times and the
+// Clock is a manual clock for the fake S3 server's object times and the
 // code under test alike.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
+type Clock struct{ *clock.Manual }
 
 // NewClock starts a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+func NewClock(t time.Time) *Clock { return &Clock{clock.NewManual(t)} }
 
-// Now is the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Since is Now minus t.
+// Since is Now minus t, as the fake server asks.
 func (c *Clock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
-
-// Advance moves the clock on.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
 
 // FakeS3 starts an in-process S3 server (gofakes3, in memory) whose object
 // times come from clock, creates bucket in it, and returns a lake store

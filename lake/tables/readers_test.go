@@ -169,7 +169,7 @@ func TestReadersAgreeDuringARun(t *testing.T) {
 			write(s.msgs)
 			history = append(history, s)
 		case "compact":
-			comp := &lake.Compactor{Store: st, Tables: c, Grace: time.Hour, Now: func() time.Time { return clock }}
+			comp := &lake.Compactor{Store: st, Tables: c, Grace: time.Hour, Clock: laketest.NewClock(clock)}
 			if _, err := comp.Run(ctx); err != nil {
 				t.Fatal(err)
 			}

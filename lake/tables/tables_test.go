@@ -145,7 +145,7 @@ func TestTablesFollowCommits(t *testing.T) {
 			}
 
 			// Retention drops the partition from the table too.
-			ret := &lake.Retention{Store: st, Tables: c, Keep: map[string]time.Duration{ds.Name: 24 * time.Hour}, Now: func() time.Time { return now.AddDate(2, 0, 0) }}
+			ret := &lake.Retention{Store: st, Tables: c, Keep: map[string]time.Duration{ds.Name: 24 * time.Hour}, Clock: laketest.NewClock(now.AddDate(2, 0, 0))}
 			if _, err := ret.Run(ctx); err != nil {
 				t.Fatal(err)
 			}
