@@ -32,6 +32,10 @@ type Options struct {
 	CacheDir string
 	// Files overrides how objects are made readable (default NewFiles).
 	Files Files
+	// CacheSize bounds the cache of a remote lake, in bytes (default
+	// DefaultCacheSize; negative: unbounded). Least recently used files go
+	// first; those an open query holds stay.
+	CacheSize int64
 	// ReadOnly limits ReadOnlyQuery.
 	ReadOnly Limits
 	Log      *slog.Logger
@@ -62,7 +66,8 @@ func (l *Limits) defaults() {
 
 // Engine runs SQL over the lake.
 type Engine struct {
-	db        *sql.DB
+	db        *sql.DB // plans every statement: see plannedConnector
+	raw       *sql.DB // the same database, unplanned, for the engine's own statements
 	connector *duckdb.Connector
 	ro        *readOnlyDB
 	catalog   *lake.Catalog
@@ -73,10 +78,16 @@ type Engine struct {
 
 	mu        sync.Mutex
 	refreshed time.Time
-	viewFiles map[string]string            // fingerprint of the files behind each view at the last refresh
-	unique    map[string]map[[32]byte]bool // per dataset: a group of files -> whether each key occurs once in it
-	checked   int                          // files read to check keys, for tests
+	layouts   map[string]*layout // per dataset, at the last refresh
+	viewFiles map[string]string  // fingerprint of each dataset's visible files at the last refresh
+
+	vmu      sync.Mutex
+	verdicts map[[32]byte]bool // a set of files -> whether no key repeats among them; files never change
+	checked  int               // files read to check keys, for tests
 }
+
+// maxVerdicts bounds the remembered key checks; past it they start over.
+const maxVerdicts = 100000
 
 // Open starts an in-memory DuckDB whose views read the lake in store.
 func Open(store lake.Store) (*Engine, error) { return OpenWith(store, Options{}) }
@@ -94,7 +105,7 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 			dir = filepath.Join(os.TempDir(), "tickerlake-cache", hex.EncodeToString(sum[:6]))
 		}
 		var err error
-		if files, err = NewFiles(store, dir); err != nil {
+		if files, err = NewFilesWith(store, dir, opts.CacheSize); err != nil {
 			return nil, err
 		}
 	}
@@ -109,19 +120,49 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
+	e := &Engine{raw: sql.OpenDB(c), connector: c, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
+		RefreshEvery: 500 * time.Millisecond, layouts: map[string]*layout{}, viewFiles: map[string]string{}, verdicts: map[[32]byte]bool{}}
+	e.db = sql.OpenDB(&plannedConnector{inner: c, e: e})
 	opts.ReadOnly.defaults()
-	ro, err := openReadOnly(files.Roots(), opts.ReadOnly)
-	if err != nil {
+	if e.ro, err = openReadOnly(e, files.Roots(), opts.ReadOnly); err != nil {
+		e.db.Close()
+		e.raw.Close()
 		c.Close()
 		return nil, err
 	}
-	return &Engine{db: sql.OpenDB(c), connector: c, ro: ro, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
-		RefreshEvery: 500 * time.Millisecond, viewFiles: map[string]string{}, unique: map[string]map[[32]byte]bool{}}, nil
+	for _, db := range []*sql.DB{e.raw, e.ro.raw} {
+		if err := unplannedViews(db); err != nil {
+			e.Close()
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// unplannedViews creates each view in the main schema as one that fails:
+// queries read the temporary views planned for them, and a read the
+// planner missed says so rather than answering from the wrong files.
+func unplannedViews(db *sql.DB) error {
+	for _, ds := range market.Datasets() {
+		cols := make([]string, len(ds.Columns))
+		for i, c := range ds.Columns {
+			cols[i] = fmt.Sprintf("CAST(NULL AS %s) AS %s", c.Type.SQL(), quoteIdent(c.Name))
+		}
+		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS SELECT %s WHERE error(%s)", quoteIdent(ds.Name), strings.Join(cols, ", "),
+			quoteString("view "+ds.Name+" was read without a plan of its files; name it directly in the query"))
+		if _, err := db.Exec(q); err != nil {
+			return fmt.Errorf("create view %s: %w", ds.Name, err)
+		}
+	}
+	return nil
 }
 
 // Close releases DuckDB.
 func (e *Engine) Close() error {
 	err := e.db.Close()
+	if rerr := e.raw.Close(); err == nil {
+		err = rerr
+	}
 	if cerr := e.connector.Close(); err == nil {
 		err = cerr
 	}
@@ -131,15 +172,16 @@ func (e *Engine) Close() error {
 	return err
 }
 
-// DB is the underlying database, views included. It is not restricted:
-// SQL from outside goes through ReadOnlyQuery.
+// DB is the underlying database with the lake's views: each statement is
+// planned first, so it reads only the files it may need. It is not
+// restricted: SQL from outside goes through ReadOnlyQuery.
 func (e *Engine) DB() *sql.DB { return e.db }
 
 // Files is how the engine reads the lake's objects.
 func (e *Engine) Files() Files { return e.files }
 
-// Refresh re-creates the views whose visible files changed: new commits,
-// and compaction or retention swapping files.
+// Refresh re-reads the commit records, so that the next queries see new
+// commits, and compaction or retention swapping files. It reads no data.
 func (e *Engine) Refresh(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -160,21 +202,7 @@ func (e *Engine) Refresh(ctx context.Context) error {
 		if old, ok := e.viewFiles[ds.Name]; ok && old == fp {
 			continue
 		}
-		files, err := e.files.Paths(ctx, keys)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", ds.Name, err)
-		}
-		sel, err := e.viewSQL(ctx, ds, snap, keys, files)
-		if err != nil {
-			return err
-		}
-		q := fmt.Sprintf("CREATE OR REPLACE VIEW %s AS %s", ds.Name, sel)
-		if _, err := e.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create view %s: %w", ds.Name, err)
-		}
-		if _, err := e.ro.db.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("create read-only view %s: %w", ds.Name, err)
-		}
+		e.layouts[ds.Name] = newLayout(ds, snap)
 		e.viewFiles[ds.Name] = fp
 		e.log.Debug("view refreshed", "dataset", ds.Name, "files", len(keys))
 	}
@@ -183,6 +211,62 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	}
 	e.refreshed = time.Now()
 	return nil
+}
+
+// viewsFor plans q (see plan) and returns, for each view it reads, the
+// SELECT over the files it may need, with those files held in the cache
+// until release.
+func (e *Engine) viewsFor(ctx context.Context, q string, args []driver.NamedValue) (map[string]installed, error) {
+	if err := e.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	var tree string
+	if err := e.raw.QueryRowContext(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", q).Scan(&tree); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		tree = "" // not a statement DuckDB serializes: every view it names is read whole
+	}
+	out := map[string]installed{}
+	fail := func(err error) (map[string]installed, error) {
+		for _, v := range out {
+			v.release()
+		}
+		return nil, err
+	}
+	for ds, nds := range plan(q, tree, args) {
+		v, err := e.view(ctx, ds, nds)
+		if err != nil {
+			return fail(err)
+		}
+		out[ds.Name] = v
+	}
+	return out, nil
+}
+
+// view is the SELECT of one view over the files the needs may read.
+func (e *Engine) view(ctx context.Context, ds *market.Dataset, nds []need) (installed, error) {
+	e.mu.Lock()
+	l := e.layouts[ds.Name]
+	e.mu.Unlock()
+	var picked []fileMeta
+	if l != nil {
+		picked = l.pick(nds)
+	}
+	keys := make([]string, len(picked))
+	for i, f := range picked {
+		keys[i] = f.key
+	}
+	paths, release, err := e.files.Acquire(ctx, keys)
+	if err != nil {
+		return installed{}, fmt.Errorf("read %s: %w", ds.Name, err)
+	}
+	q, err := e.viewSQL(ctx, ds, picked, paths)
+	if err != nil {
+		release()
+		return installed{}, err
+	}
+	return installed{sql: q, release: release}, nil
 }
 
 // viewSQL is the SELECT behind a dataset's view. Replays are rare, so most
@@ -199,16 +283,16 @@ func (e *Engine) Refresh(ctx context.Context) error {
 // partition; a file without ranges (from before they were recorded)
 // groups its partition as a whole, and a compaction's file alone is
 // unique by construction.
-func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Snapshot, keys, paths []string) (string, error) {
+func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, files []fileMeta, paths []string) (string, error) {
+	keys := make([]string, len(files))
 	compacted := map[string]bool{}
 	version := map[string]int{}
 	ranges := map[string]lake.KeyRanges{}
-	for _, cm := range snap.Commits {
-		for _, f := range cm.Files {
-			compacted[f.Key] = cm.Kind == lake.KindCompaction
-			version[f.Key] = max(cm.SchemaVersion, 1)
-			ranges[f.Key] = f.Keys
-		}
+	for i, f := range files {
+		keys[i] = f.key
+		compacted[f.key] = f.compacted
+		version[f.key] = f.version
+		ranges[f.key] = f.keys
 	}
 	var dirs []string
 	byDir := map[string][]int{}
@@ -227,8 +311,11 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 	}
 	var groups []*group
 	var pending []string // paths of the groups not yet checked
-	known, verdicts := e.unique[ds.Name], map[[32]byte]bool{}
-	defer func() { e.unique[ds.Name] = verdicts }() // only the current groups' verdicts are kept
+	e.vmu.Lock()
+	defer e.vmu.Unlock()
+	if len(e.verdicts) > maxVerdicts {
+		e.verdicts = map[[32]byte]bool{}
+	}
 	for _, d := range dirs {
 		for _, idx := range overlapGroups(ds, byDir[d], keys, ranges) {
 			g := &group{}
@@ -236,7 +323,7 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 				g.keys, g.paths = append(g.keys, keys[i]), append(g.paths, paths[i])
 			}
 			g.fp = sha256.Sum256([]byte(fingerprint(g.keys)))
-			g.unique, g.known = known[g.fp]
+			g.unique, g.known = e.verdicts[g.fp]
 			if len(g.keys) == 1 && compacted[g.keys[0]] {
 				g.unique, g.known = true, true
 			}
@@ -261,7 +348,7 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, snap *lake.Sna
 		if !g.known {
 			g.unique = !slices.ContainsFunc(g.paths, func(p string) bool { return repeated[p] })
 		}
-		verdicts[g.fp] = g.unique
+		e.verdicts[g.fp] = g.unique
 		if g.unique {
 			for _, k := range g.keys {
 				versions[version[k]] = true
@@ -367,7 +454,7 @@ func (e *Engine) filesRepeatingKeys(ctx context.Context, ds *market.Dataset, fil
 	q := fmt.Sprintf("SELECT DISTINCT unnest(list(filename)) FROM read_parquet([%s], union_by_name=true, filename=true) GROUP BY %s HAVING count(*) > 1",
 		strings.Join(quoted, ", "), strings.Join(key, ", "))
 	e.checked += len(files)
-	rows, err := e.db.QueryContext(ctx, q)
+	rows, err := e.raw.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("check %s keys: %w", ds.Name, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/tickerlake/tickerlake/lake"
 )
@@ -17,6 +18,9 @@ type Files interface {
 	// Paths makes the objects under keys readable and returns where
 	// DuckDB reads each.
 	Paths(ctx context.Context, keys []string) ([]string, error)
+	// Acquire is Paths that also keeps the objects readable until
+	// release is called.
+	Acquire(ctx context.Context, keys []string) (paths []string, release func(), err error)
 	// Roots are the local directories those paths lie in: the only ones
 	// read-only SQL may read.
 	Roots() []string
@@ -28,9 +32,19 @@ type Files interface {
 	Settle(want map[string]bool) error
 }
 
+// DefaultCacheSize bounds a remote lake's local cache when nothing else
+// is said: 2 GiB.
+const DefaultCacheSize int64 = 2 << 30
+
 // NewFiles picks how DuckDB reads store: in place for a *lake.Dir,
-// through a cache in cacheDir for an S3 lake.
+// through a cache in cacheDir of DefaultCacheSize for an S3 lake.
 func NewFiles(store lake.Store, cacheDir string) (Files, error) {
+	return NewFilesWith(store, cacheDir, 0)
+}
+
+// NewFilesWith is NewFiles with the cache bounded to cacheSize bytes
+// (0: DefaultCacheSize; negative: unbounded).
+func NewFilesWith(store lake.Store, cacheDir string, cacheSize int64) (Files, error) {
 	switch s := store.(type) {
 	case *lake.Dir:
 		return localFiles{s}, nil
@@ -41,6 +55,12 @@ func NewFiles(store lake.Store, cacheDir string) (Files, error) {
 		c, err := lake.NewCache(store, cacheDir)
 		if err != nil {
 			return nil, err
+		}
+		switch {
+		case cacheSize == 0:
+			c.MaxBytes = DefaultCacheSize
+		case cacheSize > 0:
+			c.MaxBytes = cacheSize
 		}
 		return &CachedFiles{Cache: c, URL: "s3://" + path.Join(s.Bucket(), s.Prefix())}, nil
 	}
@@ -58,6 +78,11 @@ func (l localFiles) Paths(_ context.Context, keys []string) ([]string, error) {
 	return out, nil
 }
 
+func (l localFiles) Acquire(ctx context.Context, keys []string) ([]string, func(), error) {
+	p, err := l.Paths(ctx, keys)
+	return p, func() {}, err
+}
+
 func (l localFiles) Roots() []string { return []string{l.dir.Root} }
 
 func (l localFiles) Resolve(context.Context, string) (string, bool, error) { return "", false, nil }
@@ -68,22 +93,39 @@ func (l localFiles) Settle(map[string]bool) error { return nil }
 type CachedFiles struct {
 	Cache *lake.Cache
 	URL   string // the lake's own name, "s3://bucket/prefix"
-	// LastSync is what the most recent sync did, for logs and benchmarks.
-	LastSync lake.SyncReport
+
+	mu   sync.Mutex
+	last lake.SyncReport
+}
+
+// LastSync is what the most recent sync did, for logs and benchmarks.
+func (c *CachedFiles) LastSync() lake.SyncReport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last
 }
 
 // Paths syncs keys into the cache.
 func (c *CachedFiles) Paths(ctx context.Context, keys []string) ([]string, error) {
-	rep, err := c.Cache.Sync(ctx, keys)
-	c.LastSync = rep
+	p, release, err := c.Acquire(ctx, keys)
+	release()
+	return p, err
+}
+
+// Acquire syncs keys into the cache and holds them there until release.
+func (c *CachedFiles) Acquire(ctx context.Context, keys []string) ([]string, func(), error) {
+	release, rep, err := c.Cache.Acquire(ctx, keys)
+	c.mu.Lock()
+	c.last = rep
+	c.mu.Unlock()
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = c.Cache.Path(k)
 	}
-	return out, nil
+	return out, release, nil
 }
 
 // Roots is the cache directory.

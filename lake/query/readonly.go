@@ -24,12 +24,13 @@ var ErrTimeout = errors.New("statement timeout")
 // it reads only the lake's directories, loads and installs no extensions,
 // and its configuration cannot be changed by the SQL it runs.
 type readOnlyDB struct {
-	db        *sql.DB
+	db        *sql.DB // planned, as Engine.DB
+	raw       *sql.DB // unplanned, for parsing
 	connector *duckdb.Connector
 	limits    Limits
 }
 
-func openReadOnly(roots []string, l Limits) (*readOnlyDB, error) {
+func openReadOnly(e *Engine, roots []string, l Limits) (*readOnlyDB, error) {
 	c, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		return nil, fmt.Errorf("open read-only duckdb: %w", err)
@@ -65,11 +66,14 @@ func openReadOnly(roots []string, l Limits) (*readOnlyDB, error) {
 		c.Close()
 		return nil, fmt.Errorf("open read-only duckdb: %w", err)
 	}
-	return &readOnlyDB{db: sql.OpenDB(c), connector: c, limits: l}, nil
+	return &readOnlyDB{db: sql.OpenDB(&plannedConnector{inner: c, e: e}), raw: sql.OpenDB(c), connector: c, limits: l}, nil
 }
 
 func (r *readOnlyDB) Close() error {
 	err := r.db.Close()
+	if rerr := r.raw.Close(); err == nil {
+		err = rerr
+	}
 	if cerr := r.connector.Close(); err == nil {
 		err = cerr
 	}
@@ -129,7 +133,7 @@ func (e *Engine) ReadOnlyQuery(ctx context.Context, q string, limit int) (*Resul
 // before anything is prepared.
 func (r *readOnlyDB) checkSelect(ctx context.Context, q string) error {
 	var out string
-	if err := r.db.QueryRowContext(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", q).Scan(&out); err != nil {
+	if err := r.raw.QueryRowContext(ctx, "SELECT json_serialize_sql(?::VARCHAR)::VARCHAR", q).Scan(&out); err != nil {
 		return timeoutOr(ctx, fmt.Errorf("parse query: %w", err))
 	}
 	var parsed struct {

@@ -300,7 +300,7 @@ func TestViewMatchesColumnsByNameAcrossSchemaVersions(t *testing.T) {
 				snap.Commits = append(snap.Commits, lake.Commit{Kind: lake.KindCompaction, SchemaVersion: v,
 					Files: []lake.File{{Key: k, Format: "parquet"}}})
 			}
-			q, err := eng.viewSQL(context.Background(), market.DailyBars, snap, keys, keys)
+			q, err := eng.viewSQL(context.Background(), market.DailyBars, newLayout(market.DailyBars, snap).files, keys)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -356,14 +356,19 @@ func checkRowsOncePerKey(t *testing.T, eng *Engine, view, key string, want int64
 	}
 }
 
-// viewDefinition is the SQL behind a view.
+// viewDefinition is the SQL behind a view read whole.
 func viewDefinition(t *testing.T, eng *Engine, view string) string {
 	t.Helper()
-	var def string
-	if err := eng.DB().QueryRowContext(context.Background(), "SELECT sql FROM duckdb_views() WHERE view_name = ?", view).Scan(&def); err != nil {
+	ds, ok := market.DatasetByName(view)
+	if !ok {
+		t.Fatalf("no dataset %s", view)
+	}
+	v, err := eng.view(context.Background(), ds, []need{{}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	return def
+	v.release()
+	return v.sql
 }
 
 // replayLake is a local lake written by commit and an engine over it
