@@ -126,7 +126,17 @@ func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *Compac
 			return fmt.Errorf("compact %s/%s: %w", ds.Name, g.partition, err)
 		}
 	}
-	n, err := collect(ctx, c.Store, cat, ds, c.Clock.Now().Add(-c.Grace))
+	held := func(string) bool { return false }
+	if c.Tables != nil {
+		// A replaced object a live table snapshot still holds stays for
+		// its readers; the janitor removes it once none does.
+		unref, err := c.Tables.Unreferenced(ctx, ds.Name)
+		if err != nil {
+			return err
+		}
+		held = func(k string) bool { return !unref[k] }
+	}
+	n, err := collect(ctx, c.Store, cat, ds, c.Clock.Now().Add(-c.Grace), held)
 	rep.ObjectsDeleted += n
 	return err
 }
@@ -418,9 +428,9 @@ func contains(list []string, s string) bool {
 
 // collect deletes, for readers that can no longer be looking at them, the
 // commit records every file of which is replaced and the replaced objects,
-// once the replacing commit is older than cutoff. It returns how many
-// objects it deleted.
-func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cutoff time.Time) (int, error) {
+// once the replacing commit is older than cutoff, except objects held. It
+// returns how many objects it deleted.
+func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cutoff time.Time, held func(string) bool) (int, error) {
 	snap, err := cat.Snapshot(ctx, ds.Name)
 	if err != nil {
 		return 0, err
@@ -467,7 +477,7 @@ func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cu
 	}
 	sort.Strings(replaced)
 	for _, k := range replaced {
-		if !exists[k] || snap.Replaced[k].CommittedAt.After(cutoff) {
+		if !exists[k] || snap.Replaced[k].CommittedAt.After(cutoff) || held(k) {
 			continue
 		}
 		if err := st.Delete(ctx, k); err != nil {

@@ -19,6 +19,7 @@ type Housekeeping struct {
 	Partitions                  []string      // only these (default all)
 	Every                       time.Duration // how often Run runs it
 	Tables                      Tables        // the Iceberg tables to keep in step (nil: none)
+	SnapshotKeep                time.Duration // how long table snapshots stay (Janitor.SnapshotKeep)
 	Clock                       clock.Clock   // default the system clock
 }
 
@@ -32,13 +33,13 @@ func (h *Housekeeping) Once(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock}).Run(ctx)
+	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock, Tables: h.Tables, SnapshotKeep: h.SnapshotKeep}).Run(ctx)
 	if err != nil {
 		return err
 	}
 	h.Log.Info("lake compacted",
 		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
-		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans)
+		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans, "snapshots_expired", jan.SnapshotsExpired)
 	return nil
 }
 

@@ -17,7 +17,12 @@ import (
 // Janitor removes data objects no commit record names: what a writer or a
 // compactor left when it died between its data objects and its commit
 // record. An object younger than Grace may still be about to be committed
-// and is left alone.
+// and is left alone. With Tables, it first expires each table's snapshots
+// older than SnapshotKeep, and then an object goes only when no live
+// snapshot references it either (Iceberg's orphan cleanup): objects a
+// compaction replaced stay while a snapshot a reader may be scanning holds
+// them, and old metadata, manifests and rewritten data files go when no
+// snapshot does.
 type Janitor struct {
 	Store Store
 	Log   *slog.Logger
@@ -27,12 +32,18 @@ type Janitor struct {
 	// and commits them (default 6h).
 	Grace    time.Duration
 	Datasets []*market.Dataset // default all
+	// Tables, when set, are the Iceberg tables kept beside the lake.
+	Tables Tables
+	// SnapshotKeep is how long table snapshots stay (default 1h): time
+	// travel and the scans of slow readers reach back that far.
+	SnapshotKeep time.Duration
 }
 
 // JanitorReport says what one run removed.
 type JanitorReport struct {
-	Orphans int
-	Bytes   int64
+	Orphans          int
+	Bytes            int64
+	SnapshotsExpired int
 }
 
 // Run removes every orphan older than the grace period.
@@ -47,10 +58,25 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 	if len(j.Datasets) == 0 {
 		j.Datasets = market.Datasets()
 	}
+	if j.SnapshotKeep == 0 {
+		j.SnapshotKeep = time.Hour
+	}
 	cutoff := j.Clock.Now().Add(-j.Grace)
 	var rep JanitorReport
 	cat := &Catalog{Store: j.Store}
 	for _, ds := range j.Datasets {
+		var unreferenced map[string]bool
+		if j.Tables != nil {
+			n, err := j.Tables.Expire(ctx, ds.Name, j.SnapshotKeep)
+			if err != nil {
+				return rep, err
+			}
+			rep.SnapshotsExpired += n
+			// Before the listing: an object made since is not in it.
+			if unreferenced, err = j.Tables.Unreferenced(ctx, ds.Name); err != nil {
+				return rep, err
+			}
+		}
 		// Objects first, records second: an object committed in between is
 		// then named by a record this run sees.
 		objs, err := j.Store.Objects(ctx, ds.Name+"/")
@@ -74,8 +100,15 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 				named[f.Key] = true
 			}
 		}
+		metadata := ds.Name + "/" + MetadataDir + "/"
 		for _, o := range objs {
-			if named[o.Key] || o.Modified.After(cutoff) || strings.HasPrefix(o.Key, ds.Name+"/"+MetadataDir+"/") {
+			if named[o.Key] || o.Modified.After(cutoff) {
+				continue
+			}
+			if j.Tables == nil && strings.HasPrefix(o.Key, metadata) {
+				continue
+			}
+			if j.Tables != nil && (!unreferenced[o.Key] || o.Key == metadata+VersionHint) {
 				continue
 			}
 			if err := j.Store.Delete(ctx, o.Key); err != nil {

@@ -1,6 +1,9 @@
 package lake
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Tables mirrors the lake's commits into open tables that other engines
 // read (Apache Iceberg, see lake/tables): the same data objects, registered
@@ -8,8 +11,19 @@ import "context"
 // be idempotent: a replayed range registers the same commit again.
 type Tables interface {
 	Commit(ctx context.Context, cm Commit) error
+	// Expire drops a dataset's table snapshots older than keep (the newest
+	// few always stay) and returns how many it dropped.
+	Expire(ctx context.Context, dataset string, keep time.Duration) (int, error)
+	// Unreferenced returns the keys of the objects under a dataset's
+	// folder that no live snapshot of its table references, as of the
+	// call: the janitor deletes those no commit record names either.
+	Unreferenced(ctx context.Context, dataset string) (map[string]bool, error)
 }
 
 // MetadataDir is the folder under a dataset's own where its open table's
-// metadata lives: not data objects, so the janitor leaves it alone.
+// metadata lives: without tables, the janitor leaves it alone.
 const MetadataDir = "metadata"
+
+// VersionHint is the file in MetadataDir that names the current metadata
+// file for readers without a catalog; no snapshot references it.
+const VersionHint = "version-hint.text"

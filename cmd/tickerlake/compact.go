@@ -23,6 +23,7 @@ type CompactFlags struct {
 	Settle       time.Duration `name:"settle" env:"TICKERLAKE_COMPACT_SETTLE" default:"1h" help:"Leave files committed less than this long ago for a later run."`
 	Grace        time.Duration `name:"grace" env:"TICKERLAKE_COMPACT_GRACE" default:"10m" help:"Keep replaced objects this long after the commit that replaced them, for readers still on the old files."`
 	JanitorGrace time.Duration `name:"janitor-grace" env:"TICKERLAKE_JANITOR_GRACE" default:"6h" help:"Remove uncommitted objects only when older than this (longer than a writer can stay down)."`
+	SnapshotKeep time.Duration `name:"snapshot-keep" env:"TICKERLAKE_SNAPSHOT_KEEP" default:"1h" help:"Keep Iceberg table snapshots this long (the newest 10 always stay); older ones expire and the files only they held are removed after --janitor-grace."`
 	Partitions   []string      `name:"partition" sep:"," help:"Only these partitions, e.g. date=2026-11-20 (default all)."`
 }
 
@@ -46,6 +47,6 @@ func (c *CompactFlags) compact(ctx context.Context, g *Globals, log *slog.Logger
 	}
 	defer closeTables()
 	h := &lake.Housekeeping{Store: store, Log: log.With("role", "compact", "lake", store.String()), Keep: keep,
-		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions, Tables: tbls}
+		Settle: c.Settle, Grace: c.Grace, JanitorGrace: c.JanitorGrace, Partitions: c.Partitions, Tables: tbls, SnapshotKeep: c.SnapshotKeep}
 	return h.Once(ctx)
 }

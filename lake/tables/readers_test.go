@@ -46,19 +46,7 @@ func (f *failOnce) Commit(ctx context.Context, cm lake.Commit) error {
 // every data file either a visible lake object or a rewrite of one.
 func TestReadersAgreeDuringARun(t *testing.T) {
 	ctx := context.Background()
-	st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := tables.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	_, st, c := dirLake(t)
 	eng, err := query.OpenWith(st, query.Options{CacheDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
@@ -233,4 +221,24 @@ func firstDiff(a, b []string) string {
 		return fmt.Sprintf("missing in iceberg: %q", b[len(a)])
 	}
 	return "none"
+}
+
+// dirLake makes a lake in a folder (root) with a SQLite catalog beside it.
+func dirLake(t *testing.T) (string, *lake.Dir, *tables.Catalog) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "lake")
+	st, err := lake.NewDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tables.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return root, st, c
 }

@@ -44,13 +44,13 @@ const CommitProperty = "tickerlake.commit"
 
 // Catalog registers lake commits in Iceberg tables.
 type Catalog struct {
-	cat   *sqlcat.Catalog
-	db    *sql.DB
-	store lake.Store
-	root  string // the lake's location as a URI, without a trailing slash
-	aws   *lake.S3
-	log   *slog.Logger
-	retry int // commit attempts on a catalog conflict (default 10)
+	cat         *sqlcat.Catalog
+	db          *sql.DB
+	store       lake.Store
+	root        string // the lake's location as a URI, without a trailing slash
+	aws         *lake.S3
+	log         *slog.Logger
+	maxAttempts int // commit attempts on a catalog conflict (default 10)
 
 	mu     sync.Mutex
 	tables map[string]*table.Table
@@ -63,7 +63,7 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{log: log, retry: 10, tables: map[string]*table.Table{}, store: store}
+	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, store: store}
 	props := iceberg.Properties{}
 	switch st := store.(type) {
 	case *lake.Dir:
@@ -185,13 +185,14 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		tbl, err = c.cat.CreateTable(ctx, id, sc,
 			catalog.WithLocation(c.Location(dataset)),
 			catalog.WithProperties(iceberg.Properties{
-				"format-version":                   "2",
-				table.ManifestMergeEnabledKey:      "true",
-				table.ParquetCompressionKey:        "zstd",
-				"tickerlake.natural-key":           strings.Join(ds.Key(), ","),
-				"tickerlake.replays-collapse-by":   "ingested_at",
-				table.CommitNumRetriesKey:          "10",
-				table.CommitTotalRetryTimeoutMsKey: strconv.Itoa(int((2 * time.Minute).Milliseconds())),
+				"format-version":                     "2",
+				table.ManifestMergeEnabledKey:        "true",
+				table.MetadataPreviousVersionsMaxKey: keepMetadata,
+				table.ParquetCompressionKey:          "zstd",
+				"tickerlake.natural-key":             strings.Join(ds.Key(), ","),
+				"tickerlake.replays-collapse-by":     "ingested_at",
+				table.CommitNumRetriesKey:            "10",
+				table.CommitTotalRetryTimeoutMsKey:   strconv.Itoa(int((2 * time.Minute).Milliseconds())),
 			}))
 		if errors.Is(err, catalog.ErrTableAlreadyExists) {
 			tbl, err = c.cat.LoadTable(ctx, id) // another writer created it first
@@ -263,34 +264,18 @@ func (ch change) empty() bool { return len(ch.drop) == 0 && len(ch.add) == 0 }
 // update commits the change plan makes of the table as it is, again on
 // the table as it then is when another writer committed first.
 func (c *Catalog) update(ctx context.Context, tbl *table.Table, dataset, what string, plan func(*table.Table) (change, error)) error {
-	for attempt := 1; ; attempt++ {
+	return c.retry(ctx, tbl, dataset, "commit "+what, func(tbl *table.Table) (*table.Table, error) {
 		ch, err := plan(tbl)
-		if err != nil {
-			return fmt.Errorf("iceberg commit %s: %w", what, err)
-		}
-		if ch.empty() {
-			return nil
+		if err != nil || ch.empty() {
+			return tbl, err
 		}
 		next, err := c.apply(ctx, tbl, ch)
 		if err == nil {
-			c.mu.Lock()
-			c.tables[dataset] = next
-			c.mu.Unlock()
-			if err := c.writeVersionHint(ctx, next); err != nil {
-				return err
-			}
 			c.log.Debug("iceberg commit", "table", dataset, "commit", what, "added", len(ch.add), "removed", len(ch.drop),
 				"snapshot", next.CurrentSnapshot().SnapshotID)
-			return nil
 		}
-		if !conflict(err) || attempt >= c.retry {
-			return fmt.Errorf("iceberg commit %s: %w", what, err)
-		}
-		c.log.Info("iceberg commit conflict; retrying on the new snapshot", "table", dataset, "commit", what, "attempt", attempt)
-		if tbl, err = c.load(ctx, dataset); err != nil {
-			return err
-		}
-	}
+		return next, err
+	})
 }
 
 // conflict reports whether a commit lost a race with another writer. The
