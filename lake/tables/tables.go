@@ -240,6 +240,9 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 			return change{}, nil
 		}
 		ch, err := c.replace(ctx, tbl, cm.Key(), del, add, false)
+		// A compaction's rows are those it replaces: a rewrite, which
+		// readers of changes (incremental scans) skip.
+		ch.rewrite = cm.Kind == lake.KindCompaction
 		ch.props[CommitProperty] = cm.Key()
 		if cm.Kind != "" {
 			ch.props["tickerlake.kind"] = cm.Kind
@@ -257,6 +260,8 @@ type change struct {
 	drop, add []string
 	props     iceberg.Properties
 	setProps  iceberg.Properties
+	rewrite   bool                        // the same rows in other files: an Iceberg "replace"
+	current   map[string]iceberg.DataFile // the table's data files the plan saw, by lake key
 }
 
 func (ch change) empty() bool { return len(ch.drop) == 0 && len(ch.add) == 0 }
@@ -291,10 +296,13 @@ func conflict(err error) bool {
 // descending from an object in add is removed instead: the table comes to
 // hold exactly those objects.
 func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del, add []string, exact bool) (change, error) {
-	ch := change{props: iceberg.Properties{}}
+	ch := change{props: iceberg.Properties{}, current: map[string]iceberg.DataFile{}}
 	current, err := c.dataFiles(ctx, tbl)
 	if err != nil {
 		return ch, err
+	}
+	for _, df := range current {
+		ch.current[c.lakeKey(df.FilePath())] = df
 	}
 	gone := map[string]bool{}
 	for _, k := range del {
@@ -353,7 +361,9 @@ func (c *Catalog) apply(ctx context.Context, tbl *table.Table, ch change) (*tabl
 	}
 	drop, add := c.uris(ch.drop), c.uris(ch.add)
 	var err error
-	if len(drop) == 0 {
+	if ch.rewrite && len(drop) > 0 {
+		err = c.rewrite(ctx, tbl, txn, ch)
+	} else if len(drop) == 0 {
 		err = txn.AddFiles(ctx, add, ch.props, false)
 	} else {
 		err = txn.ReplaceDataFiles(ctx, drop, add, ch.props)
@@ -362,6 +372,26 @@ func (c *Catalog) apply(ctx context.Context, tbl *table.Table, ch change) (*tabl
 		return nil, err
 	}
 	return txn.Commit(ctx)
+}
+
+// rewrite stages a change as an Iceberg rewrite (operation "replace").
+func (c *Catalog) rewrite(ctx context.Context, tbl *table.Table, txn *table.Transaction, ch change) error {
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return err
+	}
+	rw := txn.NewRewrite(ch.props)
+	for _, k := range ch.drop {
+		rw.DeleteFile(ch.current[k])
+	}
+	for _, uri := range c.uris(ch.add) {
+		df, err := table.FileToDataFile(ctx, fs, uri, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
+		if err != nil {
+			return err
+		}
+		rw.AddDataFile(df)
+	}
+	return rw.Commit(ctx)
 }
 
 // uris turns lake keys into the table's file locations.

@@ -135,6 +135,9 @@ func TestTablesFollowCommits(t *testing.T) {
 				t.Fatalf("after compaction: %d rows, %d keys; want %d of each", rows, len(keys), want)
 			}
 			tbl, files, snap := tableAndLake(t, c, st, ds)
+			if op := tbl.CurrentSnapshot().Summary.Operation; op != table.OpReplace {
+				t.Errorf("the compaction's snapshot is an Iceberg %q, want %q", op, table.OpReplace)
+			}
 			if visible := snap.Files("parquet"); len(files) != len(visible) {
 				t.Fatalf("table has %d data files, the lake shows %d", len(files), len(visible))
 			}
