@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/clock"
+	"github.com/tickerlake/tickerlake/metrics"
 )
 
 // Housekeeping is the lake's upkeep: retention, compaction (with collection
@@ -21,21 +22,29 @@ type Housekeeping struct {
 	Tables                      Tables        // the Iceberg tables to keep in step (nil: none)
 	SnapshotKeep                time.Duration // how long table snapshots stay (Janitor.SnapshotKeep)
 	Clock                       clock.Clock   // default the system clock
+	// Metrics, when set, count each step's runs and deletions and the
+	// lake's data objects (tickerlake_lake_housekeeping_*, _lake_objects).
+	Metrics *metrics.Set
 }
 
 // Once runs retention, compaction and the janitor, in that order.
 func (h *Housekeeping) Once(ctx context.Context) error {
+	h.zeroMetrics()
 	ret, err := (&Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
-	if err != nil {
+	if err := h.counted(ctx, StepRetention, 0, err); err != nil {
 		return err
 	}
 	comp, err := (&Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
-	if err != nil {
+	if err := h.counted(ctx, StepCompaction, comp.ObjectsDeleted, err); err != nil {
 		return err
 	}
 	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock, Tables: h.Tables, SnapshotKeep: h.SnapshotKeep}).Run(ctx)
-	if err != nil {
+	if err := h.counted(ctx, StepJanitor, jan.Orphans, err); err != nil {
 		return err
+	}
+	if err := h.countObjects(ctx); err != nil && ctx.Err() == nil {
+		// Only the gauge goes stale: the lake itself is tidy.
+		h.Log.Warn("count the lake's objects", "err", err)
 	}
 	h.Log.Info("lake compacted",
 		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
@@ -54,6 +63,7 @@ func (h *Housekeeping) Run(ctx context.Context) error {
 // logged and tried again at the next tick: the lake stays readable, only
 // larger than it needs to be.
 func (h *Housekeeping) On(ctx context.Context, ticks <-chan time.Time) error {
+	h.zeroMetrics()
 	for {
 		select {
 		case <-ctx.Done():
