@@ -86,10 +86,11 @@ func writeTestLake(ctx context.Context, t testing.TB, store lake.Store) error {
 }
 
 var (
-	lakeOnce sync.Once
-	testEng  *query.Engine
-	testDir  string
-	lakeErr  error
+	lakeOnce  sync.Once
+	testEng   *query.Engine
+	testStore *lake.Dir
+	testDir   string
+	lakeErr   error
 )
 
 // sharedLake builds the test lake once per test binary; tests only read it.
@@ -99,14 +100,13 @@ func sharedLake(t testing.TB) *query.Engine {
 		if testDir, lakeErr = os.MkdirTemp("", "tickerlake-predict-test-"); lakeErr != nil {
 			return
 		}
-		var store *lake.Dir
-		if store, lakeErr = lake.NewDir(testDir); lakeErr != nil {
+		if testStore, lakeErr = lake.NewDir(testDir); lakeErr != nil {
 			return
 		}
-		if lakeErr = writeTestLake(context.Background(), t, store); lakeErr != nil {
+		if lakeErr = writeTestLake(context.Background(), t, testStore); lakeErr != nil {
 			return
 		}
-		testEng, lakeErr = query.Open(store)
+		testEng, lakeErr = query.Open(testStore)
 	})
 	if lakeErr != nil {
 		t.Fatalf("test lake: %v", lakeErr)

@@ -32,6 +32,11 @@ type Service struct {
 	Poll time.Duration
 	// MinSessions is the history a forecast needs (default 60).
 	MinSessions int
+	// AutoTrain starts a fine-tune from Run when no version is committed
+	// yet, at most once every AutoTrainEvery (default 1m) until one is:
+	// `tickerlake up` fills a fresh lake and then has a model.
+	AutoTrain      bool
+	AutoTrainEvery time.Duration
 	// Train replaces FineTune's training (tests make it fail).
 	Train func(ctx context.Context, progress Progress) (Meta, map[string]*Model, error)
 
@@ -100,6 +105,9 @@ func (s *Service) init() {
 		if s.MinSessions <= 0 {
 			s.MinSessions = 60
 		}
+		if s.AutoTrainEvery <= 0 {
+			s.AutoTrainEvery = time.Minute
+		}
 		s.cache = map[string]*entry{}
 		s.jobs = map[string]*Job{}
 		s.meta, s.models = builtin(s.Config)
@@ -166,9 +174,16 @@ func (s *Service) Run(ctx context.Context) error {
 	s.metrics.setServing(s.meta)
 	t := time.NewTicker(s.Poll)
 	defer t.Stop()
+	var tried time.Time
 	for {
 		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 			s.Log.Warn("load serving model", "err", err)
+		}
+		if _, v := s.Serving(); s.AutoTrain && v == "v0" && s.Now().Sub(tried) >= s.AutoTrainEvery {
+			tried = s.Now()
+			if j, err := s.StartFineTune(ctx); err == nil {
+				s.Log.Info("no model version yet: fine-tune started", "job", j.ID)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -176,6 +191,15 @@ func (s *Service) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// Ready checks that the model registry answers.
+func (s *Service) Ready(ctx context.Context) error {
+	if s.Registry == nil {
+		return nil
+	}
+	_, err := s.Registry.LatestVersion(ctx)
+	return err
 }
 
 // series returns sym's features, reusing them for CacheTTL.

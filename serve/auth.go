@@ -15,6 +15,10 @@ const adminScheme = "adminApiKey"
 // shows it and the auth middleware enforces it.
 var adminOnly = []map[string][]string{{adminScheme: {}}}
 
+// AdminOnly is the security requirement of an admin-only operation
+// registered through Server.Mount; the auth middleware enforces it.
+func AdminOnly() []map[string][]string { return adminOnly }
+
 func addSecuritySchemes(api huma.API) {
 	oa := api.OpenAPI()
 	if oa.Components.SecuritySchemes == nil {

@@ -161,9 +161,11 @@ func (b *bufferedWriter) Write(p []byte) (int, error) {
 	return b.body.Write(p)
 }
 
-// cacheable says whether a request reads data: GET or HEAD under /api/.
+// cacheable says whether a request reads data: GET or HEAD under /api/,
+// except a job's state, which a client polls for changes.
 func cacheable(r *http.Request) bool {
-	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/api/")
+	return (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/api/") &&
+		!strings.HasPrefix(r.URL.Path, "/api/v1/models/jobs/")
 }
 
 // withETag gives successful data responses a strong ETag (a hash of the

@@ -43,6 +43,13 @@ type Server struct {
 	// Web, when set, serves the web app at / (with its own SPA fallback). It
 	// is mounted last, so /api, /openapi*, /docs, /metrics and the probes win.
 	Web http.Handler
+	// Mount registers more operations on the same API, behind the same
+	// middleware, admin keys (see AdminOnly) and OpenAPI document: the
+	// predictor's routes, on the api's address in up.
+	Mount []func(huma.API)
+	// MountOnly serves the probes and Mount's operations without the
+	// data routes (the predictor role).
+	MountOnly bool
 
 	catalogOnce sync.Once
 	catalog     *lake.Catalog
@@ -118,8 +125,13 @@ func (s *Server) register(api huma.API) {
 		return out, nil
 	})
 	s.registerReady(api)
-	s.registerLegacy(api)
-	s.registerV1(api)
+	if !s.MountOnly {
+		s.registerLegacy(api)
+		s.registerV1(api)
+	}
+	for _, m := range s.Mount {
+		m(api)
+	}
 }
 
 // HealthOutput is the liveness answer.

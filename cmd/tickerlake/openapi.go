@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/predict"
 	"github.com/tickerlake/tickerlake/serve"
 )
 
@@ -24,10 +25,15 @@ func (c *OpenAPICmd) Run() error {
 	return err
 }
 
-// openAPIDocument builds the api role's routes, without a lake behind them,
-// and renders the document they describe, as /openapi.json serves it.
+// openAPIDocument builds the api role's routes, the predictor's mounted
+// as in up, without a lake behind them, and renders the document they
+// describe, as /openapi.json serves it.
 func openAPIDocument() ([]byte, error) {
-	srv := serve.New(nil, nil, serve.Config{}, slog.New(slog.DiscardHandler), metrics.New())
+	m := metrics.New()
+	srv := serve.New(nil, nil, serve.Config{}, slog.New(slog.DiscardHandler), m)
+	if err := mountPredictor(srv, &predict.Service{}, m); err != nil {
+		return nil, err
+	}
 	_, api := srv.Handler()
 	doc, err := json.MarshalIndent(api.OpenAPI(), "", "  ")
 	if err != nil {

@@ -174,6 +174,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Model versions, their walk-forward metrics beside the baselines', and which serves */
+        get: operations["list-models"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/fine-tune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Train every model on the latest lake data (admin)
+         * @description Answers 202 with a job id at once; GET /api/v1/models/jobs/{id} reports progress. A second request while one runs gets 409.
+         */
+        post: operations["fine-tune"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/models/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A fine-tune job's progress and outcome */
+        get: operations["fine-tune-job"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/movers": {
         parameters: {
             query?: never;
@@ -259,6 +313,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/predict/{symbol}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast a stock's volatility and price quantiles
+         * @description Price quantiles (5, 25, 50, 75, 95 %) for each session ahead, derived from the serving model's volatility forecast around an unchanged price (direction is not forecast), the annualised volatility per horizon, the ATM implied volatility of the expirations around the horizon, the model version and the time of the newest data used.
+         */
+        get: operations["predict"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/quotes/{symbol}": {
         parameters: {
             query?: never;
@@ -303,7 +377,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Read-only DuckDB SQL over the views daily_bars, intraday_bars, option_quotes and iv_smile
+         * Read-only DuckDB SQL over the views daily_bars, intraday_bars, option_quotes, iv_smile and corporate_actions
          * @description One SELECT (or WITH ... SELECT) statement; anything that writes, attaches, loads or reads files is refused with 403.
          */
         post: operations["v1-sql"];
@@ -347,6 +421,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/fine_tune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a fine-tune (the original prediction service's route, admin)
+         * @description Same as POST /api/v1/models/fine-tune.
+         */
+        post: operations["fine-tune-legacy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -356,6 +450,26 @@ export interface paths {
         };
         /** Liveness */
         get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/predict": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Forecast (the original prediction service's route)
+         * @description Same answer as GET /api/v1/predict/{symbol}.
+         */
+        get: operations["predict-legacy"];
         put?: never;
         post?: never;
         delete?: never;
@@ -388,6 +502,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        ATMIV: {
+            /** Format: int64 */
+            days: number;
+            expiration: string;
+            /** Format: double */
+            iv: number;
+        };
         Bar: {
             /** Format: double */
             close: number;
@@ -625,6 +746,24 @@ export interface components {
             snapshot_ts: string;
             symbol: string;
         };
+        Forecast: {
+            /**
+             * Format: uri
+             * @description A URL to the JSON Schema for this object.
+             * @example https://example.com/schemas/Forecast.json
+             */
+            readonly $schema?: string;
+            /** Format: date-time */
+            asOf: string;
+            atmIv: components["schemas"]["ATMIV"][] | null;
+            /** Format: double */
+            lastClose: number;
+            lastDate: string;
+            model: components["schemas"]["ModelRef"];
+            note?: string;
+            points: components["schemas"]["Point"][] | null;
+            symbol: string;
+        };
         Freshness: {
             /**
              * Format: int64
@@ -675,6 +814,24 @@ export interface components {
             /** @example ok */
             status: string;
         };
+        Job: {
+            /**
+             * Format: uri
+             * @description A URL to the JSON Schema for this object.
+             * @example https://example.com/schemas/Job.json
+             */
+            readonly $schema?: string;
+            /** Format: date-time */
+            finished?: string;
+            job: string;
+            message: string;
+            /** Format: double */
+            progress: number;
+            /** Format: date-time */
+            started: string;
+            status: string;
+            version?: string;
+        };
         Match: {
             aliases: string[] | null;
             /** @example Microsoft Corporation */
@@ -687,6 +844,54 @@ export interface components {
             sector: string;
             /** @example MSFT */
             symbol: string;
+        };
+        Metrics: {
+            /** Format: double */
+            cover50: number;
+            /** Format: double */
+            cover90: number;
+            /** Format: double */
+            mse: number;
+            /** Format: int64 */
+            n: number;
+            /** Format: int64 */
+            nWithIv: number;
+            /** Format: double */
+            pinball: number;
+            /** Format: double */
+            qlike: number;
+            /** Format: double */
+            qlikeWithIv: number;
+        };
+        ModelEntry: {
+            baselines: {
+                [key: string]: components["schemas"]["Metrics"];
+            };
+            candidate: boolean;
+            heldOutFrom: string;
+            heldOutTo: string;
+            metrics: components["schemas"]["Metrics"];
+            name: string;
+            serving: boolean;
+            trainFrom: string;
+            trainTo: string;
+            trainedAt: string;
+            version: string;
+        };
+        ModelRef: {
+            name: string;
+            version: string;
+        };
+        ModelsReport: {
+            /**
+             * Format: uri
+             * @description A URL to the JSON Schema for this object.
+             * @example https://example.com/schemas/ModelsReport.json
+             */
+            readonly $schema?: string;
+            models: components["schemas"]["ModelEntry"][] | null;
+            reason: string;
+            serving: components["schemas"]["ModelRef"];
         };
         Mover: {
             /**
@@ -799,6 +1004,23 @@ export interface components {
             symbol: string;
             /** Format: double */
             underlying_price: number | null;
+        };
+        Point: {
+            date: string;
+            /** Format: double */
+            q05: number;
+            /** Format: double */
+            q25: number;
+            /** Format: double */
+            q50: number;
+            /** Format: double */
+            q75: number;
+            /** Format: double */
+            q95: number;
+            /** Format: int64 */
+            step: number;
+            /** Format: double */
+            vol: number;
         };
         QuoteOutputBody: {
             /**
@@ -1524,6 +1746,141 @@ export interface operations {
             };
         };
     };
+    "list-models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelsReport"];
+                };
+            };
+            /** @description Error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "fine-tune": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "fine-tune-job": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id from POST /api/v1/models/fine-tune. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     "v1-movers": {
         parameters: {
             query?: {
@@ -1692,6 +2049,59 @@ export interface operations {
             };
             /** @description Error */
             default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    predict: {
+        parameters: {
+            query?: {
+                /** @description Sessions ahead to forecast. */
+                horizon?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Ticker symbol, any spelling (brk-b, BRK.B). */
+                symbol: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1900,6 +2310,62 @@ export interface operations {
             };
         };
     };
+    "fine-tune-legacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
     healthz: {
         parameters: {
             query?: never;
@@ -1920,6 +2386,58 @@ export interface operations {
             };
             /** @description Error */
             default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+        };
+    };
+    "predict-legacy": {
+        parameters: {
+            query: {
+                /** @description Ticker symbol. */
+                symbol: string;
+                /** @description Sessions ahead to forecast. */
+                horizon?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Forecast"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Internal Server Error */
+            500: {
                 headers: {
                     [name: string]: unknown;
                 };
