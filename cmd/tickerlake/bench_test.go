@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +20,7 @@ import (
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
+	"github.com/tickerlake/tickerlake/quant"
 	"github.com/tickerlake/tickerlake/stream"
 	"github.com/tickerlake/tickerlake/transform"
 )
@@ -74,10 +80,11 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	dir := b.TempDir()
 	broker := startBroker(b, dir+"/kafka")
 	brokers := []string{broker.Addr()}
-	store, err := lake.NewDir(dir + "/lake")
+	dirStore, err := lake.NewDir(dir + "/lake")
 	if err != nil {
 		b.Fatal(err)
 	}
+	store := &timedStore{Store: dirStore}
 	log, m := testLogger(b), metrics.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
@@ -89,7 +96,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	}()
 	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	defer w.Close()
-	cat := &lake.Catalog{Store: store}
+	cat := &lake.Catalog{Store: dirStore}
 	committed := func() int64 {
 		commits, err := cat.Commits(ctx, market.OptionQuotes.Name)
 		if err != nil {
@@ -111,19 +118,196 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 		}
 	}
 	run() // joins both consumer groups before timing
+	store.reset()
 	b.ResetTimer()
+	cpu0 := cpuSeconds()
 	for i := 0; i < b.N; i++ {
 		run()
 	}
 	b.StopTimer()
+	cpu := cpuSeconds() - cpu0
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(len(rows)*b.N)/cpu, "rows/cpu-s")
+	putSeconds, puts := store.totals()
 	cancel()
 	for j := 0; j < 2; j++ {
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
 	}
+	// Where the time goes: each stage alone on the same snapshot, one goroutine.
+	st := measureStages(b, cleaner, msgs)
+	perSnap := func(sec float64) string { return fmt.Sprintf("%7.1f ms", 1000*sec) }
+	b.Logf("%d raw messages, %d rows a snapshot; pipeline %s wall, %s CPU a snapshot (%d snapshots); stages alone, CPU a snapshot:",
+		len(msgs), len(rows), perSnap(b.Elapsed().Seconds()/float64(b.N)), perSnap(cpu/float64(b.N)), b.N)
+	for _, x := range st {
+		b.Logf("  %-34s %s  %9.0f rows/cpu-s", x.name, perSnap(x.sec), float64(len(rows))/x.sec)
+	}
+	b.Logf("  %-34s %s  (%d puts a snapshot, wall, in the pipeline)", "store: lake puts", perSnap(putSeconds/float64(b.N)), puts/int64(b.N))
 }
+
+// stage is the CPU time one stage takes for a snapshot.
+type stage struct {
+	name string
+	sec  float64
+}
+
+// measureStages runs each stage of the pipeline alone over msgs, a few times, and returns
+// its CPU time for one pass: decoding (the scanner and encoding/json for comparison),
+// cleaning, analytics (IV and Greeks through quant alone, on the cleaned rows), the IV
+// smiles, the Arrow IPC encoding of the processed messages, Kafka (producing the raw
+// messages and consuming them back) and the lake's Parquet and CSV encoding and commit
+// through lake.Writer.WriteBatch on a store that keeps nothing.
+func measureStages(b *testing.B, cleaner *transform.Cleaner, msgs []kafka.Message) []stage {
+	const passes = 3
+	ctx := context.Background()
+	timed := func(name string, f func()) stage {
+		f() // warm
+		c0 := cpuSeconds()
+		for range passes {
+			f()
+		}
+		return stage{name, (cpuSeconds() - c0) / passes}
+	}
+	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
+	decoded := make([]wire.OptionResult, len(msgs))
+	var out []stage
+	out = append(out, timed("decode: Yahoo JSON (scanner)", func() {
+		for i, m := range msgs {
+			res, err := wire.DecodeOptionChain(m.Value)
+			if err != nil {
+				b.Fatal(err)
+			}
+			decoded[i] = res
+		}
+	}))
+	out = append(out, timed("decode: encoding/json, for scale", func() {
+		for _, m := range msgs {
+			var oc wire.OptionChain
+			if err := json.Unmarshal(m.Value, &oc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}))
+	quotes := make([][]market.OptionQuote, len(msgs))
+	cleanAll := timed("clean + analytics (Cleaner.Options)", func() {
+		for i := range decoded {
+			quotes[i], _ = cleaner.Options(decoded[i], at)
+		}
+	})
+	style := quant.American
+	if cleaner.EuropeanIV {
+		style = quant.European
+	}
+	analytics := timed("analytics: quant IV and Greeks", func() {
+		for _, qs := range quotes {
+			for i := range qs {
+				q := &qs[i]
+				price := q.Mid
+				if math.IsNaN(price) {
+					price = q.LastPrice
+				}
+				kind := quant.Call
+				if q.Type == market.Put {
+					kind = quant.Put
+				}
+				_, _, _ = quant.ImpliedVolGreeks(quant.Params{Kind: kind, Spot: q.UnderlyingPrice, Strike: q.Strike, Rate: 0.04, Time: q.DaysToExpiry / 365}, price, style)
+			}
+		}
+	})
+	out = append(out, stage{"clean: validate, dedupe, enrich rest", cleanAll.sec - analytics.sec}, analytics)
+	smiles := make([][]market.IVSmile, len(msgs))
+	out = append(out, timed("IV smiles", func() {
+		for i, qs := range quotes {
+			smiles[i] = cleaner.Smiles(qs)
+		}
+	}))
+	var processed []kafka.Message
+	out = append(out, timed("encode: Arrow IPC", func() {
+		processed = processed[:0]
+		for i := range quotes {
+			for _, x := range []struct {
+				ds    *market.Dataset
+				topic string
+				rows  any
+			}{{market.OptionQuotes, stream.ProcessedOptionData, quotes[i]}, {market.IVSmiles, stream.ProcessedIVSmile, smiles[i]}} {
+				v, err := stream.EncodeBatch(x.ds, x.rows)
+				if err != nil {
+					b.Fatal(err)
+				}
+				processed = append(processed, kafka.Message{Topic: x.topic, Partition: i % 5, Offset: int64(i), Key: msgs[i].Key, Value: v,
+					Headers: stream.Headers(stream.HeaderEncoding, stream.EncodingArrow, stream.HeaderSchema, x.ds.Name, stream.HeaderSchemaVersion, strconv.Itoa(market.SchemaVersion))})
+			}
+		}
+	}))
+	out = append(out, kafkaStage(b, msgs))
+	discard := &timedStore{}
+	lw := &lake.Writer{Store: discard, Log: testLogger(b), Metrics: metrics.New()}
+	out = append(out, timed("lake: Parquet + CSV + commit", func() {
+		discard.reset()
+		if err := lw.WriteBatch(ctx, processed); err != nil {
+			b.Fatal(err)
+		}
+	}))
+	return out
+}
+
+// kafkaStage is the CPU time of producing msgs to a fresh broker and consuming them back.
+func kafkaStage(b *testing.B, msgs []kafka.Message) stage {
+	broker := startBroker(b, b.TempDir())
+	k := stream.Cluster{Brokers: []string{broker.Addr()}}
+	w := stream.NewWriter(k, "")
+	defer w.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c0 := cpuSeconds()
+	if err := w.WriteMessages(ctx, msgs...); err != nil {
+		b.Fatal(err)
+	}
+	r := stream.NewReader(stream.ReaderConfig{Kafka: k, Group: "bench-stage", Topics: []string{msgs[0].Topic}})
+	defer r.Close()
+	for range msgs {
+		if _, err := r.FetchMessage(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return stage{"kafka: produce + consume raw", cpuSeconds() - c0}
+}
+
+// timedStore is a lake store that times its puts; with no directory it keeps nothing.
+type timedStore struct {
+	lake.Store
+	mu   sync.Mutex
+	sec  float64
+	puts int64
+}
+
+func (s *timedStore) PutIfAbsent(ctx context.Context, key string, data []byte) (bool, error) {
+	t0 := time.Now()
+	created, err := true, error(nil)
+	if s.Store != nil {
+		created, err = s.Store.PutIfAbsent(ctx, key, data)
+	}
+	s.mu.Lock()
+	s.sec += time.Since(t0).Seconds()
+	s.puts++
+	s.mu.Unlock()
+	return created, err
+}
+
+func (s *timedStore) reset() {
+	s.mu.Lock()
+	s.sec, s.puts = 0, 0
+	s.mu.Unlock()
+}
+
+func (s *timedStore) totals() (float64, int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sec, s.puts
+}
+
+func (s *timedStore) String() string { return "timed" }
 
 // BenchmarkOptionsBareParquetGo writes the same rows with parquet-go alone,
 // zstd, into memory: the floor the pipeline is measured against.
