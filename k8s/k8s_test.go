@@ -267,8 +267,8 @@ func TestRolesAreHardened(t *testing.T) {
 					t.Errorf("%s: no PodDisruptionBudget selects its pods", w)
 				}
 			}
-			if long < 4 {
-				t.Errorf("%d long-running roles, want collector, processor, writer and api", long)
+			if long < 5 {
+				t.Errorf("%d long-running roles, want collector, processor, writer, api and predictor", long)
 			}
 			col := get[appsv1.StatefulSet](c, "StatefulSet", "collector")
 			if col == nil {
@@ -396,7 +396,7 @@ func envOf(c *cluster, ct corev1.Container) map[string]envVar {
 
 // lakeRole says whether a container reads or writes the lake.
 func lakeRole(args []string) bool {
-	return len(args) > 0 && (slices.Contains([]string{"writer", "api", "export", "compact"}, args[0]) ||
+	return len(args) > 0 && (slices.Contains([]string{"writer", "api", "export", "compact", "predictor", "fine-tune"}, args[0]) ||
 		slices.Equal(args, []string{"run", "compact"}))
 }
 
@@ -743,6 +743,61 @@ func TestKafkaAuth(t *testing.T) {
 			// api, collector, processor, writer, topics and four collection CronJobs.
 			if clients < 9 {
 				t.Errorf("%d containers reach Kafka, want at least 9", clients)
+			}
+		})
+	}
+}
+
+// TestPredictor checks the prediction service's workloads: a predictor
+// Deployment serving http on 8007 in both overlays, the nightly fine-tune
+// CronJob on the New York calendar that skips holidays, and in production
+// the Ingress sending the prediction routes to the predictor and the rest
+// to the api.
+func TestPredictor(t *testing.T) {
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			p := get[appsv1.Deployment](c, "Deployment", "predictor")
+			if p == nil {
+				t.Fatal("no predictor Deployment")
+			}
+			ct := p.Spec.Template.Spec.Containers[0]
+			if !slices.Equal(ct.Args, []string{"predictor"}) || !slices.ContainsFunc(ct.Ports, func(p corev1.ContainerPort) bool {
+				return p.Name == "http" && p.ContainerPort == 8007
+			}) || envOf(c, ct)["TICKERLAKE_HTTP_ADDR"].value != ":8007" {
+				t.Errorf("predictor: args %v ports %v, want predictor serving http on :8007", ct.Args, ct.Ports)
+			}
+			if envOf(c, ct)["TICKERLAKE_ADMIN_API_KEYS"].secret == nil {
+				t.Error("predictor: admin keys do not come from a Secret")
+			}
+			ft := get[batchv1.CronJob](c, "CronJob", "fine-tune")
+			if ft == nil {
+				t.Fatal("no fine-tune CronJob")
+			}
+			if ft.Spec.TimeZone == nil || *ft.Spec.TimeZone != "America/New_York" || !strings.HasSuffix(ft.Spec.Schedule, "* * 1-5") ||
+				ft.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent ||
+				!slices.Equal(ft.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args, []string{"fine-tune", "--session-days-only"}) {
+				t.Errorf("fine-tune CronJob %q in %v, args %v: want weekdays in New York, no overlap, holidays skipped",
+					ft.Spec.Schedule, ft.Spec.TimeZone, ft.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args)
+			}
+			if dir != "overlays/production" {
+				return
+			}
+			backend := map[string]string{}
+			for _, ing := range all[networkingv1.Ingress](c) {
+				for _, r := range ing.Spec.Rules {
+					for _, p := range r.HTTP.Paths {
+						backend[p.Path] = p.Backend.Service.Name
+					}
+				}
+			}
+			for _, path := range []string{"/predict", "/fine_tune", "/api/v1/predict", "/api/v1/models"} {
+				if backend[path] != "predictor" {
+					t.Errorf("Ingress sends %s to %q, want predictor", path, backend[path])
+				}
+			}
+			if backend["/"] != "api" {
+				t.Errorf("Ingress sends / to %q, want api", backend["/"])
 			}
 		})
 	}
