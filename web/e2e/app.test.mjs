@@ -26,6 +26,8 @@ if (missing && process.env.CI === 'true') throw new Error(`web e2e under CI: ${m
 const JS_BUDGET = 250_000;
 const TTI_TARGET_MS = 2000;
 const SYMBOL = 'MSFT';
+/** The admin key `up` accepts here, for the fine-tune from the Models page. */
+const ADMIN_KEY = 'e2e-admin-key';
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,7 @@ describe('web app', { skip: missing || false }, () => {
     const log = createWriteStream(join(artifacts, 'tickerlake-up.log'));
     proc = spawn(bin, ['up', '--data-dir', dataDir, '--http-addr', `127.0.0.1:${http}`, '--broker-addr', `127.0.0.1:${broker}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, TICKERLAKE_RATE_LIMIT: '0' },
+      env: { ...process.env, TICKERLAKE_RATE_LIMIT: '0', TICKERLAKE_ADMIN_API_KEYS: ADMIN_KEY },
     });
     proc.stdout.pipe(log);
     proc.stderr.pipe(log);
@@ -276,6 +278,86 @@ describe('web app', { skip: missing || false }, () => {
     await context.close();
   });
 
+  it('forecast: quantile bands continue the closes; another horizon redraws them; volatility beside ATM IV', async () => {
+    // The predictor answers once the lake holds enough sessions of the stock.
+    await until('a forecast', async () => (await fetch(`${base}/api/v1/predict/${SYMBOL}?horizon=5`)).ok, 120_000);
+    const { context, page } = await open();
+    const panel = page.locator('app-forecast');
+    const rows = page.locator('table.points tbody tr');
+    await page.goto(`${base}/HistoricalData?symbol=${SYMBOL}&horizon=5`);
+    await until('the forecast', async () => (await panel.getAttribute('data-points')) === '5', 30_000);
+    assert.equal(await rows.count(), 5);
+    await assertBands(rows);
+    assert.match((await page.locator('app-forecast .model').textContent()) ?? '', /\S+ v\d+/);
+    const fan = page.locator('app-echart.fan canvas').first();
+    await fan.waitFor();
+    // The bands are on the canvas: blue fill right of the last close, where
+    // only the forecast is drawn (the closes are a dark line).
+    await until('the bands drawn', async () => (await bandPixels(fan)) > 500, 30_000);
+    await page.locator('app-echart.vol canvas').first().waitFor();
+    const ivs = await page.locator('app-forecast .iv').allTextContents();
+    assert.ok(ivs.length > 0 && ivs.every((t) => /\d{4}-\d{2}-\d{2} \(\d+ d\) \d+\.\d%/.test(t.trim())), `ATM IV shown: ${ivs}`);
+    await panel.screenshot({ path: join(artifacts, 'forecast.png') });
+
+    // Another horizon from the selector: in the URL, and twenty sessions drawn.
+    await page.getByRole('combobox', { name: 'Horizon' }).click();
+    await page.getByRole('option', { name: '20 sessions' }).click();
+    await page.waitForURL(/horizon=20/);
+    await until('the longer forecast', async () => (await panel.getAttribute('data-points')) === '20', 30_000);
+    assert.equal(await rows.count(), 20);
+    await assertBands(rows);
+    await until('the wider fan drawn', async () => (await bandPixels(fan)) > 500, 30_000);
+    await page.screenshot({ path: join(artifacts, 'historical-forecast.png'), fullPage: true });
+
+    // A symbol the lake does not have: the server's reason, not a blank panel.
+    await page.goto(`${base}/HistoricalData?symbol=NOPE&horizon=5`);
+    const alert = page.locator('app-forecast [role=alert]');
+    await alert.waitFor();
+    assert.match((await alert.textContent()) ?? '', /Could not load the forecast: .*NOPE/i);
+    await context.close();
+  });
+
+  it('models: the versions, the serving one and why, scores beside the baselines; a fine-tune from the page', async () => {
+    // up trains the first version by itself once the backfill has landed.
+    const get = async (path) => (await fetch(base + path)).json();
+    await until('a trained version', async () => (await get('/api/v1/models')).models?.length > 0, 420_000);
+    const { context, page } = await open();
+    await page.goto(base + '/');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Models' }).click();
+    await page.waitForURL(/\/models$/);
+    const report = await get('/api/v1/models');
+    const rows = page.locator('table.versions tbody tr');
+    await rows.first().waitFor();
+    assert.equal(await rows.count(), report.models.length);
+    const names = (await rows.locator('th').allTextContents()).map((t) => t.trim());
+    assert.deepEqual(names, report.models.map((m) => `${m.name} ${m.version}${m.serving ? ' serving' : ''}${m.candidate === false ? ' baseline' : ''}`));
+    assert.equal(await page.locator('table.versions tr[data-serving=true]').count(), report.models.filter((m) => m.serving).length);
+    assert.match((await page.locator('#serving-title').textContent()) ?? '', new RegExp(`${report.serving.name} ${report.serving.version}`));
+    assert.equal((await page.locator('.reason').textContent())?.trim(), report.reason);
+    for (const id of ['qlike-title', 'pinball-title', 'coverage-title']) {
+      await page.locator(`section[aria-labelledby=${id}] app-echart canvas`).first().waitFor();
+    }
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(artifacts, 'models.png'), fullPage: true });
+
+    // A fine-tune with the admin key: the job is followed to its outcome and
+    // the table then lists the new version.
+    await page.getByLabel('Admin API key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Start fine-tune' }).click();
+    const job = page.locator('.job');
+    await job.waitFor();
+    const status = await until('the fine-tune to finish', async () => {
+      const s = await job.getAttribute('data-status');
+      return s === 'running' ? undefined : s;
+    }, 420_000);
+    assert.equal(status, 'succeeded', (await job.textContent()) ?? '');
+    const version = ((await job.textContent()) ?? '').match(/version (v\d+)/)?.[1];
+    assert.ok(version, `no version in ${await job.textContent()}`);
+    await until('the new version listed', async () => (await rows.locator('th').allTextContents()).some((t) => t.includes(` ${version}`)), 30_000);
+    await page.screenshot({ path: join(artifacts, 'models-fine-tuned.png'), fullPage: true });
+    await context.close();
+  });
+
   it('dashboard: movers, freshness and live prices; every page fits a phone', async () => {
     const { context, page } = await open();
     await timed(page, 'dashboard', '/dashboard', async () => {
@@ -292,6 +374,7 @@ describe('web app', { skip: missing || false }, () => {
       ['historical', `/HistoricalData?symbol=${SYMBOL}`, 'table[data-total] tbody tr'],
       ['options', `/OptionsData?symbol=${SYMBOL}`, 'table.chain tbody tr'],
       ['dashboard', '/dashboard', 'table.movers tbody tr'],
+      ['models', '/models', 'table.versions tbody tr'],
     ];
     for (const [name, path, content] of pages) {
       await phone.page.goto(base + path);
@@ -304,3 +387,27 @@ describe('web app', { skip: missing || false }, () => {
     await phone.context.close();
   });
 });
+
+/** Every forecast row has its 5 % quantile under its median under its 95 %. */
+async function assertBands(rows) {
+  for (const row of await rows.all()) {
+    const [q05, q50, q95] = await Promise.all(['q05', 'q50', 'q95'].map(async (c) => Number(await row.locator(`td.${c}`).textContent())));
+    assert.ok(q05 > 0 && q05 < q50 && q50 < q95, `bands out of order: ${q05} ${q50} ${q95}`);
+  }
+}
+
+/** Pixels of the bands' translucent blue in the right tenth of a chart's canvas, where only the forecast is. */
+async function bandPixels(canvas) {
+  return canvas.evaluate((c) => {
+    const ctx = c.getContext('2d');
+    const x = Math.floor(c.width * 0.88);
+    const { data } = ctx.getImageData(x, 0, Math.floor(c.width * 0.1), c.height);
+    let n = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b, a] = [data[i], data[i + 1], data[i + 2], data[i + 3]];
+      // Translucent: the bands' fill, not the median's solid line.
+      if (a > 20 && a < 160 && b > r + 40 && b > g + 20) n++;
+    }
+    return n;
+  });
+}

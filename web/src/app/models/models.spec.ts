@@ -24,6 +24,24 @@ describe('metric charts', () => {
     expect(s[1].data).toEqual(charted.map((m) => m.baselines!['ewma'].qlike));
   });
 
+  it("charts the serving version's models, or the newest version's when a baseline serves", () => {
+    const v2 = models.map((m) => ({ ...m, version: 'v2', trainedAt: '2026-12-05T00:00:00Z' }));
+    expect(candidates([...v2, ...models], 'v1').map(modelLabel)).toEqual(['garch v1', 'har-rv v1', 'ridge-harx v1']);
+    expect(candidates([...models, ...v2], 'v0').map(modelLabel)).toEqual(['garch v2', 'har-rv v2', 'ridge-harx v2']);
+    expect(candidates([])).toEqual([]);
+  });
+
+  it('starts the axis below the lowest score, so every bar shows', () => {
+    for (const [metric, target] of [['qlike', undefined], ['pinball', undefined], ['cover90', 90]] as const) {
+      const o = metricOption(charted, metric, target) as { yAxis: { min: (v: { min: number; max: number }) => number } };
+      const values = seriesOf(o).flatMap((x) => x.data).filter((v): v is number => v != null);
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      const min = o.yAxis.min({ min: lo, max: hi });
+      expect(min).toBeLessThan(lo);
+      expect(lo - min).toBeGreaterThan((hi - lo) * 0.1);
+    }
+  });
+
   it('compares implied volatility only over the forecasts it has', () => {
     // Its plain QLIKE and pinball loss cover 352 forecasts, the models' 22,874.
     expect(seriesOf(metricOption(charted, 'qlike'))[3].data).toEqual([null, null, null]);

@@ -39,9 +39,15 @@ export function score(v: number | null | undefined): string {
   return v !== 0 && Math.abs(v) < 1e-3 ? v.toExponential(2) : String(+v.toPrecision(4));
 }
 
-/** The models that may serve, the ones the charts set against the baselines. */
-export function candidates(models: readonly ModelVersion[]): ModelVersion[] {
-  return models.filter((m) => m.candidate !== false);
+/**
+ * The models the charts set against the baselines: those that may serve, of
+ * the serving version (or the newest when a baseline serves).
+ */
+export function candidates(models: readonly ModelVersion[], serving?: string): ModelVersion[] {
+  const may = models.filter((m) => m.candidate !== false);
+  const newest = may.reduce((a, m) => (a === undefined || m.trainedAt > a.trainedAt ? m : a), undefined as ModelVersion | undefined);
+  const version = may.some((m) => m.version === serving) ? serving : newest?.version;
+  return may.filter((m) => m.version === version);
 }
 
 /**
@@ -84,8 +90,12 @@ export function metricOption(models: readonly ModelVersion[], metric: Metric, ta
     grid: { left: 64, right: 24, top: 56, bottom: 40 },
     xAxis: { type: 'category', data: cats },
     // Scores of good models differ in the second or third digit: the axis
-    // spans the values, not zero to the largest.
-    yAxis: { type: 'value', scale: true, name: target != null ? 'Coverage %' : '', axisLabel: target != null ? {} : { formatter: score } },
+    // spans the values (with room below, so the lowest bar shows), not zero
+    // to the largest.
+    yAxis: {
+      type: 'value', name: target != null ? 'Coverage %' : '', axisLabel: target != null ? {} : { formatter: score },
+      min: (v: { min: number; max: number }) => +(v.min - Math.max(v.max - v.min, Math.abs(v.min) * 0.01) * 0.25).toPrecision(4),
+    },
     series,
   };
 }
@@ -104,7 +114,7 @@ export class Models {
 
   protected readonly report = new Loader<ModelsReport>((r) => !r.models?.length && !r.serving);
   protected readonly models = computed(() => this.report.value()?.models ?? []);
-  protected readonly charted = computed(() => candidates(this.models()));
+  protected readonly charted = computed(() => candidates(this.models(), this.report.value()?.serving.version));
   protected readonly band = signal<'cover50' | 'cover90'>('cover90');
   protected readonly qlikeOver = signal<'qlike' | 'qlikeWithIv'>('qlike');
   protected readonly qlike = computed(() => metricOption(this.charted(), this.qlikeOver()));
