@@ -17,7 +17,7 @@ const HeaderTraceparent = trace.Header
 func TraceOf(m kafka.Message) (trace.Context, error) {
 	for _, h := range m.Headers {
 		if h.Key == HeaderTraceparent {
-			return trace.Parse(string(h.Value))
+			return trace.ParseBytes(h.Value)
 		}
 	}
 	return trace.Context{}, nil

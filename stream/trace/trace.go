@@ -92,14 +92,19 @@ const versionLen = 55
 // Parse reads a traceparent value. Version 00 must be exactly 55
 // characters; a later version may append fields after a dash, which are
 // ignored, and version ff is invalid. Hex digits must be lowercase.
-func Parse(s string) (Context, error) {
+func Parse(s string) (Context, error) { return parse(s) }
+
+// ParseBytes is Parse of a header value as bytes, without copying it.
+func ParseBytes(b []byte) (Context, error) { return parse(b) }
+
+func parse[S ~string | ~[]byte](s S) (Context, error) {
 	var c Context
 	if len(s) < versionLen {
 		return c, fmt.Errorf("%w: %d characters, want %d", ErrMalformed, len(s), versionLen)
 	}
 	var version [1]byte
-	if err := decodeHex(version[:], s[0:2]); err != nil {
-		return c, fmt.Errorf("%w: version: %w", ErrMalformed, err)
+	if !decodeHex(version[:], s[0:2]) {
+		return c, fmt.Errorf("%w: version %q is not lowercase hex", ErrMalformed, s[0:2])
 	}
 	switch {
 	case version[0] == 0xff:
@@ -113,14 +118,13 @@ func Parse(s string) (Context, error) {
 		return c, fmt.Errorf("%w: fields not separated by dashes", ErrMalformed)
 	}
 	var flags [1]byte
-	for _, f := range []struct {
-		name string
-		dst  []byte
-		src  string
-	}{{"trace id", c.TraceID[:], s[3:35]}, {"parent id", c.SpanID[:], s[36:52]}, {"flags", flags[:], s[53:55]}} {
-		if err := decodeHex(f.dst, f.src); err != nil {
-			return Context{}, fmt.Errorf("%w: %s: %w", ErrMalformed, f.name, err)
-		}
+	switch {
+	case !decodeHex(c.TraceID[:], s[3:35]):
+		return Context{}, fmt.Errorf("%w: trace id %q is not lowercase hex", ErrMalformed, s[3:35])
+	case !decodeHex(c.SpanID[:], s[36:52]):
+		return Context{}, fmt.Errorf("%w: parent id %q is not lowercase hex", ErrMalformed, s[36:52])
+	case !decodeHex(flags[:], s[53:55]):
+		return Context{}, fmt.Errorf("%w: flags %q are not lowercase hex", ErrMalformed, s[53:55])
 	}
 	c.Flags = Flags(flags[0])
 	if c.TraceID == (TraceID{}) || c.SpanID == (SpanID{}) {
@@ -129,15 +133,28 @@ func Parse(s string) (Context, error) {
 	return c, nil
 }
 
-// decodeHex decodes lowercase hex only: the spec forbids uppercase.
-func decodeHex(dst []byte, src string) error {
-	for i := 0; i < len(src); i++ {
-		if ch := src[i]; !('0' <= ch && ch <= '9' || 'a' <= ch && ch <= 'f') {
-			return fmt.Errorf("%q is not lowercase hex", src)
+// decodeHex decodes 2*len(dst) lowercase hex digits (the spec forbids
+// uppercase) into dst, reporting whether all were valid.
+func decodeHex[S ~string | ~[]byte](dst []byte, src S) bool {
+	for i := range dst {
+		hi, ok1 := fromHex(src[2*i])
+		lo, ok2 := fromHex(src[2*i+1])
+		if !ok1 || !ok2 {
+			return false
 		}
+		dst[i] = hi<<4 | lo
 	}
-	_, err := hex.Decode(dst, []byte(src))
-	return err
+	return true
+}
+
+func fromHex(ch byte) (byte, bool) {
+	switch {
+	case '0' <= ch && ch <= '9':
+		return ch - '0', true
+	case 'a' <= ch && ch <= 'f':
+		return ch - 'a' + 10, true
+	}
+	return 0, false
 }
 
 // String is the traceparent value, version 00.

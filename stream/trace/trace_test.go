@@ -107,7 +107,7 @@ func TestLinks(t *testing.T) {
 	}
 }
 
-// FuzzParse: whatever Parse accepts prints back as the same version 00
+// FuzzParse: Parse and ParseBytes agree; whatever Parse accepts prints back as the same version 00
 // header, and whatever it prints it accepts.
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{example, "cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-x", "ff-", ""} {
@@ -115,6 +115,9 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := Parse(s)
+		if cb, errb := ParseBytes([]byte(s)); cb != c || (errb == nil) != (err == nil) {
+			t.Fatalf("ParseBytes(%q) = %v, %v; Parse gave %v, %v", s, cb, errb, c, err)
+		}
 		if err != nil {
 			return
 		}
