@@ -61,7 +61,7 @@ const (
 
 // row is one bar while it is cleaned: a listed value or an inserted gap bar.
 type row struct {
-	t       time.Time
+	t       instant
 	px      [numPrices]float64 // NaN: missing
 	vol     int64
 	volOK   bool // volume present (it may still be negative)
@@ -73,6 +73,27 @@ type row struct {
 	filled  [numFills]uint8 // values imputed, by method
 }
 
+// instant is a bar's time in UTC without time.Time's location pointer, so
+// that rows hold no pointers: the collector need not scan them, and moving
+// them (sorting, merging gap bars, compacting) needs no write barriers.
+type instant struct {
+	sec  int64
+	nsec int32
+}
+
+func instantOf(t time.Time) instant { return instant{t.Unix(), int32(t.Nanosecond())} }
+
+func (a instant) time() time.Time { return time.Unix(a.sec, int64(a.nsec)).UTC() }
+
+func (a instant) compare(b instant) int {
+	if c := cmp.Compare(a.sec, b.sec); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.nsec, b.nsec)
+}
+
+func (a instant) after(b instant) bool { return a.compare(b) > 0 }
+
 // coerce parses a listed value: a datetime in the exchange's zone becomes
 // UTC; a price or volume that is missing or not a number becomes missing.
 func coerce(v wire.TSValue, interval string, pos int) (row, error) {
@@ -81,7 +102,7 @@ func coerce(v wire.TSValue, interval string, pos int) (row, error) {
 	if err != nil {
 		return r, err
 	}
-	r.t = f.Time
+	r.t = instantOf(f.Time)
 	r.px = [numPrices]float64{f.Open, f.High, f.Low, f.Close}
 	// Parse gives -1 for a volume it cannot read; only then is a second look needed.
 	if f.Volume >= 0 {
@@ -175,7 +196,7 @@ func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 	}
 
 	// 1. Type coercion.
-	horizon := c.horizon()
+	horizonAt := instantOf(c.horizon())
 	cal := &slots{cal: c.Calendar, intraday: interval == wire.Interval15Min}
 	// Room for a few inserted gap bars, so that gap handling rarely has to copy.
 	rows := getRows(len(ts.Values) + len(ts.Values)/64 + 4)
@@ -185,8 +206,8 @@ func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 			reject(i, ReasonBadTimestamp, err.Error())
 			continue
 		}
-		r.inCal = cal.has(r.t)
-		r.future = r.t.After(horizon)
+		r.inCal = cal.has(r.t.time())
+		r.future = r.t.after(horizonAt)
 		r.good = r.inCal && c.donor(&r)
 		rows = append(rows, r)
 	}
@@ -196,7 +217,7 @@ func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 	// provider's list is usually in this order already.
 	slices.Reverse(rows)
 	byTime := func(a, b row) int {
-		if c := a.t.Compare(b.t); c != 0 {
+		if c := a.t.compare(b.t); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.pos, b.pos)
@@ -205,7 +226,7 @@ func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 		slices.SortFunc(rows, byTime)
 	}
 	for i := 1; i < len(rows); i++ {
-		if rows[i].t.Equal(rows[i-1].t) {
+		if rows[i].t == rows[i-1].t {
 			rows[i].good = false
 		}
 	}
@@ -217,7 +238,7 @@ func (c *Cleaner) cleanSeries(ts wire.TimeSeries) series {
 	// 3. De-duplication by natural key, keeping the latest.
 	kept := rows[:0]
 	for i := range rows {
-		if len(kept) > 0 && kept[len(kept)-1].t.Equal(rows[i].t) {
+		if len(kept) > 0 && kept[len(kept)-1].t == rows[i].t {
 			s.report.Deduplicated++
 			continue
 		}
@@ -370,9 +391,9 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	// has between two of them is a gap.
 	cal := &slots{cal: c.Calendar, intraday: interval == wire.Interval15Min}
 	var gaps []time.Time
-	cursor := rows[first].t
+	cursor := rows[first].t.time()
 	for j := first + 1; j <= last; j++ {
-		t := rows[j].t
+		t := rows[j].t.time()
 		if !rows[j].inCal || !t.After(cursor) {
 			continue
 		}
@@ -402,12 +423,12 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	nan := math.NaN()
 	i, k := n-1, len(gaps)-1
 	for w := len(rows) - 1; k >= 0; w-- {
-		if i >= 0 && rows[i].t.After(gaps[k]) {
+		if i >= 0 && rows[i].t.after(instantOf(gaps[k])) {
 			rows[w] = rows[i]
 			i--
 			continue
 		}
-		rows[w] = row{t: gaps[k], px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true}
+		rows[w] = row{t: instantOf(gaps[k]), px: [numPrices]float64{nan, nan, nan, nan}, pos: -1, inCal: true}
 		k--
 	}
 	return rows
@@ -509,7 +530,7 @@ func (c *Cleaner) dailyBars(ts wire.TimeSeries) ([]market.DailyBar, []Reject, Re
 	now := c.Now().UTC()
 	out := make([]market.DailyBar, len(s.rows))
 	for i, r := range s.rows {
-		out[i] = market.DailyBar{Symbol: s.symbol, Date: r.t, Open: r.px[open], High: r.px[high], Low: r.px[low],
+		out[i] = market.DailyBar{Symbol: s.symbol, Date: r.t.time(), Open: r.px[open], High: r.px[high], Low: r.px[low],
 			Close: r.px[closePx], Volume: r.vol, Imputed: r.imputed, IngestedAt: now}
 	}
 	putRows(s.rows)
@@ -530,7 +551,7 @@ func (c *Cleaner) intradayBars(ts wire.TimeSeries) ([]market.IntradayBar, []Reje
 	now := c.Now().UTC()
 	out := make([]market.IntradayBar, len(s.rows))
 	for i, r := range s.rows {
-		out[i] = market.IntradayBar{Symbol: s.symbol, TS: r.t, Open: r.px[open], High: r.px[high], Low: r.px[low],
+		out[i] = market.IntradayBar{Symbol: s.symbol, TS: r.t.time(), Open: r.px[open], High: r.px[high], Low: r.px[low],
 			Close: r.px[closePx], Volume: r.vol, Imputed: r.imputed, IngestedAt: now}
 	}
 	putRows(s.rows)
