@@ -11,7 +11,6 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -240,17 +239,29 @@ func BenchmarkScale(b *testing.B) {
 	ctx := context.Background()
 	type row struct {
 		name    string
-		latency map[string]time.Duration
+		latency map[string]time.Duration // wall time per query
+		cpu     map[string]time.Duration // process CPU time per query
 		rep     replicaFigures
 	}
 	var rows []row
-	for _, size := range []int{1, 10, 100} {
+	sizes := []int{1, 10, 100}
+	if env := os.Getenv("TICKERLAKE_SCALE_SIZES"); env != "" { // e.g. "1,10" for a quicker look
+		sizes = nil
+		for _, f := range strings.Split(env, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				b.Fatalf("TICKERLAKE_SCALE_SIZES: %q is not a size", f)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, size := range sizes {
 		start := time.Now()
 		s := buildScaleLake(b, b.TempDir(), size)
 		b.Logf("%dx lake built in %v", size, time.Since(start).Round(time.Millisecond))
 		eng := openReplica(b, s.root, b.TempDir())
 		bare := bareDuckDB(b)
-		r := row{name: fmt.Sprintf("%dx", size), latency: map[string]time.Duration{}}
+		r := row{name: fmt.Sprintf("%dx", size), latency: map[string]time.Duration{}, cpu: map[string]time.Duration{}}
 		for _, q := range s.queries() {
 			want := drain(b, bare, q.bare)
 			if res, err := eng.Query(ctx, q.engine, 0); err != nil || len(res.Rows) != want || want == 0 {
@@ -258,6 +269,7 @@ func BenchmarkScale(b *testing.B) {
 			}
 			for _, side := range []string{"engine", "duckdb"} {
 				b.Run(fmt.Sprintf("%s/%s/%s", r.name, q.name, side), func(b *testing.B) {
+					cpu0 := laketest.CPUTime(b)
 					for b.Loop() {
 						if side == "engine" {
 							if _, err := eng.Query(ctx, q.engine, 0); err != nil {
@@ -267,7 +279,10 @@ func BenchmarkScale(b *testing.B) {
 							drain(b, bare, q.bare)
 						}
 					}
+					cpu := (laketest.CPUTime(b) - cpu0) / time.Duration(b.N)
+					b.ReportMetric(float64(cpu.Microseconds()), "cpu-µs/op")
 					r.latency[q.name+"/"+side] = b.Elapsed() / time.Duration(b.N)
+					r.cpu[q.name+"/"+side] = cpu
 				})
 			}
 		}
@@ -275,9 +290,7 @@ func BenchmarkScale(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(r.name+"/replica", func(b *testing.B) {
-			for b.Loop() {
-				r.rep = runReplica(b, s)
-			}
+			r.rep = runReplica(b, s) // a process of its own, whatever b.N
 			b.ReportMetric(float64(r.rep.HeapBytes)/(1<<20), "heap-MiB")
 			b.ReportMetric(float64(r.rep.RSSBytes)/(1<<20), "rss-MiB")
 			b.ReportMetric(float64(r.rep.CacheBytes)/(1<<20), "cache-MiB")
@@ -286,30 +299,28 @@ func BenchmarkScale(b *testing.B) {
 		rows = append(rows, r)
 	}
 	var out strings.Builder
-	fmt.Fprintf(&out, "\n%-5s %10s %12s %12s %12s %12s %9s %9s %10s %10s\n", "lake", "files", "chain", "chain-duck", "daily", "daily-duck", "heap-MiB", "rss-MiB", "cache-KiB", "cache-n")
+	fmt.Fprintf(&out, "\nwall time per query (process CPU time per query)\n%-5s %6s %22s %22s %22s %22s %9s %9s %9s %7s\n",
+		"lake", "files", "chain", "chain, bare DuckDB", "daily year", "daily, bare DuckDB", "heap-MiB", "rss-MiB", "cache-KiB", "cached")
+	cell := func(r row, k string) string {
+		return fmt.Sprintf("%v (%v)", r.latency[k].Round(10*time.Microsecond), r.cpu[k].Round(10*time.Microsecond))
+	}
 	for _, r := range rows {
-		fmt.Fprintf(&out, "%-5s %10d %12v %12v %12v %12v %9.1f %9.1f %10.0f %10d\n", r.name, r.rep.LakeFiles,
-			r.latency["chain/engine"].Round(time.Microsecond), r.latency["chain/duckdb"].Round(time.Microsecond),
-			r.latency["daily-year/engine"].Round(time.Microsecond), r.latency["daily-year/duckdb"].Round(time.Microsecond),
+		fmt.Fprintf(&out, "%-5s %6d %22s %22s %22s %22s %9.1f %9.1f %9.0f %7d\n", r.name, r.rep.LakeFiles,
+			cell(r, "chain/engine"), cell(r, "chain/duckdb"), cell(r, "daily-year/engine"), cell(r, "daily-year/duckdb"),
 			float64(r.rep.HeapBytes)/(1<<20), float64(r.rep.RSSBytes)/(1<<20), float64(r.rep.CacheBytes)/(1<<10), r.rep.CacheFiles)
 	}
 	if len(rows) == 3 && rows[0].latency["chain/engine"] > 0 {
 		first, last := rows[0], rows[2]
 		ratio := func(a, b float64) string { return strconv.FormatFloat(b/a, 'f', 2, 64) + "x" }
 		var parts []string
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range first.latency {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
-			parts = append(parts, k+" "+ratio(float64(first.latency[k]), float64(last.latency[k])))
+		for _, k := range []string{"chain/engine", "daily-year/engine", "chain/duckdb", "daily-year/duckdb"} {
+			parts = append(parts, fmt.Sprintf("%s %s wall, %s CPU", k, ratio(float64(first.latency[k]), float64(last.latency[k])),
+				ratio(float64(first.cpu[k]), float64(last.cpu[k]))))
 		}
 		parts = append(parts, "heap "+ratio(float64(first.rep.HeapBytes), float64(last.rep.HeapBytes)),
 			"rss "+ratio(float64(first.rep.RSSBytes), float64(last.rep.RSSBytes)),
-			"cache "+ratio(float64(first.rep.CacheBytes), float64(last.rep.CacheBytes)))
-		fmt.Fprintf(&out, "100x / 1x: %s\n", strings.Join(parts, ", "))
+			"cache disk "+ratio(float64(first.rep.CacheBytes), float64(last.rep.CacheBytes)))
+		fmt.Fprintf(&out, "100x / 1x: %s\n", strings.Join(parts, "; "))
 	}
 	b.Log(out.String())
 }
