@@ -118,7 +118,37 @@ func routeCases(t *testing.T, f fixtures) []apiCase {
 		{name: "legacy stock-data inverted range", method: "GET", path: "/api/stock-data/?symbol=AAPL&from=2026-11-20&to=2026-11-01", status: 422},
 		{name: "legacy stock-data page_size 0", method: "GET", path: "/api/stock-data/?symbol=AAPL&page_size=0", status: 422},
 		{name: "legacy stock-data page_size 1e6", method: "GET", path: "/api/stock-data/?symbol=AAPL&page_size=1000000", status: 422},
-		{name: "legacy stock-data missing symbol", method: "GET", path: "/api/stock-data/", status: 422},
+		// Without a symbol, the original listed every row: every stock's, a page at a time.
+		{name: "legacy stock-data every stock", method: "GET", path: "/api/stock-data/?from=2026-11-19&to=2026-11-20&page_size=5&page=2", status: 200, check: func(t *testing.T, b map[string]any) {
+			data := list(t, b["data"])
+			if b["symbol"] != "" || len(data) != 5 || num(t, b["total"]) != float64(2*len(testSymbols)) {
+				t.Fatalf("want 5 of %d bars of every stock, got %d (total %v, symbol %v)", 2*len(testSymbols), len(data), b["total"], b["symbol"])
+			}
+			// Sorted by date, then symbol: page 2 holds the last 3 of Nov 19 and the first 2 of Nov 20.
+			var got []string
+			for _, r := range data {
+				r := r.(map[string]any)
+				got = append(got, r["Date"].(string)+" "+r["StockName"].(string))
+			}
+			if want := "2026-11-19 MSFT,2026-11-19 NVDA,2026-11-19 XOM,2026-11-20 AAPL,2026-11-20 AMZN"; strings.Join(got, ",") != want {
+				t.Errorf("rows %v, want %s", got, want)
+			}
+		}},
+		{name: "legacy options-data every stock", method: "GET", path: "/api/options-data/?type=put&page_size=7&page=1", status: 200, check: func(t *testing.T, b map[string]any) {
+			puts := list(t, b["puts"])
+			if len(puts) != 7 || len(list(t, b["calls"])) != 0 || num(t, b["total"]) <= 7 || num(t, b["page_size"]) != 7 {
+				t.Fatalf("want 7 of more puts, got %d (total %v)", len(puts), b["total"])
+			}
+			first := puts[0].(map[string]any)
+			if first["StockName"] != "AAPL" || first["snapshotTime"] != f.snapshots[1].Format(time.RFC3339) {
+				t.Errorf("first put %v, want AAPL's from the newest snapshot %s", first, f.snapshots[1].Format(time.RFC3339))
+			}
+		}},
+		{name: "legacy options-data every stock past the end", method: "GET", path: "/api/options-data/?page=100000", status: 200, check: func(t *testing.T, b map[string]any) {
+			if len(list(t, b["calls"]))+len(list(t, b["puts"])) != 0 || num(t, b["total"]) == 0 {
+				t.Errorf("past the last page: %v", b)
+			}
+		}},
 		{name: "legacy options-data", method: "GET", path: "/api/options-data/?symbol=AAPL&type=call&expiration=" + f.expiration, status: 200, check: func(t *testing.T, b map[string]any) {
 			if len(list(t, b["calls"])) == 0 || len(list(t, b["puts"])) != 0 {
 				t.Errorf("want only calls, got %d calls %d puts", len(list(t, b["calls"])), len(list(t, b["puts"])))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -23,11 +24,15 @@ type barRange struct {
 var maxRange = map[string]time.Duration{"1day": 20 * 366 * 24 * time.Hour, "15min": 2 * 366 * 24 * time.Hour}
 
 // resolveRange validates symbol, interval and dates; empty dates default to
-// the year (daily) or five days (15-minute) ending today.
+// the year (daily) or five days (15-minute) ending today. An empty symbol
+// selects every stock.
 func (s *Server) resolveRange(symbol, interval, fromS, toS string) (barRange, error) {
-	c, err := company(symbol)
-	if err != nil {
-		return barRange{}, err
+	var c market.Company
+	if symbol != "" { // "" asks for every stock's bars (the original's stock-data)
+		var err error
+		if c, err = company(symbol); err != nil {
+			return barRange{}, err
+		}
 	}
 	if interval == "" {
 		interval = "1day"
@@ -79,40 +84,17 @@ type Bar struct {
 	Imputed bool    `json:"imputed" doc:"Some value was filled in by the cleaning stage"`
 }
 
-// page reads one page of bars and the range's total.
-func (s *Server) page(ctx context.Context, b barRange, page, size int) (int64, []Bar, error) {
-	db, err := s.db(ctx)
-	if err != nil {
-		return 0, nil, err
-	}
-	table, col, cond, args := b.where()
+// page reads one page of bars and the range's total through the lake's
+// bars read model; adjusted bars are on today's basis for splits and
+// dividends (query.Adjustment).
+func (s *Server) page(ctx context.Context, b barRange, page, size int, adjusted bool) (int64, []query.Bar, error) {
 	defer s.timed("bars")()
-	var total int64
-	if err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", table, cond), args...).Scan(&total); err != nil {
-		return 0, nil, s.internal("count bars", err)
-	}
-	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT %s, open, high, low, close, volume, imputed FROM %s WHERE %s ORDER BY %s LIMIT ? OFFSET ?", col, table, cond, col),
-		append(args, size, (page-1)*size)...)
+	p, err := s.Engine.Bars(ctx, query.BarQuery{Symbol: b.company.Symbol, Intraday: b.interval == "15min", From: b.from, To: b.to,
+		Adjusted: adjusted, Limit: size, Offset: (page - 1) * size})
 	if err != nil {
-		return 0, nil, s.internal("query bars", err)
-	}
-	defer rows.Close()
-	out := []Bar{}
-	for rows.Next() {
-		var (
-			r Bar
-			t time.Time
-		)
-		if err := rows.Scan(&t, &r.Open, &r.High, &r.Low, &r.Close, &r.Volume, &r.Imputed); err != nil {
-			return 0, nil, s.internal("scan bars", err)
-		}
-		r.T = formatTime(t, b.interval == "1day")
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return 0, nil, s.internal("read bars", err)
 	}
-	return total, out, nil
+	return p.Total, p.Bars, nil
 }
 
 // BarsInput selects a page of bars.
@@ -123,6 +105,7 @@ type BarsInput struct {
 	To       string `query:"to" doc:"Last session date (YYYY-MM-DD); default today" example:"2026-11-27"`
 	Page     int    `query:"page" minimum:"1" default:"1" doc:"Page number, from 1"`
 	PageSize int    `query:"page_size" minimum:"1" maximum:"5000" default:"1000" doc:"Bars per page"`
+	Adjusted bool   `query:"adjusted" default:"false" doc:"Adjust for splits and cash dividends with cumulative factors (CRSP-style): prices before each ex-date times d/n for an n:d split and 1 - D/C for a dividend D after a close C, volumes times n/d; the newest bars stay as stored"`
 }
 
 // BarsOutput is a page of bars, oldest first.
@@ -137,29 +120,34 @@ type BarsOutput struct {
 		Total    int64  `json:"total" doc:"Bars in the whole range"`
 		Pages    int64  `json:"pages" doc:"Pages in the whole range"`
 		NextPage *int   `json:"next_page" doc:"The next page number; null on the last page"`
+		Adjusted bool   `json:"adjusted" doc:"Prices and volumes are adjusted for splits and dividends"`
 		Bars     []Bar  `json:"bars"`
 	}
 }
 
 // rangePage validates a range request and reads one page of it.
-func (s *Server) rangePage(ctx context.Context, symbol, interval, from, to string, page, size int) (barRange, int64, []Bar, error) {
+func (s *Server) rangePage(ctx context.Context, symbol, interval, from, to string, page, size int, adjusted bool) (barRange, int64, []query.Bar, error) {
 	b, err := s.resolveRange(symbol, interval, from, to)
 	if err != nil {
 		return b, 0, nil, err
 	}
-	total, bars, err := s.page(ctx, b, page, size)
+	total, bars, err := s.page(ctx, b, page, size, adjusted)
 	return b, total, bars, err
 }
 
 func (s *Server) bars(ctx context.Context, in *BarsInput) (*BarsOutput, error) {
-	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize)
+	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize, in.Adjusted)
 	if err != nil {
 		return nil, err
 	}
 	out := &BarsOutput{}
+	out.Body.Adjusted = in.Adjusted
 	o := &out.Body
 	o.Symbol, o.Interval, o.From, o.To = b.company.Symbol, b.interval, b.from.Format(time.DateOnly), b.to.Format(time.DateOnly)
-	o.Page, o.PageSize, o.Total, o.Bars = in.Page, in.PageSize, total, bars
+	o.Page, o.PageSize, o.Total, o.Bars = in.Page, in.PageSize, total, make([]Bar, len(bars))
+	for i, r := range bars {
+		o.Bars[i] = Bar{T: formatTime(r.T, b.interval == "1day"), Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume, Imputed: r.Imputed}
+	}
 	o.Pages = (total + int64(in.PageSize) - 1) / int64(in.PageSize)
 	if int64(in.Page) < o.Pages {
 		next := in.Page + 1

@@ -35,7 +35,8 @@ var (
 var testSymbols = []string{"AAPL", "MSFT", "BRK.B", "JPM", "XOM", "NVDA", "GOOGL", "AMZN"}
 
 // testTasks: a year of daily bars for the test symbols, one session
-// of 15-minute bars, and two option snapshots of three of them.
+// of 15-minute bars, two option snapshots of three of them, and twelve
+// years of their dividends and splits.
 func testTasks() []ingest.Task {
 	open, closeT, _ := market.NYSE().Session(testDay)
 	return []ingest.Task{
@@ -43,6 +44,7 @@ func testTasks() []ingest.Task {
 		ingest.NewTask(ingest.Intraday, open, closeT, testSymbols...),
 		ingest.NewTask(ingest.Options, open.Add(time.Hour), open.Add(time.Hour), testSymbols[:3]...),
 		ingest.NewTask(ingest.Options, closeT.Add(-15*time.Minute), closeT.Add(-15*time.Minute), testSymbols[:3]...),
+		ingest.NewTask(ingest.Actions, testDay.AddDate(-12, 0, 0), testDay.AddDate(0, 0, 1), testSymbols...),
 	}
 }
 

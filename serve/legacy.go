@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -17,7 +19,7 @@ import (
 
 // StockDataInput selects bars.
 type StockDataInput struct {
-	Symbol   string `query:"symbol" required:"true" minLength:"1" maxLength:"16" doc:"Ticker symbol, any spelling (BRK.B, BRK-B)" example:"AAPL"`
+	Symbol   string `query:"symbol" maxLength:"16" doc:"Ticker symbol, any spelling (BRK.B, BRK-B); omitted, every stock's bars, by date then symbol" example:"AAPL"`
 	From     string `query:"from" doc:"First date (YYYY-MM-DD); default one year before to (5 days for 15min)" example:"2026-01-02"`
 	To       string `query:"to" doc:"Last date (YYYY-MM-DD); default today" example:"2026-11-27"`
 	Interval string `query:"interval" enum:"1day,15min" default:"1day" doc:"Bar interval"`
@@ -52,11 +54,13 @@ type StockDataOutput struct {
 
 // OptionsDataInput selects one snapshot's chain.
 type OptionsDataInput struct {
-	Symbol     string  `query:"symbol" required:"true" minLength:"1" maxLength:"16" example:"AAPL"`
+	Symbol     string  `query:"symbol" maxLength:"16" doc:"Ticker symbol; omitted, the newest snapshot of every stock's chain, a page at a time" example:"AAPL"`
 	Expiration string  `query:"expiration" doc:"Only this expiration (YYYY-MM-DD)"`
 	Type       string  `query:"type" enum:"call,put,both" default:"both"`
 	MinStrike  float64 `query:"min_strike" minimum:"0"`
 	MaxStrike  float64 `query:"max_strike" minimum:"0"`
+	Page       int     `query:"page" minimum:"1" default:"1" doc:"Page number, from 1 (without symbol)"`
+	PageSize   int     `query:"page_size" minimum:"1" maximum:"5000" default:"1000" doc:"Contracts per page (without symbol)"`
 }
 
 // OptionRow is one contract in the original call_options/put_options shape,
@@ -78,6 +82,7 @@ type OptionRow struct {
 	ContractSize      string   `json:"contractSize"`
 	Currency          string   `json:"currency"`
 	StockName         string   `json:"StockName"`
+	SnapshotTime      *string  `json:"snapshotTime,omitempty" doc:"The snapshot the row is from (listed without symbol, where rows come from each stock's newest)"`
 	Mid               *float64 `json:"mid"`
 	IV                *float64 `json:"iv" doc:"tickerlake's own implied volatility from the mid; null when no solution"`
 	Delta             *float64 `json:"delta"`
@@ -88,15 +93,19 @@ type OptionRow struct {
 	DaysToExpiry      *float64 `json:"daysToExpiry"`
 }
 
-// OptionsDataOutput is the latest snapshot of a chain.
+// OptionsDataOutput is the latest snapshot of a chain; without a symbol, a
+// page of the latest snapshot of every stock's chain.
 type OptionsDataOutput struct {
 	Body struct {
 		Symbol          string      `json:"symbol"`
-		SnapshotTS      time.Time   `json:"snapshot_ts"`
+		SnapshotTS      time.Time   `json:"snapshot_ts" doc:"The snapshot; without symbol, the newest of the page's"`
 		UnderlyingPrice *float64    `json:"underlying_price"`
 		Expirations     []string    `json:"expirations"`
 		Calls           []OptionRow `json:"calls"`
 		Puts            []OptionRow `json:"puts"`
+		Page            int         `json:"page,omitempty" doc:"Without symbol: the page"`
+		PageSize        int         `json:"page_size,omitempty" doc:"Without symbol: contracts per page"`
+		Total           int64       `json:"total,omitempty" doc:"Without symbol: contracts in every page"`
 	}
 }
 
@@ -127,9 +136,9 @@ type RealtimeOutput struct {
 
 func (s *Server) registerLegacy(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "stock-data", Method: http.MethodGet, Path: "/api/stock-data/",
-		Summary: "Daily or 15-minute bars of one stock", Tags: []string{"bars"}}, s.stockData)
+		Summary: "Daily or 15-minute bars of one stock, or of every stock without symbol", Tags: []string{"bars"}}, s.stockData)
 	huma.Register(api, huma.Operation{OperationID: "options-data", Method: http.MethodGet, Path: "/api/options-data/",
-		Summary: "The latest option-chain snapshot of one stock", Tags: []string{"options"}}, s.optionsData)
+		Summary: "The latest option-chain snapshot of one stock, or of every stock a page at a time without symbol", Tags: []string{"options"}}, s.optionsData)
 	huma.Register(api, huma.Operation{OperationID: "search", Method: http.MethodGet, Path: "/api/search/{stockName}",
 		Summary: "Search symbols, names and aliases", Tags: []string{"universe"}}, s.search)
 	huma.Register(api, huma.Operation{OperationID: "stock-names", Method: http.MethodGet, Path: "/api/stock-names/{stockName}",
@@ -159,7 +168,7 @@ func parseDate(name, v string, def time.Time) (time.Time, error) {
 }
 
 func (s *Server) stockData(ctx context.Context, in *StockDataInput) (*StockDataOutput, error) {
-	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize)
+	b, total, bars, err := s.rangePage(ctx, in.Symbol, in.Interval, in.From, in.To, in.Page, in.PageSize, false)
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +177,7 @@ func (s *Server) stockData(ctx context.Context, in *StockDataInput) (*StockDataO
 	o.Symbol, o.Interval, o.From, o.To = b.company.Symbol, b.interval, b.from.Format(time.DateOnly), b.to.Format(time.DateOnly)
 	o.Page, o.PageSize, o.Total, o.Data = in.Page, in.PageSize, total, make([]StockRow, len(bars))
 	for i, r := range bars {
-		o.Data[i] = StockRow{StockName: b.company.Symbol, Date: r.T, Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume}
+		o.Data[i] = StockRow{StockName: r.Symbol, Date: formatTime(r.T, b.interval == "1day"), Open: r.Open, High: r.High, Low: r.Low, Close: r.Close, Volume: r.Volume}
 	}
 	return out, nil
 }
@@ -213,6 +222,9 @@ func (s *Server) optionsData(ctx context.Context, in *OptionsDataInput) (*Option
 	if err != nil {
 		return nil, err
 	}
+	if in.Symbol == "" {
+		return s.allOptionsData(ctx, f, in.Page, in.PageSize)
+	}
 	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, "")
 	if err != nil {
 		return nil, err
@@ -225,6 +237,67 @@ func (s *Server) optionsData(ctx context.Context, in *OptionsDataInput) (*Option
 		return nil, err
 	}
 	return out, nil
+}
+
+// allOptionsData is options-data without a symbol: a page of the contracts
+// of every stock's newest snapshot, by symbol, expiration and strike.
+func (s *Server) allOptionsData(ctx context.Context, f chainFilter, page, size int) (*OptionsDataOutput, error) {
+	q := query.QuoteQuery{Expiration: f.expiration, MinStrike: f.minStrike, MaxStrike: f.maxStrike, Limit: size, Offset: (page - 1) * size}
+	if f.optionType != "both" {
+		q.Type = market.OptionType(f.optionType)
+	}
+	done := s.timed("chain")
+	p, err := s.Engine.LatestQuotes(ctx, q)
+	done()
+	if err != nil {
+		return nil, s.internal("read quotes", err)
+	}
+	out := &OptionsDataOutput{}
+	b := &out.Body
+	b.Calls, b.Puts, b.Expirations = []OptionRow{}, []OptionRow{}, []string{}
+	b.Page, b.PageSize, b.Total = page, size, p.Total
+	seen := map[string]bool{}
+	for _, oq := range p.Quotes {
+		r := optionRow(oq)
+		snap := oq.SnapshotTS.UTC().Format(time.RFC3339)
+		r.SnapshotTime = &snap
+		if oq.SnapshotTS.After(b.SnapshotTS) {
+			b.SnapshotTS = oq.SnapshotTS.UTC()
+		}
+		if !seen[r.ExpirationDate] {
+			seen[r.ExpirationDate] = true
+			b.Expirations = append(b.Expirations, r.ExpirationDate)
+		}
+		if oq.Type == market.Put {
+			b.Puts = append(b.Puts, r)
+		} else {
+			b.Calls = append(b.Calls, r)
+		}
+	}
+	sort.Strings(b.Expirations)
+	return out, nil
+}
+
+// optionRow is a quote in the original call_options/put_options shape.
+func optionRow(q market.OptionQuote) OptionRow {
+	r := OptionRow{ContractSymbol: q.ContractSymbol, ExpirationDate: q.Expiration.Format(time.DateOnly), Strike: q.Strike,
+		Volume: q.Volume, OpenInterest: q.OpenInterest, InTheMoney: q.InTheMoney, ContractSize: q.ContractSize,
+		Currency: q.Currency, StockName: q.Symbol}
+	if !q.LastTradeTS.IsZero() {
+		lt := q.LastTradeTS.UTC().Format(time.RFC3339)
+		r.LastTradeDate = &lt
+	}
+	for _, v := range []struct {
+		dst **float64
+		x   float64
+	}{{&r.LastPrice, q.LastPrice}, {&r.Bid, q.Bid}, {&r.Ask, q.Ask}, {&r.Change, q.Change}, {&r.PercentChange, q.PercentChange},
+		{&r.ImpliedVolatility, q.SourceIV}, {&r.Mid, q.Mid}, {&r.IV, q.IV}, {&r.Delta, q.Delta}, {&r.Gamma, q.Gamma},
+		{&r.Theta, q.Theta}, {&r.Vega, q.Vega}, {&r.Rho, q.Rho}, {&r.DaysToExpiry, q.DaysToExpiry}} {
+		if x := v.x; x == x {
+			*v.dst = &x
+		}
+	}
+	return r
 }
 
 func (s *Server) search(ctx context.Context, in *NameInput) (*SearchOutput, error) {

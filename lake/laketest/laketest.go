@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"reflect"
 	"testing"
 	"time"
 
@@ -16,7 +17,6 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/sink/sinktest"
-	"github.com/tickerlake/tickerlake/stream"
 )
 
 // Writer is a lake writer that needs no broker: tests call WriteBatch.
@@ -40,18 +40,16 @@ func Commit(t testing.TB, store lake.Store, ds *market.Dataset, partition int, f
 func Messages(t testing.TB, ds *market.Dataset, partition int, first int64, chunk int, rows any) []kafka.Message {
 	t.Helper()
 	topic := Topic(ds)
+	v := reflect.ValueOf(rows)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != ds.RowType {
+		t.Fatalf("laketest: rows of type %T for %s", rows, ds.Name)
+	}
+	if chunk <= 0 {
+		chunk = v.Len()
+	}
 	var msgs []kafka.Message
-	switch r := rows.(type) {
-	case []market.DailyBar:
-		msgs = split(t, topic, ds, r, chunk)
-	case []market.IntradayBar:
-		msgs = split(t, topic, ds, r, chunk)
-	case []market.OptionQuote:
-		msgs = split(t, topic, ds, r, chunk)
-	case []market.IVSmile:
-		msgs = split(t, topic, ds, r, chunk)
-	default:
-		t.Fatalf("laketest: rows of type %T", rows)
+	for i := 0; i < v.Len(); i += chunk {
+		msgs = append(msgs, sinktest.Message(t, topic, ds, "", v.Slice(i, min(i+chunk, v.Len())).Interface()))
 	}
 	for i := range msgs {
 		msgs[i].Partition, msgs[i].Offset = partition, first+int64(i)
@@ -59,26 +57,14 @@ func Messages(t testing.TB, ds *market.Dataset, partition int, first int64, chun
 	return msgs
 }
 
-func split[T any](t testing.TB, topic string, ds *market.Dataset, rows []T, chunk int) []kafka.Message {
-	if chunk <= 0 {
-		chunk = len(rows)
-	}
-	var msgs []kafka.Message
-	for i := 0; i < len(rows); i += chunk {
-		msgs = append(msgs, sinktest.Message(t, topic, ds, "", rows[i:min(i+chunk, len(rows))]))
-	}
-	return msgs
-}
-
-// Topic is the processed topic a dataset arrives on.
+// Topic is the processed topic a dataset arrives on: its first feed's
+// in the registry.
 func Topic(ds *market.Dataset) string {
-	switch ds {
-	case market.DailyBars:
-		return stream.ProcessedDailyData
-	case market.IntradayBars:
-		return stream.ProcessedIntradayData
+	f, err := market.FeedOf(ds)
+	if err != nil {
+		panic(err) // every dataset has a feed (market.TestRegistryConsistent)
 	}
-	return stream.ProcessedOptionData
+	return f.Processed
 }
 
 // DailyBars makes a deterministic year-long-ish series of daily bars for
