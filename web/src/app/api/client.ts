@@ -72,8 +72,7 @@ export function unwrap<T>(r: { data?: T; error?: unknown; response: Response }):
 /** The typed API client: one method per route the app uses. */
 @Injectable({ providedIn: 'root' })
 export class Api {
-  private readonly fetch = inject(API_FETCH);
-  private readonly client = createClient<paths>({ baseUrl: inject(API_BASE_URL), fetch: this.fetch });
+  private readonly client = createClient<paths>({ baseUrl: inject(API_BASE_URL), fetch: inject(API_FETCH) });
   readonly baseUrl = inject(API_BASE_URL);
 
   async search(q: string, limit = 8): Promise<Match[]> {
@@ -141,30 +140,20 @@ export class Api {
 
   /** Price quantiles and volatility for each of the next `horizon` sessions (1 to 20). */
   async forecast(symbol: string, horizon: number): Promise<Forecast> {
-    return this.json(`/api/v1/predict/${encodeURIComponent(symbol)}?${new URLSearchParams({ horizon: String(horizon) })}`);
+    return unwrap(await this.client.GET('/api/v1/predict/{symbol}', { params: { path: { symbol }, query: { horizon } } }));
   }
 
   /** Every model version, its walk-forward scores beside the baselines', and which one serves. */
   async models(): Promise<ModelsReport> {
-    return this.json('/api/v1/models');
+    return unwrap(await this.client.GET('/api/v1/models', {}));
   }
 
   /** Starts training on the latest data (admin API key); answers with the job to follow. */
   async fineTune(adminKey: string): Promise<FineTuneJob> {
-    return this.json('/api/v1/models/fine-tune', { method: 'POST', headers: { 'X-API-Key': adminKey } });
+    return unwrap(await this.client.POST('/api/v1/models/fine-tune', { headers: { 'X-API-Key': adminKey } }));
   }
 
   async job(id: string): Promise<FineTuneJob> {
-    return this.json(`/api/v1/models/jobs/${encodeURIComponent(id)}`);
-  }
-
-  /**
-   * A route the generated client does not know yet (the prediction
-   * service's), with the same error handling as the typed ones.
-   */
-  private async json<T>(path: string, init?: RequestInit): Promise<T> {
-    const response = await this.fetch(this.baseUrl + path, init);
-    const body: unknown = await response.json().catch(() => undefined);
-    return unwrap<T>(response.ok ? { data: body as T, response } : { error: body ?? {}, response });
+    return unwrap(await this.client.GET('/api/v1/models/jobs/{id}', { params: { path: { id } } }));
   }
 }

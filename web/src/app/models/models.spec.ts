@@ -63,9 +63,11 @@ describe('metric charts', () => {
   });
 
   it('orders the known baselines first and keeps any others', () => {
-    const extra: ModelVersion = { ...models[0], baselines: { zeta: {}, impliedVol: {}, ewma: {} } };
+    const m = models[0].metrics;
+    const extra: ModelVersion = { ...models[0], baselines: { zeta: m, impliedVol: m, ewma: m } };
     expect(baselineKeys([extra])).toEqual(['ewma', 'impliedVol', 'zeta']);
-    expect(baselineKeys([{ ...models[0], baselines: null }])).toEqual([]);
+    // Go writes an empty map as null.
+    expect(baselineKeys([{ ...models[0], baselines: null as unknown as ModelVersion['baselines'] }])).toEqual([]);
   });
 
   it('prints scores readably', () => {
@@ -81,7 +83,8 @@ describe('Models', { timeout: 30_000 }, () => {
     const rec = recordedFetch(routes);
     const sent: { url: string; method: string; key: string | null }[] = [];
     const fetch = (input: RequestInfo | URL, init?: RequestInit) => {
-      sent.push({ url: String(input), method: init?.method ?? 'GET', key: new Headers(init?.headers).get('X-API-Key') });
+      const req = input instanceof Request ? input : new Request(String(input), init);
+      sent.push({ url: req.url, method: req.method, key: req.headers.get('X-API-Key') });
       return rec.fetch(input, init);
     };
     TestBed.configureTestingModule({

@@ -55,7 +55,7 @@ export function candidates(models: readonly ModelVersion[], serving?: string): M
  * forecasts (implied volatility exists only on some sessions, so its plain
  * QLIKE is over fewer forecasts than the model's and is left out).
  */
-export function comparable(model: Metrics, base: Metrics, metric: Metric): boolean {
+export function comparable(model: Partial<Metrics>, base: Partial<Metrics>, metric: Metric): boolean {
   const [a, b] = metric === 'qlikeWithIv' ? [model.nWithIv, base.nWithIv] : [model.n, base.n];
   return a == null || b == null || a === b;
 }
