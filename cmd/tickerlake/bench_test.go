@@ -18,6 +18,7 @@ import (
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/quant"
@@ -97,17 +98,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
 	defer w.Close()
 	cat := &lake.Catalog{Store: dirStore}
-	committed := func() int64 {
-		commits, err := cat.Commits(ctx, market.OptionQuotes.Name)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var n int64
-		for _, c := range commits {
-			n += c.Rows
-		}
-		return n
-	}
+	committed := func() int64 { return committedRows(b, cat, market.OptionQuotes.Name) }
 	run := func() {
 		target := committed() + int64(len(rows))
 		if err := w.WriteMessages(ctx, msgs...); err != nil {
@@ -120,12 +111,12 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	run() // joins both consumer groups before timing
 	store.reset()
 	b.ResetTimer()
-	cpu0 := cpuSeconds()
+	cpu0 := laketest.CPUTime(b).Seconds()
 	for i := 0; i < b.N; i++ {
 		run()
 	}
 	b.StopTimer()
-	cpu := cpuSeconds() - cpu0
+	cpu := laketest.CPUTime(b).Seconds() - cpu0
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(len(rows)*b.N)/cpu, "rows/cpu-s")
 	putSeconds, puts := store.totals()
@@ -146,6 +137,19 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 	b.Logf("  %-34s %s  (%d puts a snapshot, wall, in the pipeline)", "store: lake puts", perSnap(putSeconds/float64(b.N)), puts/int64(b.N))
 }
 
+// committedRows is how many rows of a dataset the lake's commit records hold.
+func committedRows(tb testing.TB, cat *lake.Catalog, dataset string) int64 {
+	commits, err := cat.Commits(context.Background(), dataset)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var n int64
+	for _, c := range commits {
+		n += c.Rows
+	}
+	return n
+}
+
 // stage is the CPU time one stage takes for a snapshot.
 type stage struct {
 	name string
@@ -163,11 +167,11 @@ func measureStages(b *testing.B, cleaner *transform.Cleaner, msgs []kafka.Messag
 	ctx := context.Background()
 	timed := func(name string, f func()) stage {
 		f() // warm
-		c0 := cpuSeconds()
+		c0 := laketest.CPUTime(b).Seconds()
 		for range passes {
 			f()
 		}
-		return stage{name, (cpuSeconds() - c0) / passes}
+		return stage{name, (laketest.CPUTime(b).Seconds() - c0) / passes}
 	}
 	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
 	decoded := make([]wire.OptionResult, len(msgs))
@@ -260,7 +264,7 @@ func kafkaStage(b *testing.B, msgs []kafka.Message) stage {
 	defer w.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	c0 := cpuSeconds()
+	c0 := laketest.CPUTime(b).Seconds()
 	if err := w.WriteMessages(ctx, msgs...); err != nil {
 		b.Fatal(err)
 	}
@@ -271,7 +275,7 @@ func kafkaStage(b *testing.B, msgs []kafka.Message) stage {
 			b.Fatal(err)
 		}
 	}
-	return stage{"kafka: produce + consume raw", cpuSeconds() - c0}
+	return stage{"kafka: produce + consume raw", laketest.CPUTime(b).Seconds() - c0}
 }
 
 // timedStore is a lake store that times its puts; with no directory it keeps nothing.

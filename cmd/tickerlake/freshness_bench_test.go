@@ -108,17 +108,7 @@ func BenchmarkFreshness(b *testing.B) {
 	tasks := stream.NewWriter(k, "")
 	defer tasks.Close()
 	cat := &lake.Catalog{Store: store}
-	rowsOf := func(ds string) int64 {
-		commits, err := cat.Commits(ctx, ds)
-		if err != nil {
-			b.Fatal(err)
-		}
-		var n int64
-		for _, c := range commits {
-			n += c.Rows
-		}
-		return n
-	}
+	rowsOf := func(ds string) int64 { return committedRows(b, cat, ds) }
 	cal := market.NYSE()
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	open, closeT, _ := cal.Session(day)
