@@ -11,7 +11,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The latest option-chain snapshot of one stock */
+        /** The latest option-chain snapshot of one stock, or of every stock a page at a time without symbol */
         get: operations["options-data"];
         put?: never;
         post?: never;
@@ -62,7 +62,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Daily or 15-minute bars of one stock */
+        /** Daily or 15-minute bars of one stock, or of every stock without symbol */
         get: operations["stock-data"];
         put?: never;
         post?: never;
@@ -535,6 +535,8 @@ export interface components {
              * @example https://example.com/schemas/BarsOutputBody.json
              */
             readonly $schema?: string;
+            /** @description Prices and volumes are adjusted for splits and dividends */
+            adjusted: boolean;
             bars: components["schemas"]["Bar"][] | null;
             /** @example 2025-11-27 */
             from: string;
@@ -974,6 +976,8 @@ export interface components {
              * @description Per rate point
              */
             rho: number | null;
+            /** @description The snapshot the row is from (listed without symbol, where rows come from each stock's newest) */
+            snapshotTime?: string;
             /** Format: double */
             strike: number;
             /**
@@ -998,10 +1002,28 @@ export interface components {
             readonly $schema?: string;
             calls: components["schemas"]["OptionRow"][] | null;
             expirations: string[] | null;
+            /**
+             * Format: int64
+             * @description Without symbol: the page
+             */
+            page?: number;
+            /**
+             * Format: int64
+             * @description Without symbol: contracts per page
+             */
+            page_size?: number;
             puts: components["schemas"]["OptionRow"][] | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description The snapshot; without symbol, the newest of the page's
+             */
             snapshot_ts: string;
             symbol: string;
+            /**
+             * Format: int64
+             * @description Without symbol: contracts in every page
+             */
+            total?: number;
             /** Format: double */
             underlying_price: number | null;
         };
@@ -1247,14 +1269,29 @@ export interface components {
             call_iv: number | null;
             /**
              * Format: double
-             * @description Out-of-the-money side: the put below spot, the call at or above; the other side when missing
+             * @description Delta of the out-of-the-money contract (iv_smile dataset)
+             */
+            delta?: number;
+            /**
+             * Format: double
+             * @description Out-of-the-money side, from the forward: the put below it, the call at or above (iv_smile dataset)
              */
             iv: number | null;
+            /**
+             * Format: double
+             * @description ln(strike / forward) (iv_smile dataset)
+             */
+            log_moneyness?: number;
             /**
              * Format: double
              * @description strike / underlying
              */
             moneyness: number | null;
+            /**
+             * @description Which side iv is from (iv_smile dataset)
+             * @enum {string}
+             */
+            option_type?: "call" | "put";
             /** Format: double */
             put_iv: number | null;
             /** Format: double */
@@ -1347,13 +1384,18 @@ export type $defs = Record<string, never>;
 export interface operations {
     "options-data": {
         parameters: {
-            query: {
-                symbol: string;
+            query?: {
+                /** @description Ticker symbol; omitted, the newest snapshot of every stock's chain, a page at a time */
+                symbol?: string;
                 /** @description Only this expiration (YYYY-MM-DD) */
                 expiration?: string;
                 type?: "call" | "put" | "both";
                 min_strike?: number;
                 max_strike?: number;
+                /** @description Page number, from 1 (without symbol) */
+                page?: number;
+                /** @description Contracts per page (without symbol) */
+                page_size?: number;
             };
             header?: never;
             path?: never;
@@ -1447,9 +1489,9 @@ export interface operations {
     };
     "stock-data": {
         parameters: {
-            query: {
-                /** @description Ticker symbol, any spelling (BRK.B, BRK-B) */
-                symbol: string;
+            query?: {
+                /** @description Ticker symbol, any spelling (BRK.B, BRK-B); omitted, every stock's bars, by date then symbol */
+                symbol?: string;
                 /** @description First date (YYYY-MM-DD); default one year before to (5 days for 15min) */
                 from?: string;
                 /** @description Last date (YYYY-MM-DD); default today */
@@ -1532,6 +1574,8 @@ export interface operations {
                 page?: number;
                 /** @description Bars per page */
                 page_size?: number;
+                /** @description Adjust for splits and cash dividends with cumulative factors (CRSP-style): prices before each ex-date times d/n for an n:d split and 1 - D/C for a dividend D after a close C, volumes times n/d; the newest bars stay as stored */
+                adjusted?: boolean;
             };
             header?: never;
             path: {
