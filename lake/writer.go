@@ -44,9 +44,13 @@ type Writer struct {
 	// terminationGracePeriodSeconds.
 	DrainTimeout time.Duration
 	// Tables, when set, registers each commit in the open tables after its
-	// commit record and before the offsets: a failure there stops the
-	// writer, and the replayed range registers it then.
-	Tables Tables
+	// commit record and before the offsets. While that fails (the catalog
+	// unreachable) the writer commits nothing more: it tries again, waiting
+	// from 200ms up to TablesRetry (default 10s) between attempts, and goes
+	// on once the catalog answers; if it stops first, the replayed range
+	// registers the commit then.
+	Tables      Tables
+	TablesRetry time.Duration
 	// Clock stamps each commit's CommittedAt (default the system clock),
 	// which the compactor's Settle and Grace are measured against.
 	Clock clock.Clock
@@ -179,7 +183,7 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 		return err
 	}
 	if w.Tables != nil {
-		if err := w.Tables.Commit(ctx, cm); err != nil {
+		if err := w.register(ctx, cm); err != nil {
 			return err
 		}
 	}
@@ -199,6 +203,33 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 			slog.Int64("rows", cm.Rows), slog.Int("partitions", len(names))}, stream.BatchTrace(msgs)...)...)
 	}
 	return nil
+}
+
+// register registers a commit in w.Tables, trying again until it succeeds
+// or ctx ends.
+func (w *Writer) register(ctx context.Context, cm Commit) error {
+	wait, most := 200*time.Millisecond, w.TablesRetry
+	if most == 0 {
+		most = 10 * time.Second
+	}
+	for attempt := 1; ; attempt++ {
+		err := w.Tables.Commit(ctx, cm)
+		if err == nil {
+			if attempt > 1 {
+				w.Log.Info("iceberg commit went through; the writer resumes", "commit", cm.Key(), "attempts", attempt)
+			}
+			return nil
+		}
+		if ctx.Err() != nil {
+			return err
+		}
+		w.Log.Warn("iceberg commit failed; the writer commits nothing more until it goes through",
+			"commit", cm.Key(), "attempt", attempt, "retry_in", wait, "err", err)
+		if serr := clock.Or(w.Clock).Sleep(ctx, wait); serr != nil {
+			return err
+		}
+		wait = min(2*wait, most)
+	}
 }
 
 // putPartitions encodes each partition's rows as Parquet and CSV and puts

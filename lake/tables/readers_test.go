@@ -20,18 +20,19 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// failOnce is a lake.Tables whose next commit fails, as a writer crashing
-// between its commit record and its Iceberg commit would.
+// failOnce is a lake.Tables whose next commit stops the writer, as a
+// writer crashing between its commit record and its Iceberg commit would.
 type failOnce struct {
 	lake.Tables
-	fail bool
+	crash func() // set: the next commit calls it and fails
 }
 
 var errCrash = errors.New("crash")
 
 func (f *failOnce) Commit(ctx context.Context, cm lake.Commit) error {
-	if f.fail {
-		f.fail = false
+	if f.crash != nil {
+		f.crash()
+		f.crash = nil
 		return errCrash
 	}
 	return f.Tables.Commit(ctx, cm)
@@ -150,8 +151,9 @@ func TestReadersAgreeDuringARun(t *testing.T) {
 			history = append(history, s)
 		case "crash-iceberg": // record written, Iceberg commit lost
 			s := send(market.DailyBars, rng.IntN(3), laketest.DailyBars(pick(), time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), 2, clock))
-			tbls.fail = true
-			if err := w.WriteBatch(ctx, s.msgs); !errors.Is(err, errCrash) {
+			crashed, crash := context.WithCancel(ctx)
+			tbls.crash = crash
+			if err := w.WriteBatch(crashed, s.msgs); !errors.Is(err, errCrash) {
 				t.Fatalf("crash before the iceberg commit: %v", err)
 			}
 			write(s.msgs)

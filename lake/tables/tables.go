@@ -38,6 +38,10 @@ import (
 // Namespace holds one table per dataset, named like its view.
 const Namespace = "tickerlake"
 
+// catalogName is the SQL catalog's name: its rows in iceberg_tables carry
+// it, and so must other engines' catalog settings.
+const catalogName = "tickerlake"
+
 // CommitProperty names, in an Iceberg snapshot's summary, the lake commit
 // record the snapshot registers; a replayed commit finds it and adds nothing.
 const CommitProperty = "tickerlake.commit"
@@ -46,6 +50,7 @@ const CommitProperty = "tickerlake.commit"
 type Catalog struct {
 	cat         *sqlcat.Catalog
 	db          *sql.DB
+	dialect     sqlcat.SupportedDialect
 	store       lake.Store
 	root        string // the lake's location as a URI, without a trailing slash
 	aws         *lake.S3
@@ -101,11 +106,11 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 		// connection would see SQLITE_BUSY instead of waiting.
 		db.SetMaxOpenConns(1)
 	}
-	cat, err := sqlcat.NewCatalog("tickerlake", db, dialect, props)
+	cat, err := sqlcat.NewCatalog(catalogName, db, dialect, props)
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open catalog %s: %w", Redact(uri), err), db.Close())
 	}
-	c.cat, c.db = cat, db
+	c.cat, c.db, c.dialect = cat, db, dialect
 	if err := cat.CreateNamespace(ctx, table.Identifier{Namespace}, nil); err != nil && !errors.Is(err, catalog.ErrNamespaceAlreadyExists) {
 		return nil, errors.Join(fmt.Errorf("create namespace %s: %w", Namespace, err), c.Close())
 	}
@@ -202,12 +207,29 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		}
 	}
 	if err != nil {
+		if loc := c.metadataLocation(ctx, dataset); loc != "" && !strings.Contains(err.Error(), loc) {
+			return nil, fmt.Errorf("iceberg table %s: metadata file %s: %w", strings.Join(id, "."), loc, err)
+		}
 		return nil, fmt.Errorf("iceberg table %s: %w", strings.Join(id, "."), err)
 	}
 	c.mu.Lock()
 	c.tables[dataset] = tbl
 	c.mu.Unlock()
 	return tbl, nil
+}
+
+// metadataLocation is the metadata file the catalog names for a dataset's
+// table, "" when it cannot tell: errors reading the table name it.
+func (c *Catalog) metadataLocation(ctx context.Context, dataset string) string {
+	q := "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = ? AND table_namespace = ? AND table_name = ?"
+	if c.dialect == sqlcat.Postgres {
+		q = "SELECT metadata_location FROM iceberg_tables WHERE catalog_name = $1 AND table_namespace = $2 AND table_name = $3"
+	}
+	var loc sql.NullString
+	if err := c.db.QueryRowContext(ctx, q, catalogName, Namespace, dataset).Scan(&loc); err != nil {
+		return ""
+	}
+	return loc.String
 }
 
 // Commit registers one lake commit: its Parquet objects become data files
