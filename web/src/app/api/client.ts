@@ -1,6 +1,5 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import createClient from 'openapi-fetch';
-import type { FineTuneJob, Forecast, ModelsReport } from './predict';
 import type { components, paths } from './schema';
 
 /** The API's named schemas, as generated from its OpenAPI document. */
@@ -13,6 +12,15 @@ export type Expiration = Schemas['Expiration'];
 export type Smile = Schemas['Smile'];
 export type Freshness = Schemas['Freshness'];
 export type ContractQuote = Schemas['ContractQuote'];
+/** The prediction service's answers. */
+export type Forecast = Schemas['Forecast'];
+export type AtmIv = Schemas['ATMIV'];
+export type Metrics = Schemas['Metrics'];
+/** One model of one saved version, scored beside the baselines on the same held-out window. */
+export type ModelVersion = Schemas['ModelEntry'];
+export type ModelsReport = Schemas['ModelsReport'];
+/** A fine-tune job: status is running, succeeded or failed. */
+export type FineTuneJob = Schemas['Job'];
 
 type JSONOf<R> = R extends { responses: { 200: { content: { 'application/json': infer T } } } } ? T : never;
 /** The JSON answer of a GET route. */

@@ -4,8 +4,7 @@ import predict from '../../testdata/predict-msft.json';
 import tooLittle from '../../testdata/problem-too-little-history.json';
 import { recordedApi } from '../../testing/recorded-fetch';
 import { settle } from '../../testing/settle';
-import type { Bar } from '../api/client';
-import type { Forecast } from '../api/predict';
+import type { Bar, Forecast } from '../api/client';
 import { before, isoDate, price } from '../shared/format';
 import { DEFAULT_HORIZON, ForecastPanel, daysBetween, fanOption, fanSeries, horizonOf, ivWithin, volOption } from './forecast';
 

@@ -2,14 +2,15 @@ import { Component, computed, effect, inject, input, output, untracked } from '@
 import { MatFormFieldModule } from '@angular/material/form-field';
 import { MatSelectModule } from '@angular/material/select';
 import type { EChartsCoreOption } from 'echarts/core';
-import { Api, Bar } from '../api/client';
-import { AtmIv, Forecast, MAX_HORIZON, MIN_HORIZON } from '../api/predict';
+import { Api, AtmIv, Bar, Forecast } from '../api/client';
 import { EChart } from '../shared/echart';
 import { before, isoDate, price, vol } from '../shared/format';
 import { Loader } from '../shared/loader';
 import { StateView } from '../shared/state-view';
 
-/** Sessions ahead the panel opens on. */
+/** The horizons the predictor accepts, in sessions, and the one the panel opens on. */
+export const MIN_HORIZON = 1;
+export const MAX_HORIZON = 20;
 export const DEFAULT_HORIZON = 10;
 /** Months of daily closes drawn before the fan. */
 const HISTORY_MONTHS = 3;

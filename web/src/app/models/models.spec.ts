@@ -2,8 +2,7 @@ import { TestBed } from '@angular/core/testing';
 import report from '../../testdata/models.json';
 import { recordedFetch } from '../../testing/recorded-fetch';
 import { settle } from '../../testing/settle';
-import { API_BASE_URL, API_FETCH } from '../api/client';
-import type { ModelVersion } from '../api/predict';
+import { API_BASE_URL, API_FETCH, type ModelVersion } from '../api/client';
 import { JOB_POLL_MS, Models, baselineKeys, candidates, comparable, metricOption, modelLabel, score } from './models';
 
 const models = report.models as ModelVersion[];
