@@ -58,6 +58,9 @@ var sqlTables = map[*Dataset][]string{
 	DailyBars:    {"StockData"},
 	IntradayBars: {"StockData15Min"},
 	OptionQuotes: {"call_options", "put_options"},
+	// A table named here and not laid out in package sink takes its
+	// dataset's layout, and a migration of its own.
+	CorporateActions: {"corporate_actions"},
 }
 
 // Feeds lists every feed in topic order.

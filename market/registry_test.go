@@ -81,7 +81,7 @@ func TestRegistryConsistent(t *testing.T) {
 	if got := ViewList(); got != "daily_bars, intraday_bars, option_quotes, iv_smile and corporate_actions" {
 		t.Errorf("ViewList() = %q", got)
 	}
-	if got := SQLDatasets(); !slices.Equal(got, []*Dataset{DailyBars, IntradayBars, OptionQuotes}) {
+	if got := SQLDatasets(); !slices.Equal(got, []*Dataset{DailyBars, IntradayBars, OptionQuotes, CorporateActions}) {
 		t.Errorf("SQLDatasets() = %v", got)
 	}
 }

@@ -2,6 +2,7 @@ package sink
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -169,8 +170,37 @@ var (
 	PutOptions     = table("put_options", market.OptionQuotes, market.Put, optionColumns()...)
 )
 
-// Tables lists the warehouse's tables in creation order.
-func Tables() []*Table { return []*Table{StockData, StockData15Min, CallOptions, PutOptions} }
+// Original lists the seed's warehouse tables, which keep its layouts; the
+// first migration creates them.
+func Original() []*Table { return []*Table{StockData, StockData15Min, CallOptions, PutOptions} }
+
+// Tables lists the warehouse's tables in creation order: the original ones,
+// then each further table the registry names (market.SQLDatasets), laid out
+// as its dataset: the same column names, types, key and nullability.
+func Tables() []*Table {
+	out := Original()
+	for _, ds := range market.SQLDatasets() {
+		for _, name := range ds.SQLTables() {
+			if !slices.ContainsFunc(out, func(t *Table) bool { return t.Name == name }) {
+				out = append(out, datasetTable(name, ds))
+			}
+		}
+	}
+	return out
+}
+
+// datasetTable is a table laid out as its dataset; key strings are bounded
+// so SQL Server can index them.
+func datasetTable(name string, ds *market.Dataset) *Table {
+	cols := make([]col, len(ds.Columns))
+	for i, c := range ds.Columns {
+		cols[i] = col{name: c.Name, src: c.Name}
+		if c.Type == market.String && c.Key {
+			cols[i].length = symbolLength
+		}
+	}
+	return table(name, ds, "", cols...)
+}
 
 // TablesOf returns the tables filled from a dataset.
 func TablesOf(ds *market.Dataset) []*Table {

@@ -59,6 +59,31 @@ func TestFirstMigrationIsDerivedDDL(t *testing.T) {
 	}
 }
 
+// Each table beyond the original ones is created by a migration of its own,
+// NNNN_<table>.sql in table order after the first, holding its derived DDL.
+func TestLaterTablesHaveMigrations(t *testing.T) {
+	later := sink.Tables()[len(sink.Original()):]
+	if len(later) == 0 {
+		t.Fatal("no table beyond the original ones; corporate_actions should be one")
+	}
+	for _, tc := range []struct {
+		dialect string
+		ddl     ddl
+	}{{"postgres", pgDDL}, {"sqlserver", msDDL}} {
+		for i, tb := range later {
+			name := fmt.Sprintf("%04d_%s.sql", i+2, strings.ToLower(tb.Name))
+			golden(t, filepath.Join("migrations", tc.dialect, name), "-- The "+tb.Name+" table, derived from its dataset (see package sink).\n"+tc.ddl.createTable(tb))
+		}
+		migs, err := migrations(tc.dialect)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(migs) != 1+len(later) {
+			t.Errorf("%s: %d migrations for %d later tables", tc.dialect, len(migs), len(later))
+		}
+	}
+}
+
 // The SQL Server statements, exactly: no server runs them here, so their
 // text is reviewed in testdata/sqlserver and pinned by this test.
 func TestSQLServerStatements(t *testing.T) {
