@@ -78,8 +78,10 @@ type Engine struct {
 
 	mu        sync.Mutex
 	refreshed time.Time
-	layouts   map[string]*layout // per dataset, at the last refresh
-	viewFiles map[string]string  // fingerprint of each dataset's visible files at the last refresh
+	layouts   map[string]*layout  // per dataset, at the last refresh
+	viewFiles map[string]string   // fingerprint of each dataset's visible files at the last refresh
+	listed    map[string][32]byte // digest of each dataset's commit record keys at the last refresh
+	want      map[string]bool     // every visible file, for the cache to keep
 
 	vmu      sync.Mutex
 	verdicts map[[32]byte]bool // a set of files -> whether no key repeats among them; files never change
@@ -121,7 +123,7 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
 	e := &Engine{raw: sql.OpenDB(c), connector: c, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
-		RefreshEvery: 500 * time.Millisecond, layouts: map[string]*layout{}, viewFiles: map[string]string{}, verdicts: map[[32]byte]bool{}}
+		RefreshEvery: 500 * time.Millisecond, layouts: map[string]*layout{}, viewFiles: map[string]string{}, listed: map[string][32]byte{}, verdicts: map[[32]byte]bool{}}
 	e.db = sql.OpenDB(&plannedConnector{inner: c, e: e})
 	opts.ReadOnly.defaults()
 	if e.ro, err = openReadOnly(e, files.Roots(), opts.ReadOnly); err != nil {
@@ -188,24 +190,42 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	if time.Since(e.refreshed) < e.RefreshEvery && len(e.viewFiles) > 0 {
 		return nil
 	}
-	want := map[string]bool{}
+	changed := false
 	for _, ds := range market.Datasets() {
+		// Commit records never change: the same listing is the same
+		// snapshot, and a listing is all a quiet lake costs.
+		records, err := e.catalog.Store.List(ctx, path.Join(lake.CommitPrefix, ds.Name)+"/")
+		if err != nil {
+			return fmt.Errorf("list %s: %w", ds.Name, err)
+		}
+		listed := sha256.Sum256([]byte(fingerprint(records)))
+		if old, ok := e.listed[ds.Name]; ok && old == listed {
+			continue
+		}
 		snap, err := e.catalog.Snapshot(ctx, ds.Name)
 		if err != nil {
 			return fmt.Errorf("list %s: %w", ds.Name, err)
 		}
+		e.listed[ds.Name] = listed
 		keys := snap.Files("parquet")
-		for _, k := range keys {
-			want[k] = true
-		}
 		fp := fingerprint(keys)
 		if old, ok := e.viewFiles[ds.Name]; ok && old == fp {
 			continue
 		}
 		e.layouts[ds.Name] = newLayout(ds, snap)
 		e.viewFiles[ds.Name] = fp
+		changed = true
 		e.log.Debug("view refreshed", "dataset", ds.Name, "files", len(keys))
 	}
+	if changed || e.want == nil {
+		e.want = map[string]bool{}
+		for _, l := range e.layouts {
+			for _, f := range l.files {
+				e.want[f.key] = true
+			}
+		}
+	}
+	want := e.want
 	if err := e.files.Settle(want); err != nil {
 		e.log.Warn("evict cached files", "err", err)
 	}

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"slices"
@@ -179,5 +180,24 @@ func TestQueriesFetchOnlyTheFilesTheyNeed(t *testing.T) {
 				t.Errorf("pruned answer differs from the whole view's:\n%s\nwant\n%s", text(got), text(want))
 			}
 		})
+	}
+}
+
+// TestUnplannedReadFails: the views outside a planned statement (the
+// database's own, which a read the planner missed would reach) fail with
+// a clear error rather than answer from some other query's files.
+func TestUnplannedReadFails(t *testing.T) {
+	eng, _ := openLocal(t, Options{})
+	if _, err := eng.Query(context.Background(), "SELECT count(*) FROM daily_bars WHERE symbol = 'AAPL'", 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, db := range []interface {
+		QueryRow(string, ...any) *sql.Row
+	}{eng.raw, eng.ro.raw} {
+		var n int64
+		err := db.QueryRow("SELECT count(*) FROM daily_bars").Scan(&n)
+		if err == nil || !strings.Contains(err.Error(), "read without a plan") {
+			t.Fatalf("unplanned read: %d rows, %v", n, err)
+		}
 	}
 }

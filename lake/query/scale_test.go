@@ -322,7 +322,7 @@ func BenchmarkScale(b *testing.B) {
 			"cache disk "+ratio(float64(first.rep.CacheBytes), float64(last.rep.CacheBytes)))
 		fmt.Fprintf(&out, "100x / 1x: %s\n", strings.Join(parts, "; "))
 	}
-	b.Log(out.String())
+	fmt.Print(out.String())
 }
 
 // dirBytes sums the sizes of the files under dir.
