@@ -14,7 +14,7 @@ import (
 )
 
 // Start builds ./cmd/tickerlake of the module at root and runs `up` with a
-// short backfill, its API (and /metrics) on httpAddr or, when empty, a free
+// short backfill and its housekeeping every 20 s, its API (and /metrics) on httpAddr or, when empty, a free
 // port. It returns the API's address; the process stops at the test's end
 // and its log's tail is printed when the test failed.
 func Start(t testing.TB, root, httpAddr string) string {
@@ -34,7 +34,9 @@ func Start(t testing.TB, root, httpAddr string) string {
 		t.Fatal(err)
 	}
 	up := exec.Command(bin, "up", "--data-dir", filepath.Join(dir, "data"), "--http-addr", httpAddr,
-		"--broker-addr", FreeAddr(t), "--backfill-days", "10", "--replay-sessions", "1", "--option-days", "10")
+		"--broker-addr", FreeAddr(t), "--backfill-days", "10", "--replay-sessions", "1", "--option-days", "10",
+		// The housekeeping runs soon, so its metrics have series to check.
+		"--compact-every", "20s")
 	up.Stdout, up.Stderr = logf, logf
 	if err := up.Start(); err != nil {
 		t.Fatal(err)

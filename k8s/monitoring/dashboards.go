@@ -1,5 +1,7 @@
 package monitoring
 
+import "strings"
+
 // rate5m sums a counter's per-second rate over five minutes by labels.
 func rate5m(metric, by string) string {
 	return "sum by (" + by + ") (rate(" + metric + "[5m]))"
@@ -8,6 +10,15 @@ func rate5m(metric, by string) string {
 // quantile is a histogram's q-quantile over five minutes by labels.
 func quantile(q, bucket, by string) string {
 	return "histogram_quantile(" + q + ", sum by (le, " + by + ") (rate(" + bucket + "[5m])))"
+}
+
+// p50p99 are a histogram's median and 99th percentile over five minutes
+// by labels; legend follows "p50 " or "p99 " (e.g. "{{route}}").
+func p50p99(bucket, by, legend string) []Query {
+	return []Query{
+		{quantile("0.5", bucket, by), strings.TrimSpace("p50 " + legend)},
+		{quantile("0.99", bucket, by), strings.TrimSpace("p99 " + legend)},
+	}
 }
 
 // Dashboards are the dashboards, in the order the README lists them.
@@ -26,11 +37,22 @@ func pipeline() Dashboard {
 				Description: "Share of the current task's symbols done, by provider.",
 				Queries:     []Query{{"max by (source) (tickerlake_provider_task_progress_ratio)", "{{source}}"}}},
 			{Title: "Daily credits left", Unit: "short", Needs: "twelvedata",
-				Description: "Daily credits left over all keys of a provider; Twelve Data's reset at 00:00 UTC.",
-				Queries:     []Query{{"min by (source) (tickerlake_provider_daily_credits_left)", "{{source}}"}}},
+				Description: "Daily credits left over all keys of a provider, and per key label; Twelve Data's reset at 00:00 UTC.",
+				Queries: []Query{
+					{"min by (source) (tickerlake_provider_daily_credits_left)", "{{source}}"},
+					{"min by (source, key) (tickerlake_provider_key_daily_credits_left)", "{{source}} {{key}}"},
+				}},
 			{Title: "Provider calls refused (429s)", Unit: "reqps", Needs: "twelvedata", Sparse: true,
 				Description: "Calls throttled for the minute or the day, or refused as unauthorized, by provider and key label.",
 				Queries:     []Query{{rate5m(`tickerlake_provider_calls_total{outcome=~"throttled|exhausted|unauthorized"}`, "source, key, outcome"), "{{source}} {{key}} {{outcome}}"}}},
+			{Title: "Collection tasks queued and in flight", Unit: "short",
+				Description: "Tasks fetched from task-queue waiting for their provider's lane, and tasks being collected, by provider.",
+				Queries: []Query{
+					{"sum by (provider) (tickerlake_collect_tasks_queued)", "queued {{provider}}"},
+					{"sum by (provider) (tickerlake_collect_tasks_in_flight)", "in flight {{provider}}"},
+				}},
+			{Title: "Collection task queue wait", Unit: "s", Description: "p50 and p99 of the time a task waited for its provider's lane.",
+				Queries: p50p99("tickerlake_collect_task_queue_wait_seconds_bucket", "provider", "{{provider}}")},
 			{Title: "Records ingested", Unit: "rps", Description: "Raw messages the collector published, by topic.",
 				Queries: []Query{{rate5m("tickerlake_records_ingested_total", "topic"), "{{topic}}"}}},
 			{Title: "Records processed", Unit: "rps", Description: "Records the processor accepted, by processed topic.",
@@ -62,10 +84,7 @@ func lakeBoard() Dashboard {
 			{Title: "Commits", Unit: "ops", Description: "Batches the writer committed to the lake per second.",
 				Queries: []Query{{rate5m(`tickerlake_sink_commit_duration_seconds_count{sink="lake"}`, "sink"), "commits"}}},
 			{Title: "Commit latency", Unit: "s", Description: "Time to encode, put and commit one batch.",
-				Queries: []Query{
-					{quantile("0.5", `tickerlake_sink_commit_duration_seconds_bucket{sink="lake"}`, "sink"), "p50"},
-					{quantile("0.99", `tickerlake_sink_commit_duration_seconds_bucket{sink="lake"}`, "sink"), "p99"},
-				}},
+				Queries: p50p99(`tickerlake_sink_commit_duration_seconds_bucket{sink="lake"}`, "sink", "")},
 			{Title: "Freshness", Unit: "s", Description: "Now minus the newest event written, per dataset, and its objective.",
 				Queries: []Query{
 					{"tickerlake:dataset_freshness_seconds", "{{dataset}}"},
@@ -79,6 +98,14 @@ func lakeBoard() Dashboard {
 				}},
 			{Title: "Writer lag", Unit: "short", Description: "Messages the writer has not yet committed to the lake, by topic.",
 				Queries: []Query{{`tickerlake:consumer_group_lag:sum{group="writer"}`, "{{topic}}"}}},
+			{Title: "Objects in the lake", Unit: "short", Description: "Data objects per dataset and format, counted at each housekeeping run: compaction brings them down.",
+				Queries: []Query{{"sum by (dataset, format) (tickerlake_lake_objects)", "{{dataset}} {{format}}"}}},
+			{Title: "Housekeeping runs", Unit: "short", Description: "Retention, compaction and janitor runs over the last hour, by outcome.",
+				Queries: []Query{{"sum by (step, outcome) (increase(tickerlake_lake_housekeeping_runs_total[1h]))", "{{step}} {{outcome}}"}}},
+			{Title: "Since the last successful housekeeping", Unit: "s", Description: "Time since each step last finished without error (alert past 3h while runs fail).",
+				Queries: []Query{{"time() - max by (step) (tickerlake_lake_housekeeping_last_success_timestamp_seconds)", "{{step}}"}}},
+			{Title: "Objects deleted by housekeeping", Unit: "short", Description: "Replaced files and retired records (compaction) and orphans (janitor) deleted over the last hour.",
+				Queries: []Query{{"sum by (step) (increase(tickerlake_lake_housekeeping_objects_deleted_total[1h]))", "{{step}}"}}},
 		},
 	}
 }
@@ -120,11 +147,17 @@ func apiBoard() Dashboard {
 					{quantile("0.9", bucket, "route"), "p90 {{route}}"},
 					{"tickerlake:http_request_duration_seconds:p99_rate5m", "p99 {{route}}"},
 				}},
-			{Title: "DuckDB query time", Unit: "s", Description: "p50 and p99 of DuckDB's time per API query, by query name (sql for ad-hoc SQL).",
+			{Title: "Response cache", Unit: "reqps", Description: "Data requests the API's response cache answered (hit) and passed to the lake (miss).",
+				Queries: []Query{{rate5m("tickerlake_api_response_cache_requests_total", "result"), "{{result}}"}}},
+			{Title: "Query cache", Unit: "ops", Needs: "s3",
+				Description: "Lake objects the API's queries found in its local cache of a remote lake (hits) and fetched into it (misses), and evictions to stay within --cache-size.",
 				Queries: []Query{
-					{quantile("0.5", "tickerlake_sql_query_duration_seconds_bucket", "query"), "p50 {{query}}"},
-					{quantile("0.99", "tickerlake_sql_query_duration_seconds_bucket", "query"), "p99 {{query}}"},
+					{"sum(rate(tickerlake_query_cache_hits_total[5m]))", "hits"},
+					{"sum(rate(tickerlake_query_cache_misses_total[5m]))", "misses"},
+					{"sum(rate(tickerlake_query_cache_evictions_total[5m]))", "evictions"},
 				}},
+			{Title: "DuckDB query time", Unit: "s", Description: "p50 and p99 of DuckDB's time per API query, by query name (sql for ad-hoc SQL).",
+				Queries: p50p99("tickerlake_sql_query_duration_seconds_bucket", "query", "{{query}}")},
 		},
 	}
 }

@@ -45,8 +45,9 @@ type Panel struct {
 	// InfluxQL queries InfluxDB instead of Prometheus.
 	InfluxQL []Query
 	// Needs names what a panel's series come from that `tickerlake up` on
-	// its synthetic market does not run: twelvedata, sql or influx. The
-	// live test skips such panels (and their metric names) and says so.
+	// its synthetic market does not run: twelvedata, sql, influx or s3 (a
+	// remote lake, whose objects the api caches). The live test skips such
+	// panels (and their metric names) and says so.
 	Needs string
 	// Sparse panels show events a healthy run need not have (5xx, 429s):
 	// their queries must parse and name exported metrics, but may be empty.
