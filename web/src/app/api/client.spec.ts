@@ -40,6 +40,16 @@ describe('Api', () => {
     expect([...dates].sort()).toEqual(dates);
   });
 
+  it('asks for split- and dividend-adjusted bars when told to', async () => {
+    const q = 'interval=1day&from=2025-11-27&to=2026-11-27&page=1&page_size=5000';
+    const { api: a, asked } = api({
+      [`/api/v1/bars/MSFT?${q}&adjusted=true`]: { body: { ...bars1, next_page: null } },
+    });
+    const bars = await a.bars('MSFT', '1day', '2025-11-27', '2026-11-27', 5000, 20000, true);
+    expect(asked).toHaveLength(1);
+    expect(bars).toHaveLength(bars1.bars.length);
+  });
+
   it('turns a problem document into an ApiError with its detail', async () => {
     const { api: a } = api({ '/api/v1/quotes/NOPE': { status: 404, body: problem } });
     const err = await a.quote('NOPE').catch((e: unknown) => e);

@@ -92,13 +92,18 @@ export class Api {
     return unwrap(await this.client.GET('/api/v1/quotes/{symbol}', { params: { path: { symbol } } }));
   }
 
-  /** Every bar of a range, oldest first, reading page after page. */
-  async bars(symbol: string, interval: Interval, from: string, to: string, pageSize = 5000, maxRows = 20000): Promise<Bar[]> {
+  /**
+   * Every bar of a range, oldest first, reading page after page; adjusted
+   * bars are on today's basis for splits and dividends.
+   */
+  async bars(
+    symbol: string, interval: Interval, from: string, to: string, pageSize = 5000, maxRows = 20000, adjusted = false,
+  ): Promise<Bar[]> {
     const out: Bar[] = [];
     for (let page = 1; ; ) {
       const r = unwrap(
         await this.client.GET('/api/v1/bars/{symbol}', {
-          params: { path: { symbol }, query: { interval, from, to, page, page_size: pageSize } },
+          params: { path: { symbol }, query: { interval, from, to, page, page_size: pageSize, ...(adjusted ? { adjusted } : {}) } },
         }),
       );
       out.push(...(r.bars ?? []));

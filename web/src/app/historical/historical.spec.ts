@@ -2,7 +2,7 @@ import bars from '../../testdata/bars-msft-page1.json';
 import type { Bar } from '../api/client';
 import { toCsv } from '../shared/csv';
 import { before } from '../shared/format';
-import { PRESETS, csvColumns } from './historical';
+import { PRESETS, adjustedOf, csvColumns } from './historical';
 
 describe('historical CSV export', () => {
   it('writes the original StockData layout, one line per bar', () => {
@@ -29,4 +29,14 @@ describe('range presets', () => {
       expect(before('2026-11-27', p.months, p.days)).toBe(c.want);
     });
   }
+});
+
+describe('adjusted toggle', () => {
+  it('reads the adjusted query parameter', () => {
+    expect(adjustedOf('true')).toBe(true);
+    expect(adjustedOf('1')).toBe(true);
+    expect(adjustedOf(undefined)).toBe(false);
+    expect(adjustedOf('false')).toBe(false);
+    expect(adjustedOf('')).toBe(false);
+  });
 });

@@ -24,6 +24,11 @@ export const PRESETS = [
   { label: '1Y', months: 12, days: 0 },
 ] as const;
 
+/** Whether the adjusted query parameter asks for split- and dividend-adjusted bars. */
+export function adjustedOf(param: string | undefined): boolean {
+  return param === 'true' || param === '1';
+}
+
 /** The CSV layout of the original StockData table. */
 export function csvColumns(symbol: string): Column<Bar>[] {
   return [
@@ -57,10 +62,12 @@ export class Historical {
   readonly to = input<string>();
   readonly interval = input<string>();
   readonly horizon = input<string>();
+  readonly adjusted = input<string>();
 
   protected readonly sym = computed(() => (this.symbol() || 'AAPL').toUpperCase());
   protected readonly hz = computed(() => horizonOf(this.horizon()));
   protected readonly iv = computed<Interval>(() => (this.interval() === '15min' ? '15min' : '1day'));
+  protected readonly adj = computed(() => adjustedOf(this.adjusted()));
   protected readonly end = computed(() => validDate(this.to()) ?? isoDate(new Date()));
   protected readonly start = computed(
     () => validDate(this.from()) ?? (this.iv() === '15min' ? before(this.end(), 0, 5) : before(this.end(), 12)),
@@ -85,8 +92,8 @@ export class Historical {
 
   constructor() {
     effect(() => {
-      const [s, i, f, t] = [this.sym(), this.iv(), this.start(), this.end()];
-      untracked(() => this.load(s, i, f, t));
+      const [s, i, f, t, a] = [this.sym(), this.iv(), this.start(), this.end(), this.adj()];
+      untracked(() => this.load(s, i, f, t, a));
     });
     effect(() => {
       const s = this.sym();
@@ -103,12 +110,15 @@ export class Historical {
     });
   }
 
-  private load(symbol: string, interval: Interval, from: string, to: string): void {
-    void this.bars.run(() => this.api.bars(symbol, interval, from, to));
+  private load(symbol: string, interval: Interval, from: string, to: string, adjusted: boolean): void {
+    void this.bars.run(() => this.api.bars(symbol, interval, from, to, undefined, undefined, adjusted));
   }
 
-  protected go(change: { symbol?: string; from?: string; to?: string; interval?: string; horizon?: number }): void {
-    const q = { symbol: this.sym(), from: this.start(), to: this.end(), interval: this.iv(), horizon: this.hz(), ...change };
+  protected go(change: { symbol?: string; from?: string; to?: string; interval?: string; horizon?: number; adjusted?: 'true' }): void {
+    const q = {
+      symbol: this.sym(), from: this.start(), to: this.end(), interval: this.iv(), horizon: this.hz(),
+      adjusted: this.adj() ? ('true' as const) : undefined, ...change,
+    };
     if (q.from > q.to) [q.from, q.to] = [q.to, q.from];
     void this.router.navigate([], { queryParams: q, replaceUrl: false });
   }
@@ -121,6 +131,11 @@ export class Historical {
   protected chooseInterval(interval: string): void {
     // A year of 15-minute bars is 6,500 rows: switch to the last five days.
     this.go(interval === '15min' ? { interval, from: before(this.end(), 0, 5) } : { interval, from: before(this.end(), 12) });
+  }
+
+  /** Prices as traded, or adjusted for splits and dividends. */
+  protected chooseAdjusted(value: string): void {
+    this.go({ adjusted: value === 'adjusted' ? 'true' : undefined });
   }
 
   protected dateChanged(which: 'from' | 'to', value: string): void {
