@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -68,13 +70,22 @@ func (c *PredictorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 type FineTuneCmd struct {
 	LakeFlags
 	PredictFlags
-	SessionDaysOnly bool `name:"session-days-only" env:"TICKERLAKE_SESSION_DAYS_ONLY" help:"Do nothing (and succeed) unless the market had a session today in New York: a holiday brings no new data to train on."`
+	SessionDaysOnly bool   `name:"session-days-only" env:"TICKERLAKE_SESSION_DAYS_ONLY" help:"Do nothing (and succeed) unless the market had a session today in New York: a holiday brings no new data to train on."`
+	At              string `name:"at" placeholder:"RFC3339" help:"Train as if run at this time (default now): only data the lake had by then is read."`
 }
 
 // Run implements the command.
 func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	cal := market.NYSE()
-	if today := market.DateOf(time.Now()); c.SessionDaysOnly && !cal.IsTradingDay(today) {
+	now := time.Now
+	if c.At != "" {
+		at, err := time.Parse(time.RFC3339, c.At)
+		if err != nil {
+			return fmt.Errorf("--at %q: want RFC3339, e.g. 2027-03-01T18:15:00-05:00", c.At)
+		}
+		now = func() time.Time { return at }
+	}
+	if today := market.DateOf(now()); c.SessionDaysOnly && !cal.IsTradingDay(today) {
 		log.Info("fine-tune skipped: no session today", "date", today.Format(time.DateOnly))
 		return nil
 	}
@@ -84,7 +95,15 @@ func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) err
 	}
 	defer eng.Close()
 	svc := c.service(eng, store, log)
+	svc.Now = now
 	meta, err := svc.FineTune(ctx, func(f float64, msg string) { log.Info("fine-tune", "progress", f, "step", msg) })
+	var short *predict.HistoryError
+	if errors.As(err, &short) {
+		// A young lake is not a failure of the night's job: the serving
+		// version stays, and a later night trains.
+		log.Info("fine-tune skipped", "reason", err)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

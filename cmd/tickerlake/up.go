@@ -28,6 +28,7 @@ type UpCmd struct {
 	AnalyticsFlags
 	ScheduleFlags
 	SinkFlags
+	PredictFlags
 	BrokerAddr string       `name:"broker-addr" env:"TICKERLAKE_BROKER_ADDR" default:"127.0.0.1:9092" help:"Where the embedded broker listens when --kafka-brokers is not set."`
 	HTTPAddr   string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
 	API        serve.Config `embed:""`
@@ -78,7 +79,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	}
 	p := &Pipeline{
 		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, kc, log),
-		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Log: log, Metrics: metrics.New(), Tables: tbls,
+		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Predict: c.PredictFlags, Log: log, Metrics: metrics.New(), Tables: tbls,
 	}
 	if c.CompactEvery > 0 {
 		// Defaults as for `tickerlake compact`: files settle for an hour first.
@@ -114,6 +115,7 @@ type Pipeline struct {
 	Source    ingest.Source
 	Scheduler *jobs.Scheduler // nil: publish no tasks
 	HTTPAddr  string          // "": no API
+	Predict   PredictFlags    // the predictor mounted on the API
 	APIConfig serve.Config    // the API's limits and access settings
 	Log       *slog.Logger
 	Metrics   *metrics.Set
@@ -168,6 +170,14 @@ func (p *Pipeline) Run(ctx context.Context) error {
 			return err
 		}
 		defer closeKafka()
+		// The predictor answers on the api's address, so the web app and
+		// the original service's clients find /predict and /fine_tune there.
+		svc := p.Predict.service(eng, p.Store, p.Log)
+		svc.AutoTrain = true
+		if err := mountPredictor(srv, svc, p.Metrics); err != nil {
+			return err
+		}
+		run("predictor", svc.Run)
 		run("api", func(ctx context.Context) error { return srv.ListenAndServe(ctx, p.HTTPAddr) })
 	}
 	return g.Wait()
