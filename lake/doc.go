@@ -35,4 +35,13 @@
 // Retention uses the same mechanism: a record with no files that replaces
 // an expired partition's objects, so the partition disappears at once and
 // its objects go after the grace period.
+//
+// Open tables. When Tables are set (see lake/tables), each commit record is
+// then registered in an Apache Iceberg table per dataset, before the Kafka
+// offsets: the same Parquet objects as data files, with the rows whose
+// natural keys a commit repeats removed from the older files in the same
+// snapshot, so other engines read what the views show. While the catalog
+// fails the writer retries and commits no offsets. The janitor then also
+// expires old snapshots and keeps every object a live snapshot references;
+// the commit records remain what tickerlake's own readers go by.
 package lake
