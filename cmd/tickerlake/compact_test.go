@@ -27,7 +27,7 @@ func TestRunCompact(t *testing.T) {
 		laketest.Commit(t, store, market.IntradayBars, 0, int64(i), 0, bars[i:i+13])
 	}
 	count := func() (files int, rows int64) {
-		eng, err := openEngine(g, store, testLogger(t))
+		eng, err := openEngine(g, store, 0, testLogger(t))
 		if err != nil {
 			t.Fatal(err)
 		}

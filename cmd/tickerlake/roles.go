@@ -76,10 +76,25 @@ func openLake(ctx context.Context, g *Globals, l LakeFlags) (lake.Store, error) 
 	return lake.NewS3(ctx, lake.S3Config{Bucket: bucket, Prefix: prefix, PathStyle: l.S3PathStyle})
 }
 
+// CacheFlags bound the query engine's cache of a lake on S3.
+type CacheFlags struct {
+	CacheSize query.Size `name:"cache-size" env:"TICKERLAKE_CACHE_SIZE" default:"2GiB" help:"Most disk the query engine's cache of a lake on S3 may take (e.g. 2GiB, 500MiB); least recently used files go first. 0: unbounded."`
+}
+
+// bytes is the engine's CacheSize for --cache-size, where 0 means
+// unbounded.
+func (c CacheFlags) bytes() int64 {
+	if c.CacheSize == 0 {
+		return -1
+	}
+	return int64(c.CacheSize)
+}
+
 // openEngine starts the query engine over store; a lake on S3 is read
-// through a cache under the data dir.
-func openEngine(g *Globals, store lake.Store, log *slog.Logger) (*query.Engine, error) {
-	return query.OpenWith(store, query.Options{CacheDir: cacheDir(g), Log: log})
+// through a cache under the data dir of at most size bytes (0: the
+// default, negative: unbounded).
+func openEngine(g *Globals, store lake.Store, size int64, log *slog.Logger) (*query.Engine, error) {
+	return query.OpenWith(store, query.Options{CacheDir: cacheDir(g), CacheSize: size, Log: log})
 }
 
 // cacheDir is where a lake on S3 is mirrored for the query engine.
@@ -88,11 +103,17 @@ func cacheDir(g *Globals) string { return filepath.Join(g.DataDir, "cache", "lak
 // openLakeEngine opens the lake l names and the query engine over it, as the
 // commands that read the lake start.
 func openLakeEngine(ctx context.Context, g *Globals, l LakeFlags, log *slog.Logger) (lake.Store, *query.Engine, error) {
+	return openSizedEngine(ctx, g, l, 0, log)
+}
+
+// openSizedEngine is openLakeEngine with the cache bounded to size bytes
+// (0: query.DefaultCacheSize; negative: unbounded).
+func openSizedEngine(ctx context.Context, g *Globals, l LakeFlags, size int64, log *slog.Logger) (lake.Store, *query.Engine, error) {
 	store, err := openLake(ctx, g, l)
 	if err != nil {
 		return nil, nil, err
 	}
-	eng, err := openEngine(g, store, log)
+	eng, err := openEngine(g, store, size, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -221,6 +242,7 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 // APICmd runs the API.
 type APICmd struct {
 	LakeFlags
+	CacheFlags
 	KafkaFlags
 	OpsFlags
 	HTTPAddr string       `name:"http-addr" env:"TICKERLAKE_HTTP_ADDR" default:":8006" help:"Address the API listens on."`
@@ -229,7 +251,7 @@ type APICmd struct {
 
 // Run implements the command.
 func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	store, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
+	store, eng, err := openSizedEngine(ctx, g, c.LakeFlags, c.bytes(), log)
 	if err != nil {
 		return err
 	}
@@ -257,6 +279,9 @@ func (c *APICmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 // reported. The returned func closes the Kafka producer.
 func apiServer(eng *query.Engine, store lake.Store, kc stream.Cluster, cfg serve.Config, log *slog.Logger, m *metrics.Set) (*serve.Server, func() error, error) {
 	srv := serve.New(eng, store, cfg, log.With("role", "api"), m)
+	if err := m.Registry.Register(eng.CacheCollector()); err != nil {
+		return nil, nil, fmt.Errorf("register query cache metrics: %w", err)
+	}
 	closeKafka, err := srv.UseKafka(kc)
 	if err != nil {
 		return nil, nil, err
@@ -267,6 +292,7 @@ func apiServer(eng *query.Engine, store lake.Store, kc stream.Cluster, cfg serve
 // SQLCmd runs one statement and prints the result.
 type SQLCmd struct {
 	LakeFlags
+	CacheFlags
 	Format string `name:"format" short:"f" enum:"table,csv,json" default:"table" help:"Output format: table, csv or json."`
 	Query  string `arg:"" help:"DuckDB SQL over the lake's views."`
 }
@@ -276,7 +302,7 @@ func (c *SQLCmd) Help() string { return "The views: " + market.ViewList() + "." 
 
 // Run implements the command.
 func (c *SQLCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	_, eng, err := openLakeEngine(ctx, g, c.LakeFlags, log)
+	_, eng, err := openSizedEngine(ctx, g, c.LakeFlags, c.bytes(), log)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 type UpCmd struct {
 	KafkaFlags
 	LakeFlags
+	CacheFlags
 	TableFlags
 	SourceFlags
 	AnalyticsFlags
@@ -78,7 +79,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		cl.Dividends = syntheticYields(syn)
 	}
 	p := &Pipeline{
-		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), Source: src, Scheduler: c.scheduler(g, kc, log),
+		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), CacheSize: c.bytes(), Source: src, Scheduler: c.scheduler(g, kc, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Predict: c.PredictFlags, Log: log, Metrics: metrics.New(), Tables: tbls,
 	}
 	if c.CompactEvery > 0 {
@@ -112,6 +113,7 @@ type Pipeline struct {
 	Kafka     stream.Cluster
 	Store     lake.Store
 	CacheDir  string // where the API mirrors a lake on S3 (default a temporary folder)
+	CacheSize int64  // bound of that mirror in bytes (0: query.DefaultCacheSize; negative: unbounded)
 	Source    ingest.Source
 	Scheduler *jobs.Scheduler // nil: publish no tasks
 	HTTPAddr  string          // "": no API
@@ -160,7 +162,7 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		run("compact", p.Housekeeping.Run)
 	}
 	if p.HTTPAddr != "" {
-		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, Log: p.Log.With("role", "api")})
+		eng, err := query.OpenWith(p.Store, query.Options{CacheDir: p.CacheDir, CacheSize: p.CacheSize, Log: p.Log.With("role", "api")})
 		if err != nil {
 			return err
 		}
