@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"time"
@@ -55,13 +54,7 @@ func (s *Server) registerReady(api huma.API) {
 // use, so add to Ready before; the ops port serves the same.
 func (s *Server) Readiness() *ops.Readiness {
 	s.readyOnce.Do(func() {
-		checks := []ops.Check{{Name: "duckdb", Func: func(ctx context.Context) error {
-			if err := s.Engine.Refresh(ctx); err != nil {
-				return err
-			}
-			var one int
-			return s.Engine.DB().QueryRowContext(ctx, "SELECT 1").Scan(&one)
-		}}}
+		checks := []ops.Check{{Name: "duckdb", Func: s.Engine.Ping}}
 		if s.Lake != nil {
 			checks = append(checks, ops.Check{Name: "lake", Func: func(ctx context.Context) error {
 				_, err := s.Lake.List(ctx, lake.CommitPrefix+"/")
@@ -145,18 +138,12 @@ func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
 				f.LastEvent, f.LastCommitAt = &last, &committed
 			}
 		} else {
-			db, err := s.db(ctx)
+			last, ok, rows, err := s.Engine.Newest(ctx, ds)
 			if err != nil {
 				return nil, err
 			}
-			var last sql.NullTime
-			q := fmt.Sprintf("SELECT max(%s)::TIMESTAMPTZ, count(*) FROM %s", ds.TimeCol, ds.Name)
-			if err := db.QueryRowContext(ctx, q).Scan(&last, &f.Rows); err != nil {
-				return nil, fmt.Errorf("newest %s: %w", ds.Name, err)
-			}
-			if last.Valid {
-				t := last.Time.UTC()
-				f.LastEvent = &t
+			if f.Rows = rows; ok {
+				f.LastEvent = &last
 			}
 		}
 		if f.LastEvent != nil {

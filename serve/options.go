@@ -4,53 +4,44 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"math"
-	"sort"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// snapshotAt finds the newest option snapshot of symbol at or before at
-// (zero: the newest of all), or answers 404.
-func (s *Server) snapshotAt(ctx context.Context, db *sql.DB, symbol string, at time.Time) (time.Time, error) {
-	q, args := "SELECT max(snapshot_ts) FROM option_quotes WHERE symbol = ?", []any{symbol}
-	if !at.IsZero() {
-		q += " AND snapshot_ts <= ?"
-		args = append(args, at)
-	}
-	var snap sql.NullTime
-	defer s.timed("snapshot")()
-	if err := db.QueryRowContext(ctx, q, args...).Scan(&snap); err != nil {
-		return time.Time{}, s.internal("latest snapshot", err)
-	}
-	if !snap.Valid {
-		if at.IsZero() {
-			return time.Time{}, huma.Error404NotFound(fmt.Sprintf("no option snapshots of %s yet", symbol))
-		}
-		return time.Time{}, huma.Error404NotFound(fmt.Sprintf("no option snapshot of %s at or before %s", symbol, at.UTC().Format(time.RFC3339)))
-	}
-	return snap.Time.UTC(), nil
-}
-
-// atSnapshot resolves a symbol and the snapshot a request asks for (RFC 3339
-// instant, "" for the newest).
-func (s *Server) atSnapshot(ctx context.Context, symbol, snapshot string) (market.Company, *sql.DB, time.Time, error) {
+// snapshot resolves a symbol and the snapshot a request asks for (RFC 3339
+// instant, "" for the newest), or answers 404.
+func (s *Server) snapshot(ctx context.Context, symbol, snapshot string) (market.Company, time.Time, error) {
 	c, err := company(symbol)
 	if err != nil {
-		return c, nil, time.Time{}, err
+		return c, time.Time{}, err
 	}
 	at, err := parseInstant("snapshot", snapshot)
 	if err != nil {
-		return c, nil, time.Time{}, err
+		return c, time.Time{}, err
 	}
-	db, err := s.db(ctx)
+	done := s.timed("snapshot")
+	snap, ok, err := s.Engine.Snapshot(ctx, c.Symbol, at)
+	done()
 	if err != nil {
-		return c, nil, time.Time{}, err
+		return c, time.Time{}, s.internal("latest snapshot", err)
 	}
-	snap, err := s.snapshotAt(ctx, db, c.Symbol, at)
-	return c, db, snap, err
+	if !ok {
+		if at.IsZero() {
+			return c, time.Time{}, huma.Error404NotFound(fmt.Sprintf("no option snapshots of %s yet", c.Symbol))
+		}
+		return c, time.Time{}, huma.Error404NotFound(fmt.Sprintf("no option snapshot of %s at or before %s", c.Symbol, at.UTC().Format(time.RFC3339)))
+	}
+	return c, snap, nil
+}
+
+// atSnapshot is snapshot in the form the legacy options route calls it;
+// the *sql.DB it once returned is always nil now (chain ignores it).
+func (s *Server) atSnapshot(ctx context.Context, symbol, snapshot string) (market.Company, *sql.DB, time.Time, error) {
+	c, snap, err := s.snapshot(ctx, symbol, snapshot)
+	return c, nil, snap, err
 }
 
 func parseInstant(name, v string) (time.Time, error) {
@@ -86,75 +77,45 @@ func (s *Server) validateChainFilter(expiration, optionType string, minStrike, m
 }
 
 // chain reads one snapshot's contracts, split into calls and puts, ordered
-// by expiration and strike, with the expirations seen and the spot.
-func (s *Server) chain(ctx context.Context, db *sql.DB, symbol string, snap time.Time, f chainFilter) (calls, puts []OptionRow, expirations []string, spot *float64, err error) {
-	q := `SELECT contract_symbol, option_type, last_trade_ts, expiration, strike, last_price, bid, ask, change, percent_change,
-		volume, open_interest, source_iv, in_the_money, contract_size, currency, underlying_price, mid, iv, delta, gamma, theta, vega, rho, days_to_expiry
-		FROM option_quotes WHERE symbol = ? AND snapshot_ts = ?`
-	args := []any{symbol, snap}
-	if !f.expiration.IsZero() {
-		q += " AND expiration = ?"
-		args = append(args, f.expiration)
+// by expiration and strike, with the expirations seen and the spot. Its
+// *sql.DB argument is unused, kept for the legacy route's call.
+func (s *Server) chain(ctx context.Context, _ *sql.DB, symbol string, snap time.Time, f chainFilter) (calls, puts []OptionRow, expirations []string, spot *float64, err error) {
+	q := query.ChainQuery{Symbol: symbol, Snapshot: snap, Expiration: f.expiration, MinStrike: f.minStrike, MaxStrike: f.maxStrike}
+	if f.optionType != "both" {
+		q.Type = market.OptionType(f.optionType)
 	}
-	if f.optionType != "both" && f.optionType != "" {
-		q += " AND option_type = ?"
-		args = append(args, f.optionType)
-	}
-	if f.minStrike > 0 {
-		q += " AND strike >= ?"
-		args = append(args, f.minStrike)
-	}
-	if f.maxStrike > 0 {
-		q += " AND strike <= ?"
-		args = append(args, f.maxStrike)
-	}
-	defer s.timed("chain")()
-	rows, err := db.QueryContext(ctx, q+" ORDER BY expiration, strike, option_type", args...)
+	done := s.timed("chain")
+	quotes, err := s.Engine.Chain(ctx, q)
+	done()
 	if err != nil {
 		return nil, nil, nil, nil, s.internal("query options", err)
 	}
-	defer rows.Close()
 	calls, puts, expirations = []OptionRow{}, []OptionRow{}, []string{}
 	seen := map[string]bool{}
-	for rows.Next() {
-		var (
-			r                                                     OptionRow
-			typ                                                   string
-			lastTrade                                             sql.NullTime
-			expiration                                            time.Time
-			last, bid, ask, chg, pct, siv, und, mid, iv, d, g, th sql.NullFloat64
-			v, rho, dte                                           sql.NullFloat64
-		)
-		if err := rows.Scan(&r.ContractSymbol, &typ, &lastTrade, &expiration, &r.Strike, &last, &bid, &ask, &chg, &pct,
-			&r.Volume, &r.OpenInterest, &siv, &r.InTheMoney, &r.ContractSize, &r.Currency, &und, &mid, &iv, &d, &g, &th, &v, &rho, &dte); err != nil {
-			return nil, nil, nil, nil, s.internal("scan options", err)
-		}
-		r.StockName = symbol
-		r.ExpirationDate = expiration.Format(time.DateOnly)
-		if lastTrade.Valid {
-			lt := lastTrade.Time.UTC().Format(time.RFC3339)
-			r.LastTradeDate = &lt
-		}
-		r.LastPrice, r.Bid, r.Ask, r.Change, r.PercentChange = nullable(last), nullable(bid), nullable(ask), nullable(chg), nullable(pct)
-		r.ImpliedVolatility, r.Mid, r.IV, r.Delta, r.Gamma = nullable(siv), nullable(mid), nullable(iv), nullable(d), nullable(g)
-		r.Theta, r.Vega, r.Rho, r.DaysToExpiry = nullable(th), nullable(v), nullable(rho), nullable(dte)
-		if u := nullable(und); u != nil {
+	for _, o := range quotes {
+		r := optionRow(o)
+		if u := number(o.UnderlyingPrice); u != nil {
 			spot = u
 		}
 		if !seen[r.ExpirationDate] {
 			seen[r.ExpirationDate] = true
 			expirations = append(expirations, r.ExpirationDate)
 		}
-		if typ == string(market.Put) {
+		if o.Type == market.Put {
 			puts = append(puts, r)
 		} else {
 			calls = append(calls, r)
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, nil, nil, s.internal("read options", err)
-	}
 	return calls, puts, expirations, spot, nil
+}
+
+// number is a record's float as JSON: null for NaN (a NULL in the lake).
+func number(x float64) *float64 {
+	if x != x {
+		return nil
+	}
+	return &x
 }
 
 // ExpirationsInput selects a symbol's snapshot.
@@ -181,33 +142,20 @@ type ExpirationsOutput struct {
 }
 
 func (s *Server) expirations(ctx context.Context, in *ExpirationsInput) (*ExpirationsOutput, error) {
-	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, in.Snapshot)
+	c, snap, err := s.snapshot(ctx, in.Symbol, in.Snapshot)
 	if err != nil {
 		return nil, err
 	}
-	defer s.timed("expirations")()
-	rows, err := db.QueryContext(ctx, `SELECT expiration, coalesce(max(days_to_expiry), 0),
-		count(*) FILTER (WHERE option_type = 'call'), count(*) FILTER (WHERE option_type = 'put')
-		FROM option_quotes WHERE symbol = ? AND snapshot_ts = ? GROUP BY expiration ORDER BY expiration`, c.Symbol, snap)
+	done := s.timed("expirations")
+	exps, err := s.Engine.Expirations(ctx, c.Symbol, snap)
+	done()
 	if err != nil {
 		return nil, s.internal("query expirations", err)
 	}
-	defer rows.Close()
 	out := &ExpirationsOutput{}
-	out.Body.Symbol, out.Body.SnapshotTS, out.Body.Expirations = c.Symbol, snap, []Expiration{}
-	for rows.Next() {
-		var (
-			e   Expiration
-			exp time.Time
-		)
-		if err := rows.Scan(&exp, &e.DaysToExpiry, &e.Calls, &e.Puts); err != nil {
-			return nil, s.internal("scan expirations", err)
-		}
-		e.Expiration = exp.Format(time.DateOnly)
-		out.Body.Expirations = append(out.Body.Expirations, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read expirations", err)
+	out.Body.Symbol, out.Body.SnapshotTS, out.Body.Expirations = c.Symbol, snap, make([]Expiration, len(exps))
+	for i, x := range exps {
+		out.Body.Expirations[i] = Expiration{Expiration: x.Expiration.Format(time.DateOnly), DaysToExpiry: x.DaysToExpiry, Calls: x.Calls, Puts: x.Puts}
 	}
 	return out, nil
 }
@@ -231,14 +179,14 @@ func (s *Server) optionChain(ctx context.Context, in *ChainInput) (*ChainOutput,
 	if err != nil {
 		return nil, err
 	}
-	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, in.Snapshot)
+	c, snap, err := s.snapshot(ctx, in.Symbol, in.Snapshot)
 	if err != nil {
 		return nil, err
 	}
 	out := &ChainOutput{}
 	b := &out.Body
 	b.Symbol, b.SnapshotTS = c.Symbol, snap
-	if b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, db, c.Symbol, snap, f); err != nil {
+	if b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, nil, c.Symbol, snap, f); err != nil {
 		return nil, err
 	}
 	if !f.expiration.IsZero() && len(b.Expirations) == 0 {
@@ -247,13 +195,16 @@ func (s *Server) optionChain(ctx context.Context, in *ChainInput) (*ChainOutput,
 	return out, nil
 }
 
-// SmilePoint is the implied volatility at one strike.
+// SmilePoint is the implied volatility at one strike of a stored smile.
 type SmilePoint struct {
-	Strike    float64  `json:"strike"`
-	Moneyness *float64 `json:"moneyness" doc:"strike / underlying"`
-	CallIV    *float64 `json:"call_iv"`
-	PutIV     *float64 `json:"put_iv"`
-	IV        *float64 `json:"iv" doc:"Out-of-the-money side: the put below spot, the call at or above; the other side when missing"`
+	Strike       float64  `json:"strike"`
+	Moneyness    *float64 `json:"moneyness" doc:"strike / underlying"`
+	CallIV       *float64 `json:"call_iv"`
+	PutIV        *float64 `json:"put_iv"`
+	IV           *float64 `json:"iv" doc:"Out-of-the-money side, from the forward: the put below it, the call at or above (iv_smile dataset)"`
+	LogMoneyness *float64 `json:"log_moneyness,omitempty" doc:"ln(strike / forward) (iv_smile dataset)"`
+	Delta        *float64 `json:"delta,omitempty" doc:"Delta of the out-of-the-money contract (iv_smile dataset)"`
+	OptionType   string   `json:"option_type,omitempty" enum:"call,put" doc:"Which side iv is from (iv_smile dataset)"`
 }
 
 // Smile is one expiration's implied-volatility curve.
@@ -269,123 +220,33 @@ type Smile struct {
 	Points       []SmilePoint `json:"points"`
 }
 
-// addSmileSummaries fills each smile's forward, ATM and 25-delta figures
-// from the processor's iv_smile dataset, where it has the snapshot.
-func (s *Server) addSmileSummaries(ctx context.Context, db *sql.DB, symbol string, snap time.Time, smiles []Smile) error {
-	if _, ok := market.DatasetByName("iv_smile"); !ok || len(smiles) == 0 {
-		return nil
-	}
-	defer s.timed("smile_summary")()
-	rows, err := db.QueryContext(ctx, `SELECT expiration, forward, atm_iv, call_25d_iv, put_25d_iv, skew_25d, butterfly_25d
-		FROM iv_smile WHERE symbol = ? AND snapshot_ts = ?`, symbol, snap)
-	if err != nil {
-		return s.internal("query iv_smile", err)
-	}
-	defer rows.Close()
-	byExp := map[string]*Smile{}
-	for i := range smiles {
-		byExp[smiles[i].Expiration] = &smiles[i]
-	}
-	for rows.Next() {
-		var (
-			exp                          time.Time
-			fwd, atm, c25, p25, sk, bfly sql.NullFloat64
-		)
-		if err := rows.Scan(&exp, &fwd, &atm, &c25, &p25, &sk, &bfly); err != nil {
-			return s.internal("scan iv_smile", err)
-		}
-		sm := byExp[exp.Format(time.DateOnly)]
-		if sm == nil {
-			continue
-		}
-		sm.Forward, sm.Call25IV, sm.Put25IV, sm.Skew25, sm.Butterfly25 = nullable(fwd), nullable(c25), nullable(p25), nullable(sk), nullable(bfly)
-		if v := nullable(atm); v != nil {
-			sm.ATMIV = v
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return s.internal("read iv_smile", err)
-	}
-	return nil
-}
-
-// smiles reads the IV by strike of one snapshot, for one expiration or all,
-// from tickerlake's own implied volatilities.
-func (s *Server) smiles(ctx context.Context, db *sql.DB, symbol string, snap, expiration time.Time) ([]Smile, *float64, error) {
-	q := `SELECT expiration, strike, max(moneyness), max(iv) FILTER (WHERE option_type = 'call'), max(iv) FILTER (WHERE option_type = 'put'),
-		max(underlying_price), max(days_to_expiry)
-		FROM option_quotes WHERE symbol = ? AND snapshot_ts = ?`
-	args := []any{symbol, snap}
-	if !expiration.IsZero() {
-		q += " AND expiration = ?"
-		args = append(args, expiration)
-	}
-	defer s.timed("smile")()
-	rows, err := db.QueryContext(ctx, q+" GROUP BY expiration, strike ORDER BY expiration, strike", args...)
+// smiles reads the smiles the processor stored in iv_smile for one
+// snapshot, one expiration or all, and the snapshot's underlying price.
+// Nothing is recomputed here: out of the money is measured from the
+// forward, as transform defines it, in one place.
+func (s *Server) smiles(ctx context.Context, symbol string, snap, expiration time.Time) ([]Smile, *float64, error) {
+	done := s.timed("smile")
+	stored, err := s.Engine.Smiles(ctx, symbol, snap, expiration)
+	done()
 	if err != nil {
 		return nil, nil, s.internal("query smile", err)
 	}
-	defer rows.Close()
-	var (
-		out  []Smile
-		spot *float64
-	)
-	for rows.Next() {
-		var (
-			exp                  time.Time
-			p                    SmilePoint
-			mny, civ, piv, u, dd sql.NullFloat64
-		)
-		if err := rows.Scan(&exp, &p.Strike, &mny, &civ, &piv, &u, &dd); err != nil {
-			return nil, nil, s.internal("scan smile", err)
+	var spot *float64
+	out := make([]Smile, len(stored))
+	for i, sm := range stored {
+		r := sm.Row
+		if u := number(r.UnderlyingPrice); u != nil {
+			spot = u
 		}
-		if v := nullable(u); v != nil {
-			spot = v
+		out[i] = Smile{Expiration: r.Expiration.Format(time.DateOnly), DaysToExpiry: number(r.DaysToExpiry), ATMIV: number(r.ATMIV),
+			Forward: number(r.Forward), Call25IV: number(r.Call25IV), Put25IV: number(r.Put25IV), Skew25: number(r.Skew25),
+			Butterfly25: number(r.Butterfly25), Points: make([]SmilePoint, len(sm.Points))}
+		for j, p := range sm.Points {
+			out[i].Points[j] = SmilePoint{Strike: p.Strike, Moneyness: number(p.Moneyness), CallIV: number(p.CallIV), PutIV: number(p.PutIV),
+				IV: number(p.IV), LogMoneyness: number(p.LogMoneyness), Delta: number(p.Delta), OptionType: string(p.Type)}
 		}
-		p.Moneyness, p.CallIV, p.PutIV = nullable(mny), nullable(civ), nullable(piv)
-		p.IV = otmIV(p, spot)
-		e := exp.Format(time.DateOnly)
-		if len(out) == 0 || out[len(out)-1].Expiration != e {
-			out = append(out, Smile{Expiration: e, DaysToExpiry: nullable(dd), Points: []SmilePoint{}})
-		}
-		sm := &out[len(out)-1]
-		sm.Points = append(sm.Points, p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, s.internal("read smile", err)
-	}
-	for i := range out {
-		out[i].ATMIV = atmIV(out[i].Points, spot)
-	}
-	if err := s.addSmileSummaries(ctx, db, symbol, snap, out); err != nil {
-		return nil, nil, err
 	}
 	return out, spot, nil
-}
-
-func otmIV(p SmilePoint, spot *float64) *float64 {
-	first, second := p.CallIV, p.PutIV
-	if spot != nil && p.Strike < *spot {
-		first, second = p.PutIV, p.CallIV
-	}
-	if first != nil {
-		return first
-	}
-	return second
-}
-
-func atmIV(points []SmilePoint, spot *float64) *float64 {
-	if spot == nil {
-		return nil
-	}
-	best := math.Inf(1)
-	var iv *float64
-	for _, p := range points {
-		if d := math.Abs(p.Strike - *spot); p.IV != nil && d < best {
-			best, iv = d, p.IV
-		}
-	}
-	return iv
 }
 
 // SmileInput selects one expiration of a snapshot.
@@ -410,11 +271,11 @@ func (s *Server) smile(ctx context.Context, in *SmileInput) (*SmileOutput, error
 	if err != nil {
 		return nil, err
 	}
-	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, in.Snapshot)
+	c, snap, err := s.snapshot(ctx, in.Symbol, in.Snapshot)
 	if err != nil {
 		return nil, err
 	}
-	sm, spot, err := s.smiles(ctx, db, c.Symbol, snap, exp)
+	sm, spot, err := s.smiles(ctx, c.Symbol, snap, exp)
 	if err != nil {
 		return nil, err
 	}
@@ -437,11 +298,11 @@ type SurfaceOutput struct {
 }
 
 func (s *Server) surface(ctx context.Context, in *ExpirationsInput) (*SurfaceOutput, error) {
-	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, in.Snapshot)
+	c, snap, err := s.snapshot(ctx, in.Symbol, in.Snapshot)
 	if err != nil {
 		return nil, err
 	}
-	sm, spot, err := s.smiles(ctx, db, c.Symbol, snap, time.Time{})
+	sm, spot, err := s.smiles(ctx, c.Symbol, snap, time.Time{})
 	if err != nil {
 		return nil, err
 	}
@@ -504,52 +365,24 @@ func (s *Server) contractHistory(ctx context.Context, in *ContractInput) (*Contr
 	if !from.IsZero() && !to.IsZero() && from.After(to) {
 		return nil, huma.Error422UnprocessableEntity(fmt.Sprintf("from %s is after to %s", in.From, in.To))
 	}
-	db, err := s.db(ctx)
-	if err != nil {
-		return nil, err
-	}
-	q := `SELECT snapshot_ts, symbol, option_type, expiration, strike, underlying_price, bid, ask, mid, last_price, volume, open_interest,
-		source_iv, iv, delta, gamma, theta, vega, rho FROM option_quotes WHERE contract_symbol = ?`
-	args := []any{in.Contract}
-	if !from.IsZero() {
-		q += " AND snapshot_ts >= ?"
-		args = append(args, from)
-	}
-	if !to.IsZero() {
-		q += " AND snapshot_ts <= ?"
-		args = append(args, to)
-	}
-	defer s.timed("contract")()
-	rows, err := db.QueryContext(ctx, q+" ORDER BY snapshot_ts DESC LIMIT ?", append(args, in.Limit)...)
+	done := s.timed("contract")
+	quotes, err := s.Engine.ContractHistory(ctx, query.ContractQuery{Contract: in.Contract, From: from, To: to, Limit: in.Limit})
+	done()
 	if err != nil {
 		return nil, s.internal("query contract", err)
 	}
-	defer rows.Close()
-	out := &ContractOutput{}
-	b := &out.Body
-	b.ContractSymbol, b.History = in.Contract, []ContractQuote{}
-	for rows.Next() {
-		var (
-			r                                                   ContractQuote
-			exp                                                 time.Time
-			und, bid, ask, mid, last, siv, iv, d, g, th, v, rho sql.NullFloat64
-		)
-		if err := rows.Scan(&r.SnapshotTS, &b.Symbol, &b.OptionType, &exp, &b.Strike, &und, &bid, &ask, &mid, &last, &r.Volume, &r.OpenInterest,
-			&siv, &iv, &d, &g, &th, &v, &rho); err != nil {
-			return nil, s.internal("scan contract", err)
-		}
-		b.Expiration = exp.Format(time.DateOnly)
-		r.SnapshotTS = r.SnapshotTS.UTC()
-		r.UnderlyingPrice, r.Bid, r.Ask, r.Mid, r.LastPrice = nullable(und), nullable(bid), nullable(ask), nullable(mid), nullable(last)
-		r.SourceIV, r.IV, r.Delta, r.Gamma, r.Theta, r.Vega, r.Rho = nullable(siv), nullable(iv), nullable(d), nullable(g), nullable(th), nullable(v), nullable(rho)
-		b.History = append(b.History, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read contract", err)
-	}
-	if len(b.History) == 0 {
+	if len(quotes) == 0 {
 		return nil, huma.Error404NotFound(fmt.Sprintf("no snapshots of contract %s", in.Contract))
 	}
-	sort.Slice(b.History, func(i, j int) bool { return b.History[i].SnapshotTS.Before(b.History[j].SnapshotTS) })
+	out := &ContractOutput{}
+	b := &out.Body
+	first := quotes[0]
+	b.ContractSymbol, b.Symbol, b.OptionType, b.Expiration, b.Strike = in.Contract, first.Symbol, string(first.Type), first.Expiration.Format(time.DateOnly), first.Strike
+	b.History = make([]ContractQuote, len(quotes))
+	for i, o := range quotes {
+		b.History[i] = ContractQuote{SnapshotTS: o.SnapshotTS, UnderlyingPrice: number(o.UnderlyingPrice), Bid: number(o.Bid), Ask: number(o.Ask),
+			Mid: number(o.Mid), LastPrice: number(o.LastPrice), Volume: o.Volume, OpenInterest: o.OpenInterest, SourceIV: number(o.SourceIV),
+			IV: number(o.IV), Delta: number(o.Delta), Gamma: number(o.Gamma), Theta: number(o.Theta), Vega: number(o.Vega), Rho: number(o.Rho)}
+	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"sort"
@@ -154,10 +153,6 @@ func (s *Server) quote(ctx context.Context, in *SymbolInput) (*QuoteOutput, erro
 	if err != nil {
 		return nil, err
 	}
-	db, err := s.db(ctx)
-	if err != nil {
-		return nil, err
-	}
 	out := &QuoteOutput{}
 	b := &out.Body
 	b.Symbol, b.Name = c.Symbol, c.Name
@@ -171,31 +166,30 @@ func (s *Server) quote(ctx context.Context, in *SymbolInput) (*QuoteOutput, erro
 		}
 	} else {
 		done := s.timed("quote")
-		err := db.QueryRowContext(ctx, `SELECT date, open, high, low, close, volume FROM daily_bars WHERE symbol = ? ORDER BY date DESC LIMIT 1`, c.Symbol).
-			Scan(&session, &b.Open, &b.High, &b.Low, &b.Price, &b.Volume)
+		day, ok, err := s.Engine.LastDaily(ctx, c.Symbol)
 		done()
-		if err == sql.ErrNoRows {
-			return nil, huma.Error404NotFound(fmt.Sprintf("no bars of %s yet", c.Symbol))
-		}
 		if err != nil {
 			return nil, s.internal("query daily quote", err)
 		}
+		if !ok {
+			return nil, huma.Error404NotFound(fmt.Sprintf("no bars of %s yet", c.Symbol))
+		}
+		session, b.Open, b.High, b.Low, b.Price, b.Volume = day.T, day.Open, day.High, day.Low, day.Close, day.Volume
 		b.Source = "1day"
 		if _, closeT, ok := market.NYSE().Session(session); ok {
 			b.AsOf = closeT.UTC()
 		}
 	}
 	b.Session = session.Format(time.DateOnly)
-	var prev sql.NullFloat64
 	done := s.timed("quote")
-	err = db.QueryRowContext(ctx, `SELECT close FROM daily_bars WHERE symbol = ? AND date < ? ORDER BY date DESC LIMIT 1`, c.Symbol, session).Scan(&prev)
+	prev, ok, err := s.Engine.CloseBefore(ctx, c.Symbol, session)
 	done()
-	if err != nil && err != sql.ErrNoRows {
+	if err != nil {
 		return nil, s.internal("query previous close", err)
 	}
-	if prev.Valid && prev.Float64 > 0 {
-		chg, pct := b.Price-prev.Float64, (b.Price/prev.Float64-1)*100
-		b.PreviousClose, b.Change, b.ChangePercent = &prev.Float64, &chg, &pct
+	if ok && prev > 0 {
+		chg, pct := b.Price-prev, (b.Price/prev-1)*100
+		b.PreviousClose, b.Change, b.ChangePercent = &prev, &chg, &pct
 	}
 	return out, nil
 }
@@ -208,37 +202,16 @@ type sessionBar struct {
 
 // latestSession returns the 15-minute bars of a symbol's newest session.
 func (s *Server) latestSession(ctx context.Context, symbol string) ([]sessionBar, error) {
-	db, err := s.db(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer s.timed("latest_session")()
-	rows, err := db.QueryContext(ctx, `SELECT ts, open, high, low, close, volume FROM intraday_bars
-		WHERE symbol = ? AND ts >= (SELECT max(ts) - INTERVAL 1 DAY FROM intraday_bars WHERE symbol = ?) ORDER BY ts`, symbol, symbol)
+	done := s.timed("latest_session")
+	bars, err := s.Engine.LatestSession(ctx, symbol)
+	done()
 	if err != nil {
 		return nil, s.internal("query latest session", err)
 	}
-	defer rows.Close()
-	var out []sessionBar
-	for rows.Next() {
-		r := sessionBar{StockRow: StockRow{StockName: symbol}}
-		if err := rows.Scan(&r.t, &r.Open, &r.High, &r.Low, &r.Close, &r.Volume); err != nil {
-			return nil, s.internal("scan latest session", err)
-		}
-		r.Date = formatTime(r.t, false)
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read latest session", err)
-	}
-	// Keep only the newest session's bars.
-	if n := len(out); n > 0 {
-		last := market.DateOf(out[n-1].t)
-		i := n - 1
-		for i > 0 && market.DateOf(out[i-1].t).Equal(last) {
-			i--
-		}
-		out = out[i:]
+	out := make([]sessionBar, len(bars))
+	for i, b := range bars {
+		out[i] = sessionBar{StockRow: StockRow{StockName: symbol, Date: formatTime(b.T, false), Open: b.Open, High: b.High, Low: b.Low,
+			Close: b.Close, Volume: b.Volume}, t: b.T}
 	}
 	return out, nil
 }
@@ -273,44 +246,20 @@ type MoversOutput struct {
 var periodSessions = map[string]int{"1d": 1, "5d": 5, "1m": 21}
 
 func (s *Server) movers(ctx context.Context, in *MoversInput) (*MoversOutput, error) {
-	n := periodSessions[in.Period]
-	db, err := s.db(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// Only symbols quoted on the newest session rank, each against its own
-	// close n sessions earlier.
-	q := `WITH newest AS (SELECT max(date) AS d FROM daily_bars),
-	r AS (SELECT symbol, date, close, volume,
-		row_number() OVER (PARTITION BY symbol ORDER BY date DESC) AS rn,
-		sum(volume) OVER (PARTITION BY symbol ORDER BY date DESC ROWS BETWEEN CURRENT ROW AND ? FOLLOWING) AS vol
-		FROM daily_bars WHERE date >= (SELECT d FROM newest) - INTERVAL 60 DAY)
-	SELECT a.symbol, a.date, a.close, b.close, a.vol FROM r a JOIN r b ON a.symbol = b.symbol AND b.rn = ? + 1
-	WHERE a.rn = 1 AND a.date = (SELECT d FROM newest) AND b.close > 0`
 	done := s.timed("movers")
-	rows, err := db.QueryContext(ctx, q, n-1, n)
+	movers, err := s.Engine.Movers(ctx, periodSessions[in.Period])
+	done()
 	if err != nil {
-		done()
 		return nil, s.internal("query movers", err)
 	}
-	defer rows.Close()
-	var all []Mover
+	all := make([]Mover, len(movers))
 	var asOf time.Time
-	for rows.Next() {
-		var m Mover
-		if err := rows.Scan(&m.Symbol, &asOf, &m.Close, &m.BaseClose, &m.Volume); err != nil {
-			done()
-			return nil, s.internal("scan movers", err)
-		}
-		m.ChangePercent = (m.Close/m.BaseClose - 1) * 100
+	for i, m := range movers {
+		all[i] = Mover{Symbol: m.Symbol, Close: m.Close, BaseClose: m.BaseClose, Volume: m.Volume, ChangePercent: (m.Close/m.BaseClose - 1) * 100}
 		if c, ok := market.LookupCompany(m.Symbol); ok {
-			m.Name = c.Name
+			all[i].Name = c.Name
 		}
-		all = append(all, m)
-	}
-	done()
-	if err := rows.Err(); err != nil {
-		return nil, s.internal("read movers", err)
+		asOf = m.Date
 	}
 	out := &MoversOutput{}
 	b := &out.Body
