@@ -468,7 +468,13 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		if err != nil {
 			j.Status, j.Message = JobFailed, err.Error()
 			s.metrics.fineTunes.WithLabelValues(JobFailed).Inc()
-			s.Log.Error("fine-tune", "job", j.ID, "err", err)
+			var short *HistoryError
+			if errors.As(err, &short) {
+				// A young lake, not a fault: up retries as it fills.
+				s.Log.Info("fine-tune", "job", j.ID, "err", err)
+			} else {
+				s.Log.Error("fine-tune", "job", j.ID, "err", err)
+			}
 			return
 		}
 		j.Status, j.Progress, j.Version = JobSucceeded, 1, meta.Version
