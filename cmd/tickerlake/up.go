@@ -159,6 +159,9 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		run(s.name, s.run)
 	}
 	if p.Housekeeping != nil {
+		if p.Housekeeping.Metrics == nil {
+			p.Housekeeping.Metrics = p.Metrics
+		}
 		run("compact", p.Housekeeping.Run)
 	}
 	if p.HTTPAddr != "" {
