@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -40,16 +39,6 @@ func (l logLines) Handle(_ context.Context, r slog.Record) error {
 func newLogLines() (*slog.Logger, chan string) {
 	ch := make(chan string, 1000)
 	return slog.New(logLines{Handler: slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}), ch: ch}), ch
-}
-
-// waitFor reads log messages until one contains s.
-func waitFor(t *testing.T, ch chan string, s string) {
-	t.Helper()
-	for m := range ch {
-		if strings.Contains(m, s) {
-			return
-		}
-	}
 }
 
 // TestCatalogUnreachable cuts the writer off from its PostgreSQL catalog
@@ -158,6 +147,7 @@ func TestCommitLosesARace(t *testing.T) {
 	log, lines := newLogLines()
 	w1, w2 := laketest.Writer(st), laketest.Writer(st)
 	w1.Tables, w2.Tables = open(log), open(nil)
+	w1.Log = log
 	ds := market.DailyBars
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -168,10 +158,33 @@ func TestCommitLosesARace(t *testing.T) {
 	}
 	write(w1, 0, 0, "AAPL") // w1 has the table as of this commit
 	write(w2, 1, 0, "MSFT") // the table moves on
-	var wg sync.WaitGroup
-	wg.Go(func() { write(w1, 0, 2, "NVDA") })
-	waitFor(t, lines, "conflict")
-	wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		write(w1, 0, 2, "NVDA")
+		close(done)
+	}()
+	conflicts := 0
+	for finished := false; !finished; {
+		select {
+		case m := <-lines:
+			if strings.Contains(m, "conflict") {
+				conflicts++
+			}
+			if strings.Contains(m, "iceberg commit failed") {
+				t.Fatal("the stale writer's commit failed rather than retrying on the new snapshot")
+			}
+		case <-done:
+			finished = true
+		}
+	}
+	for len(lines) > 0 {
+		if strings.Contains(<-lines, "conflict") {
+			conflicts++
+		}
+	}
+	if conflicts == 0 {
+		t.Error("the stale writer's commit met no conflict")
+	}
 	if keys := laketest.TableKeys(t, open(nil), ds); len(keys) != 30 {
 		t.Errorf("%d keys, want 30 from three commits", len(keys))
 	}
