@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/quant"
 	"github.com/tickerlake/tickerlake/transform"
@@ -40,6 +40,6 @@ func (f AnalyticsFlags) cleaner() (*transform.Cleaner, error) {
 			return nil, fmt.Errorf("--dividend-yields: %w", err)
 		}
 	}
-	return &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now, Curve: curve, Dividends: divs,
+	return &transform.Cleaner{Calendar: market.NYSE(), Now: clock.System{}.Now, Curve: curve, Dividends: divs,
 		EuropeanIV: f.OptionStyle == "european"}, nil
 }

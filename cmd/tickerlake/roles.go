@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/jobs"
@@ -187,7 +188,7 @@ type ProcessorCmd struct {
 // curve, no dividends).
 func newProcessor(kc stream.Cluster, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner) *transform.Processor {
 	if cl == nil {
-		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
+		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: clock.System{}.Now}
 	}
 	return &transform.Processor{Cleaner: cl, Kafka: kc, Log: log.With("role", "processor"), Metrics: m}
 }
