@@ -43,8 +43,18 @@ type Collect struct {
 	Ledger Ledger
 }
 
-// JobKind maps a job name (collect-daily, collect-15min, collect-historical,
-// collect-options) to the kind of task it publishes.
+// JobNames lists the collection jobs, collect-KIND for every task kind the
+// registry names, in registry order.
+func JobNames() []string {
+	var out []string
+	for _, k := range ingest.Kinds() {
+		out = append(out, "collect-"+string(k))
+	}
+	return out
+}
+
+// JobKind maps a job name (collect-KIND, see JobNames) to the kind of task
+// it publishes.
 func JobKind(job string) (ingest.Kind, error) {
 	k := ingest.Kind(strings.TrimPrefix(job, "collect-"))
 	for _, known := range ingest.Kinds() {
@@ -52,7 +62,7 @@ func JobKind(job string) (ingest.Kind, error) {
 			return k, nil
 		}
 	}
-	return "", fmt.Errorf("unknown job %q (collect-daily, collect-15min, collect-historical or collect-options)", job)
+	return "", fmt.Errorf("unknown job %q (%s)", job, strings.Join(JobNames(), ", "))
 }
 
 // latestSession is the last session that has closed by now.

@@ -82,7 +82,7 @@ func TestCollectTask(t *testing.T) {
 
 func TestJobKind(t *testing.T) {
 	for job, want := range map[string]ingest.Kind{"collect-daily": ingest.Daily, "collect-15min": ingest.Intraday,
-		"collect-historical": ingest.Historical, "collect-options": ingest.Options} {
+		"collect-historical": ingest.Historical, "collect-options": ingest.Options, "collect-actions": ingest.Actions} {
 		if k, err := JobKind(job); err != nil || k != want {
 			t.Errorf("JobKind(%q) = %q, %v", job, k, err)
 		}

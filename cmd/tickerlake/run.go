@@ -27,7 +27,7 @@ import (
 type RunCmd struct {
 	KafkaFlags
 	CompactFlags
-	Job          string   `arg:"" enum:"collect-daily,collect-15min,collect-historical,collect-options,compact" help:"collect-daily, collect-15min, collect-historical, collect-options, or compact (the lake's housekeeping, as tickerlake compact)."`
+	Job          string   `arg:"" help:"collect-KIND for a task kind of the dataset registry (listed below), or compact (the lake's housekeeping, as tickerlake compact)."`
 	Symbols      []string `name:"symbols" sep:"," help:"Symbols to collect, comma-separated (default the whole universe)."`
 	Date         string   `name:"date" placeholder:"YYYY-MM-DD" help:"Session to collect for collect-daily and collect-15min (default the latest)."`
 	HistoryYears int      `name:"history-years" env:"TICKERLAKE_HISTORY_YEARS" default:"10" help:"Years of daily bars collect-historical reaches back."`
@@ -35,6 +35,21 @@ type RunCmd struct {
 
 	now func() time.Time // the clock; tests set it
 	out io.Writer        // where the published task is printed (default stdout)
+}
+
+// Help lists the jobs, derived from the dataset registry: a new task kind
+// is a new collect- job without an edit here.
+func (c *RunCmd) Help() string {
+	return "Jobs: " + strings.Join(append(jobs.JobNames(), "compact"), ", ") + "."
+}
+
+// Validate rejects a job the registry does not know before any flag is used.
+func (c *RunCmd) Validate() error {
+	if c.Job == "compact" {
+		return nil
+	}
+	_, err := jobs.JobKind(c.Job)
+	return err
 }
 
 // Run implements the command.

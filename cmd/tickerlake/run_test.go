@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,5 +312,27 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("pipeline: %v", err)
+	}
+}
+
+// TestRunJobsFromRegistry checks `run` accepts collect-KIND for every task
+// kind of the registry (collect-actions among them) and rejects others.
+func TestRunJobsFromRegistry(t *testing.T) {
+	names := jobs.JobNames()
+	if !slices.Contains(names, "collect-actions") {
+		t.Fatalf("jobs %v: no collect-actions", names)
+	}
+	for _, job := range append(names, "compact") {
+		if got := parseCLI(t, "run", job).Run.Job; got != job {
+			t.Errorf("run %s parsed as %q", job, got)
+		}
+	}
+	var cli CLI
+	p, err := kong.New(&cli, kong.Exit(func(int) {}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Parse([]string{"run", "collect-weekly"}); err == nil || !strings.Contains(err.Error(), "collect-actions") {
+		t.Errorf("run collect-weekly: %v, want an error listing the jobs", err)
 	}
 }
