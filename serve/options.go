@@ -211,7 +211,7 @@ type SmilePoint struct {
 type Smile struct {
 	Expiration   string       `json:"expiration" example:"2026-12-18"`
 	DaysToExpiry *float64     `json:"days_to_expiry"`
-	ATMIV        *float64     `json:"atm_iv" doc:"IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying"`
+	ATMIV        *float64     `json:"atm_iv" doc:"IV interpolated at the forward (iv_smile dataset)"`
 	Forward      *float64     `json:"forward" doc:"S·e^{(r-q)T}, where the smile is centred (iv_smile dataset)"`
 	Call25IV     *float64     `json:"call_25d_iv" doc:"IV at call delta 0.25 (iv_smile dataset)"`
 	Put25IV      *float64     `json:"put_25d_iv" doc:"IV at put delta -0.25 (iv_smile dataset)"`

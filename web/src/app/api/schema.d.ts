@@ -1182,7 +1182,7 @@ export interface components {
         Smile: {
             /**
              * Format: double
-             * @description IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying
+             * @description IV interpolated at the forward (iv_smile dataset)
              */
             atm_iv: number | null;
             /**
@@ -1225,7 +1225,7 @@ export interface components {
             readonly $schema?: string;
             /**
              * Format: double
-             * @description IV at the forward (from the iv_smile dataset), else at the strike nearest the underlying
+             * @description IV interpolated at the forward (iv_smile dataset)
              */
             atm_iv: number | null;
             /**
