@@ -1,6 +1,7 @@
 package transform
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,8 +9,11 @@ import (
 	"sort"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 // Reason codes of corporate actions.
@@ -178,4 +182,74 @@ func (c *Cleaner) dividendYield(sym string, spot float64, at time.Time) float64 
 	}
 	q, _ := c.TrailingYield(sym, spot, at)
 	return q
+}
+
+// WarmDividends reads the corporate actions already cleaned (their processed
+// topic, from the beginning, outside any consumer group) and remembers their
+// dividends, so trailing yields are right after a restart rather than 0 until
+// the next collection. It returns the number of dividends read.
+func (c *Cleaner) WarmDividends(ctx context.Context, k stream.Cluster) (int, error) {
+	feed, err := market.FeedOf(market.CorporateActions)
+	if err != nil {
+		return 0, err
+	}
+	msgs, err := stream.Tail(ctx, k, feed.Processed, math.MaxInt)
+	if err != nil {
+		return 0, fmt.Errorf("warm dividends: %w", err)
+	}
+	n := 0
+	for _, m := range msgs {
+		recs, err := stream.DecodeBatches(market.CorporateActions, m.Value)
+		if err != nil {
+			return n, fmt.Errorf("warm dividends: %s/%d at %d: %w", m.Topic, m.Partition, m.Offset, err)
+		}
+		for _, rec := range recs {
+			got, err := dividendsOf(rec)
+			rec.Release()
+			if err != nil {
+				return n, fmt.Errorf("warm dividends: %s/%d at %d: %w", m.Topic, m.Partition, m.Offset, err)
+			}
+			for sym, actions := range got {
+				c.rememberDividends(sym, actions)
+				n += len(actions)
+			}
+		}
+	}
+	return n, nil
+}
+
+// dividendsOf reads the cash dividends of a corporate_actions batch, by symbol.
+func dividendsOf(rec arrow.RecordBatch) (map[string][]market.CorporateAction, error) {
+	col := func(name string) (arrow.Array, error) {
+		idx := rec.Schema().FieldIndices(name)
+		if len(idx) != 1 {
+			return nil, fmt.Errorf("no column %s", name)
+		}
+		return rec.Column(idx[0]), nil
+	}
+	var arrs [4]arrow.Array
+	for i, name := range []string{"symbol", "ex_date", "action", "amount"} {
+		a, err := col(name)
+		if err != nil {
+			return nil, err
+		}
+		arrs[i] = a
+	}
+	sym, ok1 := arrs[0].(*array.String)
+	ex, ok2 := arrs[1].(*array.Date32)
+	act, ok3 := arrs[2].(*array.String)
+	amt, ok4 := arrs[3].(*array.Float64)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return nil, fmt.Errorf("corporate_actions columns of unexpected types")
+	}
+	out := map[string][]market.CorporateAction{}
+	for i := 0; i < int(rec.NumRows()); i++ {
+		if act.Value(i) != market.ActionDividend || amt.IsNull(i) {
+			continue
+		}
+		s := sym.Value(i)
+		out[s] = append(out[s], market.CorporateAction{Symbol: s, ExDate: ex.Value(i).ToTime(),
+			Action: market.ActionDividend, Amount: amt.Value(i)})
+	}
+	return out, nil
 }

@@ -59,6 +59,15 @@ func (p *Processor) Run(ctx context.Context) error {
 	if err := p.init(); err != nil {
 		return err
 	}
+	if p.Cleaner.Dividends == nil {
+		// Trailing yields come from the dividends cleaned before: read them
+		// before the first option chain, so a restart does not price with 0.
+		n, err := p.Cleaner.WarmDividends(ctx, p.Kafka)
+		if err != nil {
+			return err
+		}
+		p.Log.Info("dividends read for trailing yields", "dividends", n)
+	}
 	r := stream.NewReader(stream.ReaderConfig{Kafka: p.Kafka, Group: p.Group, Topics: stream.RawTopics()})
 	w := stream.NewWriter(p.Kafka, "")
 	defer func() {
