@@ -1,5 +1,7 @@
 package ingest
 
+import "github.com/tickerlake/tickerlake/market"
+
 // Routing names the real sources a collector can route tasks to; a nil
 // source is one that is not configured.
 type Routing struct {
@@ -12,11 +14,20 @@ type Routing struct {
 	BarsKeyed      bool // Bars has API keys
 }
 
-// Router routes each task kind to its provider: bars to Bars, option
-// chains and corporate actions to Options, historical bars to the flat files where they are
-// given (and daily bars too with FlatFilesFirst).
+// Router routes each task kind to the source of its feed's provider in the
+// registry (market.Feed.Provider): bar feeds to Bars, option chains and
+// corporate actions to Options; historical bars to the flat files where
+// they are given (and daily bars too with FlatFilesFirst).
 func (p Routing) Router() *Router {
-	routes := map[Kind]Source{Daily: p.Bars, Intraday: p.Bars, Historical: p.Bars, Options: p.Options, Actions: p.Options}
+	routes := map[Kind]Source{}
+	for _, f := range market.Feeds() {
+		switch f.Provider {
+		case market.ProviderBars:
+			routes[Kind(f.Task)] = p.Bars
+		case market.ProviderQuotes:
+			routes[Kind(f.Task)] = p.Options
+		}
+	}
 	if p.FlatFiles != nil {
 		routes[Historical] = p.FlatFiles
 		if p.FlatFilesFirst {

@@ -25,6 +25,17 @@ const (
 	CleanCorporateActions Cleaning = "corporate_actions"
 )
 
+// Provider is the kind of outside source a feed's tasks are collected
+// from; the collector's routing sends each task kind to the source
+// configured for its provider.
+type Provider string
+
+// Providers.
+const (
+	ProviderBars   Provider = "bars"   // bar data (Twelve Data, or flat files for historical bars)
+	ProviderQuotes Provider = "quotes" // option chains and chart events (Yahoo)
+)
+
 // Feed is one path rows take into a dataset: a task kind the collector runs,
 // the raw topic it publishes to, the cleaning step the processor applies and
 // the processed topic the writer and the sinks read. A derived feed has no
@@ -38,18 +49,19 @@ type Feed struct {
 	Clean       Cleaning      // the processor's step for Raw; "" for a derived feed
 	DerivedFrom string        // the raw topic whose cleaning yields its rows
 	Window      time.Duration // a collection trigger's default window (To - From)
+	Provider    Provider      // where its tasks are collected from; "" for a derived feed
 }
 
 // feeds is the registry, in the seed's topic order.
 var feeds = []Feed{
-	{Task: "daily", Raw: "daily-data", Processed: "processed-daily-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 7 * 24 * time.Hour},
-	{Task: "15min", Raw: "15min-data", Processed: "processed-15min-data", Dataset: IntradayBars, Clean: CleanIntradayBars, Window: 24 * time.Hour},
-	{Task: "historical", Raw: "historical-data", Processed: "processed-historical-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 365 * 24 * time.Hour},
-	{Task: "options", Raw: "option-data", Processed: "processed-options-data", Dataset: OptionQuotes, Clean: CleanOptionChain},
+	{Task: "daily", Raw: "daily-data", Processed: "processed-daily-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 7 * 24 * time.Hour, Provider: ProviderBars},
+	{Task: "15min", Raw: "15min-data", Processed: "processed-15min-data", Dataset: IntradayBars, Clean: CleanIntradayBars, Window: 24 * time.Hour, Provider: ProviderBars},
+	{Task: "historical", Raw: "historical-data", Processed: "processed-historical-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 365 * 24 * time.Hour, Provider: ProviderBars},
+	{Task: "options", Raw: "option-data", Processed: "processed-options-data", Dataset: OptionQuotes, Clean: CleanOptionChain, Provider: ProviderQuotes},
 	{Processed: "processed-iv-smile", Dataset: IVSmiles, DerivedFrom: "option-data"},
 	// Dividends and splits change rarely and are restated whole: a weekly
 	// task asks for ten years of them.
-	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour},
+	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour, Provider: ProviderQuotes},
 }
 
 // sqlTables names the warehouse tables each dataset fills; a dataset not

@@ -62,8 +62,8 @@ func TestRegistryConsistent(t *testing.T) {
 		switch {
 		case f.Raw == "" && f.DerivedFrom == "":
 			t.Errorf("feed %s has neither a raw topic nor a source feed", f.Processed)
-		case f.Raw != "" && (f.Task == "" || f.Clean == ""):
-			t.Errorf("raw feed %s needs a task kind and a cleaning step", f.Raw)
+		case f.Raw != "" && (f.Task == "" || f.Clean == "" || f.Provider == ""):
+			t.Errorf("raw feed %s needs a task kind, a cleaning step and a provider", f.Raw)
 		case f.DerivedFrom != "":
 			if _, err := FeedForRaw(f.DerivedFrom); err != nil {
 				t.Errorf("feed %s: %v", f.Processed, err)
