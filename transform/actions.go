@@ -127,6 +127,13 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+func init() {
+	register(market.CleanCorporateActions, func(c *Cleaner, feed market.Feed, value []byte, _ string) Result {
+		actions, rj := c.corporateActions(value)
+		return Result{Dataset: feed.Dataset, Rows: actions, N: len(actions), Rejects: rj}
+	})
+}
+
 // dividendHistory is what the processor has seen of a symbol's cash
 // dividends, for the trailing yield.
 type dividendHistory map[time.Time]float64 // ex-date -> amount

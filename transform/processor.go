@@ -197,46 +197,71 @@ type Result struct {
 	Report  Report
 }
 
+// step is one cleaning step of the registry (market.Cleaning): it decodes
+// and cleans one raw message of feed.
+type step func(c *Cleaner, feed market.Feed, value []byte, snapshot string) Result
+
+// steps holds the cleaning steps by name; each step registers itself
+// (register), so a new dataset's cleaning needs no edit here.
+var steps = map[market.Cleaning]step{}
+
+// register adds a cleaning step; a name registered twice is a programming
+// error.
+func register(name market.Cleaning, s step) {
+	if _, dup := steps[name]; dup {
+		panic("transform: cleaning step " + string(name) + " registered twice")
+	}
+	steps[name] = s
+}
+
+// decodeErr is the result of a raw message that does not decode.
+func decodeErr(value []byte, reason string, err error) Result {
+	return Result{Rejects: []Reject{{Reason: reason, Detail: err.Error(), Payload: value}}}
+}
+
+func init() {
+	bars := func(c *Cleaner, feed market.Feed, value []byte, _ string) Result {
+		ts, err := wire.DecodeTimeSeries(value)
+		if err != nil {
+			return decodeErr(value, ReasonDecode, err)
+		}
+		if feed.Clean == market.CleanIntradayBars {
+			bars, rj, rep := c.intradayBars(ts)
+			return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}
+		}
+		bars, rj, rep := c.dailyBars(ts)
+		return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}
+	}
+	register(market.CleanDailyBars, bars)
+	register(market.CleanIntradayBars, bars)
+	register(market.CleanOptionChain, func(c *Cleaner, feed market.Feed, value []byte, snapshot string) Result {
+		res, err := wire.DecodeOptionChain(value)
+		if err != nil {
+			return decodeErr(value, ReasonDecode, err)
+		}
+		snap, err := snapshotOf(snapshot, res)
+		if err != nil {
+			return decodeErr(value, ReasonBadTimestamp, err)
+		}
+		quotes, rj, rep := c.options(res, snap)
+		return Result{Dataset: feed.Dataset, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}
+	})
+}
+
 // Clean decodes and cleans one raw message of a raw topic. snapshot is the
 // tl-snapshot-ts header of an option chain ("" to use the quote's time).
 // Undecodable input is a reject, not an error; only a topic the processor
 // does not read is an error.
 func (c *Cleaner) Clean(topic string, value []byte, snapshot string) (Result, error) {
-	decodeErr := func(reason string, err error) Result {
-		return Result{Rejects: []Reject{{Reason: reason, Detail: err.Error(), Payload: value}}}
-	}
 	feed, err := market.FeedForRaw(topic)
 	if err != nil {
 		return Result{}, fmt.Errorf("processor: %w", err)
 	}
-	switch feed.Clean {
-	case market.CleanDailyBars, market.CleanIntradayBars:
-		ts, err := wire.DecodeTimeSeries(value)
-		if err != nil {
-			return decodeErr(ReasonDecode, err), nil
-		}
-		if feed.Clean == market.CleanIntradayBars {
-			bars, rj, rep := c.intradayBars(ts)
-			return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
-		}
-		bars, rj, rep := c.dailyBars(ts)
-		return Result{Dataset: feed.Dataset, Rows: bars, N: len(bars), Rejects: rj, Report: rep}, nil
-	case market.CleanOptionChain:
-		res, err := wire.DecodeOptionChain(value)
-		if err != nil {
-			return decodeErr(ReasonDecode, err), nil
-		}
-		snap, err := snapshotOf(snapshot, res)
-		if err != nil {
-			return decodeErr(ReasonBadTimestamp, err), nil
-		}
-		quotes, rj, rep := c.options(res, snap)
-		return Result{Dataset: feed.Dataset, Rows: quotes, N: len(quotes), Smiles: c.Smiles(quotes), Rejects: rj, Report: rep}, nil
-	case market.CleanCorporateActions:
-		actions, rj := c.corporateActions(value)
-		return Result{Dataset: feed.Dataset, Rows: actions, N: len(actions), Rejects: rj}, nil
+	s, ok := steps[feed.Clean]
+	if !ok {
+		return Result{}, fmt.Errorf("processor: topic %s has cleaning step %q, which the processor does not know", topic, feed.Clean)
 	}
-	return Result{}, fmt.Errorf("processor: topic %s has cleaning step %q, which the processor does not know", topic, feed.Clean)
+	return s(c, feed, value, snapshot), nil
 }
 
 func (p *Processor) count(res Result) {
