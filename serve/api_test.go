@@ -29,6 +29,9 @@ type fixtures struct {
 	expiration string // an expiration of AAPL's newest snapshot
 	contract   string // a contract of that expiration
 	snapshots  []time.Time
+	// smiled is the nearest expiration of AAPL's newest snapshot whose
+	// stored smile has a 25-delta skew (the same-day one has none).
+	smiled string
 }
 
 func lakeFixtures(t *testing.T, eng *query.Engine) fixtures {
@@ -40,6 +43,13 @@ func lakeFixtures(t *testing.T, eng *query.Engine) fixtures {
 		t.Fatalf("fixtures: %v %v", err, res)
 	}
 	f := fixtures{expiration: res.Rows[0][0].(string), contract: res.Rows[0][1].(string)}
+	res, err = eng.Query(context.Background(), `SELECT strftime(expiration, '%Y-%m-%d') FROM iv_smile
+		WHERE symbol = 'AAPL' AND skew_25d IS NOT NULL AND snapshot_ts = (SELECT max(snapshot_ts) FROM iv_smile WHERE symbol = 'AAPL')
+		ORDER BY expiration LIMIT 1`, 0)
+	if err != nil || len(res.Rows) != 1 {
+		t.Fatalf("fixtures: no stored AAPL smile with a skew: %v %v", err, res)
+	}
+	f.smiled = res.Rows[0][0].(string)
 	res, err = eng.Query(context.Background(), `SELECT DISTINCT snapshot_ts FROM option_quotes WHERE symbol = 'AAPL' ORDER BY 1`, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -276,9 +286,9 @@ func routeCases(t *testing.T, f fixtures) []apiCase {
 		{name: "chain unknown expiration", method: "GET", path: "/api/v1/options/AAPL/chain?expiration=2030-01-18", status: 404},
 		{name: "chain unknown symbol", method: "GET", path: "/api/v1/options/NOPE/chain", status: 404},
 		{name: "chain negative strike", method: "GET", path: "/api/v1/options/AAPL/chain?min_strike=-5", status: 422},
-		{name: "smile", method: "GET", path: "/api/v1/options/AAPL/smile?expiration=" + f.expiration, status: 200, check: func(t *testing.T, b map[string]any) {
+		{name: "smile", method: "GET", path: "/api/v1/options/AAPL/smile?expiration=" + f.smiled, status: 200, check: func(t *testing.T, b map[string]any) {
 			pts := list(t, b["points"])
-			if len(pts) < 5 || b["atm_iv"] == nil || b["expiration"] != f.expiration {
+			if len(pts) < 5 || b["atm_iv"] == nil || b["expiration"] != f.smiled {
 				t.Errorf("smile: %d points, atm %v", len(pts), b["atm_iv"])
 			}
 			if b["forward"] == nil || b["skew_25d"] == nil {
