@@ -94,6 +94,32 @@ func expectedKeys(t testing.TB, src ingest.Source, tasks []ingest.Task) map[stri
 						want["option_quotes"][k] = true
 					}
 				}
+			case corporateActionsTopic(t):
+				res, err := wire.DecodeChart(r.Value)
+				if err != nil {
+					return err
+				}
+				if res.Events == nil {
+					return nil
+				}
+				add := func(key string, date *int64, action string) error {
+					d, err := wire.EventDate(key, date)
+					if err != nil {
+						return err
+					}
+					want[market.CorporateActions.Name][actionKey(r.Symbol, d, action)] = true
+					return nil
+				}
+				for k, ev := range res.Events.Dividends {
+					if err := add(k, ev.Date, market.ActionDividend); err != nil {
+						return err
+					}
+				}
+				for k, ev := range res.Events.Splits {
+					if err := add(k, ev.Date, market.ActionSplit); err != nil {
+						return err
+					}
+				}
 			default:
 				ts, err := wire.DecodeTimeSeries(r.Value)
 				if err != nil {
@@ -139,9 +165,28 @@ func optionKey(snapshot string, c wire.Contract) (string, error) {
 }
 
 var keySQL = map[string]string{
-	"daily_bars":    `SELECT symbol || '|' || strftime(date, '%Y-%m-%d'), imputed FROM daily_bars`,
-	"intraday_bars": `SELECT symbol || '|' || strftime(ts, '%Y-%m-%dT%H:%M:%SZ'), imputed FROM intraday_bars`,
-	"option_quotes": `SELECT strftime(snapshot_ts, '%Y-%m-%dT%H:%M:%SZ') || '|' || contract_symbol, false FROM option_quotes`,
+	"daily_bars":        `SELECT symbol || '|' || strftime(date, '%Y-%m-%d'), imputed FROM daily_bars`,
+	"intraday_bars":     `SELECT symbol || '|' || strftime(ts, '%Y-%m-%dT%H:%M:%SZ'), imputed FROM intraday_bars`,
+	"option_quotes":     `SELECT strftime(snapshot_ts, '%Y-%m-%dT%H:%M:%SZ') || '|' || contract_symbol, false FROM option_quotes`,
+	"corporate_actions": `SELECT symbol || '|' || strftime(ex_date, '%Y-%m-%d') || '|' || action, false FROM corporate_actions`,
+}
+
+// corporateActionsTopic is the raw topic of the corporate_actions feed.
+func corporateActionsTopic(t testing.TB) string {
+	for _, f := range market.Feeds() {
+		if f.Dataset == market.CorporateActions && f.Raw != "" {
+			return f.Raw
+		}
+	}
+	if t != nil {
+		t.Fatal("no raw feed for corporate_actions")
+	}
+	return ""
+}
+
+// actionKey is the natural key of a dividend or split at epoch second at.
+func actionKey(symbol string, at int64, action string) string {
+	return symbol + "|" + market.DateOf(time.Unix(at, 0)).Format(time.DateOnly) + "|" + action
 }
 
 // lakeKeys lists the lake's keys per dataset, leaving out the bars the
@@ -654,6 +699,27 @@ func deadLetterKey(m kafka.Message, origin string, snapshots map[string]string) 
 			interval = wire.Interval15Min
 		}
 		return barKey(string(m.Key), interval, v)
+	case corporateActionsTopic(nil):
+		// The payload is {"<event key>": event} of the chart's dividends or splits.
+		var one map[string]struct {
+			Date        *int64   `json:"date"`
+			Numerator   *float64 `json:"numerator"`
+			Denominator *float64 `json:"denominator"`
+		}
+		if err := json.Unmarshal(m.Value, &one); err != nil || len(one) != 1 {
+			return "", "", fmt.Errorf("payload is no chart event: %v", err)
+		}
+		for k, ev := range one {
+			d, err := wire.EventDate(k, ev.Date)
+			if err != nil {
+				return "", "", err
+			}
+			action := market.ActionDividend
+			if ev.Numerator != nil || ev.Denominator != nil {
+				action = market.ActionSplit
+			}
+			return market.CorporateActions.Name, actionKey(string(m.Key), d, action), nil
+		}
 	}
 	return "", "", fmt.Errorf("no rows come from %s", topic)
 }
