@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -54,7 +55,7 @@ type Consumer struct {
 	// 30s). Transient failures are retried until they clear or ctx ends.
 	Backoff    time.Duration
 	MaxBackoff time.Duration
-	// Sleep waits d or until ctx ends (default: a timer). Tests inject it.
+	// Sleep waits d or until ctx ends (default: the system clock's). Tests inject it.
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
@@ -75,24 +76,13 @@ func (c *Consumer) defaults() {
 		c.MaxBackoff = 30 * time.Second
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = clock.System{}.Sleep
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
 	}
 	if c.Metrics == nil {
 		c.Metrics = metrics.New()
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
