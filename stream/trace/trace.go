@@ -4,8 +4,9 @@
 //
 // A trace starts at the collector, one per provider response, and every
 // message derived from it carries a child span of the same trace, so the
-// trace id in each stage's logs follows one record end to end. Nothing is
-// exported to a tracing backend: the ids travel in Kafka headers and logs.
+// trace id in each stage's logs follows one record end to end. The ids
+// travel in Kafka headers and logs; a stage given a Recorder also hands it
+// its Span, which package otlp sends to a tracing backend when asked to.
 package trace
 
 import (
