@@ -69,9 +69,10 @@ type (
 		Resources corev1.ResourceRequirements `json:"resources"`
 	}]
 	strimziTopic = custom[struct {
-		TopicName  string `json:"topicName"`
-		Partitions int    `json:"partitions"`
-		Replicas   int    `json:"replicas"`
+		TopicName  string            `json:"topicName"`
+		Partitions int               `json:"partitions"`
+		Replicas   int               `json:"replicas"`
+		Config     map[string]string `json:"config"`
 	}]
 	scrapeEndpoint struct {
 		Port     string `json:"port"`
@@ -210,12 +211,17 @@ func TestKafkaTopicsAreGenerated(t *testing.T) {
 	}
 	c := render(t, "overlays/local")
 	want := map[string]int{}
+	wantConfig := map[string]map[string]string{}
 	for _, ts := range stream.TopicSpecs() {
 		want[ts.Name] = ts.Partitions
+		wantConfig[ts.Name] = ts.Config
 	}
 	declared := map[string]int{}
 	for _, kt := range all[strimziTopic](c) {
 		declared[kt.Spec.TopicName] = kt.Spec.Partitions
+		if !maps.Equal(kt.Spec.Config, wantConfig[kt.Spec.TopicName]) {
+			t.Errorf("KafkaTopic %s: config %v, want stream's %v", kt.ObjectMeta.Name, kt.Spec.Config, wantConfig[kt.Spec.TopicName])
+		}
 		if kt.Spec.Replicas != 1 || kt.ObjectMeta.Labels["strimzi.io/cluster"] != k8s.StrimziCluster {
 			t.Errorf("KafkaTopic %s: %d replicas in cluster %q, want 1 in %s", kt.ObjectMeta.Name, kt.Spec.Replicas, kt.ObjectMeta.Labels["strimzi.io/cluster"], k8s.StrimziCluster)
 		}

@@ -50,6 +50,11 @@ type Feed struct {
 	DerivedFrom string        // the raw topic whose cleaning yields its rows
 	Window      time.Duration // a collection trigger's default window (To - From)
 	Provider    Provider      // where its tasks are collected from; "" for a derived feed
+	// Replayed says a role rebuilds state from the processed topic's whole
+	// history when it starts (the processor's trailing dividend yields from
+	// corporate actions), so the topic must keep its records forever rather
+	// than for the broker's default retention.
+	Replayed bool
 }
 
 // feeds is the registry, in the seed's topic order.
@@ -61,7 +66,7 @@ var feeds = []Feed{
 	{Processed: "processed-iv-smile", Dataset: IVSmiles, DerivedFrom: "option-data"},
 	// Dividends and splits change rarely and are restated whole: a weekly
 	// task asks for ten years of them.
-	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour, Provider: ProviderQuotes},
+	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour, Provider: ProviderQuotes, Replayed: true},
 }
 
 // sqlTables names the warehouse tables each dataset fills; a dataset not

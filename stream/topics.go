@@ -1,6 +1,10 @@
 package stream
 
-import "github.com/tickerlake/tickerlake/market"
+import (
+	"sort"
+
+	"github.com/tickerlake/tickerlake/market"
+)
 
 // The seed's topics, named for code that publishes to one; the lists below
 // derive from the registry (market.Feeds). Every topic has Partitions partitions and is keyed by
@@ -28,21 +32,55 @@ func Topics() []string {
 	return append(out, DeadLetter)
 }
 
-// TopicSpec is one topic's name and partition count, as `tickerlake topics`
-// creates it and a manifest generator declares it (Strimzi KafkaTopic).
+// TopicSpec is one topic's name, partition count and topic-level
+// configuration, as `tickerlake topics` creates it, readiness checks it and a
+// manifest generator declares it (Strimzi KafkaTopic).
 type TopicSpec struct {
 	Name       string
 	Partitions int
+	// Config holds the topic configs the pipeline depends on (Kafka's names
+	// and values); a config not named here is the broker's default.
+	Config map[string]string
 }
 
-// TopicSpecs lists every topic of Topics with its partition count.
+// keepForever is the configuration of a processed topic a role replays from
+// the start (market.Feed.Replayed): no time or size limit on retention.
+// Compaction would not do: the processor keys each message by symbol, and a
+// message holds only the actions its collection window and cleaning let
+// through, so keeping the newest per symbol would drop older dividends a
+// narrower window or a partly rejected answer left out.
+func keepForever() map[string]string {
+	return map[string]string{"retention.ms": "-1", "retention.bytes": "-1"}
+}
+
+// TopicSpecs lists every topic of Topics with its partition count and the
+// configuration its registry entry asks for.
 func TopicSpecs() []TopicSpec {
+	replayed := map[string]bool{}
+	for _, f := range market.Feeds() {
+		if f.Replayed {
+			replayed[f.Processed] = true
+		}
+	}
 	names := Topics()
 	specs := make([]TopicSpec, len(names))
 	for i, n := range names {
 		specs[i] = TopicSpec{Name: n, Partitions: Partitions}
+		if replayed[n] {
+			specs[i].Config = keepForever()
+		}
 	}
 	return specs
+}
+
+// ConfigNames lists the spec's config names, sorted.
+func (s TopicSpec) ConfigNames() []string {
+	names := make([]string, 0, len(s.Config))
+	for n := range s.Config {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
 }
 
 // RawTopics are the topics the collector writes and the processor reads.
