@@ -1,0 +1,176 @@
+package stream
+
+import (
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+	"github.com/segmentio/kafka-go/compress"
+)
+
+// zstdWindow is the encoders' window: a produce batch is under a megabyte
+// (NewWriter's BatchBytes), so a longer window finds nothing more and only
+// makes each encoder's history buffer larger.
+const zstdWindow = 1 << 20
+
+// keptCoders bounds the encoders and decoders kept between batches: one
+// per producer or fetch in flight is all that is ever busy at once.
+const keptCoders = 16
+
+// zstdCodec is Kafka's zstd codec with encoders and decoders kept on free
+// lists rather than in a sync.Pool. kafka-go's own codec pools them, but a
+// pool is emptied by every second garbage collection, and a new encoder
+// allocates and clears its history buffer (8 MiB at the default window):
+// producing the raw option chains spent more time on that than on
+// compressing. The frames are ordinary zstd; any consumer reads them.
+type zstdCodec struct {
+	mu       sync.Mutex
+	encoders []*zstd.Encoder
+	decoders []*zstd.Decoder
+}
+
+// The codec serves every producer and reader of the process: kafka-go picks
+// a codec from this table by the compression a batch names.
+func init() { compress.Codecs[compress.Zstd] = &zstdCodec{} }
+
+func (c *zstdCodec) Code() int8   { return int8(compress.Zstd) }
+func (c *zstdCodec) Name() string { return "zstd" }
+
+// NewWriter returns a writer compressing one record batch into w.
+func (c *zstdCodec) NewWriter(w io.Writer) io.WriteCloser {
+	c.mu.Lock()
+	var enc *zstd.Encoder
+	if n := len(c.encoders); n > 0 {
+		enc, c.encoders = c.encoders[n-1], c.encoders[:n-1]
+	}
+	c.mu.Unlock()
+	if enc == nil {
+		var err error
+		enc, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
+			zstd.WithWindowSize(zstdWindow), zstd.WithZeroFrames(true))
+		if err != nil {
+			return &zstdWriter{err: err}
+		}
+	} else {
+		enc.Reset(w)
+	}
+	return &zstdWriter{c: c, enc: enc}
+}
+
+// NewReader returns a reader decompressing one record batch from r.
+func (c *zstdCodec) NewReader(r io.Reader) io.ReadCloser {
+	c.mu.Lock()
+	var dec *zstd.Decoder
+	if n := len(c.decoders); n > 0 {
+		dec, c.decoders = c.decoders[n-1], c.decoders[:n-1]
+	}
+	c.mu.Unlock()
+	if dec == nil {
+		var err error
+		if dec, err = zstd.NewReader(r, zstd.WithDecoderConcurrency(1)); err != nil {
+			return &zstdReader{err: err}
+		}
+	} else if err := dec.Reset(r); err != nil {
+		c.putDecoder(dec)
+		return &zstdReader{err: err}
+	}
+	return &zstdReader{c: c, dec: dec}
+}
+
+func (c *zstdCodec) putEncoder(enc *zstd.Encoder) {
+	enc.Reset(nil) // hold no reference to the batch's buffer
+	c.mu.Lock()
+	if len(c.encoders) < keptCoders {
+		c.encoders = append(c.encoders, enc)
+	}
+	c.mu.Unlock()
+}
+
+func (c *zstdCodec) putDecoder(dec *zstd.Decoder) {
+	_ = dec.Reset(nil) // a nil reader only releases the previous one
+	c.mu.Lock()
+	if len(c.decoders) < keptCoders {
+		c.decoders = append(c.decoders, dec)
+	} else {
+		dec.Close()
+	}
+	c.mu.Unlock()
+}
+
+type zstdWriter struct {
+	c   *zstdCodec
+	enc *zstd.Encoder
+	err error
+}
+
+func (w *zstdWriter) Write(p []byte) (int, error) {
+	if w.enc == nil {
+		return 0, w.closedErr()
+	}
+	return w.enc.Write(p)
+}
+
+func (w *zstdWriter) ReadFrom(r io.Reader) (int64, error) {
+	if w.enc == nil {
+		return 0, w.closedErr()
+	}
+	return w.enc.ReadFrom(r)
+}
+
+// Close ends the frame and hands the encoder back.
+func (w *zstdWriter) Close() error {
+	if w.enc == nil {
+		return w.err
+	}
+	err := w.enc.Close()
+	w.c.putEncoder(w.enc)
+	w.enc = nil
+	if err != nil {
+		w.err = err
+	}
+	return err
+}
+
+func (w *zstdWriter) closedErr() error {
+	if w.err != nil {
+		return w.err
+	}
+	return io.ErrClosedPipe
+}
+
+type zstdReader struct {
+	c   *zstdCodec
+	dec *zstd.Decoder
+	err error
+}
+
+func (r *zstdReader) Read(p []byte) (int, error) {
+	if r.dec == nil {
+		return 0, r.closedErr()
+	}
+	return r.dec.Read(p)
+}
+
+func (r *zstdReader) WriteTo(w io.Writer) (int64, error) {
+	if r.dec == nil {
+		return 0, r.closedErr()
+	}
+	return r.dec.WriteTo(w)
+}
+
+// Close hands the decoder back.
+func (r *zstdReader) Close() error {
+	if r.dec != nil {
+		r.c.putDecoder(r.dec)
+		r.dec = nil
+		r.err = io.ErrClosedPipe
+	}
+	return nil
+}
+
+func (r *zstdReader) closedErr() error {
+	if r.err != nil {
+		return r.err
+	}
+	return io.ErrClosedPipe
+}
