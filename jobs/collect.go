@@ -74,19 +74,26 @@ func latestSession(cal *market.Calendar, now time.Time) time.Time {
 	return cal.PrevTradingDay(d)
 }
 
-// Task returns the task of kind for now:
-//   - daily: the latest closed session's bar (or Date's);
-//   - 15min: today's bars so far during a session, else the latest closed
-//     session's (or Date's);
-//   - historical: daily bars of the HistoryYears up to the latest closed session;
-//   - actions: dividends and splits of the registry's window (ten years) up
-//     to the latest closed session;
-//   - options: a snapshot at now (to the minute) during a session, at the
-//     close after it on a trading day, and ErrMarketClosed otherwise.
+// Task returns the task of kind for now, by the span the registry gives
+// its feed (market.Span):
+//   - session (daily): the latest closed session's date (or Date's);
+//   - session so far (15min): today's bars so far during a session, else the
+//     latest closed session's (or Date's);
+//   - years (historical): daily bars of the HistoryYears up to the latest
+//     closed session;
+//   - window (actions): the feed's window (ten years) up to the latest
+//     closed session;
+//   - snapshot (options): a snapshot at now (to the minute) during a
+//     session, at the close after it on a trading day, and ErrMarketClosed
+//     otherwise.
 //
 // Closed days are skipped: on a weekend or holiday daily bars mean the
 // session before, whose task (and so ID) is the one published then.
 func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
+	feed, err := market.FeedForTask(string(kind))
+	if err != nil {
+		return ingest.Task{}, err
+	}
 	cal := c.Calendar
 	if cal == nil {
 		cal = market.NYSE()
@@ -94,7 +101,7 @@ func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
 	now = now.UTC()
 	session := latestSession(cal, now)
 	if !c.Date.IsZero() {
-		if kind != ingest.Daily && kind != ingest.Intraday {
+		if feed.Span != market.SpanSession && feed.Span != market.SpanSessionSoFar {
 			return ingest.Task{}, fmt.Errorf("a date picks the session of daily or 15min bars, not of %s", kind)
 		}
 		y, m, d := c.Date.Date() // a calendar date, as the market package keeps them
@@ -107,10 +114,10 @@ func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
 			return ingest.Task{}, fmt.Errorf("%w on %s (%s): nothing to collect", ErrMarketClosed, session.Format("2006-01-02"), name)
 		}
 	}
-	switch kind {
-	case ingest.Daily:
+	switch feed.Span {
+	case market.SpanSession:
 		return ingest.NewTask(kind, session, session.AddDate(0, 0, 1), c.Symbols...), nil
-	case ingest.Intraday:
+	case market.SpanSessionSoFar:
 		if open, closeT, ok := cal.Session(market.DateOf(now)); ok && c.Date.IsZero() && now.Before(closeT) {
 			if to := now.Truncate(15 * time.Minute); to.After(open) {
 				return ingest.NewTask(kind, open, to, c.Symbols...), nil
@@ -118,17 +125,17 @@ func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
 		}
 		open, closeT, _ := cal.Session(session)
 		return ingest.NewTask(kind, open, closeT, c.Symbols...), nil
-	case ingest.Historical:
+	case market.SpanYears:
 		years := c.HistoryYears
 		if years <= 0 {
 			years = 10
 		}
 		to := session.AddDate(0, 0, 1)
 		return ingest.NewTask(kind, to.AddDate(-years, 0, 0), to, c.Symbols...), nil
-	case ingest.Actions:
-		a := actionsTask(session.AddDate(0, 0, 1))
+	case market.SpanWindow:
+		a := windowTask(feed, session.AddDate(0, 0, 1))
 		return ingest.NewTask(kind, a.From, a.To, c.Symbols...), nil
-	case ingest.Options:
+	case market.SpanSnapshot:
 		open, closeT, ok := cal.Session(market.DateOf(now))
 		switch {
 		case !ok || now.Before(open):
@@ -145,7 +152,7 @@ func (c Collect) Task(kind ingest.Kind, now time.Time) (ingest.Task, error) {
 			return ingest.NewTask(kind, at, at, c.Symbols...), nil
 		}
 	}
-	return ingest.Task{}, fmt.Errorf("unknown task kind %q", kind)
+	return ingest.Task{}, fmt.Errorf("task kind %q: the registry gives its feed no collection span", kind)
 }
 
 // PublishCollect publishes the task of kind for now, for the whole

@@ -18,12 +18,12 @@ import (
 	"github.com/tickerlake/tickerlake/stream"
 )
 
-// Scheduler publishes collection tasks as market time passes: a 15-minute
-// task as each bar completes, an option snapshot every OptionEvery during
-// the session (and at the close), the daily bar at each close, and the
-// dividends and splits of the registry's window (ten years) at the close of
-// each week's first session. On its first start it backfills, so the lake
-// has data at once.
+// Scheduler publishes collection tasks as market time passes, each feed's
+// when the registry says (market.Due): a 15-minute task as each bar
+// completes, an option snapshot every OptionEvery during the session (and
+// at the close), the daily bar at each close, and the dividends and splits
+// of the registry's window (ten years) at the close of each week's first
+// session. On its first start it backfills, so the lake has data at once.
 type Scheduler struct {
 	Kafka    stream.Cluster
 	Calendar *market.Calendar
@@ -142,19 +142,46 @@ func (s *Scheduler) replayStart() time.Time {
 	return open
 }
 
+// scheduled lists the task kinds the registry has the scheduler publish
+// at due, in registry order.
+func scheduled(due market.Due) []ingest.Kind {
+	var out []ingest.Kind
+	for _, f := range market.Feeds() {
+		if f.Task != "" && f.Due == due {
+			out = append(out, ingest.Kind(f.Task))
+		}
+	}
+	return out
+}
+
 // Backfill returns the first-start tasks for market time before start.
 func (s *Scheduler) Backfill(start time.Time) []ingest.Task {
 	s.defaults()
 	day := market.DateOf(start)
-	tasks := []ingest.Task{ingest.NewTask(ingest.Daily, day.AddDate(0, 0, -s.BackfillDays), day)}
+	var tasks []ingest.Task
+	for _, k := range scheduled(market.DueClose) {
+		tasks = append(tasks, ingest.NewTask(k, day.AddDate(0, 0, -s.BackfillDays), day))
+	}
 	first := day
+	var closes []time.Time
 	for i := 0; i < s.BackfillSessions; i++ {
 		first = s.Calendar.PrevTradingDay(first)
 		_, closeT, _ := s.Calendar.Session(first)
-		tasks = append(tasks, ingest.NewTask(ingest.Options, closeT, closeT))
+		closes = append(closes, closeT)
+	}
+	for _, k := range scheduled(market.DueSnapshots) {
+		for _, closeT := range closes {
+			tasks = append(tasks, ingest.NewTask(k, closeT, closeT))
+		}
 	}
 	open, _, _ := s.Calendar.Session(first)
-	return append(tasks, ingest.NewTask(ingest.Intraday, open, start), actionsTask(day))
+	for _, k := range scheduled(market.DueEachBar) {
+		tasks = append(tasks, ingest.NewTask(k, open, start))
+	}
+	for _, k := range scheduled(market.DueWeekly) {
+		tasks = append(tasks, windowTaskOf(k, day))
+	}
+	return tasks
 }
 
 // firstOfWeek reports whether d is its week's first session.
@@ -164,14 +191,15 @@ func firstOfWeek(cal *market.Calendar, d time.Time) bool {
 	return py != y || pw != w
 }
 
-// actionsTask collects the dividends and splits of the kind's window up to
-// the date's start.
-func actionsTask(day time.Time) ingest.Task {
-	window, err := ingest.Actions.Window()
-	if err != nil || window <= 0 {
-		window = 10 * 365 * 24 * time.Hour // the registry's, should it lose the kind
-	}
-	return ingest.NewTask(ingest.Actions, day.Add(-window), day)
+// windowTask collects the feed's Window up to the date's start.
+func windowTask(feed market.Feed, day time.Time) ingest.Task {
+	return ingest.NewTask(ingest.Kind(feed.Task), day.Add(-feed.Window), day)
+}
+
+// windowTaskOf is windowTask for a task kind the registry lists.
+func windowTaskOf(kind ingest.Kind, day time.Time) ingest.Task {
+	feed, _ := market.FeedForTask(string(kind)) // kind comes from the registry
+	return windowTask(feed, day)
 }
 
 func (s *Scheduler) backfill(ctx context.Context, start time.Time) error {
@@ -203,20 +231,30 @@ func (s *Scheduler) Due(from, to time.Time) []ingest.Task {
 		for t := open.Add(s.OptionEvery).Truncate(s.OptionEvery); t.Before(closeT); t = t.Add(s.OptionEvery) {
 			snaps = append(snaps, t)
 		}
-		for _, t := range append(snaps, closeT) {
-			if t.After(from) && !t.After(to) {
-				tasks = append(tasks, ingest.NewTask(ingest.Options, t, t))
+		for _, k := range scheduled(market.DueSnapshots) {
+			for _, t := range append(snaps, closeT) {
+				if t.After(from) && !t.After(to) {
+					tasks = append(tasks, ingest.NewTask(k, t, t))
+				}
 			}
 		}
 		if closeT.After(from) && !closeT.After(to) {
-			tasks = append(tasks, ingest.NewTask(ingest.Daily, d, d.AddDate(0, 0, 1)))
+			for _, k := range scheduled(market.DueClose) {
+				tasks = append(tasks, ingest.NewTask(k, d, d.AddDate(0, 0, 1)))
+			}
 			if firstOfWeek(s.Calendar, d) {
-				tasks = append(tasks, actionsTask(d.AddDate(0, 0, 1)))
+				for _, k := range scheduled(market.DueWeekly) {
+					tasks = append(tasks, windowTaskOf(k, d.AddDate(0, 0, 1)))
+				}
 			}
 		}
 	}
 	if !barFrom.IsZero() {
-		tasks = append([]ingest.Task{ingest.NewTask(ingest.Intraday, barFrom, barTo)}, tasks...)
+		var bars []ingest.Task
+		for _, k := range scheduled(market.DueEachBar) {
+			bars = append(bars, ingest.NewTask(k, barFrom, barTo))
+		}
+		tasks = append(bars, tasks...)
 	}
 	return tasks
 }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/tickerlake/tickerlake/k8s"
 	"github.com/tickerlake/tickerlake/k8s/monitoring"
+	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
 )
 
@@ -231,6 +232,46 @@ func TestKafkaTopicsAreGenerated(t *testing.T) {
 	}
 	if get[strimziKafka](c, "Kafka", k8s.StrimziCluster) == nil {
 		t.Errorf("no Kafka %s for the topics", k8s.StrimziCluster)
+	}
+}
+
+// TestCollectCronJobsAreGenerated fails when the collection CronJob file is
+// stale: run go generate ./k8s. Each feed the registry gives a schedule has
+// its collect-TASK CronJob in both overlays, with that schedule, and no
+// other collect-* CronJob exists.
+func TestCollectCronJobsAreGenerated(t *testing.T) {
+	got, err := os.ReadFile("base/collect-cronjobs.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, k8s.CollectCronJobs()) {
+		t.Error("base/collect-cronjobs.yaml is stale: run go generate ./k8s")
+	}
+	want := map[string]string{}
+	for _, f := range market.Feeds() {
+		if f.Task != "" && f.Cron != "" {
+			want["collect-"+f.Task] = f.Cron
+		}
+	}
+	if len(want) == 0 {
+		t.Fatal("the registry schedules no collection")
+	}
+	for _, dir := range overlays {
+		c := render(t, dir)
+		declared := map[string]string{}
+		for _, j := range all[batchv1.CronJob](c) {
+			if !strings.HasPrefix(j.Name, "collect-") {
+				continue
+			}
+			declared[j.Name] = j.Spec.Schedule
+			args := j.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+			if tz := ptrOr(j.Spec.TimeZone, ""); len(args) != 2 || args[0] != "run" || args[1] != j.Name || tz != "America/New_York" {
+				t.Errorf("%s: CronJob %s runs %v in %q, want [run %s] in America/New_York", dir, j.Name, args, tz, j.Name)
+			}
+		}
+		if !maps.Equal(declared, want) {
+			t.Errorf("%s: collection CronJobs (name: schedule) %v, want the registry's %v", dir, declared, want)
+		}
 	}
 }
 

@@ -36,6 +36,49 @@ const (
 	ProviderQuotes Provider = "quotes" // option chains and chart events (Yahoo)
 )
 
+// Span is the window a one-shot collection run (`tickerlake run
+// collect-TASK`, the API's collection trigger) asks a feed's provider for.
+type Span int
+
+// Spans. The latest session is the last one closed by the time of the run.
+const (
+	SpanNone Span = iota // a derived feed: no task of its own
+	// SpanSession is the latest session's date, or a chosen date.
+	SpanSession
+	// SpanSessionSoFar is the bars of the session under way so far, else the
+	// latest session's (or a chosen date's) whole session.
+	SpanSessionSoFar
+	// SpanYears is Collect.HistoryYears (default 10) of dates up to the
+	// latest session.
+	SpanYears
+	// SpanWindow is the feed's Window up to the latest session.
+	SpanWindow
+	// SpanSnapshot is one snapshot: at the minute during a session, at the
+	// close after it on a trading day, and nothing otherwise.
+	SpanSnapshot
+)
+
+// Due is when the scheduler of `up` publishes a feed's task as market time
+// passes, and what it backfills on its first start.
+type Due int
+
+// Dues.
+const (
+	DueNever Due = iota // one-shot runs only
+	// DueEachBar: the 15-minute bars completed since the last tick, as one
+	// task; backfilled from the open of the first backfilled session.
+	DueEachBar
+	// DueSnapshots: every Scheduler.OptionEvery during a session and at its
+	// close; backfilled at the close of each backfilled session.
+	DueSnapshots
+	// DueClose: each session's date at its close; backfilled over
+	// Scheduler.BackfillDays.
+	DueClose
+	// DueWeekly: the feed's Window at the close of each week's first
+	// session; backfilled once.
+	DueWeekly
+)
+
 // Feed is one path rows take into a dataset: a task kind the collector runs,
 // the raw topic it publishes to, the cleaning step the processor applies and
 // the processed topic the writer and the sinks read. A derived feed has no
@@ -50,6 +93,11 @@ type Feed struct {
 	DerivedFrom string        // the raw topic whose cleaning yields its rows
 	Window      time.Duration // a collection trigger's default window (To - From)
 	Provider    Provider      // where its tasks are collected from; "" for a derived feed
+	Span        Span          // what a one-shot run asks for
+	Due         Due           // when the scheduler of `up` publishes
+	// Cron is the schedule, New York time, of the collect-TASK CronJob
+	// generated for the feed (`go generate ./k8s`); "" for none.
+	Cron string
 	// Replayed says a role rebuilds state from the processed topic's whole
 	// history when it starts (the processor's trailing dividend yields from
 	// corporate actions), so the topic must keep its records forever rather
@@ -59,14 +107,21 @@ type Feed struct {
 
 // feeds is the registry, in the seed's topic order.
 var feeds = []Feed{
-	{Task: "daily", Raw: "daily-data", Processed: "processed-daily-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 7 * 24 * time.Hour, Provider: ProviderBars},
-	{Task: "15min", Raw: "15min-data", Processed: "processed-15min-data", Dataset: IntradayBars, Clean: CleanIntradayBars, Window: 24 * time.Hour, Provider: ProviderBars},
-	{Task: "historical", Raw: "historical-data", Processed: "processed-historical-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 365 * 24 * time.Hour, Provider: ProviderBars},
-	{Task: "options", Raw: "option-data", Processed: "processed-options-data", Dataset: OptionQuotes, Clean: CleanOptionChain, Provider: ProviderQuotes},
+	{Task: "daily", Raw: "daily-data", Processed: "processed-daily-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 7 * 24 * time.Hour, Provider: ProviderBars,
+		Span: SpanSession, Due: DueClose, Cron: "30 16 * * 1-5"},
+	// The CronJob asks for the bars since the run before; see the credit
+	// budget in README.md.
+	{Task: "15min", Raw: "15min-data", Processed: "processed-15min-data", Dataset: IntradayBars, Clean: CleanIntradayBars, Window: 24 * time.Hour, Provider: ProviderBars,
+		Span: SpanSessionSoFar, Due: DueEachBar, Cron: "5,35 10-16 * * 1-5"},
+	{Task: "historical", Raw: "historical-data", Processed: "processed-historical-data", Dataset: DailyBars, Clean: CleanDailyBars, Window: 365 * 24 * time.Hour, Provider: ProviderBars,
+		Span: SpanYears, Due: DueNever, Cron: "0 6 * * 6"},
+	{Task: "options", Raw: "option-data", Processed: "processed-options-data", Dataset: OptionQuotes, Clean: CleanOptionChain, Provider: ProviderQuotes,
+		Span: SpanSnapshot, Due: DueSnapshots, Cron: "0 10-16 * * 1-5"},
 	{Processed: "processed-iv-smile", Dataset: IVSmiles, DerivedFrom: "option-data"},
 	// Dividends and splits change rarely and are restated whole: a weekly
 	// task asks for ten years of them.
-	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour, Provider: ProviderQuotes, Replayed: true},
+	{Task: "actions", Raw: "corporate-actions", Processed: "processed-corporate-actions", Dataset: CorporateActions, Clean: CleanCorporateActions, Window: 10 * 365 * 24 * time.Hour, Provider: ProviderQuotes, Replayed: true,
+		Span: SpanWindow, Due: DueWeekly, Cron: "30 6 * * 6"},
 }
 
 // sqlTables names the warehouse tables each dataset fills; a dataset not

@@ -45,6 +45,8 @@ func (c *TopicsCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 		what := "exists"
 		if s.Created {
 			what, created = "created", created+1
+		} else if s.Reconfigured {
+			what = "configs set"
 		}
 		fmt.Fprintf(out, "%-28s %2d partitions  %s\n", s.Name, s.Partitions, what)
 	}
