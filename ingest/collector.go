@@ -37,6 +37,9 @@ type Collector struct {
 	PublishLinger time.Duration
 	// Clock holds deferred tasks until their NotBefore (default the system clock).
 	Clock clock.Clock
+	// Spans, when set, takes a span per task attempt and per provider
+	// response, with the ids their headers carry (default none).
+	Spans trace.Recorder
 }
 
 // fetched is a task-queue message on its way through a lane.
@@ -219,11 +222,15 @@ func (l *lane) pop(ctx context.Context) (fetched, bool) {
 }
 
 func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message, provider string, queued time.Duration) error {
+	// Each attempt at a task is a trace (a child of the task message's,
+	// if it carries one) that its dead letter carries; the responses it
+	// fetches start traces of their own, linked to it.
+	attempt, _ := stream.ContinueTrace(m)
 	task, err := DecodeTask(m.Value)
 	if err != nil {
-		c.Log.Warn("reject task", "origin", stream.Origin(m), "err", err)
+		c.Log.Warn("reject task", "origin", stream.Origin(m), "err", err, attempt.Attr())
 		c.Metrics.Tasks.WithLabelValues("unknown", "rejected").Inc()
-		return c.deadLetter(ctx, w, m, "bad_task", err)
+		return c.deadLetter(ctx, w, m, "bad_task", err, attempt)
 	}
 	if wait := task.NotBefore.Sub(c.Clock.Now()); wait > 0 {
 		// Holding the task holds its partition: nothing else of this kind
@@ -234,9 +241,10 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		}
 	}
 	start := time.Now()
-	c.Log.Info("task started", "task", task.Short(), "provider", provider, "queue_wait", queued.Round(time.Millisecond))
+	c.Log.Info("task started", "task", task.Short(), "provider", provider, "queue_wait", queued.Round(time.Millisecond), attempt.Attr())
 	var buf []kafka.Message
-	var oldest time.Time // clock time the first buffered message was emitted
+	var fetchedAt []time.Time // when each of buf arrived, for its span
+	var oldest time.Time      // clock time the first buffered message was emitted
 	n := 0
 	flush := func() error {
 		if len(buf) == 0 {
@@ -246,14 +254,23 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 			return fmt.Errorf("publish %d messages of task %s: %w", len(buf), task.ID, err)
 		}
 		debug := c.Log.Enabled(ctx, slog.LevelDebug)
-		for _, b := range buf {
+		published := time.Now()
+		for i, b := range buf {
 			c.Metrics.Ingested.WithLabelValues(b.Topic, c.Source.Name()).Inc()
 			if debug {
 				c.Log.Debug("record published", "topic", b.Topic, "symbol", string(b.Key), "task", task.ID, stream.TraceAttr(b))
 			}
+			if c.Spans != nil {
+				if tc, err := stream.TraceOf(b); err == nil && tc.IsValid() {
+					c.Spans.Record(trace.Span{Context: tc, Name: "collect response", Start: fetchedAt[i], End: published,
+						Links: []trace.Context{attempt}, Attrs: []trace.Attr{trace.String("topic", b.Topic),
+							trace.String("symbol", string(b.Key)), trace.String("task", task.ID), trace.String("provider", provider)}})
+				}
+			}
 		}
 		n += len(buf)
 		buf = buf[:0]
+		fetchedAt = fetchedAt[:0]
 		return nil
 	}
 	err = c.Source.Fetch(ctx, task, func(raw Raw) error {
@@ -265,6 +282,9 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 		// through the processor to the lake and the sinks.
 		headers := append(raw.Headers[:len(raw.Headers):len(raw.Headers)], stream.TraceHeader(trace.New()))
 		buf = append(buf, kafka.Message{Topic: raw.Topic, Key: []byte(raw.Symbol), Value: raw.Value, Headers: headers})
+		if c.Spans != nil {
+			fetchedAt = append(fetchedAt, time.Now())
+		}
 		if len(buf) >= c.PublishBatch || now.Sub(oldest) >= c.PublishLinger {
 			return flush()
 		}
@@ -286,19 +306,41 @@ func (c *Collector) handle(ctx context.Context, w *kafka.Writer, m kafka.Message
 			}
 		}
 		c.Metrics.Tasks.WithLabelValues(string(task.Kind), "failed").Inc()
-		c.Log.Error("task failed", "task", task.Short(), "provider", provider, "published", n, "err", err)
-		return c.deadLetter(ctx, w, m, "task_failed", err)
+		c.Log.Error("task failed", "task", task.Short(), "provider", provider, "published", n, "err", err, attempt.Attr())
+		c.taskSpan(attempt, m, task, provider, start, n, err)
+		return c.deadLetter(ctx, w, m, "task_failed", err, attempt)
 	}
 	c.Metrics.Tasks.WithLabelValues(string(task.Kind), "done").Inc()
-	c.Log.Info("task done", "task", task.Short(), "provider", provider, "messages", n, "took", time.Since(start).Round(time.Millisecond))
+	c.Log.Info("task done", "task", task.Short(), "provider", provider, "messages", n, "took", time.Since(start).Round(time.Millisecond), attempt.Attr())
+	c.taskSpan(attempt, m, task, provider, start, n, nil)
 	return nil
 }
 
-func (c *Collector) deadLetter(ctx context.Context, w *kafka.Writer, m kafka.Message, reason string, cause error) error {
+// taskSpan records the span of a task attempt, failed when err is set.
+func (c *Collector) taskSpan(attempt trace.Context, m kafka.Message, task Task, provider string, start time.Time, published int, err error) {
+	if c.Spans == nil {
+		return
+	}
+	var parent trace.SpanID
+	if tc, terr := stream.TraceOf(m); terr == nil && tc.IsValid() {
+		parent = tc.SpanID
+	}
+	c.Spans.Record(trace.Span{Context: attempt, Parent: parent, Name: "collect task", Start: start, End: time.Now(), Err: err,
+		Attrs: []trace.Attr{trace.String("task", task.ID), trace.String("kind", string(task.Kind)),
+			trace.String("provider", provider), trace.Int("published", published)}})
+}
+
+// deadLetter publishes a task that failed, with the trace of its attempt in
+// place of any the task message carried.
+func (c *Collector) deadLetter(ctx context.Context, w *kafka.Writer, m kafka.Message, reason string, cause error, attempt trace.Context) error {
 	c.Metrics.DeadLettered.WithLabelValues(m.Topic, reason).Inc()
-	dl := kafka.Message{Topic: stream.DeadLetter, Key: m.Key, Value: m.Value,
-		Headers: append(stream.Headers(stream.HeaderReason, reason, stream.HeaderDetail, cause.Error(),
-			stream.HeaderOrigin, stream.Origin(m)), m.Headers...)}
+	headers := stream.Headers(stream.HeaderReason, reason, stream.HeaderDetail, cause.Error(), stream.HeaderOrigin, stream.Origin(m))
+	for _, h := range m.Headers {
+		if h.Key != stream.HeaderTraceparent {
+			headers = append(headers, h)
+		}
+	}
+	dl := kafka.Message{Topic: stream.DeadLetter, Key: m.Key, Value: m.Value, Headers: append(headers, stream.TraceHeader(attempt))}
 	if err := stream.WriteMessages(ctx, w, dl); err != nil {
 		return fmt.Errorf("dead-letter %s: %w", stream.Origin(m), err)
 	}

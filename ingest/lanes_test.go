@@ -13,6 +13,7 @@ import (
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 )
 
 // gatedSource emits one message per symbol of a task. A task with a gate
@@ -61,6 +62,32 @@ func (s *gatedSource) Fetch(ctx context.Context, t ingest.Task, emit func(ingest
 type lanesStand struct {
 	brokers []string
 	tasks   []ingest.Task
+	spans   trace.Recorder // the collector's, when set
+}
+
+// spanLog is a trace.Recorder that keeps the spans.
+type spanLog struct {
+	mu    sync.Mutex
+	spans []trace.Span
+}
+
+func (l *spanLog) Record(s trace.Span) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.spans = append(l.spans, s)
+}
+
+// named returns the spans called name.
+func (l *spanLog) named(name string) []trace.Span {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []trace.Span
+	for _, s := range l.spans {
+		if s.Name == name {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func newLanesStand(t *testing.T, tasks ...ingest.Task) *lanesStand {
@@ -91,7 +118,7 @@ func (s *lanesStand) run(ctx context.Context, src ingest.Source, m *metrics.Set)
 	done := make(chan error, 1)
 	go func() {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		done <- (&ingest.Collector{Source: src, Kafka: stream.Cluster{Brokers: s.brokers}, Log: log, Metrics: m, PublishBatch: 1}).Run(ctx)
+		done <- (&ingest.Collector{Source: src, Kafka: stream.Cluster{Brokers: s.brokers}, Log: log, Metrics: m, PublishBatch: 1, Spans: s.spans}).Run(ctx)
 	}()
 	return done
 }
@@ -299,8 +326,9 @@ func (s failingSource) Fetch(context.Context, ingest.Task, func(ingest.Raw) erro
 
 // TestCollectorOutageFailsOnlyItsProvider puts a malformed task, a task for
 // a provider that is down and a daily task on one partition: the first two
-// go to dead-letter with their reasons, the daily task lands, and the
-// collector keeps running with task-queue committed to its end.
+// go to dead-letter with their reasons, each with the trace of its task
+// attempt, the daily task lands, and the collector keeps running with
+// task-queue committed to its end.
 func TestCollectorOutageFailsOnlyItsProvider(t *testing.T) {
 	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	opt := ingest.NewTask(ingest.Options, day, day.Add(20*time.Hour), symbols("O", 2)...)
@@ -316,6 +344,8 @@ func TestCollectorOutageFailsOnlyItsProvider(t *testing.T) {
 	td := &gatedSource{name: "twelvedata", topic: stream.DailyData}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
+	spans := &spanLog{}
+	s.spans = spans
 	done := s.run(ctx, &ingest.Router{Routes: map[ingest.Kind]ingest.Source{ingest.Options: failingSource{"yahoo"}, ingest.Daily: td}}, metrics.New())
 	waitGroupDone(t, ctx, metrics.NewConsumerLag(stream.Cluster{Brokers: s.brokers}, nil, nil), "collector", stream.TaskQueue)
 
@@ -328,12 +358,40 @@ func TestCollectorOutageFailsOnlyItsProvider(t *testing.T) {
 	r := stream.NewReader(stream.ReaderConfig{Kafka: stream.Cluster{Brokers: s.brokers}, Group: "dl", Topics: []string{stream.DeadLetter}})
 	defer r.Close()
 	reasons := map[string]string{}
+	traces := map[string]trace.Context{}
 	for len(reasons) < 2 {
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
 			t.Fatalf("dead letters %v: %v", reasons, err)
 		}
 		reasons[stream.Header(m, stream.HeaderOrigin)] = stream.Header(m, stream.HeaderReason)
+		tc, err := stream.TraceOf(m)
+		if err != nil || !tc.IsValid() {
+			t.Errorf("dead letter %s carries no valid traceparent (%q): %v", stream.Origin(m), stream.Header(m, stream.HeaderTraceparent), err)
+		}
+		traces[stream.Header(m, stream.HeaderReason)] = tc
+	}
+	if traces["task_failed"].TraceID == traces["bad_task"].TraceID {
+		t.Errorf("both dead letters carry trace %s; each task attempt starts its own", traces["bad_task"].TraceID)
+	}
+	// The failed attempt's span is the one its dead letter carries, failed
+	// with the provider's error; the daily task's is not failed.
+	var failed, ok int
+	for _, sp := range spans.named("collect task") {
+		switch {
+		case sp.Err != nil && sp.Context == traces["task_failed"] && sp.Err.Error() == "yahoo: 503 service unavailable":
+			failed++
+		case sp.Err == nil:
+			ok++
+		default:
+			t.Errorf("task span %s/%s failed with %v, dead letter carries %s", sp.TraceID, sp.SpanID, sp.Err, traces["task_failed"])
+		}
+	}
+	if failed != 1 || ok != 1 {
+		t.Errorf("task spans: %d failed as the dead letter says, %d done; want 1 and 1", failed, ok)
+	}
+	if n := len(spans.named("collect response")); n != len(daily.Symbols) {
+		t.Errorf("%d response spans, want one per daily symbol, %d", n, len(daily.Symbols))
 	}
 	want := map[string]string{stream.TaskQueue + "/0/0": "task_failed", stream.TaskQueue + "/0/2": "bad_task"}
 	for origin, reason := range want {

@@ -18,6 +18,7 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -54,6 +55,9 @@ type Writer struct {
 	// Clock stamps each commit's CommittedAt (default the system clock),
 	// which the compactor's Settle and Grace are measured against.
 	Clock clock.Clock
+	// Spans, when set, takes a span per commit: a child of its first
+	// message's span, linking the others (default none).
+	Spans trace.Recorder
 
 	lastEvent map[string]time.Time // newest event time written, per dataset
 }
@@ -196,6 +200,8 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 		w.Metrics.LastEvent.WithLabelValues(ds.Name).Set(float64(cm.MaxTime.Unix()))
 	}
 	w.Metrics.CommitSeconds.WithLabelValues("lake").Observe(time.Since(start).Seconds())
+	stream.RecordBatch(w.Spans, msgs, "lake commit", start, trace.String("dataset", ds.Name), trace.String("range", base),
+		trace.Int("rows", int(cm.Rows)), trace.Int("partitions", len(names)))
 	if w.Log.Enabled(ctx, slog.LevelDebug) {
 		// The commit carries the trace of its first message; the others
 		// are its links (stream.BatchTrace).

@@ -13,6 +13,7 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 )
 
 // Sink is a store the processed rows are delivered to.
@@ -57,6 +58,9 @@ type Consumer struct {
 	MaxBackoff time.Duration
 	// Sleep waits d or until ctx ends (default: the system clock's). Tests inject it.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Spans, when set, takes a span per dataset write: a child of its first
+	// message's span, linking the others (default none).
+	Spans trace.Recorder
 }
 
 func (c *Consumer) defaults() {
@@ -183,6 +187,8 @@ func (c *Consumer) Deliver(ctx context.Context, batch []kafka.Message) ([]kafka.
 		}
 		c.Metrics.Written.WithLabelValues(ds.Name, c.Sink.Name()).Add(float64(len(rows) - len(rejected)))
 		c.Metrics.CommitSeconds.WithLabelValues(c.Sink.Name()).Observe(time.Since(start).Seconds())
+		stream.RecordBatch(c.Spans, msgsOf[ds], "sink write", start, trace.String("sink", c.Sink.Name()),
+			trace.String("dataset", ds.Name), trace.Int("rows", len(rows)), trace.Int("rejected", len(rejected)))
 		if c.Log.Enabled(ctx, slog.LevelDebug) {
 			// A write carries its first message's trace and links the others.
 			c.Log.LogAttrs(ctx, slog.LevelDebug, "sink write", append([]slog.Attr{slog.String("sink", c.Sink.Name()),

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/stream/trace"
@@ -51,11 +52,27 @@ func TraceAttr(m kafka.Message) slog.Attr {
 // BatchTrace is the log attributes of a batch of messages (trace.Links):
 // the first traced message's trace id and the other traces it holds.
 func BatchTrace(msgs []kafka.Message) []slog.Attr {
+	return trace.Links(TracesOf(msgs))
+}
+
+// TracesOf is the valid trace contexts msgs carry, in order.
+func TracesOf(msgs []kafka.Message) []trace.Context {
 	cs := make([]trace.Context, 0, len(msgs))
 	for _, m := range msgs {
 		if c, err := TraceOf(m); err == nil && c.IsValid() {
 			cs = append(cs, c)
 		}
 	}
-	return trace.Links(cs)
+	return cs
+}
+
+// RecordBatch hands r the span of a batch of msgs (trace.BatchSpan), when r
+// is set and a message is traced.
+func RecordBatch(r trace.Recorder, msgs []kafka.Message, name string, start time.Time, attrs ...trace.Attr) {
+	if r == nil {
+		return
+	}
+	if s, ok := trace.BatchSpan(TracesOf(msgs), name, start, time.Now(), attrs...); ok {
+		r.Record(s)
+	}
 }

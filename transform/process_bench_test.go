@@ -3,6 +3,7 @@ package transform
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest/wire"
@@ -52,6 +53,6 @@ func BenchmarkTraced(b *testing.B) {
 		for i := range out {
 			out[i].Headers = out[i].Headers[:2]
 		}
-		p.traced(m, out)
+		p.traced(m, time.Time{}, out)
 	}
 }

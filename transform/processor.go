@@ -14,6 +14,7 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -31,6 +32,9 @@ type Processor struct {
 	// (defaults 256 messages, 50ms).
 	BatchSize   int
 	BatchWindow time.Duration
+	// Spans, when set, takes a span per raw message, with the ids the
+	// messages derived from it carry (default none).
+	Spans trace.Recorder
 
 	rulesOnce sync.Once
 	rules     ruleMetrics
@@ -137,8 +141,9 @@ func (p *Processor) processBatch(batch []kafka.Message) ([]kafka.Message, error)
 // Process turns one raw message into processed and dead-letter messages.
 // It is safe for concurrent use.
 func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
+	start := time.Now()
 	if v := stream.Header(m, stream.HeaderSchemaVersion); v != "" && v != "1" {
-		return p.traced(m, p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}})), nil
+		return p.traced(m, start, p.deadLetters(m, []Reject{{Reason: ReasonSchemaVersion, Detail: "schema version " + v, Payload: m.Value}})), nil
 	}
 	if err := p.init(); err != nil {
 		return nil, err
@@ -184,7 +189,7 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 			stream.HeaderOrigin, stream.Origin(m),
 		)})
 	}
-	return p.traced(m, msgs), nil
+	return p.traced(m, start, msgs), nil
 }
 
 // Result is what cleaning one raw message gave.

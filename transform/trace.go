@@ -3,20 +3,31 @@ package transform
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 )
 
 // traced puts one child span of m's trace on every message processing m
-// gave, dead letters included, and logs it at debug level. A raw message
-// without a trace (an older producer) starts one; one with an invalid
-// traceparent starts one too and says so.
-func (p *Processor) traced(m kafka.Message, out []kafka.Message) []kafka.Message {
+// gave, dead letters included, records it when p.Spans is set and logs it
+// at debug level. A raw message without a trace (an older producer) starts
+// one; one with an invalid traceparent starts one too and says so.
+func (p *Processor) traced(m kafka.Message, start time.Time, out []kafka.Message) []kafka.Message {
 	tc, err := stream.ContinueTrace(m)
 	h := stream.TraceHeader(tc)
 	for i := range out {
 		out[i].Headers = append(out[i].Headers, h)
+	}
+	if p.Spans != nil {
+		var parent trace.SpanID
+		if in, perr := stream.TraceOf(m); perr == nil && in.IsValid() {
+			parent = in.SpanID
+		}
+		p.Spans.Record(trace.Span{Context: tc, Parent: parent, Name: "process record", Start: start, End: time.Now(),
+			Attrs: []trace.Attr{trace.String("topic", m.Topic), trace.String("symbol", string(m.Key)),
+				trace.String("origin", stream.Origin(m)), trace.Int("messages", len(out))}})
 	}
 	if p.Log == nil {
 		return out

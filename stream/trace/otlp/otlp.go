@@ -87,7 +87,8 @@ type Exporter struct {
 	sent     atomic.Int64
 
 	closeOnce sync.Once
-	failing   bool // only the export loop touches it
+	failing   bool         // the export loop's, then Close's
+	left      []trace.Span // what the loop held when it stopped
 }
 
 // Start checks cfg.Endpoint and starts exporting to it. An endpoint that is
@@ -164,7 +165,7 @@ func (e *Exporter) Close(ctx context.Context) error {
 		e.stop()
 		select {
 		case <-e.done:
-			e.flush(ctx, e.drain(nil))
+			e.flush(ctx, e.drain(e.left))
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
@@ -189,10 +190,7 @@ func (e *Exporter) loop(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
-			// What is left goes in Close's last request.
-			for _, s := range batch {
-				e.Record(s)
-			}
+			e.left = batch // for Close's last request, ahead of the queue
 			return
 		case s := <-e.queue:
 			if batch = append(batch, s); len(batch) >= e.cfg.Batch {

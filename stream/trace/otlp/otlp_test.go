@@ -1,11 +1,9 @@
-package otlp
+package otlp_test
 
 import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,79 +15,10 @@ import (
 	"time"
 
 	"github.com/tickerlake/tickerlake/stream/trace"
+	"github.com/tickerlake/tickerlake/stream/trace/otlp"
+	"github.com/tickerlake/tickerlake/stream/trace/otlp/otlptest"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 )
-
-// Receiver is an OTLP/HTTP traces endpoint: it decodes each request as an
-// ExportTraceServiceRequest and keeps the spans. That message is field 1,
-// repeated ResourceSpans, as TracesData is; the receiver checks the request
-// holds nothing else and decodes it as TracesData, which spares the test
-// the collector package's gRPC dependencies.
-type Receiver struct {
-	*httptest.Server
-	mu    sync.Mutex
-	spans []*tracepb.Span
-	attrs map[string]string // resource attributes of the last request
-}
-
-func newReceiver(t *testing.T) *Receiver {
-	r := &Receiver{attrs: map[string]string{}}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, err := io.ReadAll(req.Body)
-		if req.URL.Path != TracesPath || req.Header.Get("Content-Type") != "application/x-protobuf" || err != nil {
-			http.Error(w, "want a protobuf POST to "+TracesPath, http.StatusBadRequest)
-			return
-		}
-		if err := onlyField1(body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		var ex tracepb.TracesData
-		if err := proto.Unmarshal(body, &ex); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		r.mu.Lock()
-		for _, rs := range ex.ResourceSpans {
-			for _, kv := range rs.Resource.GetAttributes() {
-				r.attrs[kv.Key] = kv.Value.GetStringValue()
-			}
-			for _, ss := range rs.ScopeSpans {
-				r.spans = append(r.spans, ss.Spans...)
-			}
-		}
-		r.mu.Unlock()
-		// An empty ExportTraceServiceResponse: full success.
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(r.Close)
-	return r
-}
-
-// onlyField1 checks a message has only length-delimited fields numbered 1.
-func onlyField1(b []byte) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 || num != 1 || typ != protowire.BytesType {
-			return fmt.Errorf("not an ExportTraceServiceRequest: field %d, type %d", num, typ)
-		}
-		b = b[n:]
-		if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-			return protowire.ParseError(n)
-		}
-		b = b[n:]
-	}
-	return nil
-}
-
-func (r *Receiver) Spans() []*tracepb.Span {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]*tracepb.Span(nil), r.spans...)
-}
 
 // logLines is a logger that keeps its lines.
 type logLines struct {
@@ -121,9 +50,9 @@ func (l *logLines) count(level, msg string) int {
 }
 
 func TestExportKeepsTheIDs(t *testing.T) {
-	rcv := newReceiver(t)
+	rcv := otlptest.NewReceiver(t)
 	var logs logLines
-	e := Start(Config{Endpoint: rcv.URL, Service: "tickerlake-test", Log: logs.logger(),
+	e := otlp.Start(otlp.Config{Endpoint: rcv.URL, Service: "tickerlake-test", Log: logs.logger(),
 		Resource: []trace.Attr{trace.String("tickerlake.command", "up")}})
 	if e == nil {
 		t.Fatal("Start returned nil for a valid endpoint")
@@ -147,8 +76,8 @@ func TestExportKeepsTheIDs(t *testing.T) {
 	if len(got) != 2 || e.Sent() != 2 || e.Dropped() != 0 {
 		t.Fatalf("received %d spans, sent %d, dropped %d; want 2, 2, 0", len(got), e.Sent(), e.Dropped())
 	}
-	if rcv.attrs["service.name"] != "tickerlake-test" || rcv.attrs["tickerlake.command"] != "up" {
-		t.Errorf("resource attributes %v", rcv.attrs)
+	if rcv.Resource()["service.name"] != "tickerlake-test" || rcv.Resource()["tickerlake.command"] != "up" {
+		t.Errorf("resource attributes %v", rcv.Resource())
 	}
 	r, c := got[0], got[1]
 	if !bytes.Equal(r.TraceId, root.TraceID[:]) || !bytes.Equal(r.SpanId, root.SpanID[:]) || len(r.ParentSpanId) != 0 {
@@ -178,7 +107,7 @@ func TestInvalidEndpointWarnsOnceAndStaysOff(t *testing.T) {
 	for _, endpoint := range []string{"localhost:4318", "otel collector:4318", "ftp://collector:4318", "http://", "::"} {
 		t.Run(endpoint, func(t *testing.T) {
 			var logs logLines
-			e := Start(Config{Endpoint: endpoint, Log: logs.logger()})
+			e := otlp.Start(otlp.Config{Endpoint: endpoint, Log: logs.logger()})
 			if e != nil {
 				t.Fatalf("Start(%q) exports", endpoint)
 			}
@@ -202,9 +131,9 @@ func TestTracesURL(t *testing.T) {
 		" http://127.0.0.1:4318 ":    "http://127.0.0.1:4318/v1/traces",
 		"https://u:p@otel:443/x/":    "https://u:p@otel:443/x/v1/traces",
 	} {
-		got, err := TracesURL(in)
+		got, err := otlp.TracesURL(in)
 		if err != nil || got != want {
-			t.Errorf("TracesURL(%q) = %q, %v; want %q", in, got, err, want)
+			t.Errorf("otlp.TracesURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }
@@ -225,7 +154,7 @@ func unreachable(t *testing.T) string {
 func TestFailingEndpointWarnsOnce(t *testing.T) {
 	var logs logLines
 	// Batch 1: every span is a request of its own, each of which fails.
-	e := Start(Config{Endpoint: unreachable(t), Log: logs.logger(), Batch: 1, Queue: 8})
+	e := otlp.Start(otlp.Config{Endpoint: unreachable(t), Log: logs.logger(), Batch: 1, Queue: 8})
 	if e == nil {
 		t.Fatal("Start returned nil for a valid endpoint")
 	}
@@ -256,7 +185,7 @@ func TestRecoveryIsLogged(t *testing.T) {
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(srv.Close)
-	e := Start(Config{Endpoint: srv.URL, Log: logs.logger(), Batch: 1})
+	e := otlp.Start(otlp.Config{Endpoint: srv.URL, Log: logs.logger(), Batch: 1})
 	e.Record(trace.Span{Context: trace.New()})
 	e.Record(trace.Span{Context: trace.New()})
 	for e.Dropped() < 2 {
