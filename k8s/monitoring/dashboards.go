@@ -68,8 +68,8 @@ func pipeline() Dashboard {
 					{rate5m("tickerlake_gap_bars_inserted_total", "dataset"), "gap bars {{dataset}}"},
 					{rate5m("tickerlake_records_deduplicated_total", "dataset"), "duplicates {{dataset}}"},
 				}},
-			{Title: "Option IVs unsolved", Unit: "ops", Description: "Option quotes with a price but no implied volatility (outside no-arbitrage bounds).",
-				Queries: []Query{{rate5m("tickerlake_option_iv_unsolved_total", "dataset"), "{{dataset}}"}}},
+			{Title: "Option IVs unsolved", Unit: "ops", Description: "Option quotes with a price but no implied volatility, by reason: at_or_below_intrinsic (an American quote at or under intrinsic value), outside_bounds (outside the other no-arbitrage bounds), vol_above_range (needs more volatility than the solver allows), not_computable (inputs the pricer cannot evaluate).",
+				Queries: []Query{{rate5m("tickerlake_option_iv_unsolved_total", "dataset, reason"), "{{dataset}} {{reason}}"}}},
 		},
 	}
 }
