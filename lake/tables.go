@@ -27,3 +27,16 @@ const MetadataDir = "metadata"
 // VersionHint is the file in MetadataDir that names the current metadata
 // file for readers without a catalog; no snapshot references it.
 const VersionHint = "version-hint.text"
+
+// TableFile is what a reader plans with of one data file of a table's
+// snapshot, as its manifest describes it.
+type TableFile struct {
+	Key  string // the lake key
+	Rows int64
+	// Keys bounds the natural-key columns (nil when the manifest lacks a
+	// bound). A string bound may be truncated, which only widens it.
+	Keys KeyRanges
+	// Columns counts the columns the manifest has statistics for: files
+	// written with one schema agree.
+	Columns int
+}

@@ -1,6 +1,8 @@
 // Package query answers SQL over the lake with DuckDB: one view per dataset
-// over the committed Parquet objects, refreshed as commits land, plus a
-// hardened read-only database for SQL that arrives over the API.
+// over the data files of its Apache Iceberg table's current snapshot,
+// refreshed as snapshots land and planned per query from the manifests'
+// key bounds, plus a hardened read-only database for SQL that arrives over
+// the API. A lake without tables is read from its commit records.
 package query
 
 import (
@@ -22,6 +24,7 @@ import (
 
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -36,6 +39,9 @@ type Options struct {
 	// DefaultCacheSize; negative: unbounded). Least recently used files go
 	// first; those an open query holds stay.
 	CacheSize int64
+	// Tables say what is visible (default: each table's version hint in
+	// the lake, tables.NewReader).
+	Tables Tables
 	// ReadOnly limits ReadOnlyQuery.
 	ReadOnly Limits
 	Log      *slog.Logger
@@ -64,13 +70,26 @@ func (l *Limits) defaults() {
 	}
 }
 
+// Tables are the lake's Apache Iceberg tables, one per dataset: the data
+// files of a table's current snapshot are what its view shows. The tables
+// package implements it, with a catalog (tables.Catalog) or without one
+// (tables.Reader).
+type Tables interface {
+	// Visible returns the data files of the current snapshot of a
+	// dataset's table and the metadata file naming them (version); when
+	// that is since, it returns no files. ok is false when the lake has
+	// no table for the dataset.
+	Visible(ctx context.Context, dataset, since string) (version string, files []lake.TableFile, ok bool, err error)
+}
+
 // Engine runs SQL over the lake.
 type Engine struct {
 	db        *sql.DB // plans every statement: see plannedConnector
 	raw       *sql.DB // the same database, unplanned, for the engine's own statements
 	connector *duckdb.Connector
 	ro        *readOnlyDB
-	catalog   *lake.Catalog
+	tables    Tables
+	catalog   *lake.Catalog // commit records, for a lake without tables
 	files     Files
 	log       *slog.Logger
 	// RefreshEvery throttles how often the commit list is re-read (default 500ms).
@@ -81,6 +100,7 @@ type Engine struct {
 	layouts   map[string]*layout  // per dataset, at the last refresh
 	viewFiles map[string]string   // fingerprint of each dataset's visible files at the last refresh
 	listed    map[string][32]byte // digest of each dataset's commit record keys at the last refresh
+	versions  map[string]string   // the metadata file of each dataset's table at the last refresh
 	want      map[string]bool     // every visible file, for the cache to keep
 
 	vmu      sync.Mutex
@@ -111,6 +131,14 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
+	tbls := opts.Tables
+	if tbls == nil {
+		r, err := tables.NewReader(store)
+		if err != nil {
+			return nil, err
+		}
+		tbls = r
+	}
 	c, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		for _, s := range []string{"SET TimeZone = 'UTC'"} {
 			if _, err := ex.ExecContext(context.Background(), s, nil); err != nil {
@@ -122,8 +150,8 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open duckdb: %w", err)
 	}
-	e := &Engine{raw: sql.OpenDB(c), connector: c, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
-		RefreshEvery: 500 * time.Millisecond, layouts: map[string]*layout{}, viewFiles: map[string]string{}, listed: map[string][32]byte{}, verdicts: map[[32]byte]bool{}}
+	e := &Engine{raw: sql.OpenDB(c), connector: c, tables: tbls, catalog: &lake.Catalog{Store: store}, files: files, log: opts.Log,
+		RefreshEvery: 500 * time.Millisecond, layouts: map[string]*layout{}, viewFiles: map[string]string{}, listed: map[string][32]byte{}, versions: map[string]string{}, verdicts: map[[32]byte]bool{}}
 	e.db = sql.OpenDB(&plannedConnector{inner: c, e: e})
 	opts.ReadOnly.defaults()
 	if e.ro, err = openReadOnly(e, files.Roots(), opts.ReadOnly); err != nil {
@@ -182,8 +210,11 @@ func (e *Engine) DB() *sql.DB { return e.db }
 // Files is how the engine reads the lake's objects.
 func (e *Engine) Files() Files { return e.files }
 
-// Refresh re-reads the commit records, so that the next queries see new
-// commits, and compaction or retention swapping files. It reads no data.
+// Refresh reads which data files each dataset's table holds at its
+// current snapshot, so that the next queries see new commits, and
+// compaction or retention swapping files. It reads the table's manifests
+// only when the table has a new snapshot, and no data. A dataset of a lake
+// without tables is read from its commit records.
 func (e *Engine) Refresh(ctx context.Context) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -192,6 +223,23 @@ func (e *Engine) Refresh(ctx context.Context) error {
 	}
 	changed := false
 	for _, ds := range market.Datasets() {
+		since := e.versions[ds.Name]
+		version, files, ok, err := e.tables.Visible(ctx, ds.Name, since)
+		if err != nil {
+			return fmt.Errorf("read table %s: %w", ds.Name, err)
+		}
+		if ok {
+			if version != since || e.layouts[ds.Name] == nil {
+				e.layouts[ds.Name] = tableLayout(ds, files)
+				e.versions[ds.Name] = version
+				e.viewFiles[ds.Name] = version
+				delete(e.listed, ds.Name)
+				changed = true
+				e.log.Debug("view refreshed", "dataset", ds.Name, "snapshot", version, "files", len(files))
+			}
+			continue
+		}
+		delete(e.versions, ds.Name)
 		// Commit records never change: the same listing is the same
 		// snapshot, and a listing is all a quiet lake costs.
 		records, err := e.catalog.Store.List(ctx, path.Join(lake.CommitPrefix, ds.Name)+"/")
@@ -269,10 +317,10 @@ func (e *Engine) view(ctx context.Context, ds *market.Dataset, nds []need) (inst
 	e.mu.Lock()
 	l := e.layouts[ds.Name]
 	e.mu.Unlock()
-	var picked []fileMeta
-	if l != nil {
-		picked = l.pick(nds)
+	if l == nil {
+		l = emptyLayout(ds)
 	}
+	picked := l.pick(nds)
 	keys := make([]string, len(picked))
 	for i, f := range picked {
 		keys[i] = f.key
@@ -281,7 +329,7 @@ func (e *Engine) view(ctx context.Context, ds *market.Dataset, nds []need) (inst
 	if err != nil {
 		return installed{}, fmt.Errorf("read %s: %w", ds.Name, err)
 	}
-	q, err := e.viewSQL(ctx, ds, picked, paths)
+	q, err := e.viewSQL(ctx, l, picked, paths)
 	if err != nil {
 		release()
 		return installed{}, err
@@ -303,7 +351,11 @@ func (e *Engine) view(ctx context.Context, ds *market.Dataset, nds []need) (inst
 // partition; a file without ranges (from before they were recorded)
 // groups its partition as a whole, and a compaction's file alone is
 // unique by construction.
-func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, files []fileMeta, paths []string) (string, error) {
+func (e *Engine) viewSQL(ctx context.Context, l *layout, files []fileMeta, paths []string) (string, error) {
+	ds := l.ds
+	if l.unique {
+		return readFiles(ds, paths, files), nil
+	}
 	keys := make([]string, len(files))
 	compacted := map[string]bool{}
 	version := map[string]int{}
@@ -312,7 +364,7 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, files []fileMe
 		keys[i] = f.key
 		compacted[f.key] = f.compacted
 		version[f.key] = f.version
-		ranges[f.key] = f.keys
+		ranges[f.key] = l.ranges(f)
 	}
 	var dirs []string
 	byDir := map[string][]int{}
@@ -381,25 +433,40 @@ func (e *Engine) viewSQL(ctx context.Context, ds *market.Dataset, files []fileMe
 	if len(clean) == 0 {
 		return ds.ViewSQL(dirty), nil
 	}
-	names := make([]string, len(ds.Columns))
-	for i, c := range ds.Columns {
-		names[i] = quoteIdent(c.Name)
-	}
-	quoted := make([]string, len(clean))
-	for i, p := range clean {
-		quoted[i] = quoteString(p)
-	}
-	// Matching columns by name costs a look at every file's schema before
-	// the scan; files of one schema version need no such care.
-	opts := ""
-	if len(versions) > 1 {
-		opts = ", union_by_name=true"
-	}
-	q := fmt.Sprintf("SELECT %s FROM read_parquet([%s]%s)", strings.Join(names, ", "), strings.Join(quoted, ", "), opts)
+	q := selectFiles(ds, clean, len(versions) > 1)
 	if len(dirty) > 0 {
 		q += " UNION ALL " + ds.ViewSQL(dirty)
 	}
 	return q, nil
+}
+
+// readFiles is the SELECT of a view over files no two of which hold one
+// natural key, as a table's are.
+func readFiles(ds *market.Dataset, paths []string, files []fileMeta) string {
+	if len(paths) == 0 {
+		return ds.ViewSQL(nil)
+	}
+	mixed := slices.ContainsFunc(files, func(f fileMeta) bool { return f.version != files[0].version })
+	return selectFiles(ds, paths, mixed)
+}
+
+// selectFiles reads the view's columns from files as they are.
+func selectFiles(ds *market.Dataset, paths []string, mixed bool) string {
+	names := make([]string, len(ds.Columns))
+	for i, c := range ds.Columns {
+		names[i] = quoteIdent(c.Name)
+	}
+	quoted := make([]string, len(paths))
+	for i, p := range paths {
+		quoted[i] = quoteString(p)
+	}
+	// Matching columns by name costs a look at every file's schema before
+	// the scan; files of one schema need no such care.
+	opts := ""
+	if mixed {
+		opts = ", union_by_name=true"
+	}
+	return fmt.Sprintf("SELECT %s FROM read_parquet([%s]%s)", strings.Join(names, ", "), strings.Join(quoted, ", "), opts)
 }
 
 // overlapGroups splits one partition's files (indexes into keys) into

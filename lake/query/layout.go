@@ -10,13 +10,19 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// fileMeta is what the commit records say of one visible data file.
+// fileMeta is what planning needs of one visible data file, kept small:
+// a replica holds one per file of the lake.
 type fileMeta struct {
-	key       string
-	part      string         // its Hive partition, "year=2026" or "date=2026-11-20"
-	keys      lake.KeyRanges // bounds of its key columns; nil in records from before they were kept
-	compacted bool           // a compaction wrote it: no key repeats in it
-	version   int            // schema version
+	key  string
+	part string // its Hive partition, "year=2026" or "date=2026-11-20" (part of key)
+	// keys bounds each key column of the layout (layout.keyCols); nil when
+	// some bound is unknown (records from before they were kept).
+	keys      [][2]string
+	compacted bool // a compaction wrote it: no key repeats in it
+	// version tells files of different schemas apart: the schema version
+	// in the commit records, or the number of columns a table's manifest
+	// has statistics for.
+	version int
 }
 
 // layout is a dataset's visible Parquet files at one snapshot, indexed by
@@ -24,25 +30,75 @@ type fileMeta struct {
 // others: the partitions its time bounds allow, then, within them, the
 // files whose key ranges meet its bounds.
 type layout struct {
-	ds     *market.Dataset
+	ds      *market.Dataset
+	keyCols []string
+	// unique says no natural key repeats across the files, as in an
+	// Iceberg table of the lake: nothing needs to be checked or collapsed.
+	unique bool
 	files  []fileMeta // in commit order
 	parts  []string   // partitions, sorted (their names sort as time does)
 	byPart map[string][]int
 }
 
-func newLayout(ds *market.Dataset, snap *lake.Snapshot) *layout {
-	l := &layout{ds: ds, byPart: map[string][]int{}}
-	for _, cf := range snap.Committed("parquet") {
-		part := path.Base(path.Dir(cf.Key))
-		if _, ok := l.byPart[part]; !ok {
-			l.parts = append(l.parts, part)
+func emptyLayout(ds *market.Dataset) *layout {
+	return &layout{ds: ds, keyCols: ds.Key(), byPart: map[string][]int{}}
+}
+
+// add appends a file; sort must follow the last.
+func (l *layout) add(f fileMeta, ranges lake.KeyRanges) {
+	f.part = path.Base(path.Dir(f.key))
+	if ranges != nil {
+		f.keys = make([][2]string, len(l.keyCols))
+		for i, c := range l.keyCols {
+			r, ok := ranges[c]
+			if !ok {
+				f.keys = nil
+				break
+			}
+			f.keys[i] = r
 		}
-		l.byPart[part] = append(l.byPart[part], len(l.files))
-		l.files = append(l.files, fileMeta{key: cf.Key, part: part, keys: cf.Keys,
-			compacted: cf.Commit.Kind == lake.KindCompaction, version: max(cf.Commit.SchemaVersion, 1)})
+	}
+	if _, ok := l.byPart[f.part]; !ok {
+		l.parts = append(l.parts, f.part)
+	}
+	l.byPart[f.part] = append(l.byPart[f.part], len(l.files))
+	l.files = append(l.files, f)
+}
+
+// newLayout lays out the files the commit records make visible.
+func newLayout(ds *market.Dataset, snap *lake.Snapshot) *layout {
+	l := emptyLayout(ds)
+	for _, cf := range snap.Committed("parquet") {
+		l.add(fileMeta{key: cf.Key, compacted: cf.Commit.Kind == lake.KindCompaction, version: max(cf.Commit.SchemaVersion, 1)}, cf.Keys)
 	}
 	slices.Sort(l.parts)
 	return l
+}
+
+// tableLayout lays out the data files of a table's snapshot.
+func tableLayout(ds *market.Dataset, files []lake.TableFile) *layout {
+	l := emptyLayout(ds)
+	l.unique = true
+	for _, f := range files {
+		if path.Ext(f.Key) != ".parquet" {
+			continue
+		}
+		l.add(fileMeta{key: f.Key, version: f.Columns}, f.Keys)
+	}
+	slices.Sort(l.parts)
+	return l
+}
+
+// ranges are a file's key bounds as lake.KeyRanges.
+func (l *layout) ranges(f fileMeta) lake.KeyRanges {
+	if f.keys == nil {
+		return nil
+	}
+	out := make(lake.KeyRanges, len(l.keyCols))
+	for i, c := range l.keyCols {
+		out[c] = f.keys[i]
+	}
+	return out
 }
 
 // pick returns the files any of the needs may read, in commit order.
@@ -51,7 +107,7 @@ func (l *layout) pick(needs []need) []fileMeta {
 	for _, nd := range needs {
 		for _, part := range l.partitions(nd) {
 			for _, i := range l.byPart[part] {
-				if !chosen[i] && l.files[i].meets(nd) {
+				if !chosen[i] && l.meets(l.files[i], nd) {
 					chosen[i] = true
 				}
 			}
@@ -106,12 +162,16 @@ func (l *layout) partitionOf(text string, days int) (string, bool) {
 
 // meets reports whether the file may hold rows the need wants: every
 // bounded key column's range meets the bound. A file without ranges may.
-func (f fileMeta) meets(nd need) bool {
+func (l *layout) meets(f fileMeta, nd need) bool {
+	if f.keys == nil {
+		return true
+	}
 	for col, b := range nd {
-		r, ok := f.keys[col]
-		if !ok {
+		i := slices.Index(l.keyCols, col)
+		if i < 0 {
 			continue
 		}
+		r := f.keys[i]
 		if b.lo != "" && r[1] < b.lo || b.hi != "" && r[0] > b.hi {
 			return false
 		}

@@ -300,7 +300,7 @@ func TestViewMatchesColumnsByNameAcrossSchemaVersions(t *testing.T) {
 				snap.Commits = append(snap.Commits, lake.Commit{Kind: lake.KindCompaction, SchemaVersion: v,
 					Files: []lake.File{{Key: k, Format: "parquet"}}})
 			}
-			q, err := eng.viewSQL(context.Background(), market.DailyBars, newLayout(market.DailyBars, snap).files, keys)
+			q, err := eng.viewSQL(context.Background(), newLayout(market.DailyBars, snap), newLayout(market.DailyBars, snap).files, keys)
 			if err != nil {
 				t.Fatal(err)
 			}

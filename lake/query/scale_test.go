@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -59,7 +60,9 @@ func (s scaleLake) queries() []struct{ name, engine, bare string } {
 }
 
 // buildScaleLake writes the lake's Parquet files and commit records
-// directly, as the writer would leave them, without a broker or a writer.
+// directly, as the writer would leave them, without a broker or a writer,
+// and registers them in the lake's Iceberg tables (tables.Migrate), which
+// the engine reads.
 func buildScaleLake(tb testing.TB, root string, size int) scaleLake {
 	tb.Helper()
 	store, err := lake.NewDir(root)
@@ -114,6 +117,17 @@ func buildScaleLake(tb testing.TB, root string, size int) scaleLake {
 				days = 230 // through November
 			}
 			put(market.DailyBars, market.DailyBars.PartitionOf(start), laketest.DailyBars([]string{sym}, start, days, ing))
+		}
+	}
+	ctx := context.Background()
+	cat, err := tables.Open(ctx, filepath.Join(tb.TempDir(), "catalog.db"), store, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer cat.Close()
+	for _, ds := range []*market.Dataset{market.OptionQuotes, market.DailyBars} {
+		if rep, err := cat.Migrate(ctx, ds.Name); err != nil || rep.Added != rep.Visible {
+			tb.Fatalf("register %s in its table: %+v, %v", ds.Name, rep, err)
 		}
 	}
 	return scaleLake{size: size, root: root, lastDay: last}

@@ -69,23 +69,11 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, store: store}
-	props := iceberg.Properties{}
-	switch st := store.(type) {
-	case *lake.Dir:
-		c.root = "file://" + st.Root
-	case *lake.S3:
-		c.root = "s3://" + st.Bucket() + "/" + strings.TrimSuffix(st.Prefix(), "/")
-		c.root = strings.TrimSuffix(c.root, "/")
-		c.aws = st
-		if ep := st.Endpoint(); ep != "" {
-			props[icebergio.S3EndpointURL] = ep
-		}
-		props[icebergio.S3ForceVirtualAddressing] = strconv.FormatBool(!st.PathStyle())
-		cfg := st.AWSConfig()
-		props[icebergio.S3Region] = cfg.Region
-	default:
-		return nil, fmt.Errorf("iceberg tables: lake store %s is neither a directory nor s3", store)
+	root, aws, props, err := storeIO(store)
+	if err != nil {
+		return nil, err
 	}
+	c.root, c.aws = root, aws
 	driver, dialect, dsn, err := parseCatalogURI(uri)
 	if err != nil {
 		return nil, err
@@ -137,6 +125,37 @@ func parseCatalogURI(uri string) (driver string, dialect sqlcat.SupportedDialect
 	return "sqlite", sqlcat.SQLite, "file:" + uri + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)", nil
 }
 
+// storeIO is the location of the lake in store as a URI (without a
+// trailing slash), its S3 store if it is one, and the file IO properties
+// that reach it.
+func storeIO(store lake.Store) (root string, aws *lake.S3, props iceberg.Properties, err error) {
+	props = iceberg.Properties{}
+	switch st := store.(type) {
+	case *lake.Dir:
+		return "file://" + st.Root, nil, props, nil
+	case *lake.S3:
+		root = strings.TrimSuffix("s3://"+st.Bucket()+"/"+strings.TrimSuffix(st.Prefix(), "/"), "/")
+		if ep := st.Endpoint(); ep != "" {
+			props[icebergio.S3EndpointURL] = ep
+		}
+		props[icebergio.S3ForceVirtualAddressing] = strconv.FormatBool(!st.PathStyle())
+		cfg := st.AWSConfig()
+		props[icebergio.S3Region] = cfg.Region
+		return root, st, props, nil
+	}
+	return "", nil, nil, fmt.Errorf("iceberg tables: lake store %s is neither a directory nor s3", store)
+}
+
+// withAWS carries an S3 store's AWS settings (credentials, HTTP client) to
+// iceberg-go's S3 file IO.
+func withAWS(ctx context.Context, aws *lake.S3) context.Context {
+	if aws == nil {
+		return ctx
+	}
+	cfg := aws.AWSConfig()
+	return utils.WithAwsConfig(ctx, &cfg)
+}
+
 // Redact hides a catalog URL's password.
 func Redact(uri string) string {
 	u, err := url.Parse(uri)
@@ -148,13 +167,7 @@ func Redact(uri string) string {
 
 // ioContext carries the S3 store's AWS settings (credentials, HTTP client)
 // to iceberg-go's S3 file IO.
-func (c *Catalog) ioContext(ctx context.Context) context.Context {
-	if c.aws == nil {
-		return ctx
-	}
-	cfg := c.aws.AWSConfig()
-	return utils.WithAwsConfig(ctx, &cfg)
-}
+func (c *Catalog) ioContext(ctx context.Context) context.Context { return withAWS(ctx, c.aws) }
 
 // Location is the table location of a dataset: its folder in the lake.
 func (c *Catalog) Location(dataset string) string { return c.root + "/" + dataset }

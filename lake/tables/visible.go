@@ -1,0 +1,172 @@
+package tables
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
+	icebergio "github.com/apache/iceberg-go/io"
+	"github.com/apache/iceberg-go/table"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/market"
+)
+
+// Reader reads the lake's tables as path-based readers do: each table's
+// metadata folder holds version-hint.text, which names its current
+// metadata file. It needs no catalog, so query replicas need no catalog
+// credentials; the writer writes the hint after every commit it makes.
+type Reader struct {
+	store lake.Store
+	root  string
+	aws   *lake.S3
+	props iceberg.Properties
+}
+
+// NewReader reads the tables of the lake in store.
+func NewReader(store lake.Store) (*Reader, error) {
+	root, aws, props, err := storeIO(store)
+	if err != nil {
+		return nil, err
+	}
+	return &Reader{store: store, root: root, aws: aws, props: props}, nil
+}
+
+// Visible returns the data files of the current snapshot of a dataset's
+// table and the metadata file that names them. When that file is since,
+// it reads nothing more and returns no files. ok is false when the lake
+// has no table for the dataset.
+func (r *Reader) Visible(ctx context.Context, dataset, since string) (version string, files []lake.TableFile, ok bool, err error) {
+	hintKey := path.Join(dataset, lake.MetadataDir, lake.VersionHint)
+	// A hint on a local disk is rewritten in place: one caught half
+	// written is read again.
+	for attempt := 0; ; attempt++ {
+		b, err := r.store.Get(ctx, hintKey)
+		if errors.Is(err, lake.ErrNotFound) {
+			return "", nil, false, nil
+		}
+		if err != nil {
+			return "", nil, false, fmt.Errorf("version hint %s: %w", hintKey, err)
+		}
+		hint := strings.TrimSpace(string(b))
+		loc := r.root + "/" + path.Join(dataset, lake.MetadataDir, hint+".metadata.json")
+		if loc == since {
+			return since, nil, true, nil
+		}
+		ctx := withAWS(ctx, r.aws)
+		var tbl *table.Table
+		if hint != "" {
+			tbl, err = table.NewFromLocation(ctx, Identifier(dataset), loc, icebergio.LoadFSFunc(r.props, loc), nil)
+		}
+		if hint == "" || err != nil {
+			if attempt < 3 && ctx.Err() == nil {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
+			if hint == "" {
+				return "", nil, false, fmt.Errorf("version hint %s is empty", hintKey)
+			}
+			return "", nil, false, fmt.Errorf("iceberg table %s: metadata file %s (named by %s): %w", dataset, loc, hintKey, err)
+		}
+		files, err := tableFiles(ctx, tbl, r.root)
+		if err != nil {
+			return "", nil, false, err
+		}
+		return loc, files, true, nil
+	}
+}
+
+// Visible is Reader.Visible through the catalog, which names the current
+// metadata file itself.
+func (c *Catalog) Visible(ctx context.Context, dataset, since string) (version string, files []lake.TableFile, ok bool, err error) {
+	ctx = c.ioContext(ctx)
+	tbl, err := c.cat.LoadTable(ctx, Identifier(dataset))
+	if errors.Is(err, catalog.ErrNoSuchTable) {
+		return "", nil, false, nil
+	}
+	if err != nil {
+		if loc := c.metadataLocation(ctx, dataset); loc != "" && !strings.Contains(err.Error(), loc) {
+			return "", nil, false, fmt.Errorf("iceberg table %s: metadata file %s: %w", dataset, loc, err)
+		}
+		return "", nil, false, fmt.Errorf("iceberg table %s: %w", dataset, err)
+	}
+	if loc := tbl.MetadataLocation(); loc == since {
+		return since, nil, true, nil
+	}
+	files, err = tableFiles(ctx, tbl, c.root)
+	if err != nil {
+		return "", nil, false, err
+	}
+	return tbl.MetadataLocation(), files, true, nil
+}
+
+// tableFiles reads the manifests of a table's current snapshot into what
+// planning needs of each data file; nothing of the manifests is kept.
+func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.TableFile, error) {
+	name := strings.Join(tbl.Identifier(), ".")
+	snap := tbl.CurrentSnapshot()
+	if snap == nil {
+		return nil, nil
+	}
+	ds, ok := market.DatasetByName(tbl.Identifier()[len(tbl.Identifier())-1])
+	if !ok {
+		return nil, fmt.Errorf("iceberg table %s: unknown dataset", name)
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
+	}
+	manifests, err := snap.Manifests(fs)
+	if err != nil {
+		return nil, fmt.Errorf("iceberg table %s: manifest list %s: %w", name, snap.ManifestList, err)
+	}
+	sc := tbl.Schema()
+	type keyField struct {
+		name string
+		id   int
+		typ  iceberg.Type
+	}
+	var keyFields []keyField
+	for _, k := range ds.Key() {
+		if f, ok := sc.FindFieldByName(k); ok {
+			keyFields = append(keyFields, keyField{k, f.ID, f.Type})
+		}
+	}
+	var out []lake.TableFile
+	for _, m := range manifests {
+		if m.ManifestContent() != iceberg.ManifestContentData {
+			// The lake writes no delete files (it rewrites instead): rows
+			// they would hide cannot be read correctly here.
+			return nil, fmt.Errorf("iceberg table %s: manifest %s holds delete files, which tickerlake does not read", name, m.FilePath())
+		}
+		// Streamed: a large manifest is never held whole.
+		for e, err := range m.Entries(fs, true) {
+			if err != nil {
+				return nil, fmt.Errorf("iceberg table %s: manifest %s: %w", name, m.FilePath(), err)
+			}
+			df := e.DataFile()
+			key, ok := strings.CutPrefix(df.FilePath(), root+"/")
+			if !ok {
+				return nil, fmt.Errorf("iceberg table %s: data file %s lies outside the lake %s", name, df.FilePath(), root)
+			}
+			tf := lake.TableFile{Key: strings.Clone(key), Rows: df.Count(), Columns: len(df.ValueCounts())}
+			lo, hi := df.LowerBoundValues(), df.UpperBoundValues()
+			tf.Keys = lake.KeyRanges{}
+			for _, f := range keyFields {
+				l, okl := boundText(f.typ, lo[f.id])
+				h, okh := boundText(f.typ, hi[f.id])
+				if !okl || !okh {
+					tf.Keys = nil
+					break
+				}
+				tf.Keys[f.name] = [2]string{strings.Clone(l), strings.Clone(h)}
+			}
+			out = append(out, tf)
+		}
+	}
+	return out, nil
+}
