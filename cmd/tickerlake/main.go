@@ -87,7 +87,6 @@ type CLI struct {
 	SQL       SQLCmd       `cmd:"" name:"sql" help:"Run DuckDB SQL over the lake's views."`
 	Compact   CompactCmd   `cmd:"" help:"Compact the lake: merge small files, apply retention, delete what was replaced and orphans."`
 	Migrate   MigrateCmd   `cmd:"" help:"Register an existing lake in its Iceberg tables, in place: each table comes to hold the Parquet objects the commit records make visible. Running it again changes nothing."`
-	Predict   PredictCmd   `cmd:"" help:"Forecast a stock's closes from the lake's daily bars, with bands and a backtest."`
 	Predictor PredictorCmd `cmd:"" help:"Serve volatility and price-quantile forecasts from the lake and run fine-tunes (GET /api/v1/predict, /api/v1/models)."`
 	FineTune  FineTuneCmd  `cmd:"" name:"fine-tune" help:"Train every forecasting model on the lake's data, evaluate walk-forward and commit a model version, as the nightly CronJob does."`
 	Quant     QuantCmd     `cmd:"" help:"Options calculator: price, Greeks and implied volatility."`
