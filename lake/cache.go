@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -32,7 +33,7 @@ type Cache struct {
 	Store Store
 	Dir   string
 	Log   *slog.Logger
-	Now   func() time.Time // default time.Now
+	Clock clock.Clock // default the system's
 	// Parallel downloads (default 8).
 	Parallel int
 	// EvictAfter is how long a file no longer wanted stays, for queries
@@ -388,10 +389,7 @@ func (c *Cache) saveManifestLocked() error {
 // Evict deletes cached files that are not in want and have not been wanted
 // for EvictAfter: what compaction and retention replaced.
 func (c *Cache) Evict(want map[string]bool) (int, error) {
-	now := time.Now
-	if c.Now != nil {
-		now = c.Now
-	}
+	now := clock.Or(c.Clock).Now
 	after := c.EvictAfter
 	if after == 0 {
 		after = 10 * time.Minute

@@ -37,7 +37,7 @@ func (s *Server) resolveRange(symbol, interval, fromS, toS string) (barRange, er
 	if interval == "" {
 		interval = "1day"
 	}
-	to, err := parseDate("to", toS, market.DateOf(s.Now()))
+	to, err := parseDate("to", toS, market.DateOf(s.Clock.Now()))
 	if err != nil {
 		return barRange{}, err
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/internal/loadgen"
 	"github.com/tickerlake/tickerlake/metrics"
 )
@@ -26,7 +27,7 @@ func BenchmarkLoad(b *testing.B) {
 	// that queries DuckDB on every request.
 	servers := map[string]*httptest.Server{}
 	for name, ttl := range map[string]time.Duration{"api": time.Second, "api-nocache": 0} {
-		s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: time.Now,
+		s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock.System{},
 			Log: slog.New(slog.DiscardHandler), Config: Config{ResponseCache: ttl}}
 		h, _ := s.Handler()
 		servers[name] = httptest.NewServer(h)

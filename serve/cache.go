@@ -61,7 +61,7 @@ func (s *Server) withResponseCache(next http.Handler) http.Handler {
 	if s.Config.ResponseCache <= 0 {
 		return next
 	}
-	c := &responseCache{ttl: s.Config.ResponseCache, now: s.Now, max: 1024, entries: map[string]cachedResponse{}}
+	c := &responseCache{ttl: s.Config.ResponseCache, now: s.Clock.Now, max: 1024, entries: map[string]cachedResponse{}}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !cacheable(r) {
 			next.ServeHTTP(w, r)

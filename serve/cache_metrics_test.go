@@ -7,6 +7,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2/humatest"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/metrics"
 )
 
@@ -15,8 +16,8 @@ import (
 // lake as a miss.
 func TestResponseCacheCounts(t *testing.T) {
 	store, eng := sharedLake(t)
-	clock := &testClock{t: testNow}
-	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+	clock := clock.NewManual(testNow)
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock, Log: slog.New(slog.DiscardHandler),
 		Config: Config{ResponseCache: time.Second}}
 	_, hapi := s.Handler()
 	api := humatest.Wrap(t, hapi)

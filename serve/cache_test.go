@@ -12,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -56,8 +57,8 @@ func TestConcurrentIdenticalRequestsShareOneQuery(t *testing.T) {
 		}
 	}()
 	eng.RefreshEvery = 0
-	clock := &testClock{t: testNow} // answers never expire: only sharing is tested
-	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+	clock := clock.NewManual(testNow) // answers never expire: only sharing is tested
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock, Log: slog.New(slog.DiscardHandler),
 		Config: Config{ResponseCache: time.Second}}
 	h, _ := s.Handler()
 

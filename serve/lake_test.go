@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2/humatest"
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/lake"
@@ -57,7 +58,7 @@ func writeTestLake(ctx context.Context, dir string) (*lake.Dir, error) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := metrics.New()
 	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 3}))
-	proc := &transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return testNow }}, Log: log, Metrics: m}
+	proc := &transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(testNow)}, Log: log, Metrics: m}
 	w := &lake.Writer{Store: store, Log: log, Metrics: m}
 	offsets := map[string]int64{}
 	for _, task := range testTasks() {
@@ -127,31 +128,13 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// testClock is a settable clock.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // newTestServer returns a server over the shared lake and a humatest client
 // whose requests go through the full middleware stack.
 func newTestServer(t testing.TB, cfg Config) (*Server, humatest.TestAPI) {
 	t.Helper()
 	store, eng := sharedLake(t)
-	clock := &testClock{t: testNow}
-	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Config: cfg,
+	clock := clock.NewManual(testNow)
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock, Config: cfg,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if os.Getenv("TICKERLAKE_TEST_LOG") != "" {
 		s.Log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

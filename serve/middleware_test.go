@@ -17,6 +17,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/humatest"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/metrics"
 )
@@ -70,8 +71,8 @@ func TestETagAndCacheControl(t *testing.T) {
 
 func TestRateLimit(t *testing.T) {
 	store, eng := sharedLake(t)
-	clock := &testClock{t: testNow}
-	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+	clock := clock.NewManual(testNow)
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock, Log: slog.New(slog.DiscardHandler),
 		Config: Config{RateLimit: 2, RateBurst: 3, AdminKeys: Secrets{"k1", "k2"}, TrustProxy: true}}
 	_, hapi := s.Handler()
 	api := humatest.Wrap(t, hapi)
@@ -275,8 +276,8 @@ func TestDownloads(t *testing.T) {
 
 func TestResponseCache(t *testing.T) {
 	store, eng := sharedLake(t)
-	clock := &testClock{t: testNow}
-	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Now: clock.Now, Log: slog.New(slog.DiscardHandler),
+	clock := clock.NewManual(testNow)
+	s := &Server{Engine: eng, Lake: store, Metrics: metrics.New(), Clock: clock, Log: slog.New(slog.DiscardHandler),
 		Config: Config{ResponseCache: time.Second}}
 	_, hapi := s.Handler()
 	api := humatest.Wrap(t, hapi)

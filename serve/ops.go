@@ -113,7 +113,7 @@ func (s *Server) getCatalog() *lake.Catalog {
 // freshness reads each dataset's newest event from the commit records (or,
 // without a Store, from the views) and updates the freshness gauge.
 func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
-	now := s.Now()
+	now := s.Clock.Now()
 	var out []Freshness
 	for _, ds := range market.Datasets() {
 		f := Freshness{Dataset: ds.Name}
@@ -162,6 +162,6 @@ func (s *Server) getFreshness(ctx context.Context, _ *struct{}) (*FreshnessOutpu
 		return nil, s.internal("freshness", err)
 	}
 	out := &FreshnessOutput{}
-	out.Body.AsOf, out.Body.Datasets = s.Now().UTC(), fs
+	out.Body.AsOf, out.Body.Datasets = s.Clock.Now().UTC(), fs
 	return out, nil
 }

@@ -112,7 +112,7 @@ func (s *Server) withRateLimit(next http.Handler) http.Handler {
 	if s.Config.RateLimit <= 0 {
 		return next
 	}
-	l := newLimiter(s.Config.RateLimit, s.Config.RateBurst, s.Now)
+	l := newLimiter(s.Config.RateLimit, s.Config.RateBurst, s.Clock.Now)
 	limit := strconv.Itoa(s.Config.RateBurst)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if exemptFromLimits(r.URL.Path) || r.Method == http.MethodOptions {

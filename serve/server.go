@@ -12,6 +12,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/query"
@@ -30,8 +31,9 @@ type Server struct {
 	Lake    lake.Store
 	Log     *slog.Logger
 	Metrics *metrics.Set
-	// Now is the clock (rate limiting, default date ranges, lag); default time.Now.
-	Now    func() time.Time
+	// Clock tells the time of rate limiting, response-cache expiry, default
+	// date ranges and lag (default the system's).
+	Clock  clock.Clock
 	Config Config
 	// SQL runs POST /api/v1/sql; default: Engine itself when it offers
 	// ReadOnlyQuery, else Engine.Query behind this package's read-only check.
@@ -61,7 +63,7 @@ type Server struct {
 // behind it, with the web app at /: the one constructor `tickerlake api` and
 // `tickerlake up` share. Kafka is added with UseKafka.
 func New(eng *query.Engine, store lake.Store, cfg Config, log *slog.Logger, m *metrics.Set) *Server {
-	return &Server{Engine: eng, Lake: store, Log: log, Metrics: m, Now: time.Now, Config: cfg, Web: WebHandler()}
+	return &Server{Engine: eng, Lake: store, Log: log, Metrics: m, Clock: clock.System{}, Config: cfg, Web: WebHandler()}
 }
 
 // router lets huma register on the ServeMux while its test client (which
@@ -83,9 +85,7 @@ func (r *router) ServeHTTP(w http.ResponseWriter, req *http.Request) { r.h.Serve
 // body and time limits, and ETags.
 func (s *Server) Handler() (http.Handler, huma.API) {
 	s.Config.defaults()
-	if s.Now == nil {
-		s.Now = time.Now
-	}
+	s.Clock = clock.Or(s.Clock)
 	if s.Log == nil {
 		s.Log = slog.New(slog.DiscardHandler)
 	}

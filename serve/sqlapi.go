@@ -141,7 +141,7 @@ func (s *Server) collect(ctx context.Context, in *CollectInput) (*CollectOutput,
 	if err != nil {
 		return nil, huma.Error422UnprocessableEntity(err.Error())
 	}
-	to := s.Now().UTC().Truncate(time.Second)
+	to := s.Clock.Now().UTC().Truncate(time.Second)
 	from := to.Add(-window)
 	var symbols []string
 	if in.Body != nil {

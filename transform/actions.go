@@ -45,7 +45,7 @@ func (c *Cleaner) corporateActions(value []byte) ([]market.CorporateAction, []Re
 	if res.Events == nil {
 		return nil, nil // no dividend or split in the range
 	}
-	now := c.Now().UTC()
+	now := c.now().UTC()
 	var (
 		out     []market.CorporateAction
 		rejects []Reject

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -50,7 +51,7 @@ func TestCorporateActions(t *testing.T) {
 		{"chart_empty.json", nil, []string{ReasonPartial}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return date("2026-11-20") }}
+			c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(date("2026-11-20"))}
 			res, err := c.Clean("corporate-actions", chartFile(t, tc.file), "")
 			if err != nil {
 				t.Fatal(err)
@@ -92,7 +93,7 @@ func TestCorporateActions(t *testing.T) {
 }
 
 func TestCorporateActionsFuture(t *testing.T) {
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC) }}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC))}
 	res, err := c.Clean("corporate-actions", chartFile(t, "aapl_chart_events.json"), "")
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +106,7 @@ func TestCorporateActionsFuture(t *testing.T) {
 // The trailing yield sums the dividends of the year up to the date, and
 // options are priced with it when no yields are given.
 func TestTrailingYield(t *testing.T) {
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 	if _, ok := c.TrailingYield("AAPL", 200, time.Now()); ok {
 		t.Fatal("a yield before any corporate action")
 	}

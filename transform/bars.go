@@ -527,7 +527,7 @@ func (c *Cleaner) dailyBars(ts wire.TimeSeries) ([]market.DailyBar, []Reject, Re
 		return nil, []Reject{intervalReject(ts, "daily")}, Report{}
 	}
 	s := c.cleanSeries(ts)
-	now := c.Now().UTC()
+	now := c.now().UTC()
 	out := make([]market.DailyBar, len(s.rows))
 	for i, r := range s.rows {
 		out[i] = market.DailyBar{Symbol: s.symbol, Date: r.t.time(), Open: r.px[open], High: r.px[high], Low: r.px[low],
@@ -548,7 +548,7 @@ func (c *Cleaner) intradayBars(ts wire.TimeSeries) ([]market.IntradayBar, []Reje
 		return nil, []Reject{intervalReject(ts, "15min")}, Report{}
 	}
 	s := c.cleanSeries(ts)
-	now := c.Now().UTC()
+	now := c.now().UTC()
 	out := make([]market.IntradayBar, len(s.rows))
 	for i, r := range s.rows {
 		out[i] = market.IntradayBar{Symbol: s.symbol, TS: r.t.time(), Open: r.px[open], High: r.px[high], Low: r.px[low],

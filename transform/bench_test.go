@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 
@@ -57,7 +58,7 @@ func benchSeries(interval string, n int) wire.TimeSeries {
 
 func benchCleaner() *Cleaner {
 	now := time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC)
-	return &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return now }}
+	return &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(now)}
 }
 
 // BenchmarkCleanBars runs every bar rule (coercion, gap handling,
@@ -120,7 +121,7 @@ func BenchmarkCleanBarsBareParse(b *testing.B) {
 func benchQuotes(b *testing.B) []market.OptionQuote {
 	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 3}))
 	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return at }, EuropeanIV: true}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(at), EuropeanIV: true}
 	var quotes []market.OptionQuote
 	err := src.Fetch(context.Background(), ingest.NewTask(ingest.Options, at, at, "AAPL", "MSFT", "JPM", "XOM"), func(r ingest.Raw) error {
 		res, err := wire.DecodeOptionChain(r.Value)

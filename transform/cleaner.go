@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -20,7 +21,12 @@ type RateCurve interface {
 // Cleaner applies the processing rules. It is safe for concurrent use.
 type Cleaner struct {
 	Calendar *market.Calendar
-	// Now is the injected clock.
+	// Clock tells the time future timestamps and session states are judged
+	// against (default the system's).
+	Clock clock.Clock
+	// Now is the clock as a function, read when Clock is nil.
+	//
+	// Deprecated: set Clock. Kept until predict's tests move to Clock.
 	Now func() time.Time
 	// FutureSlack tolerates provider clocks a little ahead (default 15 minutes).
 	FutureSlack time.Duration
@@ -46,7 +52,7 @@ func (c *Cleaner) horizon() time.Time {
 	if slack == 0 {
 		slack = 15 * time.Minute
 	}
-	return c.Now().Add(slack)
+	return c.now().Add(slack)
 }
 
 func (c *Cleaner) future(t time.Time) bool { return t.After(c.horizon()) }
@@ -103,4 +109,12 @@ func (c *Cleaner) remember(sym, interval string, rows []row) {
 		}
 		m.vol += (float64(r.vol) - m.vol) / m.n
 	}
+}
+
+// now is the time by the injected clock.
+func (c *Cleaner) now() time.Time {
+	if c.Clock == nil && c.Now != nil {
+		return c.Now()
+	}
+	return clock.Or(c.Clock).Now()
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
@@ -14,7 +15,7 @@ import (
 
 func fuzzCleaner() *Cleaner {
 	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
-	return &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return now }}
+	return &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(now)}
 }
 
 // checkRejects requires a reason and the original payload of every reject.

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/quant"
 )
@@ -75,7 +76,7 @@ func TestGolden(t *testing.T) {
 }
 
 func runGolden(t *testing.T, gc goldenCase) []byte {
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return gc.Now }, Dividends: gc.Dividends, EuropeanIV: gc.European}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(gc.Now), Dividends: gc.Dividends, EuropeanIV: gc.European}
 	if gc.Curve != "" {
 		curve, err := quant.ParseCurve(gc.Curve)
 		if err != nil {

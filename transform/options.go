@@ -98,7 +98,7 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 			}
 		}
 	}
-	now := c.Now().UTC()
+	now := c.now().UTC()
 	var exp expiries
 	out := make([]market.OptionQuote, 0, len(last))
 	var rejects []Reject

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -27,7 +28,7 @@ func TestOptionsAtIntrinsic(t *testing.T) {
 		put("AAPL261218P00250000", 250, 50.1, 50.5), // mid 50.3: above intrinsic 50
 		put("AAPL261218P00300000", 300, 300.5, 301), // above the strike: outside bounds
 	}}}
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return snap }}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(snap)}
 	quotes, rejects, rep := c.options(res, snap)
 	if len(rejects) != 0 || len(quotes) != 4 {
 		t.Fatalf("%d quotes, %d rejects; want 4 quotes", len(quotes), len(rejects))

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/quant"
@@ -86,7 +86,7 @@ func TestProcessRoutes(t *testing.T) {
 			gc, m := goldenMessage(t, tc.name, tc.msg)
 			set := metrics.New()
 			now := gc.Now
-			c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return now }, Dividends: gc.Dividends}
+			c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(now), Dividends: gc.Dividends}
 			if gc.Curve != "" {
 				curve, err := quant.ParseCurve(gc.Curve)
 				if err != nil {
@@ -170,7 +170,7 @@ func TestProcessRoutes(t *testing.T) {
 func TestProcessSchemaVersion(t *testing.T) {
 	_, m := goldenMessage(t, "daily", 0)
 	m.Headers = append(m.Headers, kafka.Header{Key: stream.HeaderSchemaVersion, Value: []byte("2")})
-	p := &Processor{Cleaner: &Cleaner{Calendar: market.NYSE(), Now: time.Now}, Metrics: metrics.New()}
+	p := &Processor{Cleaner: &Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}, Metrics: metrics.New()}
 	out, err := p.Process(m)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/quant"
 )
@@ -31,7 +32,7 @@ func smileChain(t *testing.T, vol func(k float64) float64) (*Cleaner, []market.O
 	t.Helper()
 	snap := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
 	exp := time.Date(2026, 12, 18, 0, 0, 0, 0, time.UTC)
-	c := &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return snap }, EuropeanIV: true}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(snap), EuropeanIV: true}
 	const spot = 100.0
 	years := expiryClose(exp).Sub(snap).Hours() / 24 / 365
 	fwd := spot * math.Exp(c.rate(years)*years)

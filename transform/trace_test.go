@@ -2,9 +2,9 @@ package transform
 
 import (
 	"testing"
-	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -32,7 +32,7 @@ func TestProcessCarriesTrace(t *testing.T) {
 				m.Headers = append(m.Headers, kafka.Header{Key: stream.HeaderTraceparent, Value: []byte(tc.header)})
 			}
 			now := gc.Now
-			p := &Processor{Cleaner: &Cleaner{Calendar: market.NYSE(), Now: func() time.Time { return now }}, Metrics: metrics.New()}
+			p := &Processor{Cleaner: &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(now)}, Metrics: metrics.New()}
 			out, err := p.Process(m)
 			if err != nil {
 				t.Fatal(err)

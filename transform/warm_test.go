@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -41,14 +42,13 @@ func TestTrailingYieldAfterRestart(t *testing.T) {
 	}
 	w.Close()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	now := func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }
 	at := time.Date(2025, 2, 10, 21, 0, 0, 0, time.UTC)
 	want := math.Log1p(1.00 / 227.65)
 
 	// run starts a processor with a fresh Cleaner and waits until it has a
 	// trailing yield for AAPL; the test's deadline bounds the wait.
 	run := func(name string) float64 {
-		c := &Cleaner{Calendar: market.NYSE(), Now: now}
+		c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))}
 		pctx, stop := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() {

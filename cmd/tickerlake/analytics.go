@@ -40,6 +40,6 @@ func (f AnalyticsFlags) cleaner() (*transform.Cleaner, error) {
 			return nil, fmt.Errorf("--dividend-yields: %w", err)
 		}
 	}
-	return &transform.Cleaner{Calendar: market.NYSE(), Now: clock.System{}.Now, Curve: curve, Dividends: divs,
+	return &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}, Curve: curve, Dividends: divs,
 		EuropeanIV: f.OptionStyle == "european"}, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/ingest/wire"
@@ -45,7 +46,7 @@ func benchChains(b *testing.B) ([]kafka.Message, []market.OptionQuote) {
 	task := ingest.NewTask(ingest.Options, at, at, benchSymbols()...)
 	var msgs []kafka.Message
 	var rows []market.OptionQuote
-	cl := &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
+	cl := &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}
 	err := src.Fetch(context.Background(), task, func(r ingest.Raw) error {
 		msgs = append(msgs, kafka.Message{Topic: r.Topic, Key: []byte(r.Symbol), Value: r.Value, Headers: r.Headers})
 		res, err := wire.DecodeOptionChain(r.Value)
@@ -71,7 +72,7 @@ func benchChains(b *testing.B) ([]kafka.Message, []market.OptionQuote) {
 func BenchmarkOptionsRawToLake(b *testing.B) {
 	for _, style := range []string{"american", "european"} {
 		b.Run(style, func(b *testing.B) {
-			benchRawToLake(b, &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now, EuropeanIV: style == "european"})
+			benchRawToLake(b, &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}, EuropeanIV: style == "european"})
 		})
 	}
 }

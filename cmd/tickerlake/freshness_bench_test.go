@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/lake"
@@ -78,9 +79,9 @@ func BenchmarkFreshness(b *testing.B) {
 		b.Fatal(err)
 	}
 	log, m := testLogger(b), metrics.New()
-	cleaner := &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}
+	cleaner := &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}
 	src := &fetchClock{Source: ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 5})),
-		cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now}, done: make(chan fetchedTask, 1)}
+		cleaner: &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}, done: make(chan fetchedTask, 1)}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	errs := make(chan error, 3)

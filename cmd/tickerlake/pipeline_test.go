@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/ingest/wire"
@@ -460,7 +461,7 @@ func exactlyOnceAcrossWriterCrash(t *testing.T, dir string, store lake.Store) (*
 		errc <- (&ingest.Collector{Source: src, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, PublishBatch: 3}).Run(ctx)
 	}()
 	go func() {
-		errc <- (&transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Now: time.Now},
+		errc <- (&transform.Processor{Cleaner: &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}},
 			Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchSize: 4}).Run(ctx)
 	}()
 

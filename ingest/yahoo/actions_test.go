@@ -54,7 +54,7 @@ func TestCollectsCorporateActions(t *testing.T) {
 	if len(calls) != 7 || calls[0].Date != "1479675600" || calls[0].Sym != "AAPL" {
 		t.Errorf("chart calls %+v: want AAPL from %d, MSFT three times, then one each", calls, from.Unix())
 	}
-	cl := &transform.Cleaner{Calendar: market.NYSE(), Now: clk.Now}
+	cl := &transform.Cleaner{Calendar: market.NYSE(), Clock: clk}
 	var rows int
 	var reasons []string
 	for _, r := range out.raws {
@@ -98,7 +98,7 @@ func TestMalformedChartIsPublished(t *testing.T) {
 	if len(out.raws) != 1 || len(fake.Charts()) != 2 {
 		t.Fatalf("%d messages after %d calls", len(out.raws), len(fake.Charts()))
 	}
-	res, err := (&transform.Cleaner{Now: clk.Now}).Clean("corporate-actions", out.raws[0].Value, "")
+	res, err := (&transform.Cleaner{Clock: clk}).Clean("corporate-actions", out.raws[0].Value, "")
 	if err != nil || len(res.Rejects) != 1 || res.Rejects[0].Reason != transform.ReasonDecode {
 		t.Errorf("cleaned to %+v, %v", res.Rejects, err)
 	}

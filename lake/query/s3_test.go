@@ -128,7 +128,7 @@ func TestCacheSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.Now = clock.Now
+	c.Clock = clock
 	c.EvictAfter = time.Minute
 
 	t.Run("downloads once", func(t *testing.T) {
