@@ -210,13 +210,6 @@ func (s *Server) internal(what string, err error) error {
 // on; nobody reads the response.
 const statusClientClosed = 499
 
-func nullable(n sql.NullFloat64) *float64 {
-	if !n.Valid || n.Float64 != n.Float64 {
-		return nil
-	}
-	return &n.Float64
-}
-
 func (s *Server) optionsData(ctx context.Context, in *OptionsDataInput) (*OptionsDataOutput, error) {
 	f, err := s.validateChainFilter(in.Expiration, in.Type, in.MinStrike, in.MaxStrike)
 	if err != nil {
@@ -225,14 +218,14 @@ func (s *Server) optionsData(ctx context.Context, in *OptionsDataInput) (*Option
 	if in.Symbol == "" {
 		return s.allOptionsData(ctx, f, in.Page, in.PageSize)
 	}
-	c, db, snap, err := s.atSnapshot(ctx, in.Symbol, "")
+	c, snap, err := s.snapshot(ctx, in.Symbol, "")
 	if err != nil {
 		return nil, err
 	}
 	out := &OptionsDataOutput{}
 	b := &out.Body
 	b.Symbol, b.SnapshotTS = c.Symbol, snap
-	b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, db, c.Symbol, snap, f)
+	b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, c.Symbol, snap, f)
 	if err != nil {
 		return nil, err
 	}

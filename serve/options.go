@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -37,13 +36,6 @@ func (s *Server) snapshot(ctx context.Context, symbol, snapshot string) (market.
 	return c, snap, nil
 }
 
-// atSnapshot is snapshot in the form the legacy options route calls it;
-// the *sql.DB it once returned is always nil now (chain ignores it).
-func (s *Server) atSnapshot(ctx context.Context, symbol, snapshot string) (market.Company, *sql.DB, time.Time, error) {
-	c, snap, err := s.snapshot(ctx, symbol, snapshot)
-	return c, nil, snap, err
-}
-
 func parseInstant(name, v string) (time.Time, error) {
 	if v == "" {
 		return time.Time{}, nil
@@ -76,10 +68,10 @@ func (s *Server) validateChainFilter(expiration, optionType string, minStrike, m
 	return f, nil
 }
 
-// chain reads one snapshot's contracts, split into calls and puts, ordered
-// by expiration and strike, with the expirations seen and the spot. Its
-// *sql.DB argument is unused, kept for the legacy route's call.
-func (s *Server) chain(ctx context.Context, _ *sql.DB, symbol string, snap time.Time, f chainFilter) (calls, puts []OptionRow, expirations []string, spot *float64, err error) {
+// chain reads one snapshot's contracts (the Chain read model), split into
+// calls and puts, ordered by expiration and strike, with the expirations
+// seen and the spot.
+func (s *Server) chain(ctx context.Context, symbol string, snap time.Time, f chainFilter) (calls, puts []OptionRow, expirations []string, spot *float64, err error) {
 	q := query.ChainQuery{Symbol: symbol, Snapshot: snap, Expiration: f.expiration, MinStrike: f.minStrike, MaxStrike: f.maxStrike}
 	if f.optionType != "both" {
 		q.Type = market.OptionType(f.optionType)
@@ -186,7 +178,7 @@ func (s *Server) optionChain(ctx context.Context, in *ChainInput) (*ChainOutput,
 	out := &ChainOutput{}
 	b := &out.Body
 	b.Symbol, b.SnapshotTS = c.Symbol, snap
-	if b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, nil, c.Symbol, snap, f); err != nil {
+	if b.Calls, b.Puts, b.Expirations, b.UnderlyingPrice, err = s.chain(ctx, c.Symbol, snap, f); err != nil {
 		return nil, err
 	}
 	if !f.expiration.IsZero() && len(b.Expirations) == 0 {
