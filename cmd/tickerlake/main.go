@@ -14,6 +14,8 @@ import (
 
 	"github.com/alecthomas/kong"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
+	"github.com/tickerlake/tickerlake/stream/trace/otlp"
 )
 
 // Globals are the flags every command takes.
@@ -21,6 +23,9 @@ type Globals struct {
 	DataDir  string `name:"data-dir" env:"TICKERLAKE_DATA_DIR" default:"./data" help:"Folder for the lake, the embedded broker and state."`
 	LogLevel string `name:"log-level" env:"TICKERLAKE_LOG_LEVEL" default:"info" enum:"debug,info,warn,error" help:"Log level."`
 	LogJSON  bool   `name:"log-json" env:"TICKERLAKE_LOG_JSON" help:"Log JSON lines instead of text."`
+	OTLP     string `name:"otlp-endpoint" env:"TICKERLAKE_OTLP_ENDPOINT" placeholder:"URL" help:"Export spans over OTLP/HTTP to this collector (http://host:4318). Off when empty; an unreachable or invalid endpoint logs one warning and never holds up the pipeline."`
+
+	spans trace.Recorder // the OTLP exporter, when --otlp-endpoint is set
 }
 
 // LakeFlags locate the lake.
@@ -104,9 +109,31 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	kctx.BindTo(ctx, (*context.Context)(nil))
-	if err := kctx.Run(&cli.Globals, log); err != nil {
+	closeSpans := cli.startSpans(kctx.Command(), log)
+	err := kctx.Run(&cli.Globals, log)
+	closeSpans()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tickerlake:", err)
 		os.Exit(1)
+	}
+}
+
+// startSpans starts the OTLP exporter when --otlp-endpoint is set, and
+// returns what sends its last spans (for at most 5 s) and stops it.
+func (g *Globals) startSpans(command string, log *slog.Logger) func() {
+	if g.OTLP == "" {
+		return func() {}
+	}
+	e := otlp.Start(otlp.Config{Endpoint: g.OTLP, Log: log.With("role", "otlp"),
+		Resource: []trace.Attr{trace.String("tickerlake.command", command)}})
+	if e == nil {
+		return func() {}
+	}
+	g.spans = e
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = e.Close(ctx)
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/serve"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 	"github.com/tickerlake/tickerlake/transform"
 )
 
@@ -173,7 +174,7 @@ func (c *CollectorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 		return err
 	}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: []string{"collector"}}, func(m *metrics.Set) error {
-		return (&ingest.Collector{Source: c.source(), Kafka: kc, Log: log.With("role", "collector"), Metrics: m}).Run(ctx)
+		return (&ingest.Collector{Source: c.source(), Kafka: kc, Log: log.With("role", "collector"), Metrics: m, Spans: g.spans}).Run(ctx)
 	})
 }
 
@@ -185,12 +186,12 @@ type ProcessorCmd struct {
 }
 
 // newProcessor wires a processor; a nil cleaner takes the defaults (flat 4%
-// curve, no dividends).
-func newProcessor(kc stream.Cluster, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner) *transform.Processor {
+// curve, no dividends), nil spans records none.
+func newProcessor(kc stream.Cluster, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner, spans trace.Recorder) *transform.Processor {
 	if cl == nil {
 		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: clock.System{}.Now}
 	}
-	return &transform.Processor{Cleaner: cl, Kafka: kc, Log: log.With("role", "processor"), Metrics: m}
+	return &transform.Processor{Cleaner: cl, Kafka: kc, Log: log.With("role", "processor"), Metrics: m, Spans: spans}
 }
 
 // Run implements the command.
@@ -204,7 +205,7 @@ func (c *ProcessorCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) er
 		return err
 	}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: []string{"processor"}}, func(m *metrics.Set) error {
-		return newProcessor(kc, log, m, cl).Run(ctx)
+		return newProcessor(kc, log, m, cl, g.spans).Run(ctx)
 	})
 }
 
@@ -235,8 +236,8 @@ func (c *WriterCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error
 	defer closeTables()
 	deps := roleDeps{kafka: kc, groups: append([]string{"writer"}, c.SinkFlags.groups()...), store: store}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, deps, func(m *metrics.Set) error {
-		w := &lake.Writer{Store: store, Kafka: kc, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout, Tables: tbls}
-		return c.runWithSinks(ctx, kc, log, m, w.Run)
+		w := &lake.Writer{Store: store, Kafka: kc, Log: log.With("role", "writer"), Metrics: m, DrainTimeout: c.DrainTimeout, Tables: tbls, Spans: g.spans}
+		return c.runWithSinks(ctx, kc, log, m, g.spans, w.Run)
 	})
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/tickerlake/tickerlake/sink/influx"
 	"github.com/tickerlake/tickerlake/sink/sqlsink"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -25,25 +26,24 @@ type SinkFlags struct {
 
 // sinkRole is one configured sink, run as its own consumer group.
 type sinkRole struct {
-	name  string
-	run   func(context.Context) error
-	close func()
+	name     string
+	consumer *sink.Consumer
+	close    func()
 }
 
 // open connects the configured sinks (applying SQL migrations); none is an
 // empty list. The caller closes each after it has stopped.
 func (f SinkFlags) open(ctx context.Context, kc stream.Cluster, log *slog.Logger, m *metrics.Set) ([]sinkRole, error) {
 	var roles []sinkRole
-	consumer := func(s sink.Sink) func(context.Context) error {
-		c := &sink.Consumer{Sink: s, Kafka: kc, Log: log.With("role", "sink-"+s.Name()), Metrics: m}
-		return c.Run
+	consumer := func(s sink.Sink) *sink.Consumer {
+		return &sink.Consumer{Sink: s, Kafka: kc, Log: log.With("role", "sink-"+s.Name()), Metrics: m}
 	}
 	if f.SQLDSN != "" {
 		s, err := sqlsink.Open(ctx, sqlsink.Config{DSN: f.SQLDSN, Log: log.With("role", "sink-sql")})
 		if err != nil {
 			return nil, err
 		}
-		roles = append(roles, sinkRole{name: "sink-sql", run: consumer(s), close: func() { _ = s.Close() }})
+		roles = append(roles, sinkRole{name: "sink-sql", consumer: consumer(s), close: func() { _ = s.Close() }})
 	}
 	if f.InfluxURL != "" {
 		s, err := influx.New(ctx, influx.Config{URL: f.InfluxURL, Token: f.InfluxToken, Org: f.InfluxOrg, Bucket: f.InfluxBucket})
@@ -52,7 +52,7 @@ func (f SinkFlags) open(ctx context.Context, kc stream.Cluster, log *slog.Logger
 			return nil, err
 		}
 		log.Info("influx sink ready", "url", f.InfluxURL, "bucket", f.InfluxBucket)
-		roles = append(roles, sinkRole{name: "sink-influx", run: consumer(s), close: s.Close})
+		roles = append(roles, sinkRole{name: "sink-influx", consumer: consumer(s), close: s.Close})
 	}
 	return roles, nil
 }
@@ -76,9 +76,9 @@ func closeSinks(roles []sinkRole) {
 	}
 }
 
-// runWithSinks runs a role alongside the configured sinks; the first to
-// fail stops the others.
-func (f SinkFlags) runWithSinks(ctx context.Context, kc stream.Cluster, log *slog.Logger, m *metrics.Set, role func(context.Context) error) error {
+// runWithSinks runs a role alongside the configured sinks, which hand
+// their spans to spans (nil: none); the first to fail stops the others.
+func (f SinkFlags) runWithSinks(ctx context.Context, kc stream.Cluster, log *slog.Logger, m *metrics.Set, spans trace.Recorder, role func(context.Context) error) error {
 	roles, err := f.open(ctx, kc, log, m)
 	if err != nil {
 		return err
@@ -90,7 +90,8 @@ func (f SinkFlags) runWithSinks(ctx context.Context, kc stream.Cluster, log *slo
 	}
 	for _, r := range roles {
 		g.Go(func() error {
-			if err := r.run(gctx); err != nil {
+			r.consumer.Spans = spans
+			if err := r.consumer.Run(gctx); err != nil {
 				return fmt.Errorf("%s: %w", r.name, err)
 			}
 			return nil
@@ -116,6 +117,6 @@ func (c *SinkCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 		return errors.New("no sink configured: set --sql-dsn and/or --influx-url")
 	}
 	return runRole(ctx, log, c.OpsFlags, c.KafkaFlags, roleDeps{kafka: kc, groups: c.groups()}, func(m *metrics.Set) error {
-		return c.runWithSinks(ctx, kc, log, m, nil)
+		return c.runWithSinks(ctx, kc, log, m, g.spans, nil)
 	})
 }

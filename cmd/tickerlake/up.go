@@ -14,6 +14,7 @@ import (
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/serve"
 	"github.com/tickerlake/tickerlake/stream"
+	"github.com/tickerlake/tickerlake/stream/trace"
 	"github.com/tickerlake/tickerlake/transform"
 	"github.com/tickerlake/tickerlake/web"
 	"golang.org/x/sync/errgroup"
@@ -81,6 +82,7 @@ func (c *UpCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	p := &Pipeline{
 		Cleaner: cl, Kafka: kc, Store: store, CacheDir: cacheDir(g), CacheSize: c.bytes(), Source: src, Scheduler: c.scheduler(g, kc, log),
 		HTTPAddr: c.HTTPAddr, APIConfig: c.API, Predict: c.PredictFlags, Log: log, Metrics: metrics.New(), Tables: tbls,
+		Spans: g.spans,
 	}
 	if c.CompactEvery > 0 {
 		// Defaults as for `tickerlake compact`: files settle for an hour first.
@@ -131,6 +133,8 @@ type Pipeline struct {
 	Sinks []sinkRole
 	// Housekeeping, when set, runs at its interval.
 	Housekeeping *lake.Housekeeping
+	// Spans, when set, takes every role's spans (OTLP export).
+	Spans trace.Recorder
 }
 
 // Run runs the roles until ctx ends, then waits for each to commit what it
@@ -148,15 +152,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	if p.Scheduler != nil {
 		run("schedule", p.Scheduler.Run)
 	}
-	run("collector", (&ingest.Collector{Source: p.Source, Kafka: p.Kafka, Log: p.Log.With("role", "collector"), Metrics: p.Metrics}).Run)
-	run("processor", newProcessor(p.Kafka, p.Log, p.Metrics, p.Cleaner).Run)
+	run("collector", (&ingest.Collector{Source: p.Source, Kafka: p.Kafka, Log: p.Log.With("role", "collector"), Metrics: p.Metrics, Spans: p.Spans}).Run)
+	run("processor", newProcessor(p.Kafka, p.Log, p.Metrics, p.Cleaner, p.Spans).Run)
 	w := p.Writer
 	if w == nil {
-		w = &lake.Writer{Store: p.Store, Kafka: p.Kafka, Log: p.Log.With("role", "writer"), Metrics: p.Metrics, Tables: p.Tables}
+		w = &lake.Writer{Store: p.Store, Kafka: p.Kafka, Log: p.Log.With("role", "writer"), Metrics: p.Metrics, Tables: p.Tables, Spans: p.Spans}
 	}
 	run("writer", w.Run)
 	for _, s := range p.Sinks {
-		run(s.name, s.run)
+		s.consumer.Spans = p.Spans
+		run(s.name, s.consumer.Run)
 	}
 	if p.Housekeeping != nil {
 		if p.Housekeeping.Metrics == nil {
