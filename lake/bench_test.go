@@ -37,15 +37,28 @@ func BenchmarkWriterThroughput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The same rows over five partitions, as the processed topics carry
+	// them: five ranges, each with its own commit record.
+	var spread []kafka.Message
+	for p := range 5 {
+		spread = append(spread, laketest.Messages(b, market.OptionQuotes, p, 0, 640, rows[p*len(rows)/5:(p+1)*len(rows)/5])...)
+	}
+	spreadDir, err := lake.NewDir(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name  string
 		store lake.Store
-	}{{"lake-dir", dir}, {"lake-s3", laketest.FakeS3(b, laketest.NewClock(time.Now()), "bench", "writer")}} {
+		msgs  []kafka.Message
+	}{{"lake-dir", dir, msgs}, {"lake-s3", laketest.FakeS3(b, laketest.NewClock(time.Now()), "bench", "writer"), msgs},
+		{"lake-dir-5-partitions", spreadDir, spread}} {
 		b.Run(tc.name, func(b *testing.B) {
 			w := laketest.Writer(tc.store)
 			offset := int64(0)
 			cpu := cpuTime(b)
 			for b.Loop() {
+				msgs := tc.msgs
 				for i := range msgs {
 					msgs[i].Offset = offset + int64(i)
 				}

@@ -9,7 +9,9 @@
 // Hive partition under keys derived from that range, each created only if
 // absent (a hard link on disk, If-None-Match: * on S3), then puts a commit
 // record under _commits/<dataset>/ naming them, and only then commits the
-// Kafka offsets. Readers list commit records and read only the objects they
+// Kafka offsets. A batch's ranges put their data objects side by side; their
+// commit records follow one at a time, in range order, each after its own
+// range's objects. Readers list commit records and read only the objects they
 // name, so a crash leaves at worst orphans that nobody reads and the janitor
 // removes after a grace period; a replay of the same range rewrites nothing,
 // and a replay under a different range adds rows that readers collapse by

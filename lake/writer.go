@@ -119,21 +119,67 @@ func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
 		}
 		return keys[i].partition < keys[j].partition
 	})
-	for _, k := range keys {
-		if err := w.writeRange(ctx, groups[k]); err != nil {
+	// Each range's data objects are encoded and put side by side with the
+	// other ranges' (a put waits on the store, an fsync or the network);
+	// the commit records follow one at a time in range order, each once its
+	// own range's data objects are all in the store.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	staged := make([]*stagedRange, len(keys))
+	done := make([]chan struct{}, len(keys))
+	slots := make(chan struct{}, runtime.GOMAXPROCS(0))
+	var g errgroup.Group
+	for i, k := range keys {
+		done[i] = make(chan struct{})
+		g.Go(func() error {
+			defer close(done[i])
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			defer func() { <-slots }()
+			s, err := w.writeData(ctx, groups[k])
+			staged[i] = s
 			return err
+		})
+	}
+	var err error
+	for i := range keys {
+		<-done[i]
+		if staged[i] == nil {
+			break // its error is g's
+		}
+		if err = w.commitRange(ctx, staged[i]); err != nil {
+			break
 		}
 	}
-	return nil
+	cancel()
+	if gerr := g.Wait(); err == nil {
+		err = gerr
+	}
+	return err
 }
 
-// writeRange writes the messages of one topic partition, in offset order.
-func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
+// stagedRange is a range whose data objects are in the store, awaiting
+// its commit record.
+type stagedRange struct {
+	msgs  []kafka.Message
+	ds    *market.Dataset
+	cm    Commit
+	base  string
+	parts int
+	start time.Time
+}
+
+// writeData encodes and puts the data objects of the messages of one topic
+// partition, in offset order.
+func (w *Writer) writeData(ctx context.Context, msgs []kafka.Message) (*stagedRange, error) {
 	start := time.Now()
 	first, last := msgs[0], msgs[len(msgs)-1]
 	ds, err := stream.DatasetOf(first)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cm := Commit{Dataset: ds.Name, Topic: first.Topic, Partition: first.Partition, FirstOffset: first.Offset, LastOffset: last.Offset,
 		SchemaVersion: market.SchemaVersion}
@@ -154,12 +200,12 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 		}
 	}()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	pt := newPartitioner(ds)
 	for i, recs := range batches {
 		if err := splitBatches(ds, msgs[i], recs, parts, &cm, pt); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	names := make([]string, 0, len(parts))
@@ -170,9 +216,16 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	base := rangeName(cm.Topic, cm.Partition, cm.FirstOffset, cm.LastOffset)
 	files, err := w.putPartitions(ctx, ds, base, names, parts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cm.Files = files
+	return &stagedRange{msgs: msgs, ds: ds, cm: cm, base: base, parts: len(names), start: start}, nil
+}
+
+// commitRange writes a staged range's commit record, which makes its data
+// objects visible, and registers it in the open tables.
+func (w *Writer) commitRange(ctx context.Context, s *stagedRange) error {
+	msgs, ds, cm, base, start := s.msgs, s.ds, s.cm, s.base, s.start
 	if w.BeforeCommit != nil {
 		if err := w.BeforeCommit(cm); err != nil {
 			return err
@@ -201,12 +254,12 @@ func (w *Writer) writeRange(ctx context.Context, msgs []kafka.Message) error {
 	}
 	w.Metrics.CommitSeconds.WithLabelValues("lake").Observe(time.Since(start).Seconds())
 	stream.RecordBatch(w.Spans, msgs, "lake commit", start, trace.String("dataset", ds.Name), trace.String("range", base),
-		trace.Int("rows", int(cm.Rows)), trace.Int("partitions", len(names)))
+		trace.Int("rows", int(cm.Rows)), trace.Int("partitions", s.parts))
 	if w.Log.Enabled(ctx, slog.LevelDebug) {
 		// The commit carries the trace of its first message; the others
 		// are its links (stream.BatchTrace).
 		w.Log.LogAttrs(ctx, slog.LevelDebug, "lake commit", append([]slog.Attr{slog.String("dataset", ds.Name), slog.String("range", base),
-			slog.Int64("rows", cm.Rows), slog.Int("partitions", len(names))}, stream.BatchTrace(msgs)...)...)
+			slog.Int64("rows", cm.Rows), slog.Int("partitions", s.parts)}, stream.BatchTrace(msgs)...)...)
 	}
 	return nil
 }
