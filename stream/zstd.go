@@ -105,14 +105,14 @@ type zstdWriter struct {
 
 func (w *zstdWriter) Write(p []byte) (int, error) {
 	if w.enc == nil {
-		return 0, w.closedErr()
+		return 0, closedErr(w.err)
 	}
 	return w.enc.Write(p)
 }
 
 func (w *zstdWriter) ReadFrom(r io.Reader) (int64, error) {
 	if w.enc == nil {
-		return 0, w.closedErr()
+		return 0, closedErr(w.err)
 	}
 	return w.enc.ReadFrom(r)
 }
@@ -131,13 +131,6 @@ func (w *zstdWriter) Close() error {
 	return err
 }
 
-func (w *zstdWriter) closedErr() error {
-	if w.err != nil {
-		return w.err
-	}
-	return io.ErrClosedPipe
-}
-
 type zstdReader struct {
 	c   *zstdCodec
 	dec *zstd.Decoder
@@ -146,14 +139,14 @@ type zstdReader struct {
 
 func (r *zstdReader) Read(p []byte) (int, error) {
 	if r.dec == nil {
-		return 0, r.closedErr()
+		return 0, closedErr(r.err)
 	}
 	return r.dec.Read(p)
 }
 
 func (r *zstdReader) WriteTo(w io.Writer) (int64, error) {
 	if r.dec == nil {
-		return 0, r.closedErr()
+		return 0, closedErr(r.err)
 	}
 	return r.dec.WriteTo(w)
 }
@@ -168,9 +161,11 @@ func (r *zstdReader) Close() error {
 	return nil
 }
 
-func (r *zstdReader) closedErr() error {
-	if r.err != nil {
-		return r.err
+// closedErr is what a writer or reader without its coder answers: why it
+// has none, else that it is closed.
+func closedErr(err error) error {
+	if err != nil {
+		return err
 	}
 	return io.ErrClosedPipe
 }
