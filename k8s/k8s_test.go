@@ -76,9 +76,10 @@ type (
 		Config     map[string]string `json:"config"`
 	}]
 	scrapeEndpoint struct {
-		Port     string `json:"port"`
-		Path     string `json:"path"`
-		Interval string `json:"interval"`
+		Port        string `json:"port"`
+		Path        string `json:"path"`
+		Interval    string `json:"interval"`
+		HonorLabels bool   `json:"honorLabels"`
 	}
 	podMonitor = custom[struct {
 		Selector            metav1.LabelSelector `json:"selector"`
@@ -848,4 +849,69 @@ func TestPredictor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPushgateway checks that the compact CronJob pushes its metrics to the
+// Pushgateway Service of k8s/monitoring, by the Service's name and port, and
+// that a ServiceMonitor scrapes it keeping the pushed job label; in
+// production the NetworkPolicies let the jobs reach it.
+func TestPushgateway(t *testing.T) {
+	for _, dir := range overlays {
+		t.Run(dir, func(t *testing.T) {
+			c := render(t, dir)
+			svc := get[corev1.Service](c, "Service", "pushgateway")
+			dep := get[appsv1.Deployment](c, "Deployment", "pushgateway")
+			if svc == nil || dep == nil || len(svc.Spec.Ports) != 1 {
+				t.Fatalf("no pushgateway Deployment and Service with one port")
+			}
+			if !labels.SelectorFromSet(svc.Spec.Selector).Matches(labels.Set(dep.Spec.Template.Labels)) {
+				t.Errorf("Service pushgateway selects %v, not the Deployment's pods %v", svc.Spec.Selector, dep.Spec.Template.Labels)
+			}
+			cj := get[batchv1.CronJob](c, "CronJob", "compact")
+			if cj == nil {
+				t.Fatal("no compact CronJob")
+			}
+			args := cj.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Args
+			want := fmt.Sprintf("http://%s:%d", svc.Name, svc.Spec.Ports[0].Port)
+			if i := slices.Index(args, "--pushgateway"); i < 0 || i+1 >= len(args) || args[i+1] != want {
+				t.Errorf("compact CronJob args %v, want --pushgateway %s", args, want)
+			}
+			sm := get[serviceMonitor](c, "ServiceMonitor", "pushgateway")
+			if sm == nil || len(sm.Spec.Endpoints) != 1 || !sm.Spec.Endpoints[0].HonorLabels || sm.Spec.Endpoints[0].Port != svc.Spec.Ports[0].Name {
+				t.Fatalf("ServiceMonitor pushgateway %+v: want one endpoint on port %q with honorLabels", sm, svc.Spec.Ports[0].Name)
+			}
+			sel, err := metav1.LabelSelectorAsSelector(&sm.Spec.Selector)
+			if err != nil || !sel.Matches(labels.Set(svc.Labels)) {
+				t.Errorf("ServiceMonitor pushgateway does not select the Service (labels %v)", svc.Labels)
+			}
+			if dir != "overlays/production" {
+				return
+			}
+			job := labels.Set(cj.Spec.JobTemplate.Spec.Template.Labels)
+			pod := labels.Set(dep.Spec.Template.Labels)
+			var out, in bool
+			for _, p := range all[networkingv1.NetworkPolicy](c) {
+				from, _ := metav1.LabelSelectorAsSelector(&p.Spec.PodSelector)
+				for _, e := range p.Spec.Egress {
+					for _, peer := range e.To {
+						to, _ := metav1.LabelSelectorAsSelector(peer.PodSelector)
+						out = out || (from.Matches(job) && peer.PodSelector != nil && to.Matches(pod) && allowsPort(e.Ports, 9091))
+					}
+				}
+				for _, i := range p.Spec.Ingress {
+					for _, peer := range i.From {
+						src, _ := metav1.LabelSelectorAsSelector(peer.PodSelector)
+						in = in || (from.Matches(pod) && peer.PodSelector != nil && src.Matches(job) && allowsPort(i.Ports, 9091))
+					}
+				}
+			}
+			if !out || !in {
+				t.Errorf("NetworkPolicies: compact to pushgateway:9091 egress %v, ingress %v; want both allowed", out, in)
+			}
+		})
+	}
+}
+
+func allowsPort(ports []networkingv1.NetworkPolicyPort, port int) bool {
+	return slices.ContainsFunc(ports, func(p networkingv1.NetworkPolicyPort) bool { return p.Port != nil && p.Port.IntValue() == port })
 }

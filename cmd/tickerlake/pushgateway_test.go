@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"github.com/tickerlake/tickerlake/sink/sinktest"
+)
+
+// TestCompactPushesItsMetrics runs `tickerlake compact --pushgateway` against
+// the Pushgateway of scripts/services/prometheus.sh: its housekeeping
+// metrics are at the gateway's /metrics under job tickerlake-compact,
+// without the Go and process metrics of the exited job, and the Prometheus
+// that scrapes the gateway with honor_labels holds them under that job.
+func TestCompactPushesItsMetrics(t *testing.T) {
+	gw := sinktest.Env(t, "TICKERLAKE_TEST_PUSHGATEWAY_URL", "the Pushgateway test")
+	// What an earlier run pushed must not pass for this one's.
+	req, _ := http.NewRequest(http.MethodDelete, gw+"/metrics/job/"+pushJob, nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		_ = resp.Body.Close()
+	}
+	start := time.Now()
+	cli := parseCLI(t, "compact", "--data-dir", t.TempDir(), "--pushgateway", gw)
+	if err := cli.Compact.Run(&cli.Globals, context.Background(), testLogger(t)); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, err := http.Get(gw + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]float64{} // step -> runs with outcome ok
+	for _, m := range fams["tickerlake_lake_housekeeping_runs_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if l["job"] == pushJob && l["outcome"] == "ok" {
+			ok[l["step"]] += m.GetCounter().GetValue()
+		}
+	}
+	for _, step := range []string{"retention", "compaction", "janitor"} {
+		if ok[step] != 1 {
+			t.Errorf("pushgateway: %s ran ok %v times in job %s, want 1 (all: %v)", step, ok[step], pushJob, ok)
+		}
+	}
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			for _, p := range m.GetLabel() {
+				if p.GetName() == "job" && p.GetValue() == pushJob && !strings.HasPrefix(name, "tickerlake_") && name != "push_time_seconds" && name != "push_failure_time_seconds" {
+					t.Errorf("pushgateway holds %s of job %s: only tickerlake_ metrics are pushed", name, pushJob)
+				}
+			}
+		}
+	}
+
+	prom := os.Getenv("TICKERLAKE_TEST_PROMETHEUS_URL")
+	if prom == "" {
+		t.Log("no TICKERLAKE_TEST_PROMETHEUS_URL: the scrape with honor_labels is not checked")
+		return
+	}
+	queries := []string{
+		fmt.Sprintf(`push_time_seconds{job=%q} >= %d`, pushJob, start.Unix()),
+		fmt.Sprintf(`tickerlake_lake_housekeeping_runs_total{job=%q,outcome="ok"}`, pushJob),
+		fmt.Sprintf(`tickerlake_lake_housekeeping_last_success_timestamp_seconds{job=%q} >= %d`, pushJob, start.Unix()),
+	}
+	sinktest.Eventually(t, 30*time.Second, func() (bool, string) {
+		for _, q := range queries {
+			if n, err := promCount(prom, q); err != nil || n == 0 {
+				return false, fmt.Sprintf("prometheus has no series for %s (%v)", q, err)
+			}
+		}
+		return true, ""
+	})
+}
+
+// promCount runs an instant query and counts the series it returns.
+func promCount(base, q string) (int, error) {
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			Result []json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, err
+	}
+	return len(r.Data.Result), nil
+}
