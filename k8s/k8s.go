@@ -4,8 +4,7 @@
 // the collection CronJobs from the dataset registry.
 package k8s
 
-//go:generate go run ./gentopics overlays/local/kafka-topics.yaml
-//go:generate go run ./gencronjobs base/collect-cronjobs.yaml
+//go:generate go run ./genmanifests overlays/local/kafka-topics.yaml base/collect-cronjobs.yaml
 
 import (
 	"bytes"
