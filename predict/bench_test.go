@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
@@ -40,7 +41,7 @@ func BenchmarkPredictHTTP(b *testing.B) {
 		b.Fatal(err)
 	}
 	m := metrics.New()
-	srv := &serve.Server{Engine: eng, Lake: testStore, Metrics: m, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	srv := &serve.Server{Engine: eng, Lake: testStore, Metrics: m, Clock: clock.NewManual(testNow), Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Config: serve.Config{RateLimit: -1, ResponseCache: -1},
 		Mount: []func(huma.API){func(api huma.API) {
 			svc.Routes(api, serve.AdminOnly())

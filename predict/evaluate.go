@@ -291,6 +291,7 @@ func FitAll(ctx context.Context, data []*Series, inds []Indicators, ends []int, 
 		EWMA:       {Name: EWMA, Lambda: cfg.Lambda},
 		ImpliedVol: {Name: ImpliedVol},
 		GARCH:      {Name: GARCH, GARCH: map[string]GARCHFit{}},
+		GARCHJ:     {Name: GARCHJ, GARCHJ: map[string]GARCHJFit{}},
 		HARRV:      {Name: HARRV, HAR: map[string]HARFit{}},
 	}
 	// GARCH's likelihood dominates the cost: fit symbols in parallel.
@@ -309,10 +310,14 @@ func FitAll(ctx context.Context, data []*Series, inds []Indicators, ends []int, 
 					r = append(r, s.Return(t))
 				}
 				g, gerr := FitGARCH(r)
+				gj, gjerr := FitGARCHJ(s, max(1, end+1-cfg.GARCHWindow), end)
 				h, herr := FitHAR(s.RV[:end+1])
 				mu.Lock()
 				if gerr == nil {
 					out[GARCH].GARCH[s.Symbol] = g
+				}
+				if gjerr == nil {
+					out[GARCHJ].GARCHJ[s.Symbol] = gj
 				}
 				if herr == nil {
 					out[HARRV].HAR[s.Symbol] = h

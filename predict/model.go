@@ -12,6 +12,7 @@ const (
 	EWMA       = "ewma"        // RiskMetrics, lambda 0.94, on squared daily returns
 	ImpliedVol = "implied-vol" // the 30-day ATM implied volatility, squared, per session
 	GARCH      = "garch"       // GARCH(1,1) by maximum likelihood, per symbol
+	GARCHJ     = "garch-j"     // GARCH on the diffusion shock, overnight jumps apart, with RV as a measurement
 	HARRV      = "har-rv"      // Corsi (2009) on realised variance, per symbol
 	Ridge      = "ridge-harx"  // ridge on log realised variance: HAR lags, indicators, options
 )
@@ -20,7 +21,7 @@ const (
 // and may serve.
 var (
 	Baselines  = []string{EWMA, RandomWalk, ImpliedVol}
-	Candidates = []string{GARCH, HARRV, Ridge}
+	Candidates = []string{GARCH, GARCHJ, HARRV, Ridge}
 )
 
 // QuantileLevels are the price quantiles forecast.
@@ -28,11 +29,12 @@ var QuantileLevels = [5]float64{0.05, 0.25, 0.5, 0.75, 0.95}
 
 // Model is one fitted volatility model as stored in an artefact.
 type Model struct {
-	Name   string              `json:"name"`
-	Lambda float64             `json:"lambda,omitempty"`
-	GARCH  map[string]GARCHFit `json:"garch,omitempty"`
-	HAR    map[string]HARFit   `json:"har,omitempty"`
-	Ridge  *RidgeFit           `json:"ridge,omitempty"`
+	Name   string               `json:"name"`
+	Lambda float64              `json:"lambda,omitempty"`
+	GARCH  map[string]GARCHFit  `json:"garch,omitempty"`
+	GARCHJ map[string]GARCHJFit `json:"garchJ,omitempty"`
+	HAR    map[string]HARFit    `json:"har,omitempty"`
+	Ridge  *RidgeFit            `json:"ridge,omitempty"`
 	// Z are the quantiles of next-session returns over the forecast
 	// volatility in the training window, at QuantileLevels: price bands
 	// come from them, not from a normal law, so fat tails and jumps widen
@@ -45,6 +47,9 @@ func (m *Model) Knows(sym string) bool {
 	switch m.Name {
 	case GARCH:
 		_, ok := m.GARCH[sym]
+		return ok
+	case GARCHJ:
+		_, ok := m.GARCHJ[sym]
 		return ok
 	case HARRV:
 		_, ok := m.HAR[sym]
@@ -76,6 +81,10 @@ func (m *Model) OneStep(s *Series, ind Indicators) []float64 {
 		}
 	case GARCH:
 		if g, ok := m.GARCH[s.Symbol]; ok {
+			g.path(s, v)
+		}
+	case GARCHJ:
+		if g, ok := m.GARCHJ[s.Symbol]; ok {
 			g.path(s, v)
 		}
 	case HARRV:
@@ -123,6 +132,12 @@ func (m *Model) Ahead(s *Series, ind Indicators, h int) ([]float64, error) {
 		for k := range out {
 			out[k] = long + math.Pow(g.Alpha+g.Beta, float64(k))*(v[n-1]-long)
 		}
+	case GARCHJ:
+		g, ok := m.GARCHJ[s.Symbol]
+		if !ok {
+			return nil, fmt.Errorf("%s: %s has no fit for it", s.Symbol, m.Name)
+		}
+		out = g.ahead(g.path(s, nanSlice(n)), h)
 	case HARRV:
 		hf, ok := m.HAR[s.Symbol]
 		if !ok {
