@@ -69,6 +69,9 @@ func (s *Service) Routes(api huma.API, admin []map[string][]string) {
 	fineTune := func(ctx context.Context, _ *struct{}) (*JobOutput, error) {
 		j, err := s.StartFineTune(ctx)
 		if errors.Is(err, ErrBusy) {
+			if j == nil {
+				return nil, huma.Error409Conflict("a fine-tune is already running")
+			}
 			return nil, huma.Error409Conflict("a fine-tune is already running: job " + j.ID)
 		}
 		if err != nil {
@@ -89,11 +92,15 @@ func (s *Service) Routes(api huma.API, admin []map[string][]string) {
 	}, fineTune)
 	huma.Register(api, huma.Operation{
 		OperationID: "fine-tune-job", Method: http.MethodGet, Path: "/api/v1/models/jobs/{id}", Tags: tags,
-		Summary: "A fine-tune job's progress and outcome", Errors: []int{http.StatusNotFound},
+		Summary: "A fine-tune job's progress and outcome", Errors: []int{http.StatusNotFound, http.StatusServiceUnavailable},
+		Description: "Any predictor replica answers: job states are kept in the lake's store.",
 	}, func(ctx context.Context, in *JobInput) (*JobOutput, error) {
-		j, err := s.JobStatus(in.ID)
-		if err != nil {
+		j, err := s.JobStatus(ctx, in.ID)
+		if errors.Is(err, ErrNoJob) {
 			return nil, huma.Error404NotFound(err.Error())
+		}
+		if err != nil {
+			return nil, huma.Error503ServiceUnavailable("read the job", err)
 		}
 		return &JobOutput{Body: j}, nil
 	})

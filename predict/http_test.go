@@ -12,6 +12,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/humatest"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -24,17 +25,24 @@ const adminKey = "predict-test-admin"
 // over the shared lake, with a model registry of its own.
 func newTestAPI(t *testing.T, svc *Service) humatest.TestAPI {
 	t.Helper()
-	eng := sharedLake(t)
 	models, err := lake.NewDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newReplicaAPI(t, svc, models)
+}
+
+// newReplicaAPI is newTestAPI with the model registry in models, which
+// several replicas may share.
+func newReplicaAPI(t *testing.T, svc *Service, models lake.Store) humatest.TestAPI {
+	t.Helper()
+	eng := sharedLake(t)
 	svc.Lake, svc.Registry, svc.Now = eng, &Registry{Store: models, Now: func() time.Time { return testNow }}, func() time.Time { return testNow }
 	m := metrics.New()
 	if err := svc.Register(m.Registry); err != nil {
 		t.Fatal(err)
 	}
-	srv := &serve.Server{Engine: eng, Lake: testStore, Metrics: m, Now: func() time.Time { return testNow },
+	srv := &serve.Server{Engine: eng, Lake: testStore, Metrics: m, Clock: clock.NewManual(testNow),
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Config: serve.Config{AdminKeys: serve.Secrets{adminKey}},
 		Mount: []func(huma.API){func(api huma.API) { svc.Routes(api, serve.AdminOnly()) }}}
 	_, api := srv.Handler()
@@ -246,5 +254,100 @@ func TestFineTuneRoutes(t *testing.T) {
 	}
 	if v, _ := svc.Registry.LatestVersion(context.Background()); v != "v1" {
 		t.Errorf("registry's newest version %s", v)
+	}
+}
+
+// Two predictor replicas on one store, as behind the Ingress: a job
+// started on one is answered by the other, the other refuses a second
+// fine-tune while it runs, and a job whose replica died is reported as
+// abandoned and its lock taken over.
+func TestJobsAnswerOnEveryReplica(t *testing.T) {
+	models, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	a, b := &Service{}, &Service{}
+	a.Train = func(ctx context.Context, p Progress) (Meta, map[string]*Model, error) {
+		p(0.5, "half way")
+		<-release
+		return a.train(ctx, p)
+	}
+	apiA, apiB := newReplicaAPI(t, a, models), newReplicaAPI(t, b, models)
+	key := "X-API-Key: " + adminKey
+	resp := apiA.Post("/api/v1/models/fine-tune", key)
+	if resp.Code != 202 {
+		t.Fatalf("fine-tune on a: %d %s", resp.Code, resp.Body)
+	}
+	id := decode[Job](t, resp.Body).ID
+	// b answers for a's job while it runs, progress included.
+	for range 500 {
+		resp = apiB.Get("/api/v1/models/jobs/" + id)
+		if resp.Code != 200 {
+			t.Fatalf("job %s on b: %d %s", id, resp.Code, resp.Body)
+		}
+		if decode[Job](t, resp.Body).Message == "half way" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if j := decode[Job](t, apiB.Get("/api/v1/models/jobs/"+id).Body); j.Status != JobRunning || j.Progress != 0.5 {
+		t.Errorf("job on b while it runs on a: %+v", j)
+	}
+	if second := apiB.Post("/fine_tune", key); second.Code != 409 || !strings.Contains(second.Body.String(), id) {
+		t.Errorf("fine-tune on b while a runs %s: %d %s", id, second.Code, second.Body)
+	}
+	close(release)
+	done := waitJob(t, apiB, id)
+	if done.Status != JobSucceeded || done.Version != "v1" || done.Finished == nil {
+		t.Fatalf("job on b after a finished: %+v", done)
+	}
+	if err := b.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if _, v := b.Serving(); v != "v1" {
+		t.Errorf("b serves %s", v)
+	}
+	// Finished: the lock is released and the job's older states pruned
+	// (just after its final state is written).
+	var keys []string
+	for range 500 {
+		if keys, err = models.List(context.Background(), "models/jobs/"); err != nil {
+			t.Fatal(err)
+		}
+		if len(keys) == 1 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(keys) != 1 {
+		t.Errorf("job objects after the job ended: %v", keys)
+	}
+	for _, bad := range []string{"ft-000000000000", "ft-..%2F..%2Fmodels", "nope"} {
+		if r := apiB.Get("/api/v1/models/jobs/" + bad); r.Code != 404 || r.Header().Get("Content-Type") != "application/problem+json" {
+			t.Errorf("job %s: %d %s", bad, r.Code, r.Body)
+		}
+	}
+
+	// A replica died mid-job: its lock and its last state stay behind.
+	dead := Job{ID: "ft-0123456789ab", Status: JobRunning, Message: "walk-forward block 3 of 12", Started: testNow.Add(-time.Hour), Updated: testNow.Add(-time.Hour)}
+	if err := b.Registry.PutJob(context.Background(), dead, 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := models.PutIfAbsent(context.Background(), "models/jobs/_running.json", []byte(`{"job":"ft-0123456789ab"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if j := decode[Job](t, apiA.Get("/api/v1/models/jobs/"+dead.ID).Body); j.Status != JobFailed || !strings.Contains(j.Message, "abandoned") {
+		t.Errorf("a dead replica's job: %+v", j)
+	}
+	b.Train = func(context.Context, Progress) (Meta, map[string]*Model, error) {
+		return Meta{}, nil, errors.New("no lake today")
+	}
+	resp = apiB.Post("/api/v1/models/fine-tune", key)
+	if resp.Code != 202 {
+		t.Fatalf("fine-tune over an abandoned lock: %d %s", resp.Code, resp.Body)
+	}
+	if j := waitJob(t, apiA, decode[Job](t, resp.Body).ID); j.Status != JobFailed || !strings.Contains(j.Message, "no lake today") {
+		t.Errorf("job %+v", j)
 	}
 }

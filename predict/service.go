@@ -37,6 +37,10 @@ type Service struct {
 	// `tickerlake up` fills a fresh lake and then has a model.
 	AutoTrain      bool
 	AutoTrainEvery time.Duration
+	// JobStale is how long a running job may go without reporting before
+	// it counts as abandoned, its replica gone (default 10m): the lock it
+	// holds is taken over and its state reads as failed.
+	JobStale time.Duration
 	// Train replaces FineTune's training (tests make it fail).
 	Train func(ctx context.Context, progress Progress) (Meta, map[string]*Model, error)
 
@@ -68,6 +72,7 @@ type Job struct {
 	Message  string     `json:"message"`
 	Version  string     `json:"version,omitempty"`
 	Started  time.Time  `json:"started"`
+	Updated  time.Time  `json:"updated"` // the last report of its trainer
 	Finished *time.Time `json:"finished,omitempty"`
 }
 
@@ -107,6 +112,9 @@ func (s *Service) init() {
 		}
 		if s.AutoTrainEvery <= 0 {
 			s.AutoTrainEvery = time.Minute
+		}
+		if s.JobStale <= 0 {
+			s.JobStale = 10 * time.Minute
 		}
 		s.cache = map[string]*entry{}
 		s.jobs = map[string]*Job{}
@@ -436,7 +444,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// StartFineTune starts a fine-tune in the background unless one runs.
+// StartFineTune starts a fine-tune in the background unless one runs,
+// here or, when there is a Registry, on any replica sharing its store.
+// The job's states go to the store as it runs, so any replica answers
+// JobStatus for it.
 func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 	s.init()
 	var id [6]byte
@@ -449,24 +460,77 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		s.mu.Unlock()
 		return &j, ErrBusy
 	}
-	j := &Job{ID: "ft-" + hex.EncodeToString(id[:]), Status: JobRunning, Message: "starting", Started: s.Now().UTC()}
-	s.jobs[j.ID] = j
+	now := s.Now().UTC()
+	j := &Job{ID: "ft-" + hex.EncodeToString(id[:]), Status: JobRunning, Message: "starting", Started: now, Updated: now}
 	s.running = j.ID
 	s.mu.Unlock()
+	release := func() {
+		s.mu.Lock()
+		s.running = ""
+		s.mu.Unlock()
+	}
+	if s.Registry != nil {
+		held, err := s.Registry.lockJob(ctx, j.ID, now, s.JobStale)
+		if err == nil {
+			if err = s.Registry.PutJob(ctx, *j, 0); err != nil {
+				_ = s.Registry.unlockJob(context.WithoutCancel(ctx), j.ID)
+			}
+		}
+		if err != nil {
+			release()
+			if held != nil {
+				return held, err
+			}
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	s.jobs[j.ID] = j
+	s.mu.Unlock()
 	s.metrics.fineTunes.WithLabelValues(JobRunning).Inc()
+	seq := 0
+	// record stores the job's state; it runs on the training goroutine
+	// only, so seq needs no lock.
+	record := func(ctx context.Context, st Job) {
+		if s.Registry == nil {
+			return
+		}
+		seq++
+		if err := s.Registry.PutJob(ctx, st, seq); err != nil {
+			s.Log.Warn("fine-tune: record job state", "job", st.ID, "err", err)
+		}
+	}
 	go func() {
-		meta, err := s.FineTune(context.WithoutCancel(ctx), func(f float64, msg string) {
+		bg := context.WithoutCancel(ctx)
+		meta, err := s.FineTune(bg, func(f float64, msg string) {
 			s.mu.Lock()
-			j.Progress, j.Message = round(f, 3), msg
+			j.Progress, j.Message, j.Updated = round(f, 3), msg, s.Now().UTC()
+			st := *j
 			s.mu.Unlock()
+			record(bg, st)
 		})
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		fin := s.Now().UTC()
-		j.Finished = &fin
-		s.running = ""
+		j.Finished, j.Updated = &fin, fin
 		if err != nil {
 			j.Status, j.Message = JobFailed, err.Error()
+		} else {
+			j.Status, j.Progress, j.Version = JobSucceeded, 1, meta.Version
+			j.Message = fmt.Sprintf("committed %s; %s serves: %s", meta.Version, meta.Serving, meta.Reason)
+		}
+		st := *j
+		s.mu.Unlock()
+		record(bg, st)
+		if s.Registry != nil {
+			if uerr := s.Registry.unlockJob(bg, j.ID); uerr != nil {
+				s.Log.Warn("fine-tune: release the lock", "job", j.ID, "err", uerr)
+			}
+			if perr := s.Registry.pruneJob(bg, j.ID, seq); perr != nil {
+				s.Log.Warn("fine-tune: prune job states", "job", j.ID, "err", perr)
+			}
+		}
+		release()
+		if err != nil {
 			s.metrics.fineTunes.WithLabelValues(JobFailed).Inc()
 			var short *HistoryError
 			if errors.As(err, &short) {
@@ -477,8 +541,6 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 			}
 			return
 		}
-		j.Status, j.Progress, j.Version = JobSucceeded, 1, meta.Version
-		j.Message = fmt.Sprintf("committed %s; %s serves: %s", meta.Version, meta.Serving, meta.Reason)
 		s.metrics.fineTunes.WithLabelValues(JobSucceeded).Inc()
 		s.Log.Info("fine-tune", "job", j.ID, "version", meta.Version, "serving", meta.Serving)
 	}()
@@ -486,15 +548,31 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 	return &c, nil
 }
 
-// JobStatus returns a copy of a job's state.
-func (s *Service) JobStatus(id string) (*Job, error) {
+// JobStatus returns a job's state: from the store when there is a
+// Registry (whichever replica runs it), else from this replica. A running
+// job that has not reported for JobStale reads as failed.
+func (s *Service) JobStatus(ctx context.Context, id string) (*Job, error) {
 	s.init()
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	j, ok := s.jobs[id]
-	if !ok {
-		return nil, fmt.Errorf("%w %q (jobs are kept by the replica that runs them)", ErrNoJob, id)
+	if s.Registry == nil {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		j, ok := s.jobs[id]
+		if !ok {
+			return nil, fmt.Errorf("%w %q", ErrNoJob, id)
+		}
+		c := *j
+		return &c, nil
 	}
-	c := *j
-	return &c, nil
+	j, ok, err := s.Registry.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrNoJob, id)
+	}
+	if j.Status == JobRunning && s.Now().Sub(j.Updated) >= s.JobStale {
+		j.Status = JobFailed
+		j.Message = fmt.Sprintf("abandoned: its trainer last reported at %s (%s), then stopped", j.Updated.Format(time.RFC3339), j.Message)
+	}
+	return &j, nil
 }
