@@ -352,14 +352,20 @@ func (s *slots) has(t time.Time) bool {
 	return !t.Before(s.open) && t.Before(s.shut)
 }
 
-// nextWeekday is the first Monday-to-Friday date after d (00:00 UTC).
-func nextWeekday(d time.Time) time.Time {
-	d = d.Add(day)
-	switch d.Weekday() {
+// nextWeekday is the first Monday-to-Friday date after d (00:00 UTC),
+// in whole seconds: January 1, 1970 was a Thursday.
+func nextWeekday(d instant) instant {
+	const daySec = int64(day / time.Second)
+	d.sec += daySec
+	days := d.sec / daySec
+	if d.sec%daySec < 0 {
+		days--
+	}
+	switch time.Weekday(((days+4)%7 + 7) % 7) {
 	case time.Saturday:
-		return d.Add(2 * day)
+		d.sec += 2 * daySec
 	case time.Sunday:
-		return d.Add(day)
+		d.sec += daySec
 	}
 	return d
 }
@@ -391,21 +397,24 @@ func (c *Cleaner) insertGaps(rows []row, interval string) []row {
 	// has between two of them is a gap.
 	cal := &slots{cal: c.Calendar, intraday: interval == wire.Interval15Min}
 	var gaps []time.Time
-	cursor := rows[first].t.time()
+	const barSec = int64(barLength / time.Second)
+	cursor := rows[first].t
 	for j := first + 1; j <= last; j++ {
-		t := rows[j].t.time()
-		if !rows[j].inCal || !t.After(cursor) {
+		t := rows[j].t
+		if !rows[j].inCal || !t.after(cursor) {
 			continue
 		}
-		// The usual cases need no calendar lookup: the next weekday listed, or the next
-		// 15-minute bar after one on the grid (sessions open at 9:30 New York, a whole
-		// number of quarter hours after midnight UTC), with no bar time between the two.
-		if cal.intraday && cursor.Unix()%int64(barLength/time.Second) == 0 && t.Sub(cursor) == barLength ||
-			!cal.intraday && nextWeekday(cursor).Equal(t) {
+		// The usual cases need no calendar lookup, nor a time.Time: the next weekday
+		// listed, or the next 15-minute bar after one on the grid (sessions open at 9:30
+		// New York, a whole number of quarter hours after midnight UTC), with no bar time
+		// between the two.
+		if cal.intraday && cursor.sec%barSec == 0 && t.sec-cursor.sec == barSec && t.nsec == cursor.nsec ||
+			!cal.intraday && nextWeekday(cursor) == t {
 			cursor = t
 			continue
 		}
-		for s := cal.after(cursor); s.Before(t); s = cal.after(s) {
+		end := t.time()
+		for s := cal.after(cursor.time()); s.Before(end); s = cal.after(s) {
 			if len(gaps) == maxGaps {
 				return rows
 			}
