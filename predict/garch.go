@@ -48,11 +48,7 @@ func FitGARCH(r []float64) (GARCHFit, error) {
 	for i, x := range r {
 		e[i] = x - mu
 	}
-	decode := func(x []float64) (omega, alpha, beta float64) {
-		p := 0.9999 * logistic(x[1])
-		alpha = p * logistic(x[2])
-		return v0 * math.Exp(x[0]), alpha, p - alpha
-	}
+	decode := func(x []float64) (omega, alpha, beta float64) { return garchParams(v0, x) }
 	nll := func(x []float64) float64 {
 		omega, alpha, beta := decode(x)
 		h, ll := v0, 0.0
@@ -65,17 +61,34 @@ func FitGARCH(r []float64) (GARCHFit, error) {
 		}
 		return 0.5 * ll
 	}
-	// Start at persistence 0.95, alpha 0.08, on the sample variance.
+	x, err := minimizeGARCH(nll)
+	if err != nil {
+		return GARCHFit{}, fmt.Errorf("garch: %w", err)
+	}
+	omega, alpha, beta := decode(x)
+	return GARCHFit{Mu: mu, Omega: omega, Alpha: alpha, Beta: beta, H0: v0}, nil
+}
+
+// garchParams maps the unconstrained x to Omega > 0 (a multiple of v0),
+// Alpha, Beta >= 0 and Alpha + Beta < 1.
+func garchParams(v0 float64, x []float64) (omega, alpha, beta float64) {
+	p := 0.9999 * logistic(x[1])
+	alpha = p * logistic(x[2])
+	return v0 * math.Exp(x[0]), alpha, p - alpha
+}
+
+// minimizeGARCH minimises nll over garchParams' x with Nelder-Mead,
+// starting at persistence 0.95 and alpha 0.08 around v0.
+func minimizeGARCH(nll func([]float64) float64) ([]float64, error) {
 	p0, a0 := 0.95, 0.08
 	x0 := []float64{math.Log(1 - p0), logit(p0 / 0.9999), logit(a0 / p0)}
 	res, err := optimize.Minimize(optimize.Problem{Func: nll}, x0, &optimize.Settings{
 		MajorIterations: 2000, FuncEvaluations: 4000, Converger: &optimize.FunctionConverge{Absolute: 1e-9, Iterations: 200},
 	}, &optimize.NelderMead{})
 	if err != nil && res == nil {
-		return GARCHFit{}, fmt.Errorf("garch: %w", err)
+		return nil, err
 	}
-	omega, alpha, beta := decode(res.X)
-	return GARCHFit{Mu: mu, Omega: omega, Alpha: alpha, Beta: beta, H0: v0}, nil
+	return res.X, nil
 }
 
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }

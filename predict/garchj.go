@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/optimize"
 )
 
 // GARCHJFit is one symbol's GARCH with jumps kept out of the variance
@@ -137,11 +135,7 @@ func FitGARCHJ(s *Series, from, to int) (GARCHJFit, error) {
 	for i, o := range obs {
 		logx[i] = math.Log(math.Max(o.rv-o.gap*o.gap, minRV))
 	}
-	decode := func(x []float64) (omega, alpha, beta float64) {
-		p := 0.9999 * logistic(x[1])
-		alpha = p * logistic(x[2])
-		return v0 * math.Exp(x[0]), alpha, p - alpha
-	}
+	decode := func(x []float64) (omega, alpha, beta float64) { return garchParams(v0, x) }
 	d := make([]float64, n)
 	nll := func(x []float64) float64 {
 		c := f
@@ -170,15 +164,11 @@ func FitGARCHJ(s *Series, from, to int) (GARCHJFit, error) {
 		}
 		return 0.5 * ll
 	}
-	p0, a0 := 0.95, 0.08
-	x0 := []float64{math.Log(1 - p0), logit(p0 / 0.9999), logit(a0 / p0)}
-	res, err := optimize.Minimize(optimize.Problem{Func: nll}, x0, &optimize.Settings{
-		MajorIterations: 2000, FuncEvaluations: 4000, Converger: &optimize.FunctionConverge{Absolute: 1e-9, Iterations: 200},
-	}, &optimize.NelderMead{})
-	if err != nil && res == nil {
+	x, err := minimizeGARCH(nll)
+	if err != nil {
 		return GARCHJFit{}, fmt.Errorf("garch-j: %w", err)
 	}
-	f.Omega, f.Alpha, f.Beta = decode(res.X)
+	f.Omega, f.Alpha, f.Beta = decode(x)
 	// Scale and Jump from the fitted path: the realised variance over h
 	// on sessions without a jump, and the gaps' excess over their
 	// diffusion part on sessions with one.
