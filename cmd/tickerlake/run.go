@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/flatfile"
 	"github.com/tickerlake/tickerlake/ingest/ratelimit"
@@ -33,8 +34,8 @@ type RunCmd struct {
 	HistoryYears int      `name:"history-years" env:"TICKERLAKE_HISTORY_YEARS" default:"10" help:"Years of daily bars collect-historical reaches back."`
 	At           string   `name:"at" placeholder:"RFC3339" help:"Act as if run at this time (default now), e.g. to run a schedule slot that was missed."`
 
-	now func() time.Time // the clock; tests set it
-	out io.Writer        // where the published task is printed (default stdout)
+	clock clock.Clock // the clock (default the system's); tests set it
+	out   io.Writer   // where the published task is printed (default stdout)
 }
 
 // Help lists the jobs, derived from the dataset registry: a new task kind
@@ -73,22 +74,19 @@ func (c *RunCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 			return fmt.Errorf("--date %q: want YYYY-MM-DD", c.Date)
 		}
 	}
-	now, out := c.now, c.out
-	if now == nil {
-		now = time.Now
-	}
+	clk, out := clock.Or(c.clock), c.out
 	if c.At != "" {
 		at, err := time.Parse(time.RFC3339, c.At)
 		if err != nil {
 			return fmt.Errorf("--at %q: want RFC3339, e.g. 2027-03-01T10:05:00-05:00", c.At)
 		}
-		now = func() time.Time { return at }
+		clk = clock.NewManual(at)
 	}
 	if out == nil {
 		out = os.Stdout
 	}
 	w := stream.NewWriter(kc, stream.TaskQueue)
-	task, err := col.Publish(ctx, w, kind, now())
+	task, err := col.Publish(ctx, w, kind, clk.Now())
 	if cerr := w.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("close task producer: %w", cerr)
 	}

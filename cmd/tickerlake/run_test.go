@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/alecthomas/kong"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/twelvedata/tdtest"
 	"github.com/tickerlake/tickerlake/ingest/yahoo/yhtest"
@@ -197,7 +198,7 @@ func TestRunOnClosedMarketPublishesNothing(t *testing.T) {
 	thanksgiving := time.Date(2026, 11, 26, 17, 0, 0, 0, time.UTC)
 	run := parseCLI(t, "run", "collect-options", "--kafka-brokers", "127.0.0.1:1")
 	var out bytes.Buffer
-	run.Run.out, run.Run.now = &out, func() time.Time { return thanksgiving }
+	run.Run.out, run.Run.clock = &out, clock.NewManual(thanksgiving)
 	if err := run.Run.Run(&run.Globals, t.Context(), testLogger(t)); err != nil {
 		t.Fatalf("a closed market is not an error for a CronJob: %v", err)
 	}
@@ -238,7 +239,7 @@ func TestRunCollectOptionsFromYahoo(t *testing.T) {
 	publish := func() []byte {
 		run := parseCLI(t, "run", "collect-options", "--kafka-brokers", b.Addr(), "--symbols", "AAPL,BRK-B,MSFT")
 		var out bytes.Buffer
-		run.Run.out, run.Run.now = &out, func() time.Time { return during }
+		run.Run.out, run.Run.clock = &out, clock.NewManual(during)
 		if err := run.Run.Run(&run.Globals, ctx, log); err != nil {
 			t.Fatal(err)
 		}
