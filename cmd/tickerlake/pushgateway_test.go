@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/tickerlake/tickerlake/internal/uptest"
 	"github.com/tickerlake/tickerlake/sink/sinktest"
 )
 
@@ -83,28 +82,10 @@ func TestCompactPushesItsMetrics(t *testing.T) {
 	}
 	sinktest.Eventually(t, 30*time.Second, func() (bool, string) {
 		for _, q := range queries {
-			if n, err := promCount(prom, q); err != nil || n == 0 {
+			if n, err := uptest.PromSeries(prom, q); err != nil || n == 0 {
 				return false, fmt.Sprintf("prometheus has no series for %s (%v)", q, err)
 			}
 		}
 		return true, ""
 	})
-}
-
-// promCount runs an instant query and counts the series it returns.
-func promCount(base, q string) (int, error) {
-	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	var r struct {
-		Data struct {
-			Result []json.RawMessage `json:"result"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
-		return 0, err
-	}
-	return len(r.Data.Result), nil
 }

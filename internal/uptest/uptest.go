@@ -3,11 +3,15 @@
 package uptest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,8 +19,10 @@ import (
 
 // Start builds ./cmd/tickerlake of the module at root and runs `up` with a
 // short backfill and its housekeeping every 20 s, its API (and /metrics) on httpAddr or, when empty, a free
-// port. It returns the API's address; the process stops at the test's end
-// and its log's tail is printed when the test failed.
+// port. When the S3 server of scripts/services/versitygw.sh is there (Has("s3")),
+// the lake is on it, under a prefix of its own, so the API's query cache of a
+// remote lake has metrics too. It returns the API's address; the process
+// stops at the test's end and its log's tail is printed when the test failed.
 func Start(t testing.TB, root, httpAddr string) string {
 	t.Helper()
 	dir := t.TempDir()
@@ -37,6 +43,16 @@ func Start(t testing.TB, root, httpAddr string) string {
 		"--broker-addr", FreeAddr(t), "--backfill-days", "10", "--replay-sessions", "1", "--option-days", "10",
 		// The housekeeping runs soon, so its metrics have series to check.
 		"--compact-every", "20s")
+	if Has("s3") {
+		prefix := fmt.Sprintf("uptest/%s-%d", strings.NewReplacer("/", "-", " ", "_").Replace(t.Name()), time.Now().UnixNano())
+		up.Args = append(up.Args, "--lake", "s3://"+os.Getenv("TICKERLAKE_TEST_S3_BUCKET")+"/"+prefix, "--s3-path-style")
+		up.Env = append(os.Environ(),
+			"AWS_ENDPOINT_URL="+os.Getenv("TICKERLAKE_TEST_S3_ENDPOINT"),
+			"AWS_ACCESS_KEY_ID="+os.Getenv("TICKERLAKE_TEST_S3_ACCESS_KEY"),
+			"AWS_SECRET_ACCESS_KEY="+os.Getenv("TICKERLAKE_TEST_S3_SECRET_KEY"),
+			"AWS_REGION="+os.Getenv("TICKERLAKE_TEST_S3_REGION"))
+		t.Logf("tickerlake up keeps its lake on S3 at %s, s3://%s/%s", os.Getenv("TICKERLAKE_TEST_S3_ENDPOINT"), os.Getenv("TICKERLAKE_TEST_S3_BUCKET"), prefix)
+	}
 	up.Stdout, up.Stderr = logf, logf
 	if err := up.Start(); err != nil {
 		t.Fatal(err)
@@ -61,6 +77,37 @@ func Start(t testing.TB, root, httpAddr string) string {
 		}
 	})
 	return httpAddr
+}
+
+// PromSeries runs an instant query on the Prometheus at base and counts
+// the series it returns.
+func PromSeries(base, q string) (int, error) {
+	resp, err := http.Get(base + "/api/v1/query?query=" + url.QueryEscape(q))
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Status string `json:"status"`
+		Data   struct {
+			Result []json.RawMessage `json:"result"`
+		} `json:"data"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil {
+		return 0, err
+	}
+	if r.Status != "success" {
+		return 0, fmt.Errorf("query %s: status %q", q, r.Status)
+	}
+	return len(r.Data.Result), nil
+}
+
+// Has says whether Start's `up` runs with a backend a dashboard panel
+// needs (monitoring's Panel.Needs): "s3" when TICKERLAKE_TEST_S3_ENDPOINT
+// and TICKERLAKE_TEST_S3_BUCKET are set, as they are under CI. The keyed
+// providers and the sinks it never runs.
+func Has(backend string) bool {
+	return backend == "s3" && os.Getenv("TICKERLAKE_TEST_S3_ENDPOINT") != "" && os.Getenv("TICKERLAKE_TEST_S3_BUCKET") != ""
 }
 
 // FreeAddr is a 127.0.0.1 address nothing listened on a moment ago.
