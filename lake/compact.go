@@ -28,7 +28,9 @@ import (
 // recently ingested), and later deletes what it replaced. See the package
 // doc for why readers never see a row twice or lose one. A partition is
 // merged in memory: a day of a full universe's option snapshots needs
-// about a gigabyte, so run it where that is available.
+// about a gigabyte, so run it where that is available. With Tables, a
+// dataset that has a table is planned from its current snapshot's data
+// files: the table decides what is visible.
 type Compactor struct {
 	Store Store
 	Log   *slog.Logger
@@ -117,11 +119,18 @@ func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 
 func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *CompactReport) error {
 	cat := &Catalog{Store: c.Store}
-	snap, err := cat.Snapshot(ctx, ds.Name)
+	groups, ok, err := c.planTable(ctx, ds)
 	if err != nil {
 		return err
 	}
-	for _, g := range c.plan(ds, snap) {
+	if !ok {
+		snap, err := cat.Snapshot(ctx, ds.Name)
+		if err != nil {
+			return err
+		}
+		groups = c.plan(ds, snap)
+	}
+	for _, g := range groups {
 		if err := c.merge(ctx, ds, g, rep); err != nil {
 			return fmt.Errorf("compact %s/%s: %w", ds.Name, g.partition, err)
 		}
@@ -148,45 +157,133 @@ type mergeGroup struct {
 	replaces  []string // parquet and their CSV siblings, sorted
 }
 
-func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
-	byPart := map[string]*mergeGroup{}
-	var order []string
+// planTable plans from the current snapshot of the dataset's table, when
+// there are tables and the lake has one for it: each partition's data
+// files, added at least Settle ago, with the CSV objects beside the lake
+// objects they descend from. ok is false without a table.
+func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups []mergeGroup, ok bool, err error) {
+	objs, ok, err := tableObjects(ctx, c.Tables, c.Store, ds)
+	if err != nil || !ok {
+		return nil, false, err
+	}
 	cutoff := c.Clock.Now().Add(-c.Settle)
-	for _, cm := range snap.Commits {
-		if c.Settle > 0 && cm.CommittedAt.After(cutoff) {
-			continue
-		}
-		for _, f := range cm.Files {
-			if snap.isReplaced(f.Key) {
-				continue
-			}
-			p := partitionOfKey(ds.Name, f.Key)
-			if p == "" || (len(c.Partitions) > 0 && !contains(c.Partitions, p)) {
-				continue
-			}
-			g := byPart[p]
-			if g == nil {
-				g = &mergeGroup{partition: p}
-				byPart[p] = g
-				order = append(order, p)
-			}
-			if f.Format == "parquet" {
-				g.parquet = append(g.parquet, f.Key)
-			}
-			g.replaces = append(g.replaces, f.Key)
+	g := newGrouping(ds, c.Partitions)
+	for _, o := range objs {
+		if c.Settle == 0 || !o.added.After(cutoff) {
+			g.add(o.key, o.format)
 		}
 	}
+	return g.groups(c.MinFiles), true, nil
+}
+
+// tableObject is a data file of a table ("parquet"), the lake object a
+// rewritten one descends from ("rewritten"), or the CSV object beside
+// that object ("csv").
+type tableObject struct {
+	key, format string
+	added       time.Time // when its data file was added to the table
+}
+
+// tableObjects lists the data files of the current snapshot of a
+// dataset's table, each followed by the CSV object beside the lake object
+// it descends from when that is present. ok is false without tables or
+// without a table for the dataset.
+func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (objs []tableObject, ok bool, err error) {
+	if t == nil {
+		return nil, false, nil
+	}
+	_, files, ok, err := t.Visible(ctx, ds.Name, "")
+	if err != nil || !ok {
+		return nil, false, err
+	}
+	present, err := st.List(ctx, ds.Name+"/")
+	if err != nil {
+		return nil, false, err
+	}
+	exists := make(map[string]bool, len(present))
+	for _, k := range present {
+		exists[k] = true
+	}
+	for _, f := range files {
+		objs = append(objs, tableObject{key: f.Key, format: "parquet", added: f.Added})
+		// A rewrite's object and CSV hold rows the table dropped: they go
+		// with it, but are not read. Each once, however many rewrites
+		// descend from them.
+		o := Origin(f.Key)
+		if o != f.Key && exists[o] {
+			objs = append(objs, tableObject{key: o, format: "rewritten", added: f.Added})
+			exists[o] = false
+		}
+		if csv := strings.TrimSuffix(o, ".parquet") + ".csv"; exists[csv] {
+			objs = append(objs, tableObject{key: csv, format: "csv", added: f.Added})
+			exists[csv] = false
+		}
+	}
+	return objs, true, nil
+}
+
+// grouping gathers files to merge by partition.
+type grouping struct {
+	ds     *market.Dataset
+	only   []string
+	byPart map[string]*mergeGroup
+	order  []string
+	seen   map[string]bool
+}
+
+func newGrouping(ds *market.Dataset, only []string) *grouping {
+	return &grouping{ds: ds, only: only, byPart: map[string]*mergeGroup{}, seen: map[string]bool{}}
+}
+
+func (gr *grouping) add(key, format string) {
+	p := partitionOfKey(gr.ds.Name, key)
+	if p == "" || (len(gr.only) > 0 && !contains(gr.only, p)) || gr.seen[key] {
+		return
+	}
+	gr.seen[key] = true
+	g := gr.byPart[p]
+	if g == nil {
+		g = &mergeGroup{partition: p}
+		gr.byPart[p] = g
+		gr.order = append(gr.order, p)
+	}
+	if format == "parquet" {
+		g.parquet = append(g.parquet, key)
+	}
+	g.replaces = append(g.replaces, key)
+}
+
+// groups are the partitions with at least minFiles Parquet files.
+func (gr *grouping) groups(minFiles int) []mergeGroup {
+	order, byPart := gr.order, gr.byPart
 	sort.Strings(order)
 	var out []mergeGroup
 	for _, p := range order {
 		g := byPart[p]
-		if len(g.parquet) < c.MinFiles {
+		if len(g.parquet) < minFiles {
 			continue
 		}
 		sort.Strings(g.replaces)
 		out = append(out, *g)
 	}
 	return out
+}
+
+// plan plans from the commit records, for a lake without tables.
+func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
+	g := newGrouping(ds, c.Partitions)
+	cutoff := c.Clock.Now().Add(-c.Settle)
+	for _, cm := range snap.Commits {
+		if c.Settle > 0 && cm.CommittedAt.After(cutoff) {
+			continue
+		}
+		for _, f := range cm.Files {
+			if !snap.isReplaced(f.Key) {
+				g.add(f.Key, f.Format)
+			}
+		}
+	}
+	return g.groups(c.MinFiles)
 }
 
 func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup, rep *CompactReport) error {

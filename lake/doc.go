@@ -43,7 +43,10 @@
 // offsets: the same Parquet objects as data files, with the rows whose
 // natural keys a commit repeats removed from the older files in the same
 // snapshot, so other engines read what the views show. While the catalog
-// fails the writer retries and commits no offsets. The janitor then also
-// expires old snapshots and keeps every object a live snapshot references;
-// the commit records remain what tickerlake's own readers go by.
+// fails the writer retries and commits no offsets. A dataset's table, once
+// it exists, alone decides what is visible: the query engine reads its
+// current snapshot, the compactor and retention plan from it, and the
+// janitor expires old snapshots and removes what no live snapshot
+// references, whatever the commit records say. The records decide only in a
+// lake without tables.
 package lake

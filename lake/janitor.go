@@ -14,15 +14,16 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// Janitor removes data objects no commit record names: what a writer or a
-// compactor left when it died between its data objects and its commit
-// record. An object younger than Grace may still be about to be committed
-// and is left alone. With Tables, it first expires each table's snapshots
-// older than SnapshotKeep, and then an object goes only when no live
-// snapshot references it either (Iceberg's orphan cleanup): objects a
-// compaction replaced stay while a snapshot a reader may be scanning holds
-// them, and old metadata, manifests and rewritten data files go when no
-// snapshot does.
+// Janitor removes the objects nothing makes visible. With Tables, it first
+// expires each table's snapshots older than SnapshotKeep, and then removes
+// what no live snapshot references (Iceberg's orphan cleanup), whatever
+// the commit records say: objects a compaction replaced stay while a
+// snapshot a reader may be scanning holds them, and old metadata,
+// manifests, rewritten data files and what a writer or compactor left when
+// it died before its table commit go when no snapshot does. A CSV object
+// stays while its Parquet sibling, or a rewrite of it, is held. Without
+// tables, it removes data objects no commit record names. An object
+// younger than Grace may still be about to be committed and is left alone.
 type Janitor struct {
 	Store Store
 	Log   *slog.Logger
@@ -90,25 +91,12 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 			}
 			objs = append(objs, tmp...)
 		}
-		records, err := cat.Commits(ctx, ds.Name)
+		keep, err := j.keep(ctx, cat, ds, objs, unreferenced)
 		if err != nil {
 			return rep, err
 		}
-		named := map[string]bool{}
-		for _, cm := range records {
-			for _, f := range cm.Files {
-				named[f.Key] = true
-			}
-		}
-		metadata := ds.Name + "/" + MetadataDir + "/"
 		for _, o := range objs {
-			if named[o.Key] || o.Modified.After(cutoff) {
-				continue
-			}
-			if j.Tables == nil && strings.HasPrefix(o.Key, metadata) {
-				continue
-			}
-			if j.Tables != nil && (!unreferenced[o.Key] || o.Key == metadata+VersionHint) {
+			if keep(o.Key) || o.Modified.After(cutoff) {
 				continue
 			}
 			if err := j.Store.Delete(ctx, o.Key); err != nil {
@@ -120,6 +108,40 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// keep says which of a dataset's objects stay whatever their age: with
+// tables, what a live snapshot or the table's metadata references, and the
+// CSV objects beside the lake objects those data files descend from;
+// without, what a commit record names, and the metadata folder.
+func (j *Janitor) keep(ctx context.Context, cat *Catalog, ds *market.Dataset, objs []ObjectInfo, unreferenced map[string]bool) (func(string) bool, error) {
+	metadata := ds.Name + "/" + MetadataDir + "/"
+	if j.Tables != nil {
+		stems := map[string]bool{}
+		for _, o := range objs {
+			if !unreferenced[o.Key] && path.Ext(o.Key) == ".parquet" {
+				stems[strings.TrimSuffix(Origin(o.Key), ".parquet")] = true
+			}
+		}
+		return func(k string) bool {
+			if k == metadata+VersionHint || !unreferenced[k] {
+				return true
+			}
+			stem, isCSV := strings.CutSuffix(k, ".csv")
+			return isCSV && stems[stem]
+		}, nil
+	}
+	records, err := cat.Commits(ctx, ds.Name)
+	if err != nil {
+		return nil, err
+	}
+	named := map[string]bool{}
+	for _, cm := range records {
+		for _, f := range cm.Files {
+			named[f.Key] = true
+		}
+	}
+	return func(k string) bool { return named[k] || strings.HasPrefix(k, metadata) }, nil
 }
 
 // errLocked says another process holds a lock.

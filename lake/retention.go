@@ -19,6 +19,8 @@ import (
 // It writes one retention record per expired partition that replaces the
 // partition's objects with nothing, so readers lose the whole partition at
 // once; the objects themselves go after the compactor's grace period.
+// With Tables, a dataset that has a table expires what its current
+// snapshot holds.
 type Retention struct {
 	Store Store
 	Log   *slog.Logger
@@ -51,21 +53,19 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 			continue
 		}
 		cutoff := r.Clock.Now().Add(-keep)
-		snap, err := cat.Snapshot(ctx, ds.Name)
+		visible, err := r.visible(ctx, cat, ds)
 		if err != nil {
 			return rep, err
 		}
 		expired := map[string][]string{}
-		for _, format := range []string{"parquet", "csv"} {
-			for _, k := range snap.Files(format) {
-				p := partitionOfKey(ds.Name, k)
-				end, err := partitionEnd(p)
-				if err != nil {
-					return rep, fmt.Errorf("retention %s: %w", k, err)
-				}
-				if !end.After(cutoff) {
-					expired[p] = append(expired[p], k)
-				}
+		for _, k := range visible {
+			p := partitionOfKey(ds.Name, k)
+			end, err := partitionEnd(p)
+			if err != nil {
+				return rep, fmt.Errorf("retention %s: %w", k, err)
+			}
+			if !end.After(cutoff) {
+				expired[p] = append(expired[p], k)
 			}
 		}
 		parts := make([]string, 0, len(expired))
@@ -96,6 +96,29 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		}
 	}
 	return rep, nil
+}
+
+// visible lists a dataset's visible objects: the data files of its table's
+// current snapshot, with the lake objects and CSV objects they descend
+// from, when there are tables and the lake has one for it; else
+// what the commit records make visible.
+func (r *Retention) visible(ctx context.Context, cat *Catalog, ds *market.Dataset) ([]string, error) {
+	objs, ok, err := tableObjects(ctx, r.Tables, r.Store, ds)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		out := make([]string, len(objs))
+		for i, o := range objs {
+			out[i] = o.key
+		}
+		return out, nil
+	}
+	snap, err := cat.Snapshot(ctx, ds.Name)
+	if err != nil {
+		return nil, err
+	}
+	return append(snap.Files("parquet"), snap.Files("csv")...), nil
 }
 
 // partitionEnd is the instant a Hive partition's period ends.

@@ -2,6 +2,8 @@ package lake
 
 import (
 	"context"
+	"path"
+	"strings"
 	"time"
 )
 
@@ -18,6 +20,11 @@ type Tables interface {
 	// folder that no live snapshot of its table references, as of the
 	// call: the janitor deletes those no commit record names either.
 	Unreferenced(ctx context.Context, dataset string) (map[string]bool, error)
+	// Visible returns the data files of the current snapshot of a
+	// dataset's table and the metadata file naming them (version); when
+	// that is since, it returns no files. ok is false when the lake has
+	// no table for the dataset.
+	Visible(ctx context.Context, dataset, since string) (version string, files []TableFile, ok bool, err error)
 }
 
 // MetadataDir is the folder under a dataset's own where its open table's
@@ -39,4 +46,21 @@ type TableFile struct {
 	// Columns counts the columns the manifest has statistics for: files
 	// written with one schema agree.
 	Columns int
+	// Added is when the snapshot that added the file was committed.
+	Added time.Time
+}
+
+// RewriteMark separates the name of a data file that the tables rewrote
+// (to drop rows whose keys newer rows repeat) from the name of the lake
+// object it descends from: <object>.cow-<digest>.parquet, in its folder.
+const RewriteMark = ".cow-"
+
+// Origin is the lake object a table's data file descends from: the object
+// itself, or the one a rewrite started from.
+func Origin(key string) string {
+	dir, base := path.Split(key)
+	if stem, _, ok := strings.Cut(base, RewriteMark); ok {
+		return dir + stem + ".parquet"
+	}
+	return key
 }

@@ -71,7 +71,15 @@ func TestPipelineOnS3ExactlyOnceAcrossWriterCrash(t *testing.T) {
 	}
 	eng.RefreshEvery = 0
 	reconcile(t, lakeKeys(t, eng, want), want)
-	// Compaction merged the replayed rows away: each key is stored once.
-	reconcileStored(t, store, want, nil)
+	// Compaction merged the replayed rows away: the table, which alone
+	// says what is stored, holds each emitted key (checkTables: once).
+	for name, keys := range want {
+		ds, _ := market.DatasetByName(name)
+		got := map[string]bool{}
+		for k := range laketest.TableKeys(t, cat, ds) {
+			got[k] = true
+		}
+		sameKeys(t, name, "in the table", got, keys)
+	}
 	checkTables(t, cat, store, eng)
 }

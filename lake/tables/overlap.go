@@ -32,18 +32,11 @@ import (
 // under a new offset range are the usual ones.
 
 // rewriteMark separates a rewritten data file's name from the lake object
-// it descends from: <object>.cow-<digest>.parquet, in the object's folder.
-const rewriteMark = ".cow-"
+// it descends from (lake.RewriteMark).
+const rewriteMark = lake.RewriteMark
 
-// origin is the lake object a data file of the table descends from: the
-// object itself, or the one a rewrite started from.
-func origin(key string) string {
-	dir, base := path.Split(key)
-	if stem, _, ok := strings.Cut(base, rewriteMark); ok {
-		return dir + stem + ".parquet"
-	}
-	return key
-}
+// origin is the lake object a data file of the table descends from.
+func origin(key string) string { return lake.Origin(key) }
 
 // resolution is what one snapshot does to keep keys unique.
 type resolution struct {

@@ -352,7 +352,7 @@ func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del
 	for _, df := range current {
 		k := c.lakeKey(df.FilePath())
 		o := origin(k)
-		if gone[o] || (exact && !wanted[o]) {
+		if gone[o] || gone[k] || (exact && !wanted[o]) {
 			ch.drop = append(ch.drop, k)
 			continue
 		}

@@ -137,6 +137,7 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 		}
 	}
 	var out []lake.TableFile
+	added := map[int64]time.Time{}
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			// The lake writes no delete files (it rewrites instead): rows
@@ -154,6 +155,12 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 				return nil, fmt.Errorf("iceberg table %s: data file %s lies outside the lake %s", name, df.FilePath(), root)
 			}
 			tf := lake.TableFile{Key: strings.Clone(key), Rows: df.Count(), Columns: len(df.ValueCounts())}
+			if t, ok := added[e.SnapshotID()]; ok {
+				tf.Added = t
+			} else if s := tbl.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
+				tf.Added = time.UnixMilli(s.TimestampMs).UTC()
+				added[e.SnapshotID()] = tf.Added
+			}
 			lo, hi := df.LowerBoundValues(), df.UpperBoundValues()
 			tf.Keys = lake.KeyRanges{}
 			for _, f := range keyFields {
