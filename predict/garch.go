@@ -83,7 +83,7 @@ func minimizeGARCH(nll func([]float64) float64) ([]float64, error) {
 	p0, a0 := 0.95, 0.08
 	x0 := []float64{math.Log(1 - p0), logit(p0 / 0.9999), logit(a0 / p0)}
 	res, err := optimize.Minimize(optimize.Problem{Func: nll}, x0, &optimize.Settings{
-		MajorIterations: 2000, FuncEvaluations: 4000, Converger: &optimize.FunctionConverge{Absolute: 1e-9, Iterations: 200},
+		MajorIterations: 2000, FuncEvaluations: 4000, Converger: &optimize.FunctionConverge{Absolute: 1e-9, Iterations: 30},
 	}, &optimize.NelderMead{})
 	if err != nil && res == nil {
 		return nil, err

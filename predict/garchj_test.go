@@ -151,3 +151,28 @@ func TestGARCHJBeatsEWMAOnTheSyntheticMarket(t *testing.T) {
 		t.Errorf("garch-j 90%% band covers %.3f", c)
 	}
 }
+
+// BenchmarkFitGARCHJ is one GARCH-J fit on two years of sessions, beside
+// plain GARCH on the same returns: a fine-tune makes one of each per
+// symbol at every walk-forward refit.
+func BenchmarkFitGARCHJ(b *testing.B) {
+	s := simulateJumpMarket(rand.New(rand.NewPCG(9, 9)), 500, 4e-6, 0.08, 0.90, 0.2, 0.015, 0.05)
+	r := make([]float64, 0, s.Len())
+	for t := 1; t < s.Len(); t++ {
+		r = append(r, s.Return(t))
+	}
+	b.Run("garch-j", func(b *testing.B) {
+		for range b.N {
+			if _, err := FitGARCHJ(s, 1, s.Len()-1); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("garch", func(b *testing.B) {
+		for range b.N {
+			if _, err := FitGARCH(r); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
