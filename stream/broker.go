@@ -1,10 +1,12 @@
 package stream
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 )
@@ -18,8 +20,8 @@ type Broker struct {
 }
 
 // StartBroker listens on addr (host:port) and seeds every topic of Topics
-// with Partitions partitions. dataDir, when set, persists the log and the
-// group offsets across restarts.
+// with Partitions partitions and the configs of TopicSpecs. dataDir, when
+// set, persists the log and the group offsets across restarts.
 func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	host, portStr, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -46,6 +48,15 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 		return nil, fmt.Errorf("start broker on %s: %w", addr, err)
 	}
 	b := &Broker{cluster: c, addr: c.ListenAddrs()[0]}
+	// Seeding sets no topic configs: set them as `tickerlake topics` does,
+	// so the roles' topic checks pass (on a data directory from before a
+	// config was declared too).
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := EnsureTopics(ctx, Cluster{Brokers: []string{b.addr}}, -1); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("broker on %s: %w", addr, err)
+	}
 	if log != nil {
 		log.Info("broker listening", "addr", b.addr, "data_dir", dataDir, "topics", len(Topics()), "partitions", Partitions)
 	}

@@ -137,3 +137,22 @@ func TestTopicConfigDiffersThenEnsured(t *testing.T) {
 		t.Errorf("CheckTopics after EnsureTopics: %v", err)
 	}
 }
+
+// The embedded broker of `up` and `tickerlake broker` seeds its topics with
+// their configs, so the roles' topic checks pass against it.
+func TestStartBrokerSetsTopicConfigs(t *testing.T) {
+	b, err := StartBroker("127.0.0.1:0", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	k := Cluster{Brokers: []string{b.Addr()}}
+	if err := CheckTopics(ctx, k, TopicSpecs()); err != nil {
+		t.Fatalf("CheckTopics on the embedded broker: %v", err)
+	}
+	if got := describeTopicConfigs(t, ctx, k, processedActions); got["retention.ms"] != "-1" {
+		t.Errorf("%s: retention.ms=%q, want -1", processedActions, got["retention.ms"])
+	}
+}
