@@ -218,7 +218,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A fine-tune job's progress and outcome */
+        /**
+         * A fine-tune job's progress and outcome
+         * @description Any predictor replica answers: job states are kept in the lake's store.
+         */
         get: operations["fine-tune-job"];
         put?: never;
         post?: never;
@@ -832,6 +835,8 @@ export interface components {
             /** Format: date-time */
             started: string;
             status: string;
+            /** Format: date-time */
+            updated: string;
             version?: string;
         };
         Match: {
@@ -1916,6 +1921,15 @@ export interface operations {
             };
             /** @description Internal Server Error */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ErrorModel"];
+                };
+            };
+            /** @description Service Unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
