@@ -189,7 +189,7 @@ type ProcessorCmd struct {
 // curve, no dividends), nil spans records none.
 func newProcessor(kc stream.Cluster, log *slog.Logger, m *metrics.Set, cl *transform.Cleaner, spans trace.Recorder) *transform.Processor {
 	if cl == nil {
-		cl = &transform.Cleaner{Calendar: market.NYSE(), Now: clock.System{}.Now}
+		cl = &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}
 	}
 	return &transform.Processor{Cleaner: cl, Kafka: kc, Log: log.With("role", "processor"), Metrics: m, Spans: spans}
 }
