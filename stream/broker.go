@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"strconv"
 	"time"
 
@@ -33,6 +34,7 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	}
 	opts := []kfake.Opt{
 		kfake.Ports(port),
+		kfake.WithLogger(kfake.BasicLogger(os.Stderr, kfake.LogLevelDebug)),
 		kfake.SeedTopics(Partitions, Topics()...),
 		// kfake binds 127.0.0.1; honour the configured host instead.
 		kfake.ListenFn(func(network, a string) (net.Listener, error) {
@@ -51,11 +53,21 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	// Seeding sets no topic configs: set them as `tickerlake topics` does,
 	// so the roles' topic checks pass (on a data directory from before a
 	// config was declared too).
+	// A broker restored from its data directory can drop the first
+	// connections while it loads, so the setting is retried for a while.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := EnsureTopics(ctx, Cluster{Brokers: []string{b.addr}}, -1); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("broker on %s: %w", addr, err)
+	for {
+		_, err := EnsureTopics(ctx, Cluster{Brokers: []string{b.addr}}, -1)
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			c.Close()
+			return nil, fmt.Errorf("broker on %s: %w", addr, err)
+		case <-time.After(100 * time.Millisecond):
+		}
 	}
 	if log != nil {
 		log.Info("broker listening", "addr", b.addr, "data_dir", dataDir, "topics", len(Topics()), "partitions", Partitions)

@@ -156,3 +156,24 @@ func TestStartBrokerSetsTopicConfigs(t *testing.T) {
 		t.Errorf("%s: retention.ms=%q, want -1", processedActions, got["retention.ms"])
 	}
 }
+
+// A broker restarted on its data directory starts, with its topics' configs
+// in place, although it drops the first connections while it loads.
+func TestStartBrokerAgainOnItsDataDir(t *testing.T) {
+	dir := t.TempDir()
+	b, err := StartBroker("127.0.0.1:0", dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := b.Addr()
+	b.Close()
+	if b, err = StartBroker(addr, dir, nil); err != nil {
+		t.Fatalf("restart on the data directory: %v", err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := CheckTopics(ctx, Cluster{Brokers: []string{addr}}, TopicSpecs()); err != nil {
+		t.Fatalf("CheckTopics after the restart: %v", err)
+	}
+}

@@ -56,8 +56,9 @@ func TestClusterInABox(t *testing.T) {
 		t.Skip("runs the whole overlay as processes; skipped with -short")
 	}
 	pgDSN, influxURL := os.Getenv("TICKERLAKE_TEST_PG_DSN"), os.Getenv("TICKERLAKE_TEST_INFLUX_URL")
-	if pgDSN == "" || influxURL == "" {
-		needServer(t, "PostgreSQL and InfluxDB (TICKERLAKE_TEST_PG_DSN, TICKERLAKE_TEST_INFLUX_URL)")
+	pushURL := os.Getenv("TICKERLAKE_TEST_PUSHGATEWAY_URL")
+	if pgDSN == "" || influxURL == "" || pushURL == "" {
+		needServer(t, "PostgreSQL, InfluxDB and a Pushgateway (TICKERLAKE_TEST_PG_DSN, TICKERLAKE_TEST_INFLUX_URL, TICKERLAKE_TEST_PUSHGATEWAY_URL)")
 	}
 	start := time.Now()
 	b := newBox(t, "../../k8s/overlays/local")
@@ -75,6 +76,9 @@ func TestClusterInABox(t *testing.T) {
 	iu, _ := url.Parse(influxURL)
 	b.addService("influxdb", b.ns, b.servicePort(t, "influxdb"), iu.Host)
 	b.influxDBs["tickerlake"] = influxDB
+	pu, _ := url.Parse(pushURL)
+	b.addService("pushgateway", b.ns, b.servicePort(t, "pushgateway"), pu.Host)
+	clearPushed(t, pushURL)
 	b.checkStandIns(t)
 
 	// The bucket Job's work, then the topics Job.
@@ -148,6 +152,9 @@ func TestClusterInABox(t *testing.T) {
 	// The next night's compaction, without waiting the hour it leaves new
 	// files to settle.
 	b.runJobOnce(t, "compact", "--settle", "0s")
+	if ok, _ := pushedRuns(t, pushURL); ok["compaction"] < 1 {
+		t.Errorf("the compact CronJob pushed no successful compaction to the Pushgateway: %v", ok)
+	}
 	stored := storedKeys(t, store, want, nil)
 	for ds, keys := range want {
 		sameKeys(t, ds, "stored", stored[ds], keys)

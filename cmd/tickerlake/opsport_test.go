@@ -61,7 +61,11 @@ func TestWriterReadyzFollowsBroker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { b.Close() }()
+	defer func() {
+		if b != nil {
+			b.Close()
+		}
+	}()
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	"github.com/tickerlake/tickerlake/internal/uptest"
@@ -22,39 +23,14 @@ import (
 // that scrapes the gateway with honor_labels holds them under that job.
 func TestCompactPushesItsMetrics(t *testing.T) {
 	gw := sinktest.Env(t, "TICKERLAKE_TEST_PUSHGATEWAY_URL", "the Pushgateway test")
-	// What an earlier run pushed must not pass for this one's.
-	req, _ := http.NewRequest(http.MethodDelete, gw+"/metrics/job/"+pushJob, nil)
-	if resp, err := http.DefaultClient.Do(req); err != nil {
-		t.Fatal(err)
-	} else {
-		_ = resp.Body.Close()
-	}
+	clearPushed(t, gw)
 	start := time.Now()
 	cli := parseCLI(t, "compact", "--data-dir", t.TempDir(), "--pushgateway", gw)
 	if err := cli.Compact.Run(&cli.Globals, context.Background(), testLogger(t)); err != nil {
 		t.Fatal(err)
 	}
 
-	resp, err := http.Get(gw + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ok := map[string]float64{} // step -> runs with outcome ok
-	for _, m := range fams["tickerlake_lake_housekeeping_runs_total"].GetMetric() {
-		l := map[string]string{}
-		for _, p := range m.GetLabel() {
-			l[p.GetName()] = p.GetValue()
-		}
-		if l["job"] == pushJob && l["outcome"] == "ok" {
-			ok[l["step"]] += m.GetCounter().GetValue()
-		}
-	}
+	ok, fams := pushedRuns(t, gw)
 	for _, step := range []string{"retention", "compaction", "janitor"} {
 		if ok[step] != 1 {
 			t.Errorf("pushgateway: %s ran ok %v times in job %s, want 1 (all: %v)", step, ok[step], pushJob, ok)
@@ -88,4 +64,43 @@ func TestCompactPushesItsMetrics(t *testing.T) {
 		}
 		return true, ""
 	})
+}
+
+// clearPushed deletes what an earlier run pushed as job tickerlake-compact,
+// so it cannot pass for this run's push.
+func clearPushed(t *testing.T, gw string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, gw+"/metrics/job/"+pushJob, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+}
+
+// pushedRuns reads the Pushgateway's /metrics: the housekeeping runs with
+// outcome ok that job tickerlake-compact pushed, by step, and every family.
+func pushedRuns(t *testing.T, gw string) (map[string]float64, map[string]*dto.MetricFamily) {
+	t.Helper()
+	resp, err := http.Get(gw + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]float64{}
+	for _, m := range fams["tickerlake_lake_housekeeping_runs_total"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if l["job"] == pushJob && l["outcome"] == "ok" {
+			ok[l["step"]] += m.GetCounter().GetValue()
+		}
+	}
+	return ok, fams
 }
