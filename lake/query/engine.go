@@ -133,11 +133,7 @@ func OpenWith(store lake.Store, opts Options) (*Engine, error) {
 	}
 	tbls := opts.Tables
 	if tbls == nil {
-		r, err := tables.NewReader(store)
-		if err != nil {
-			return nil, err
-		}
-		tbls = r
+		tbls = tables.NewReader(store)
 	}
 	c, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		for _, s := range []string{"SET TimeZone = 'UTC'"} {

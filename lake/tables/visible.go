@@ -25,15 +25,15 @@ type Reader struct {
 	root  string
 	aws   *lake.S3
 	props iceberg.Properties
+	err   error // why the tables of this store cannot be read, if they cannot
 }
 
-// NewReader reads the tables of the lake in store.
-func NewReader(store lake.Store) (*Reader, error) {
+// NewReader reads the tables of the lake in store. A store that is
+// neither a directory nor S3 (a wrapper, say) can only be read while it
+// holds no table: Visible fails once one has a version hint.
+func NewReader(store lake.Store) *Reader {
 	root, aws, props, err := storeIO(store)
-	if err != nil {
-		return nil, err
-	}
-	return &Reader{store: store, root: root, aws: aws, props: props}, nil
+	return &Reader{store: store, root: root, aws: aws, props: props, err: err}
 }
 
 // Visible returns the data files of the current snapshot of a dataset's
@@ -51,6 +51,9 @@ func (r *Reader) Visible(ctx context.Context, dataset, since string) (version st
 		}
 		if err != nil {
 			return "", nil, false, fmt.Errorf("version hint %s: %w", hintKey, err)
+		}
+		if r.err != nil {
+			return "", nil, false, fmt.Errorf("%s: %w", hintKey, r.err)
 		}
 		hint := strings.TrimSpace(string(b))
 		loc := r.root + "/" + path.Join(dataset, lake.MetadataDir, hint+".metadata.json")
