@@ -58,21 +58,6 @@ func (s *Server) resolveRange(symbol, interval, fromS, toS string) (barRange, er
 	return barRange{company: c, interval: interval, from: from, to: to}, nil
 }
 
-// where is the range's table and filter; 15-minute bars are selected by the
-// New York session date of their start.
-func (b barRange) where() (table, col, cond string, args []any) {
-	if b.interval == "15min" {
-		return "intraday_bars", "ts", "symbol = ? AND ts >= ? AND ts < ?",
-			[]any{b.company.Symbol, sessionStart(b.from), sessionStart(b.to.AddDate(0, 0, 1))}
-	}
-	return "daily_bars", "date", "symbol = ? AND date >= ? AND date <= ?", []any{b.company.Symbol, b.from, b.to}
-}
-
-// sessionStart is midnight in New York of a session date, as an instant.
-func sessionStart(d time.Time) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, market.NewYork)
-}
-
 // Bar is one OHLCV bar.
 type Bar struct {
 	T       string  `json:"t" doc:"Session date (1day, YYYY-MM-DD) or bar start in UTC (15min, RFC 3339)" example:"2026-11-27"`
@@ -181,41 +166,15 @@ func (s *Server) download(ctx context.Context, in *DownloadInput) (*DownloadOutp
 	if err != nil {
 		return nil, err
 	}
-	db, err := s.db(ctx)
-	if err != nil {
-		return nil, err
-	}
 	dir, err := os.MkdirTemp("", "tickerlake-download-")
 	if err != nil {
 		return nil, s.internal("download temp dir", err)
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "bars."+in.Format)
-	table, col, cond, args := b.where()
-	// COPY takes no bind parameters: the values are inlined, and every one
-	// of them is a validated symbol or a time this process formatted.
-	inlined := cond
-	for _, a := range args {
-		var lit string
-		switch v := a.(type) {
-		case string:
-			lit = "'" + strings.ReplaceAll(v, "'", "''") + "'"
-		case time.Time:
-			lit = "TIMESTAMPTZ '" + v.UTC().Format("2006-01-02 15:04:05") + "+00'"
-			if b.interval == "1day" {
-				lit = "DATE '" + v.Format(time.DateOnly) + "'"
-			}
-		}
-		inlined = strings.Replace(inlined, "?", lit, 1)
-	}
-	opts := "FORMAT csv, HEADER true"
-	if in.Format == "parquet" {
-		opts = "FORMAT parquet, COMPRESSION zstd"
-	}
-	q := fmt.Sprintf("COPY (SELECT symbol, %s, open, high, low, close, volume, imputed FROM %s WHERE %s ORDER BY %s) TO '%s' (%s)",
-		col, table, inlined, col, strings.ReplaceAll(file, "'", "''"), opts)
+	q := query.BarQuery{Symbol: b.company.Symbol, Intraday: b.interval == "15min", From: b.from, To: b.to}
 	done := s.timed("download")
-	_, err = db.ExecContext(ctx, q)
+	err = s.Engine.CopyBars(ctx, q, in.Format, file)
 	done()
 	if err != nil {
 		return nil, s.internal("copy bars", err)

@@ -2,7 +2,6 @@ package serve
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"net/http"
@@ -187,13 +186,6 @@ func formatTime(t time.Time, date bool) string {
 		return t.UTC().Format("2006-01-02")
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-func (s *Server) db(ctx context.Context) (*sql.DB, error) {
-	if err := s.Engine.Refresh(ctx); err != nil {
-		return nil, s.internal("refresh views", err)
-	}
-	return s.Engine.DB(), nil
 }
 
 func (s *Server) internal(what string, err error) error {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
@@ -47,18 +48,7 @@ func (e *Engine) Bars(ctx context.Context, q BarQuery) (BarPage, error) {
 	if err := e.Refresh(ctx); err != nil {
 		return BarPage{}, fmt.Errorf("refresh views: %w", err)
 	}
-	table, col := market.DailyBars.Name, "date"
-	args := []any{q.From, q.To}
-	cond := "date >= ? AND date <= ?"
-	if q.Intraday {
-		table, col = market.IntradayBars.Name, "ts"
-		cond = "ts >= ? AND ts < ?"
-		args = []any{sessionStart(q.From), sessionStart(q.To.AddDate(0, 0, 1))}
-	}
-	if q.Symbol != "" {
-		cond += " AND symbol = ?"
-		args = append(args, q.Symbol)
-	}
+	table, col, cond, args := q.where()
 	var page BarPage
 	if err := e.db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM %s WHERE %s", table, cond), args...).Scan(&page.Total); err != nil {
 		return BarPage{}, fmt.Errorf("count bars: %w", err)
@@ -99,6 +89,59 @@ func (e *Engine) Bars(ctx context.Context, q BarQuery) (BarPage, error) {
 		}
 	}
 	return page, nil
+}
+
+// where is the view, its time column and the condition with its arguments
+// that select q's bars.
+func (q BarQuery) where() (table, col, cond string, args []any) {
+	table, col = market.DailyBars.Name, "date"
+	args = []any{q.From, q.To}
+	cond = "date >= ? AND date <= ?"
+	if q.Intraday {
+		table, col = market.IntradayBars.Name, "ts"
+		cond = "ts >= ? AND ts < ?"
+		args = []any{sessionStart(q.From), sessionStart(q.To.AddDate(0, 0, 1))}
+	}
+	if q.Symbol != "" {
+		cond += " AND symbol = ?"
+		args = append(args, q.Symbol)
+	}
+	return table, col, cond, args
+}
+
+// CopyBars has DuckDB write q's bars (as traded; Limit and Offset unused)
+// to path with COPY, as CSV with a header row (format "csv") or as Parquet
+// with zstd ("parquet"), oldest first.
+func (e *Engine) CopyBars(ctx context.Context, q BarQuery, format, path string) error {
+	opts, ok := map[string]string{"csv": "FORMAT csv, HEADER true", "parquet": "FORMAT parquet, COMPRESSION zstd"}[format]
+	if !ok {
+		return fmt.Errorf("copy bars: unknown format %q (csv or parquet)", format)
+	}
+	if err := e.Refresh(ctx); err != nil {
+		return fmt.Errorf("refresh views: %w", err)
+	}
+	table, col, cond, args := q.where()
+	// COPY takes no bind parameters: the values are inlined, each one a
+	// quoted string or a time formatted here.
+	for _, a := range args {
+		var lit string
+		switch v := a.(type) {
+		case string:
+			lit = "'" + strings.ReplaceAll(v, "'", "''") + "'"
+		case time.Time:
+			lit = "TIMESTAMPTZ '" + v.UTC().Format("2006-01-02 15:04:05") + "+00'"
+			if !q.Intraday {
+				lit = "DATE '" + v.Format(time.DateOnly) + "'"
+			}
+		}
+		cond = strings.Replace(cond, "?", lit, 1)
+	}
+	stmt := fmt.Sprintf("COPY (SELECT symbol, %s, open, high, low, close, volume, imputed FROM %s WHERE %s ORDER BY %s, symbol) TO '%s' (%s)",
+		col, table, cond, col, strings.ReplaceAll(path, "'", "''"), opts)
+	if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+		return fmt.Errorf("copy bars: %w", err)
+	}
+	return nil
 }
 
 // sessionStart is midnight in New York of a session date, as an instant.
