@@ -2,7 +2,12 @@ package tables
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
@@ -23,6 +28,12 @@ type MigrateReport struct {
 // unreachable, becomes readable by every Iceberg engine. Running it again
 // changes nothing. It also records, per topic partition, the last offset
 // the records cover, so later replays of those ranges add nothing.
+//
+// It refuses (ErrTableAhead) a table that is ahead of the records: one
+// holding offsets of a topic partition past the last the records cover,
+// or records naming a Parquet object the lake no longer holds (the table
+// compacted or rewrote it and the janitor removed it). The records would
+// then drop rows only the table holds.
 func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, error) {
 	ctx = c.ioContext(ctx)
 	var rep MigrateReport
@@ -40,11 +51,17 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 			}
 		}
 	}
+	if err := c.missing(ctx, dataset, visible); err != nil {
+		return rep, err
+	}
 	tbl, err := c.load(ctx, dataset)
 	if err != nil {
 		return rep, err
 	}
 	err = c.update(ctx, tbl, dataset, "migrate", func(tbl *table.Table) (change, error) {
+		if err := ahead(tbl, dataset, through); err != nil {
+			return change{props: iceberg.Properties{}}, err
+		}
 		ch, err := c.replace(ctx, tbl, "migrate", nil, visible, true)
 		ch.props[CommitProperty] = "migrate"
 		ch.props["tickerlake.kind"] = "migrate"
@@ -58,4 +75,56 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 		return ch, err
 	})
 	return rep, err
+}
+
+// ErrTableAhead is Migrate's refusal of a table that holds more than the
+// lake's commit records.
+var ErrTableAhead = errors.New("the table is ahead of the lake's commit records")
+
+// throughPrefix starts the names of the table properties throughProperty
+// sets.
+const throughPrefix = "tickerlake.through."
+
+// ahead reports, as ErrTableAhead, a table property saying the table holds
+// offsets of a topic partition past the last the records cover.
+func ahead(tbl *table.Table, dataset string, through map[string]int64) error {
+	var past []string
+	for k, v := range tbl.Properties() {
+		if !strings.HasPrefix(k, throughPrefix) {
+			continue
+		}
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > through[k] {
+			past = append(past, fmt.Sprintf("%s=%d, records reach %d", k, n, through[k]))
+		}
+	}
+	if len(past) == 0 {
+		return nil
+	}
+	sort.Strings(past)
+	return fmt.Errorf("table %s.%s: %w (%s): it holds commits the records lack, and migrating would drop them; the table alone is the lake now, so leave it as it is",
+		Namespace, dataset, ErrTableAhead, strings.Join(past, "; "))
+}
+
+// missing reports, as ErrTableAhead, a Parquet object that the records
+// make visible and the lake no longer holds.
+func (c *Catalog) missing(ctx context.Context, dataset string, visible []string) error {
+	keys, err := c.store.List(ctx, dataset+"/")
+	if err != nil {
+		return err
+	}
+	held := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		held[k] = true
+	}
+	var gone []string
+	for _, k := range visible {
+		if !held[k] && path.Ext(k) == ".parquet" {
+			gone = append(gone, k)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	return fmt.Errorf("table %s.%s: %w: %d objects the records make visible are gone from the lake, e.g. %s; the table rewrote or compacted them away, so leave it as it is",
+		Namespace, dataset, ErrTableAhead, len(gone), gone[0])
 }

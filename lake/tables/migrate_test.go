@@ -2,12 +2,16 @@ package tables_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/query"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -89,4 +93,78 @@ func TestMigrateInPlace(t *testing.T) {
 		}
 	}
 	sameAsEngine(t, c, st, eng)
+}
+
+// TestMigrateRefusesATableAhead: a table holding offsets the commit
+// records lack (written through the catalog alone), or records naming an
+// object the lake no longer holds, makes Migrate fail with ErrTableAhead
+// and leave the table as it was.
+func TestMigrateRefusesATableAhead(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	ds := market.DailyBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	old := laketest.Writer(st) // the records alone
+	first := laketest.Messages(t, ds, 0, 0, 4, laketest.DailyBars([]string{"AAPL"}, day, 4, ing))
+	if err := old.WriteBatch(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Migrate(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	w := laketest.Writer(st)
+	w.Tables = c
+	next := laketest.Messages(t, ds, 0, int64(len(first)), 4, laketest.DailyBars([]string{"MSFT"}, day, 4, ing))
+	if err := w.WriteBatch(ctx, next); err != nil {
+		t.Fatal(err)
+	}
+	// The newer range is in the table alone, as a lake written through its
+	// catalog keeps it.
+	records, err := st.List(ctx, lake.CommitPrefix+"/"+ds.Name+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range records {
+		if strings.Contains(k, fmt.Sprintf("-%020d-", len(first))) {
+			if err := st.Delete(ctx, k); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	before := tableRows(t, c, ds)
+	_, err = c.Migrate(ctx, ds.Name)
+	if !errors.Is(err, tables.ErrTableAhead) || !strings.Contains(err.Error(), "tickerlake.through."+laketest.Topic(ds)+".0=") {
+		t.Fatalf("migrating a table ahead of the records: %v, want ErrTableAhead naming the partition's offsets", err)
+	}
+	if after := tableRows(t, c, ds); after != before {
+		t.Errorf("the refused migration changed the table: %d rows, %d before", after, before)
+	}
+
+	// Records naming an object the lake lacks: the table moved on and
+	// the janitor removed it.
+	keys, err := (&lake.Catalog{Store: st}).Files(ctx, ds.Name, "parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, st2, c2 := dirLake(t) // the first range again, by its records alone
+	if err := laketest.Writer(st2).WriteBatch(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := st2.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c2.Migrate(ctx, ds.Name); !errors.Is(err, tables.ErrTableAhead) || !strings.Contains(err.Error(), keys[0]) {
+		t.Fatalf("migrating records that name a removed object: %v, want ErrTableAhead naming %s", err, keys[0])
+	}
+}
+
+// tableRows counts the rows of a dataset's table as iceberg-go reads it.
+func tableRows(t *testing.T, c *tables.Catalog, ds *market.Dataset) int {
+	t.Helper()
+	n := 0
+	for _, s := range laketest.TableKeys(t, c, ds) {
+		n += s.N()
+	}
+	return n
 }

@@ -450,7 +450,7 @@ func throughProperty(cm lake.Commit) (string, int64) {
 	if cm.Kind != "" || cm.Topic == "" {
 		return "", 0
 	}
-	return "tickerlake.through." + cm.Topic + "." + strconv.Itoa(cm.Partition), cm.LastOffset
+	return throughPrefix + cm.Topic + "." + strconv.Itoa(cm.Partition), cm.LastOffset
 }
 
 // Reload loads a dataset's table as the catalog has it now.
