@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 
@@ -18,19 +17,15 @@ type MigrateCmd struct {
 
 // Run implements the command.
 func (c *MigrateCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
-	if c.Catalog == "none" {
-		return errors.New("migrate: --catalog none leaves nothing to migrate into; name a SQLite file or postgres:// catalog")
-	}
 	store, err := openLake(ctx, g, c.LakeFlags)
 	if err != nil {
 		return err
 	}
-	tbls, closeTables, err := c.TableFlags.open(ctx, g, store, log)
+	cat, closeTables, err := c.TableFlags.open(ctx, g, store, log)
 	if err != nil {
 		return err
 	}
 	defer closeTables()
-	cat := tbls.(*tables.Catalog)
 	for _, ds := range market.Datasets() {
 		rep, err := cat.Migrate(ctx, ds.Name)
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 
@@ -9,18 +10,22 @@ import (
 	"github.com/tickerlake/tickerlake/lake/tables"
 )
 
-// TableFlags choose the Iceberg catalog that the writer and the compactor
-// keep in step with the lake.
+// TableFlags choose the Iceberg catalog of the lake's tables, which the
+// writer, the compactor and migrate commit through.
 type TableFlags struct {
-	Catalog string `name:"catalog" env:"TICKERLAKE_CATALOG" help:"Iceberg SQL catalog of the lake's tables: a SQLite file (default <data-dir>/catalog.db), postgres://user:pass@host/db (what replicas sharing a lake need), or none."`
+	Catalog string `name:"catalog" env:"TICKERLAKE_CATALOG" help:"Iceberg SQL catalog of the lake's tables, whose snapshots decide what the lake holds: a SQLite file (default <data-dir>/catalog.db) or postgres://user:pass@host/db (what replicas sharing a lake need)."`
 }
 
-// open opens the catalog's tables, nil for none, and what closes them.
-func (t TableFlags) open(ctx context.Context, g *Globals, store lake.Store, log *slog.Logger) (lake.Tables, func(), error) {
+// errNoCatalog refuses --catalog none: a lake without tables would be
+// written to no protocol readers follow.
+var errNoCatalog = errors.New("--catalog none: a lake needs a catalog: name a SQLite file or postgres://user:pass@host/db")
+
+// open opens the catalog's tables and what closes them.
+func (t TableFlags) open(ctx context.Context, g *Globals, store lake.Store, log *slog.Logger) (*tables.Catalog, func(), error) {
 	uri := t.Catalog
 	switch uri {
 	case "none":
-		return nil, func() {}, nil
+		return nil, nil, errNoCatalog
 	case "":
 		uri = filepath.Join(g.DataDir, "catalog.db")
 	}

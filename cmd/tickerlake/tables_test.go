@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/tickerlake/tickerlake/lake"
@@ -58,5 +60,35 @@ func checkTables(t *testing.T, c *tables.Catalog, store lake.Store, eng *query.E
 			t.Errorf("%s: iceberg-go reads %d rows, the view shows %d other ones", ds.Name, len(table), len(view))
 		}
 		t.Logf("iceberg %s.%s: %d rows, %d keys; the view shows %d rows", tables.Namespace, ds.Name, rows, len(got), len(view))
+	}
+}
+
+// TestCatalogNoneIsRefused: every command that commits to the lake fails
+// on --catalog none with an error saying a lake needs a catalog, before
+// writing anything.
+func TestCatalogNoneIsRefused(t *testing.T) {
+	for _, args := range [][]string{
+		{"writer", "--kafka-brokers", "127.0.0.1:1"},
+		{"compact"},
+		{"migrate"},
+	} {
+		dir := t.TempDir()
+		cli := parseCLI(t, append(args, "--data-dir", dir, "--catalog", "none")...)
+		g, ctx, log := &cli.Globals, context.Background(), testLogger(t)
+		var err error
+		switch args[0] {
+		case "writer":
+			err = cli.Writer.Run(g, ctx, log)
+		case "compact":
+			err = cli.Compact.Run(g, ctx, log)
+		case "migrate":
+			err = cli.Migrate.Run(g, ctx, log)
+		}
+		if err == nil || !strings.Contains(err.Error(), "a lake needs a catalog: name a SQLite file or postgres://") {
+			t.Errorf("%s --catalog none: %v, want the lake-needs-a-catalog error", args[0], err)
+		}
+		if _, serr := os.Stat(filepath.Join(dir, "catalog.db")); serr == nil {
+			t.Errorf("%s --catalog none made a catalog", args[0])
+		}
 	}
 }
