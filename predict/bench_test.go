@@ -35,8 +35,8 @@ func BenchmarkPredictHTTP(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	now := func() time.Time { return testNow }
-	svc := &Service{Lake: eng, Registry: &Registry{Store: models, Now: now}, Now: now}
+	clk := clock.NewManual(testNow)
+	svc := &Service{Lake: eng, Registry: &Registry{Store: models, Clock: clk}, Clock: clk}
 	if _, err := svc.FineTune(context.Background(), nil); err != nil {
 		b.Fatal(err)
 	}
@@ -155,11 +155,11 @@ func BenchmarkFineTune(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer eng.Close()
-	now := func() time.Time { return testNow }
+	clk := clock.NewManual(testNow)
 	var meta Meta
 	b.ResetTimer()
 	for range b.N {
-		svc := &Service{Lake: eng, Registry: &Registry{Store: store, Now: now}, Now: now}
+		svc := &Service{Lake: eng, Registry: &Registry{Store: store, Clock: clk}, Clock: clk}
 		if meta, err = svc.FineTune(context.Background(), nil); err != nil {
 			b.Fatal(err)
 		}

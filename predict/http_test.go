@@ -37,7 +37,8 @@ func newTestAPI(t *testing.T, svc *Service) humatest.TestAPI {
 func newReplicaAPI(t *testing.T, svc *Service, models lake.Store) humatest.TestAPI {
 	t.Helper()
 	eng := sharedLake(t)
-	svc.Lake, svc.Registry, svc.Now = eng, &Registry{Store: models, Now: func() time.Time { return testNow }}, func() time.Time { return testNow }
+	clk := clock.NewManual(testNow)
+	svc.Lake, svc.Registry, svc.Clock = eng, &Registry{Store: models, Clock: clk}, clk
 	m := metrics.New()
 	if err := svc.Register(m.Registry); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/lake"
@@ -51,7 +52,7 @@ func writeTestLake(ctx context.Context, t testing.TB, store lake.Store) error {
 	// and builds the smiles the features read.
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	src := ingest.NewSynthetic(mkt)
-	proc := &transform.Processor{Cleaner: &transform.Cleaner{Calendar: cal, Now: func() time.Time { return testNow }}, Log: log, Metrics: metrics.New()}
+	proc := &transform.Processor{Cleaner: &transform.Cleaner{Calendar: cal, Clock: clock.NewManual(testNow)}, Log: log, Metrics: metrics.New()}
 	w := laketest.Writer(store)
 	offsets := map[string]int64{}
 	days := cal.TradingDays(testDay.AddDate(0, 0, -2*optionDays), testDay)

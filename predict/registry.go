@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 )
 
@@ -51,7 +52,7 @@ type Registry struct {
 	// Prefix is where artefacts live (default "models"); the lake's
 	// janitor only sweeps dataset prefixes.
 	Prefix string
-	Now    func() time.Time
+	Clock  clock.Clock // default the system clock
 }
 
 func (r *Registry) prefix() string {
@@ -161,10 +162,7 @@ func (r *Registry) getJSON(ctx context.Context, key string, v any) error {
 // Commit writes a version's objects, then its commit record under the
 // next free number, and returns the version it became.
 func (r *Registry) Commit(ctx context.Context, meta Meta, models map[string]*Model) (string, error) {
-	now := time.Now
-	if r.Now != nil {
-		now = r.Now
-	}
+	now := clock.Or(r.Clock).Now
 	var id [8]byte
 	if _, err := rand.Read(id[:]); err != nil {
 		return "", err

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/query"
@@ -84,7 +85,7 @@ func TestForecastAtTIgnoresRowsAfterT(t *testing.T) {
 	_, closeT, _ := cal.Session(at)
 	asOf := closeT.Add(time.Minute)
 	svc := func() *Service {
-		return &Service{Lake: eng, Calendar: cal, Now: func() time.Time { return asOf }}
+		return &Service{Lake: eng, Calendar: cal, Clock: clock.NewManual(asOf)}
 	}
 	before, err := svc().Predict(ctx, "MSFT", 5)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -23,7 +24,7 @@ type Service struct {
 	Calendar *market.Calendar // default market.NYSE()
 	Config   Config
 	Log      *slog.Logger
-	Now      func() time.Time
+	Clock    clock.Clock // default the system clock
 	// CacheTTL is how long a symbol's features are reused (default 30s):
 	// bars arrive daily and every 15 minutes.
 	CacheTTL time.Duration
@@ -98,8 +99,8 @@ func (s *Service) init() {
 		if s.Log == nil {
 			s.Log = slog.New(slog.DiscardHandler)
 		}
-		if s.Now == nil {
-			s.Now = time.Now
+		if s.Clock == nil {
+			s.Clock = clock.System{}
 		}
 		if s.CacheTTL <= 0 {
 			s.CacheTTL = 30 * time.Second
@@ -187,8 +188,8 @@ func (s *Service) Run(ctx context.Context) error {
 		if err := s.Sync(ctx); err != nil && ctx.Err() == nil {
 			s.Log.Warn("load serving model", "err", err)
 		}
-		if _, v := s.Serving(); s.AutoTrain && v == "v0" && s.Now().Sub(tried) >= s.AutoTrainEvery {
-			tried = s.Now()
+		if _, v := s.Serving(); s.AutoTrain && v == "v0" && s.Clock.Now().Sub(tried) >= s.AutoTrainEvery {
+			tried = s.Clock.Now()
 			if j, err := s.StartFineTune(ctx); err == nil {
 				s.Log.Info("no model version yet: fine-tune started", "job", j.ID)
 			}
@@ -221,7 +222,7 @@ func (s *Service) series(ctx context.Context, sym string) (*Series, Indicators, 
 	s.mu.Unlock()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	now := s.Now()
+	now := s.Clock.Now()
 	if e.seen && now.Sub(e.at) < s.CacheTTL {
 		return e.s, e.ind, e.err
 	}
@@ -393,7 +394,7 @@ func (s *Service) train(ctx context.Context, progress Progress) (Meta, map[strin
 	if progress == nil {
 		progress = func(float64, string) {}
 	}
-	now := s.Now()
+	now := s.Clock.Now()
 	progress(0.01, "reading features from the lake")
 	all, err := Load(ctx, s.Lake, s.Calendar, now)
 	if err != nil {
@@ -460,7 +461,7 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		s.mu.Unlock()
 		return &j, ErrBusy
 	}
-	now := s.Now().UTC()
+	now := s.Clock.Now().UTC()
 	j := &Job{ID: "ft-" + hex.EncodeToString(id[:]), Status: JobRunning, Message: "starting", Started: now, Updated: now}
 	s.running = j.ID
 	s.mu.Unlock()
@@ -504,13 +505,13 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		bg := context.WithoutCancel(ctx)
 		meta, err := s.FineTune(bg, func(f float64, msg string) {
 			s.mu.Lock()
-			j.Progress, j.Message, j.Updated = round(f, 3), msg, s.Now().UTC()
+			j.Progress, j.Message, j.Updated = round(f, 3), msg, s.Clock.Now().UTC()
 			st := *j
 			s.mu.Unlock()
 			record(bg, st)
 		})
 		s.mu.Lock()
-		fin := s.Now().UTC()
+		fin := s.Clock.Now().UTC()
 		j.Finished, j.Updated = &fin, fin
 		if err != nil {
 			j.Status, j.Message = JobFailed, err.Error()
@@ -570,7 +571,7 @@ func (s *Service) JobStatus(ctx context.Context, id string) (*Job, error) {
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrNoJob, id)
 	}
-	if j.Status == JobRunning && s.Now().Sub(j.Updated) >= s.JobStale {
+	if j.Status == JobRunning && s.Clock.Now().Sub(j.Updated) >= s.JobStale {
 		j.Status = JobFailed
 		j.Message = fmt.Sprintf("abandoned: its trainer last reported at %s (%s), then stopped", j.Updated.Format(time.RFC3339), j.Message)
 	}

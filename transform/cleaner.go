@@ -24,10 +24,6 @@ type Cleaner struct {
 	// Clock tells the time future timestamps and session states are judged
 	// against (default the system's).
 	Clock clock.Clock
-	// Now is the clock as a function, read when Clock is nil.
-	//
-	// Deprecated: set Clock. Kept until predict's tests move to Clock.
-	Now func() time.Time
 	// FutureSlack tolerates provider clocks a little ahead (default 15 minutes).
 	FutureSlack time.Duration
 	// Curve gives the risk-free rate by tenor (default flat 4%).
@@ -113,8 +109,5 @@ func (c *Cleaner) remember(sym, interval string, rows []row) {
 
 // now is the time by the injected clock.
 func (c *Cleaner) now() time.Time {
-	if c.Clock == nil && c.Now != nil {
-		return c.Now()
-	}
 	return clock.Or(c.Clock).Now()
 }

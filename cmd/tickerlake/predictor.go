@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
@@ -77,15 +78,15 @@ type FineTuneCmd struct {
 // Run implements the command.
 func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) error {
 	cal := market.NYSE()
-	now := time.Now
+	var clk clock.Clock = clock.System{}
 	if c.At != "" {
 		at, err := time.Parse(time.RFC3339, c.At)
 		if err != nil {
 			return fmt.Errorf("--at %q: want RFC3339, e.g. 2027-03-01T18:15:00-05:00", c.At)
 		}
-		now = func() time.Time { return at }
+		clk = clock.NewManual(at)
 	}
-	if today := market.DateOf(now()); c.SessionDaysOnly && !cal.IsTradingDay(today) {
+	if today := market.DateOf(clk.Now()); c.SessionDaysOnly && !cal.IsTradingDay(today) {
 		log.Info("fine-tune skipped: no session today", "date", today.Format(time.DateOnly))
 		return nil
 	}
@@ -95,7 +96,7 @@ func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) err
 	}
 	defer eng.Close()
 	svc := c.service(eng, store, log)
-	svc.Now = now
+	svc.Clock = clk
 	meta, err := svc.FineTune(ctx, func(f float64, msg string) { log.Info("fine-tune", "progress", f, "step", msg) })
 	var short *predict.HistoryError
 	if errors.As(err, &short) {
