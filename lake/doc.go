@@ -1,21 +1,24 @@
 // Package lake is the lake's storage: the object-store seam (a local
 // directory or an S3 bucket), the writer role that turns processed topics
-// into committed Parquet and CSV objects, the commit records that decide
-// what readers see, and the jobs that keep the lake small: compaction,
-// retention and the janitor.
+// into committed Parquet and CSV objects, and the jobs that keep the lake
+// small: compaction, retention and the janitor. What readers see is decided
+// by one Iceberg table per dataset (see lake/tables and Open tables below);
+// the commit records described next decide only in a lake without tables,
+// which the commands no longer write (`tickerlake migrate` registers one).
 //
 // Commit protocol. For each (topic, partition, first offset, last offset)
 // range a batch covers, the writer puts one Parquet and one CSV object per
 // Hive partition under keys derived from that range, each created only if
-// absent (a hard link on disk, If-None-Match: * on S3), then puts a commit
-// record under _commits/<dataset>/ naming them, and only then commits the
-// Kafka offsets. A batch's ranges put their data objects side by side; their
-// commit records follow one at a time, in range order, each after its own
-// range's objects. Readers list commit records and read only the objects they
-// name, so a crash leaves at worst orphans that nobody reads and the janitor
-// removes after a grace period; a replay of the same range rewrites nothing,
-// and a replay under a different range adds rows that readers collapse by
-// natural key (latest ingested_at wins).
+// absent (a hard link on disk, If-None-Match: * on S3), then commits the
+// range (with Tables, an Iceberg commit; without, a commit record under
+// _commits/<dataset>/ naming the objects), and only then commits the Kafka
+// offsets. A batch's ranges put their data objects side by side; their
+// commits follow one at a time, in range order, each after its own range's
+// objects. Readers read only the objects a commit names, so a crash leaves
+// at worst orphans that nobody reads and the janitor removes after a grace
+// period; a replay of the same range rewrites nothing and commits nothing
+// again, and a replay under a different range adds rows that replace the
+// same keys (latest ingested_at wins).
 //
 // Replacing files. A commit record may also list objects it Replaces. A
 // reader takes one listing of a dataset's commit records and drops every
@@ -38,15 +41,18 @@
 // an expired partition's objects, so the partition disappears at once and
 // its objects go after the grace period.
 //
-// Open tables. When Tables are set (see lake/tables), each commit record is
-// then registered in an Apache Iceberg table per dataset, before the Kafka
-// offsets: the same Parquet objects as data files, with the rows whose
-// natural keys a commit repeats removed from the older files in the same
-// snapshot, so other engines read what the views show. While the catalog
-// fails the writer retries and commits no offsets. A dataset's table, once
-// it exists, alone decides what is visible: the query engine reads its
-// current snapshot, the compactor and retention plan from it, and the
-// janitor expires old snapshots and removes what no live snapshot
-// references, whatever the commit records say. The records decide only in a
-// lake without tables.
+// Open tables. When Tables are set (see lake/tables), the writer commits
+// each range only through them: it writes no commit record, and its
+// Iceberg commit, in an Apache Iceberg table per dataset, comes before the
+// Kafka offsets. The same Parquet objects become data files, with the rows
+// whose natural keys a commit repeats removed from the older files in the
+// same snapshot, so other engines read what the views show. The table
+// property tickerlake.through.<topic>.<partition> holds the last offset
+// registered, so a replayed range adds nothing, even after its snapshot
+// expired. While the catalog fails the writer retries and commits no
+// offsets. A dataset's table, once it exists, alone decides what is
+// visible: the query engine reads its current snapshot, the compactor and
+// retention plan from it, and the janitor expires old snapshots and removes
+// what no live snapshot references, whatever the commit records say. The
+// records decide only in a lake without tables.
 package lake

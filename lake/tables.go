@@ -7,10 +7,10 @@ import (
 	"time"
 )
 
-// Tables mirrors the lake's commits into open tables that other engines
-// read (Apache Iceberg, see lake/tables): the same data objects, registered
-// in a catalog after the commit record that makes them visible here. It must
-// be idempotent: a replayed range registers the same commit again.
+// Tables are the lake's open tables (Apache Iceberg, see lake/tables),
+// which decide what is visible: the writer's data objects become their data
+// files by Commit, with no commit record. Commit must be idempotent: a
+// replayed range commits the same range again.
 type Tables interface {
 	Commit(ctx context.Context, cm Commit) error
 	// Expire drops a dataset's table snapshots older than keep (the newest

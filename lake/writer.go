@@ -24,7 +24,9 @@ import (
 
 // Writer is the writer role: it consumes the processed topics in one
 // consumer group and commits each fetched batch to the lake (see the package
-// doc) before committing its offsets.
+// doc) before committing its offsets. With Tables, as the commands always
+// run it, it commits only through the tables; without, it writes commit
+// records (a lake of the record protocol, for its tests and migrate's).
 type Writer struct {
 	Store   Store
 	Kafka   stream.Cluster
@@ -36,20 +38,21 @@ type Writer struct {
 	BatchSize   int
 	BatchWindow time.Duration
 	// BeforeCommit, when set, runs after a range's data objects are written
-	// and before its commit record; an error stops the writer there, as a
-	// crash would. Tests use it to prove recovery.
+	// and before its commit; an error stops the writer there, as a crash
+	// would. Tests use it to prove recovery.
 	BeforeCommit func(Commit) error
 	// DrainTimeout bounds how long, once ctx ends, the batch in hand may take
 	// to commit (default 20s); past it the batch is abandoned uncommitted and
 	// delivered again to the next writer. Keep it under the pod's
 	// terminationGracePeriodSeconds.
 	DrainTimeout time.Duration
-	// Tables, when set, registers each commit in the open tables after its
-	// commit record and before the offsets. While that fails (the catalog
-	// unreachable) the writer commits nothing more: it tries again, waiting
-	// from 200ms up to TablesRetry (default 10s) between attempts, and goes
-	// on once the catalog answers; if it stops first, the replayed range
-	// registers the commit then.
+	// Tables, when set, are what each range is committed to, before the
+	// offsets, with no commit record: the table alone makes it visible, and
+	// its tickerlake.through property makes a replay add nothing. While
+	// that fails (the catalog unreachable) the writer commits nothing more:
+	// it tries again, waiting from 200ms up to TablesRetry (default 10s)
+	// between attempts, and goes on once the catalog answers; if it stops
+	// first, the replayed range is committed then.
 	Tables      Tables
 	TablesRetry time.Duration
 	// Clock stamps each commit's CommittedAt (default the system clock),
@@ -88,7 +91,7 @@ func (w *Writer) Run(ctx context.Context) error {
 	loop := stream.Consume{Name: "processed", BatchSize: w.BatchSize, BatchWindow: w.BatchWindow, Drain: drain}
 	err := loop.Run(ctx, r, w.WriteBatch)
 	if errors.Is(err, stream.ErrAbandoned) {
-		// Neither its commit record nor its offsets are known to be
+		// Neither its commit nor its offsets are known to be
 		// written: the next writer writes it again under the same keys,
 		// and the janitor removes what this one left.
 		w.Log.Warn("writer stopping: batch abandoned uncommitted; it will be delivered again", "err", err)
@@ -121,8 +124,8 @@ func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
 	})
 	// Each range's data objects are encoded and put side by side with the
 	// other ranges' (a put waits on the store, an fsync or the network);
-	// the commit records follow one at a time in range order, each once its
-	// own range's data objects are all in the store.
+	// the commits follow one at a time in range order, each once its own
+	// range's data objects are all in the store.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	staged := make([]*stagedRange, len(keys))
@@ -162,7 +165,7 @@ func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
 }
 
 // stagedRange is a range whose data objects are in the store, awaiting
-// its commit record.
+// its commit.
 type stagedRange struct {
 	msgs  []kafka.Message
 	ds    *market.Dataset
@@ -222,8 +225,8 @@ func (w *Writer) writeData(ctx context.Context, msgs []kafka.Message) (*stagedRa
 	return &stagedRange{msgs: msgs, ds: ds, cm: cm, base: base, parts: len(names), start: start}, nil
 }
 
-// commitRange writes a staged range's commit record, which makes its data
-// objects visible, and registers it in the open tables.
+// commitRange commits a staged range, which makes its data objects
+// visible: through the tables, or without them by a commit record.
 func (w *Writer) commitRange(ctx context.Context, s *stagedRange) error {
 	msgs, ds, cm, base, start := s.msgs, s.ds, s.cm, s.base, s.start
 	if w.BeforeCommit != nil {
@@ -232,17 +235,14 @@ func (w *Writer) commitRange(ctx context.Context, s *stagedRange) error {
 		}
 	}
 	cm.CommittedAt = clock.Or(w.Clock).Now().UTC()
-	body, err := json.MarshalIndent(cm, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode commit %s: %w", base, err)
-	}
-	if _, err := w.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
-		return err
-	}
 	if w.Tables != nil {
+		// The table alone makes the range visible, and its
+		// tickerlake.through property makes a replay add nothing.
 		if err := w.register(ctx, cm); err != nil {
 			return err
 		}
+	} else if err := w.putRecord(ctx, cm); err != nil {
+		return err
 	}
 	w.Metrics.Written.WithLabelValues(ds.Name, "lake").Add(float64(cm.Rows))
 	if cm.MaxTime.After(w.lastEvent[ds.Name]) {
@@ -262,6 +262,18 @@ func (w *Writer) commitRange(ctx context.Context, s *stagedRange) error {
 			slog.Int64("rows", cm.Rows), slog.Int("partitions", s.parts)}, stream.BatchTrace(msgs)...)...)
 	}
 	return nil
+}
+
+// putRecord writes a commit record, which makes the range visible in a
+// lake without tables (tests of the record protocol; the commands refuse
+// such a lake).
+func (w *Writer) putRecord(ctx context.Context, cm Commit) error {
+	body, err := json.MarshalIndent(cm, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode commit %s: %w", cm.Key(), err)
+	}
+	_, err = w.Store.PutIfAbsent(ctx, cm.Key(), body)
+	return err
 }
 
 // register registers a commit in w.Tables, trying again until it succeeds
@@ -294,7 +306,7 @@ func (w *Writer) register(ctx context.Context, cm Commit) error {
 // putPartitions encodes each partition's rows as Parquet and CSV and puts
 // both objects. Encoding dominates a commit's cost and every partition and
 // format is independent, so they are encoded and put side by side; the
-// commit record, written after all of them, is what makes them visible.
+// commit, after all of them, is what makes them visible.
 func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base string, names []string, parts map[string][]arrow.RecordBatch) ([]File, error) {
 	files := make([]File, 2*len(names))
 	keys := make([]KeyRanges, len(names))

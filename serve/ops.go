@@ -8,6 +8,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/ops"
 	"github.com/tickerlake/tickerlake/stream"
@@ -57,7 +58,8 @@ func (s *Server) Readiness() *ops.Readiness {
 		checks := []ops.Check{{Name: "duckdb", Func: s.Engine.Ping}}
 		if s.Lake != nil {
 			checks = append(checks, ops.Check{Name: "lake", Func: func(ctx context.Context) error {
-				_, err := s.Lake.List(ctx, lake.CommitPrefix+"/")
+				// A small listing: the first dataset's table metadata.
+				_, err := s.Lake.List(ctx, market.Datasets()[0].Name+"/"+lake.MetadataDir+"/")
 				return err
 			}})
 		}
@@ -110,14 +112,24 @@ func (s *Server) getCatalog() *lake.Catalog {
 	return s.catalog
 }
 
-// freshness reads each dataset's newest event from the commit records (or,
-// without a Store, from the views) and updates the freshness gauge.
+// freshness reads each dataset's newest event from the views, and when
+// its commit was from its table's current snapshot; from the commit records
+// of a dataset that has no table (a lake an older tickerlake wrote). It
+// updates the freshness gauge.
 func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
 	now := s.Clock.Now()
 	var out []Freshness
 	for _, ds := range market.Datasets() {
 		f := Freshness{Dataset: ds.Name}
-		if cat := s.getCatalog(); cat != nil {
+		var files []lake.TableFile
+		table := false
+		if s.Lake != nil {
+			var err error
+			if _, files, table, err = tables.NewReader(s.Lake).Visible(ctx, ds.Name, ""); err != nil {
+				return nil, fmt.Errorf("table of %s: %w", ds.Name, err)
+			}
+		}
+		if cat := s.getCatalog(); cat != nil && !table {
 			commits, err := cat.Commits(ctx, ds.Name)
 			if err != nil {
 				return nil, fmt.Errorf("commits of %s: %w", ds.Name, err)
@@ -144,6 +156,16 @@ func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
 			}
 			if f.Rows = rows; ok {
 				f.LastEvent = &last
+			}
+			var committed time.Time
+			for _, tf := range files {
+				if tf.Added.After(committed) {
+					committed = tf.Added
+				}
+			}
+			if !committed.IsZero() {
+				committed = committed.UTC()
+				f.LastCommitAt = &committed
 			}
 		}
 		if f.LastEvent != nil {

@@ -113,8 +113,8 @@ func TestClusterInABox(t *testing.T) {
 	// Mid-stream: once the writers have committed something and while the
 	// rest flows, one replica of every role is killed and restarted.
 	b.waitFor(t, "a first commit", 120*time.Second, func(ctx context.Context) (bool, error) {
-		cms, err := (&lake.Catalog{Store: store}).Commits(ctx, "daily_bars")
-		return len(cms) > 0, err
+		_, files, ok, err := tables.NewReader(store).Visible(ctx, "daily_bars", "")
+		return ok && len(files) > 0, err
 	})
 	for _, name := range b.roleNames {
 		p := b.pods[name][0]

@@ -18,7 +18,8 @@ import (
 
 // Stored is what the lake holds of one natural key.
 type Stored struct {
-	// In is the commit record naming the object of each stored copy.
+	// In is, for each stored copy, the commit record naming its object; in
+	// a lake with a table, a commit naming only the data file.
 	In []lake.Commit
 	// Imputed counts the copies whose imputed column is true (bars the
 	// processor filled in or inserted).
@@ -28,33 +29,51 @@ type Stored struct {
 // N is how many copies are stored.
 func (s Stored) N() int { return len(s.In) }
 
-// StoredKeys reads the Parquet objects that the commit records of ds make
-// visible and counts each natural key across them as it is stored, before
+// StoredKeys reads the Parquet objects that the lake makes visible of ds
+// (the data files of the current snapshot of its table, found through the
+// version hint; in a lake without one, the objects its commit records make
+// visible) and counts each natural key across them as it is stored, before
 // a view collapses replays: a key committed twice counts twice. A key is
 // its columns' values joined by "|", dates as 2006-01-02 and instants in
 // RFC 3339, UTC.
 func StoredKeys(t testing.TB, st lake.Store, ds *market.Dataset) map[string]Stored {
 	t.Helper()
 	ctx := context.Background()
+	out := map[string]Stored{}
+	_, files, ok, err := tables.NewReader(st).Visible(ctx, ds.Name, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok {
+		for _, f := range files {
+			countObject(t, st, ds, lake.Commit{Dataset: ds.Name, Files: []lake.File{{Key: f.Key, Format: "parquet", Rows: f.Rows}}}, f.Key, out)
+		}
+		return out
+	}
 	snap, err := (&lake.Catalog{Store: st}).Snapshot(ctx, ds.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]Stored{}
 	for _, f := range snap.Committed("parquet") {
-		recs, _, err := lake.ReadParquet(ctx, st, ds, []string{f.Key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, rec := range recs {
-			err := countKeys(ds, rec, f.Commit, out)
-			rec.Release()
-			if err != nil {
-				t.Fatalf("%s: %v", f.Key, err)
-			}
-		}
+		countObject(t, st, ds, f.Commit, f.Key, out)
 	}
 	return out
+}
+
+// countObject counts the keys of one Parquet object, as held by cm.
+func countObject(t testing.TB, st lake.Store, ds *market.Dataset, cm lake.Commit, key string, out map[string]Stored) {
+	t.Helper()
+	recs, _, err := lake.ReadParquet(context.Background(), st, ds, []string{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, rec := range recs {
+		err := countKeys(ds, rec, cm, out)
+		rec.Release()
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+	}
 }
 
 func countKeys(ds *market.Dataset, rec arrow.RecordBatch, cm lake.Commit, out map[string]Stored) error {

@@ -62,7 +62,7 @@ func TestMigrateInPlace(t *testing.T) {
 			t.Error(err)
 		}
 	}()
-	sameAsEngine(t, c, st, eng)
+	sameAsEngine(t, c, st, eng, nil)
 
 	snapshots := map[string]int{}
 	for _, d := range market.Datasets() {
@@ -92,7 +92,7 @@ func TestMigrateInPlace(t *testing.T) {
 			t.Errorf("%s: %d snapshots after a second migration and a replay, %d before", d.Name, n, snapshots[d.Name])
 		}
 	}
-	sameAsEngine(t, c, st, eng)
+	sameAsEngine(t, c, st, eng, nil)
 }
 
 // TestMigrateRefusesATableAhead: a table holding offsets the commit

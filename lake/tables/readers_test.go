@@ -21,10 +21,12 @@ import (
 )
 
 // failOnce is a lake.Tables whose next commit stops the writer, as a
-// writer crashing between its commit record and its Iceberg commit would.
+// writer crashing between its data objects and its Iceberg commit would.
+// It notes the objects of every commit that went through.
 type failOnce struct {
 	lake.Tables
-	crash func() // set: the next commit calls it and fails
+	crash     func()          // set: the next commit calls it and fails
+	committed map[string]bool // the data objects of the commits that went through
 }
 
 var errCrash = errors.New("crash")
@@ -35,13 +37,22 @@ func (f *failOnce) Commit(ctx context.Context, cm lake.Commit) error {
 		f.crash = nil
 		return errCrash
 	}
-	return f.Tables.Commit(ctx, cm)
+	if err := f.Tables.Commit(ctx, cm); err != nil {
+		return err
+	}
+	if f.committed == nil {
+		f.committed = map[string]bool{}
+	}
+	for _, file := range cm.Files {
+		f.committed[file.Key] = true
+	}
+	return nil
 }
 
 // TestReadersAgreeDuringARun runs writers through new ranges, exact
 // replays, replays cut at other offsets, re-collections, late data, a
-// crash before the commit record, a crash between the record and the
-// Iceberg commit, and compactions, in an order a seed picks. At random
+// crash before the Iceberg commit with the data objects written, a crash
+// in the Iceberg commit, and compactions, in an order a seed picks. At random
 // steps it reads every table with iceberg-go and compares its rows with
 // what tickerlake's query engine shows: the same rows, no key twice, and
 // every data file either a visible lake object or a rewrite of one.
@@ -140,16 +151,16 @@ func TestReadersAgreeDuringARun(t *testing.T) {
 			s := send(market.DailyBars, rng.IntN(3), laketest.DailyBars(pick(), start, 2, clock))
 			write(s.msgs)
 			history = append(history, s)
-		case "crash": // data objects written, no record: the range comes again
+		case "crash": // data objects written, no commit: the range comes again
 			s := send(market.DailyBars, rng.IntN(3), laketest.DailyBars(pick(), time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC), 3, clock))
 			w.BeforeCommit = func(lake.Commit) error { return errCrash }
 			if err := w.WriteBatch(ctx, s.msgs); !errors.Is(err, errCrash) {
-				t.Fatalf("crash before the record: %v", err)
+				t.Fatalf("crash before the commit: %v", err)
 			}
 			w.BeforeCommit = nil
 			write(s.msgs)
 			history = append(history, s)
-		case "crash-iceberg": // record written, Iceberg commit lost
+		case "crash-iceberg": // the Iceberg commit lost
 			s := send(market.DailyBars, rng.IntN(3), laketest.DailyBars(pick(), time.Date(2026, 11, 12, 0, 0, 0, 0, time.UTC), 2, clock))
 			crashed, crash := context.WithCancel(ctx)
 			tbls.crash = crash
@@ -159,13 +170,13 @@ func TestReadersAgreeDuringARun(t *testing.T) {
 			write(s.msgs)
 			history = append(history, s)
 		case "compact":
-			comp := &lake.Compactor{Store: st, Tables: c, Grace: time.Hour, Clock: laketest.NewClock(clock)}
+			comp := &lake.Compactor{Store: st, Tables: tbls, Grace: time.Hour, Clock: laketest.NewClock(clock)}
 			if _, err := comp.Run(ctx); err != nil {
 				t.Fatal(err)
 			}
 		}
 		if rng.IntN(3) == 0 || step == 39 {
-			t.Run(fmt.Sprintf("step%02d-%s", step, kind), func(t *testing.T) { sameAsEngine(t, c, st, eng) })
+			t.Run(fmt.Sprintf("step%02d-%s", step, kind), func(t *testing.T) { sameAsEngine(t, c, st, eng, tbls.committed) })
 		}
 	}
 	t.Logf("steps: %v", counts)
@@ -173,8 +184,10 @@ func TestReadersAgreeDuringARun(t *testing.T) {
 
 // sameAsEngine compares every table read with iceberg-go with what the
 // query engine (DuckDB over the table's data files) shows, and checks the
-// tables' data files.
-func sameAsEngine(t *testing.T, c *tables.Catalog, st lake.Store, eng *query.Engine) {
+// tables' data files against the objects of the commits that went through
+// (committed; nil: those the lake's commit records name, in a lake
+// migrated from them).
+func sameAsEngine(t *testing.T, c *tables.Catalog, st lake.Store, eng *query.Engine, committed map[string]bool) {
 	ctx := context.Background()
 	if err := eng.Refresh(ctx); err != nil {
 		t.Fatal(err)
@@ -197,15 +210,9 @@ func sameAsEngine(t *testing.T, c *tables.Catalog, st lake.Store, eng *query.Eng
 		// one), never a crash's orphan. The table alone says which are
 		// visible.
 		_, files := tableFiles(t, c, ds)
-		records, err := (&lake.Catalog{Store: st}).Commits(ctx, ds.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		committed := map[string]bool{}
-		for _, cm := range records {
-			for _, f := range cm.Files {
-				committed[f.Key] = true
-			}
+		made := committed
+		if made == nil {
+			made = recorded(t, st, ds)
 		}
 		for f := range files {
 			k := strings.TrimPrefix(f, c.Location(ds.Name)+"/")
@@ -213,11 +220,26 @@ func sameAsEngine(t *testing.T, c *tables.Catalog, st lake.Store, eng *query.Eng
 			if stem, _, ok := strings.Cut(base, ".cow-"); ok {
 				base = stem + ".parquet"
 			}
-			if !committed[ds.Name+"/"+dir+base] {
+			if !made[ds.Name+"/"+dir+base] {
 				t.Errorf("%s: data file %s stands for no committed lake object (an orphan)", ds.Name, k)
 			}
 		}
 	}
+}
+
+// recorded returns the data objects the lake's commit records name.
+func recorded(t *testing.T, st lake.Store, ds *market.Dataset) map[string]bool {
+	records, err := (&lake.Catalog{Store: st}).Commits(context.Background(), ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, cm := range records {
+		for _, f := range cm.Files {
+			out[f.Key] = true
+		}
+	}
+	return out
 }
 
 func firstDiff(a, b []string) string {
