@@ -2,10 +2,10 @@ package lake
 
 import (
 	"io"
-	"sync"
 
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/klauspost/compress/zstd"
+	"github.com/tickerlake/tickerlake/internal/freelist"
 )
 
 // pageWindow is the Parquet zstd encoders' window. A page is about a
@@ -26,17 +26,21 @@ const keptEncoders = 8
 // arrow-go's.
 type pageCodec struct {
 	base compress.Codec
-
-	mu   sync.Mutex
-	free map[zstd.EncoderLevel][]*zstd.Encoder
+	free [zstd.SpeedBestCompression + 1]freelist.List[*zstd.Encoder] // by level
 }
 
+// init puts pageCodec in arrow-go's codec table in place of its zstd
+// codec; should arrow-go have none, its table is left as it is.
 func init() {
 	base, err := compress.GetCodec(compress.Codecs.Zstd)
 	if err != nil {
-		panic(err) // arrow-go registers zstd in its own init
+		return
 	}
-	compress.RegisterCodec(compress.Codecs.Zstd, &pageCodec{base: base, free: map[zstd.EncoderLevel][]*zstd.Encoder{}})
+	c := &pageCodec{base: base}
+	for i := range c.free {
+		c.free[i].Max = keptEncoders
+	}
+	compress.RegisterCodec(compress.Codecs.Zstd, c)
 }
 
 // EncodeLevel compresses one page.
@@ -45,13 +49,9 @@ func (c *pageCodec) EncodeLevel(dst, src []byte, level int) []byte {
 	if level != compress.DefaultCompressionLevel {
 		lvl = zstd.EncoderLevelFromZstd(level)
 	}
-	c.mu.Lock()
-	var enc *zstd.Encoder
-	if l := c.free[lvl]; len(l) > 0 {
-		enc, c.free[lvl] = l[len(l)-1], l[:len(l)-1]
-	}
-	c.mu.Unlock()
-	if enc == nil {
+	free := &c.free[lvl]
+	enc, ok := free.Get()
+	if !ok {
 		var err error
 		enc, err = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(lvl), zstd.WithEncoderConcurrency(1),
 			zstd.WithAllLitEntropyCompression(true), zstd.WithWindowSize(pageWindow))
@@ -60,11 +60,7 @@ func (c *pageCodec) EncodeLevel(dst, src []byte, level int) []byte {
 		}
 	}
 	out := enc.EncodeAll(src, dst[:0])
-	c.mu.Lock()
-	if len(c.free[lvl]) < keptEncoders {
-		c.free[lvl] = append(c.free[lvl], enc)
-	}
-	c.mu.Unlock()
+	free.Put(enc)
 	return out
 }
 

@@ -2,10 +2,10 @@ package stream
 
 import (
 	"io"
-	"sync"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/segmentio/kafka-go/compress"
+	"github.com/tickerlake/tickerlake/internal/freelist"
 )
 
 // zstdWindow is the encoders' window: a produce batch is under a megabyte
@@ -24,48 +24,42 @@ const keptCoders = 16
 // producing the raw option chains spent more time on that than on
 // compressing. The frames are ordinary zstd; any consumer reads them.
 type zstdCodec struct {
-	mu       sync.Mutex
-	encoders []*zstd.Encoder
-	decoders []*zstd.Decoder
+	encoders freelist.List[*zstd.Encoder]
+	decoders freelist.List[*zstd.Decoder]
 }
 
 // The codec serves every producer and reader of the process: kafka-go picks
 // a codec from this table by the compression a batch names.
-func init() { compress.Codecs[compress.Zstd] = &zstdCodec{} }
+func init() {
+	compress.Codecs[compress.Zstd] = &zstdCodec{
+		encoders: freelist.List[*zstd.Encoder]{Max: keptCoders},
+		decoders: freelist.List[*zstd.Decoder]{Max: keptCoders},
+	}
+}
 
 func (c *zstdCodec) Code() int8   { return int8(compress.Zstd) }
 func (c *zstdCodec) Name() string { return "zstd" }
 
 // NewWriter returns a writer compressing one record batch into w.
 func (c *zstdCodec) NewWriter(w io.Writer) io.WriteCloser {
-	c.mu.Lock()
-	var enc *zstd.Encoder
-	if n := len(c.encoders); n > 0 {
-		enc, c.encoders = c.encoders[n-1], c.encoders[:n-1]
-	}
-	c.mu.Unlock()
-	if enc == nil {
+	enc, ok := c.encoders.Get()
+	if ok {
+		enc.Reset(w)
+	} else {
 		var err error
 		enc, err = zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
 			zstd.WithWindowSize(zstdWindow), zstd.WithZeroFrames(true))
 		if err != nil {
 			return &zstdWriter{err: err}
 		}
-	} else {
-		enc.Reset(w)
 	}
 	return &zstdWriter{c: c, enc: enc}
 }
 
 // NewReader returns a reader decompressing one record batch from r.
 func (c *zstdCodec) NewReader(r io.Reader) io.ReadCloser {
-	c.mu.Lock()
-	var dec *zstd.Decoder
-	if n := len(c.decoders); n > 0 {
-		dec, c.decoders = c.decoders[n-1], c.decoders[:n-1]
-	}
-	c.mu.Unlock()
-	if dec == nil {
+	dec, ok := c.decoders.Get()
+	if !ok {
 		var err error
 		if dec, err = zstd.NewReader(r, zstd.WithDecoderConcurrency(1)); err != nil {
 			return &zstdReader{err: err}
@@ -79,22 +73,14 @@ func (c *zstdCodec) NewReader(r io.Reader) io.ReadCloser {
 
 func (c *zstdCodec) putEncoder(enc *zstd.Encoder) {
 	enc.Reset(nil) // hold no reference to the batch's buffer
-	c.mu.Lock()
-	if len(c.encoders) < keptCoders {
-		c.encoders = append(c.encoders, enc)
-	}
-	c.mu.Unlock()
+	c.encoders.Put(enc)
 }
 
 func (c *zstdCodec) putDecoder(dec *zstd.Decoder) {
 	_ = dec.Reset(nil) // a nil reader only releases the previous one
-	c.mu.Lock()
-	if len(c.decoders) < keptCoders {
-		c.decoders = append(c.decoders, dec)
-	} else {
+	if !c.decoders.Put(dec) {
 		dec.Close()
 	}
-	c.mu.Unlock()
 }
 
 type zstdWriter struct {

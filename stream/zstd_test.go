@@ -66,9 +66,7 @@ func TestZstdCodecReuse(t *testing.T) {
 			t.Fatalf("batch %d: stock decoder: %v, equal %v", i, err, bytes.Equal(out, in))
 		}
 	}
-	c.mu.Lock()
-	enc, dec := len(c.encoders), len(c.decoders)
-	c.mu.Unlock()
+	enc, dec := c.encoders.Len(), c.decoders.Len()
 	if enc == 0 || dec == 0 {
 		t.Errorf("free lists hold %d encoders and %d decoders after use, want them kept", enc, dec)
 	}
