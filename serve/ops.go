@@ -121,11 +121,11 @@ func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
 	var out []Freshness
 	for _, ds := range market.Datasets() {
 		f := Freshness{Dataset: ds.Name}
-		var files []lake.TableFile
+		var committed time.Time
 		table := false
 		if s.Lake != nil {
 			var err error
-			if _, files, table, err = tables.NewReader(s.Lake).Visible(ctx, ds.Name, ""); err != nil {
+			if committed, table, err = tables.NewReader(s.Lake).Committed(ctx, ds.Name); err != nil {
 				return nil, fmt.Errorf("table of %s: %w", ds.Name, err)
 			}
 		}
@@ -157,14 +157,7 @@ func (s *Server) freshness(ctx context.Context) ([]Freshness, error) {
 			if f.Rows = rows; ok {
 				f.LastEvent = &last
 			}
-			var committed time.Time
-			for _, tf := range files {
-				if tf.Added.After(committed) {
-					committed = tf.Added
-				}
-			}
 			if !committed.IsZero() {
-				committed = committed.UTC()
 				f.LastCommitAt = &committed
 			}
 		}

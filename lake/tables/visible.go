@@ -41,6 +41,35 @@ func NewReader(store lake.Store) *Reader {
 // it reads nothing more and returns no files. ok is false when the lake
 // has no table for the dataset.
 func (r *Reader) Visible(ctx context.Context, dataset, since string) (version string, files []lake.TableFile, ok bool, err error) {
+	loc, tbl, ok, err := r.current(ctx, dataset, since)
+	if err != nil || !ok || tbl == nil {
+		return loc, nil, ok, err
+	}
+	if files, err = tableFiles(withAWS(ctx, r.aws), tbl, r.root); err != nil {
+		return "", nil, false, err
+	}
+	return loc, files, true, nil
+}
+
+// Committed is when the current snapshot of a dataset's table was
+// committed, read from its metadata file alone: zero while the table has
+// no snapshot. ok is false when the lake has no table for the dataset.
+func (r *Reader) Committed(ctx context.Context, dataset string) (at time.Time, ok bool, err error) {
+	_, tbl, ok, err := r.current(ctx, dataset, "")
+	if err != nil || !ok {
+		return time.Time{}, false, err
+	}
+	snap := tbl.CurrentSnapshot()
+	if snap == nil {
+		return time.Time{}, true, nil
+	}
+	return time.UnixMilli(snap.TimestampMs).UTC(), true, nil
+}
+
+// current reads the version hint of a dataset's table and loads the
+// metadata file it names, unless that file is since: then tbl is nil. ok
+// is false when the lake has no table for the dataset.
+func (r *Reader) current(ctx context.Context, dataset, since string) (loc string, tbl *table.Table, ok bool, err error) {
 	hintKey := path.Join(dataset, lake.MetadataDir, lake.VersionHint)
 	// A hint on a local disk is rewritten in place: one caught half
 	// written is read again.
@@ -60,10 +89,8 @@ func (r *Reader) Visible(ctx context.Context, dataset, since string) (version st
 		if loc == since {
 			return since, nil, true, nil
 		}
-		ctx := withAWS(ctx, r.aws)
-		var tbl *table.Table
 		if hint != "" {
-			tbl, err = table.NewFromLocation(ctx, Identifier(dataset), loc, icebergio.LoadFSFunc(r.props, loc), nil)
+			tbl, err = table.NewFromLocation(withAWS(ctx, r.aws), Identifier(dataset), loc, icebergio.LoadFSFunc(r.props, loc), nil)
 		}
 		if hint == "" || err != nil {
 			if attempt < 3 && ctx.Err() == nil {
@@ -75,11 +102,7 @@ func (r *Reader) Visible(ctx context.Context, dataset, since string) (version st
 			}
 			return "", nil, false, fmt.Errorf("iceberg table %s: metadata file %s (named by %s): %w", dataset, loc, hintKey, err)
 		}
-		files, err := tableFiles(ctx, tbl, r.root)
-		if err != nil {
-			return "", nil, false, err
-		}
-		return loc, files, true, nil
+		return loc, tbl, true, nil
 	}
 }
 
