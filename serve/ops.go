@@ -90,9 +90,9 @@ type Freshness struct {
 	Dataset      string     `json:"dataset" example:"daily_bars"`
 	LastEvent    *time.Time `json:"last_event" doc:"Event time of the newest committed row (a bar's start, a snapshot's instant); null when empty"`
 	LagSeconds   *float64   `json:"lag_seconds" doc:"Seconds between now and last_event"`
-	Commits      int        `json:"commits" doc:"Commit records of the dataset"`
+	Commits      int        `json:"commits" doc:"Commit records of the dataset: 0 for a dataset kept as an Iceberg table, whose snapshots are its commits"`
 	Rows         int64      `json:"rows" doc:"Rows committed, replays included"`
-	LastCommitAt *time.Time `json:"last_commit_at" doc:"When the newest commit record was written"`
+	LastCommitAt *time.Time `json:"last_commit_at" doc:"When the dataset last changed: its table's current snapshot, or the newest commit record of a lake without tables"`
 }
 
 // FreshnessOutput lists every dataset's freshness.

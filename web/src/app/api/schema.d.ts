@@ -772,7 +772,7 @@ export interface components {
         Freshness: {
             /**
              * Format: int64
-             * @description Commit records of the dataset
+             * @description Commit records of the dataset: 0 for a dataset kept as an Iceberg table, whose snapshots are its commits
              */
             commits: number;
             /** @example daily_bars */
@@ -784,7 +784,7 @@ export interface components {
             lag_seconds: number | null;
             /**
              * Format: date-time
-             * @description When the newest commit record was written
+             * @description When the dataset last changed: its table's current snapshot, or the newest commit record of a lake without tables
              */
             last_commit_at: string | null;
             /**
