@@ -258,6 +258,54 @@ func TestFineTuneRoutes(t *testing.T) {
 	}
 }
 
+// The nightly fine-tune (RunFineTune, as tickerlake fine-tune runs it)
+// takes the lock a fine-tune started over HTTP holds: while one runs on a
+// replica, the night's run is refused with that job, and once it ends the
+// night's run trains as a job the jobs route reports.
+func TestNightlyFineTuneTakesTheJobLock(t *testing.T) {
+	models, err := lake.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	a, night := &Service{}, &Service{}
+	a.Train = func(ctx context.Context, p Progress) (Meta, map[string]*Model, error) {
+		p(0.5, "half way")
+		<-release
+		return a.train(ctx, p)
+	}
+	apiA := newReplicaAPI(t, a, models)
+	newReplicaAPI(t, night, models)
+	resp := apiA.Post("/api/v1/models/fine-tune", "X-API-Key: "+adminKey)
+	if resp.Code != 202 {
+		t.Fatalf("fine-tune over HTTP: %d %s", resp.Code, resp.Body)
+	}
+	id := decode[Job](t, resp.Body).ID
+	held, err := night.RunFineTune(context.Background(), nil)
+	if !errors.Is(err, ErrBusy) || held == nil || held.ID != id {
+		t.Fatalf("night's run while %s runs: %+v, %v", id, held, err)
+	}
+	close(release)
+	if j := waitJob(t, apiA, id); j.Status != JobSucceeded || j.Version != "v1" {
+		t.Fatalf("HTTP job: %+v", j)
+	}
+	var steps []string
+	var job *Job
+	for range 500 {
+		// The lock goes just after the job's final state is written.
+		if job, err = night.RunFineTune(context.Background(), func(_ float64, msg string) { steps = append(steps, msg) }); !errors.Is(err, ErrBusy) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil || job.Status != JobSucceeded || job.Version != "v2" || len(steps) == 0 {
+		t.Fatalf("night's run after the HTTP job: %+v, %v, %d progress steps", job, err, len(steps))
+	}
+	if j := waitJob(t, apiA, job.ID); j.Status != JobSucceeded || j.Version != "v2" {
+		t.Errorf("night's job as the jobs route reports it: %+v", j)
+	}
+}
+
 // Two predictor replicas on one store, as behind the Ingress: a job
 // started on one is answered by the other, the other refuses a second
 // fine-tune while it runs, and a job whose replica died is reported as

@@ -450,16 +450,51 @@ func sortedKeys[V any](m map[string]V) []string {
 // The job's states go to the store as it runs, so any replica answers
 // JobStatus for it.
 func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
+	j, _, err := s.startJob(ctx, nil)
+	return j, err
+}
+
+// RunFineTune runs a fine-tune as a job, as StartFineTune does, and waits
+// for it: the nightly command takes the same lock as a fine-tune started
+// over HTTP, so the two never train at once. When one already runs it
+// returns that job and ErrBusy. progress, when set, also hears the job's
+// progress. It returns the finished job and the training's error; when
+// ctx ends first it returns ctx's error and the job goes on until its
+// replica exits (its lock then goes stale).
+func (s *Service) RunFineTune(ctx context.Context, progress Progress) (*Job, error) {
+	j, done, err := s.startJob(ctx, progress)
+	if err != nil {
+		return j, err
+	}
+	select {
+	case <-ctx.Done():
+		return j, ctx.Err()
+	case res := <-done:
+		return &res.job, res.err
+	}
+}
+
+// jobResult is how a job ended.
+type jobResult struct {
+	job Job
+	err error
+}
+
+// startJob starts a fine-tune job; done receives its end.
+func (s *Service) startJob(ctx context.Context, progress Progress) (*Job, <-chan jobResult, error) {
 	s.init()
+	if progress == nil {
+		progress = func(float64, string) {}
+	}
 	var id [6]byte
 	if _, err := rand.Read(id[:]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s.mu.Lock()
 	if s.running != "" {
 		j := *s.jobs[s.running]
 		s.mu.Unlock()
-		return &j, ErrBusy
+		return &j, nil, ErrBusy
 	}
 	now := s.Clock.Now().UTC()
 	j := &Job{ID: "ft-" + hex.EncodeToString(id[:]), Status: JobRunning, Message: "starting", Started: now, Updated: now}
@@ -480,11 +515,12 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		if err != nil {
 			release()
 			if held != nil {
-				return held, err
+				return held, nil, err
 			}
-			return nil, err
+			return nil, nil, err
 		}
 	}
+	done := make(chan jobResult, 1)
 	s.mu.Lock()
 	s.jobs[j.ID] = j
 	s.mu.Unlock()
@@ -509,6 +545,7 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 			st := *j
 			s.mu.Unlock()
 			record(bg, st)
+			progress(f, msg)
 		})
 		s.mu.Lock()
 		fin := s.Clock.Now().UTC()
@@ -522,6 +559,7 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		st := *j
 		s.mu.Unlock()
 		record(bg, st)
+		defer func() { done <- jobResult{job: st, err: err} }()
 		if s.Registry != nil {
 			if uerr := s.Registry.unlockJob(bg, j.ID); uerr != nil {
 				s.Log.Warn("fine-tune: release the lock", "job", j.ID, "err", uerr)
@@ -546,7 +584,7 @@ func (s *Service) StartFineTune(ctx context.Context) (*Job, error) {
 		s.Log.Info("fine-tune", "job", j.ID, "version", meta.Version, "serving", meta.Serving)
 	}()
 	c := *j
-	return &c, nil
+	return &c, done, nil
 }
 
 // JobStatus returns a job's state: from the store when there is a

@@ -97,7 +97,14 @@ func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) err
 	defer eng.Close()
 	svc := c.service(eng, store, log)
 	svc.Clock = clk
-	meta, err := svc.FineTune(ctx, func(f float64, msg string) { log.Info("fine-tune", "progress", f, "step", msg) })
+	// The night's run is a job like one started over HTTP: it takes the
+	// same lock, so the two never train at once, and the api's jobs route
+	// reports it.
+	job, err := svc.RunFineTune(ctx, func(f float64, msg string) { log.Info("fine-tune", "progress", f, "step", msg) })
+	if errors.Is(err, predict.ErrBusy) && job != nil {
+		log.Info("fine-tune skipped: another fine-tune runs", "job", job.ID, "started", job.Started)
+		return nil
+	}
 	var short *predict.HistoryError
 	if errors.As(err, &short) {
 		// A young lake is not a failure of the night's job: the serving
@@ -108,6 +115,6 @@ func (c *FineTuneCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) err
 	if err != nil {
 		return err
 	}
-	log.Info("fine-tune committed", "version", meta.Version, "serving", meta.Serving, "reason", meta.Reason)
+	log.Info("fine-tune committed", "job", job.ID, "version", job.Version, "result", job.Message)
 	return nil
 }
