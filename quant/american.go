@@ -49,8 +49,9 @@ func AmericanPrice(p Params) float64 {
 	if p.Validate() != nil {
 		return math.NaN()
 	}
-	d, _ := american(p)
-	return d.v
+	// The price of the vega path is that of american to the last bit, for less arithmetic.
+	v, _, _ := americanVega(p, deterministicAmerican(p))
+	return v.v
 }
 
 // rule names what priced an American option in american.
@@ -392,15 +393,17 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 	return v, AmericanGreeks(p), nil
 }
 
-// closeEnough is a Newton step in volatility small enough to take without pricing again.
-const closeEnough = 1e-9
+// finalResidual is the price error below which a Newton step's own error, volga·step²/2,
+// lets the volatility search stop after the step without pricing again before the Greeks.
+const finalResidual = PriceTol / 8
 
 // newtonFromEuropean solves AmericanPrice(v) = price starting where it is nearly solved
 // already: the early-exercise premium is small and moves slowly with volatility, so the
 // European implied volatility of the price is close, and steps with the exact vega of the
-// closed form converge in a few prices. It returns the price at the solution with its
-// derivatives. ok is false when a step leaves (0, MaxVol), a price comes from the tree or
-// the steps do not converge; the caller then brackets.
+// closed form converge in a few prices. The steps price with vega alone (americanVega);
+// the price with every derivative is worked out once, at the solution, and returned. ok is
+// false when a step leaves (0, MaxVol), a price comes from the tree or the steps do not
+// converge; the caller then brackets.
 func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	v, err := ImpliedVol(p, price)
 	if err != nil || v <= 0 {
@@ -409,44 +412,40 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	vf := newVolFree(p)
 	det := deterministicAmerican(p)
 	var lastV, lastVega float64
-	for it := range 12 {
+	solved := false
+	for it := 0; it < 12 && !solved; it++ {
 		q := p
 		q.Vol = v
-		d, how, euro := americanAt(q, det)
-		f := d.v - price
+		a, how, euro := americanVega(q, det)
+		f := a.v - price
 		if how != ruleClosedForm || math.IsNaN(f) {
 			return 0, dual{}, false
 		}
 		if math.Abs(f) <= PriceTol {
-			return v, d, true
+			break
 		}
-		if !(d.vol > 0) {
+		if !(a.vol > 0) {
 			return 0, dual{}, false
 		}
-		step := f / d.vol
-		if it > 0 && math.Abs(step) <= closeEnough {
-			// One more Newton step finishes: it leaves a price error of order
-			// volga·step², far below PriceTol, and moves the Greeks by less than their
-			// last printed digit, so the price need not be evaluated again.
-			d.v -= f
-			return v - step, d, true
-		}
+		step := f / a.vol
 		if it > 0 {
 			// Halley's step, with the volga of the American price from the change in its
-			// vega since the last step.
-			volga := (d.vol - lastVega) / (v - lastV)
-			if c := 1 - 0.5*step*volga/d.vol; c > 0.5 && c < 2 {
+			// vega since the last step. Once plain Newton's error, volga·step²/2, is well
+			// inside the tolerance the step is the last.
+			volga := (a.vol - lastVega) / (v - lastV)
+			if c := 1 - 0.5*step*volga/a.vol; c > 0.5 && c < 2 {
 				step /= c
 			}
-			lastV, lastVega = v, d.vol
+			solved = math.Abs(0.5*volga*step*step) <= finalResidual && math.Abs(step) <= 1e-4*v
+			lastV, lastVega = v, a.vol
 			v -= step
 		} else {
 			// The price is the European one plus the early-exercise premium, which
 			// bends little with volatility near the money: the first step solves the
 			// European price plus the premium taken as linear about the European implied
 			// volatility, a cheap European solve.
-			premVega := d.vol - euro.vol
-			target := price - (d.v - euro.v) + premVega*v
+			premVega := a.vol - euro.vol
+			target := price - (a.v - euro.v) + premVega*v
 			x := v
 			for range 8 {
 				b := vf.at(x)
@@ -460,9 +459,26 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 					break
 				}
 			}
-			lastV, lastVega = v, d.vol
+			lastV, lastVega = v, a.vol
 			v = x
 		}
+		if !(v > 0 && v < MaxVol) {
+			return 0, dual{}, false
+		}
+	}
+	// The Greeks at the solution; should its price miss after all, Newton steps with them.
+	for range 4 {
+		q := p
+		q.Vol = v
+		d, how, _ := americanAt(q, det)
+		f := d.v - price
+		if how != ruleClosedForm || math.IsNaN(f) || !(d.vol > 0) {
+			return 0, dual{}, false
+		}
+		if math.Abs(f) <= PriceTol {
+			return v, d, true
+		}
+		v -= f / d.vol
 		if !(v > 0 && v < MaxVol) {
 			return 0, dual{}, false
 		}

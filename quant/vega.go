@@ -1,0 +1,310 @@
+package quant
+
+import "math"
+
+// vnum is a number carried with its derivative in volatility alone. A volatility search
+// needs the American price and its vega at each step and the other Greeks only at the
+// solution, so its steps run the fixed-point method here: with rate, yield, time and spot
+// constants, most of the boundary's factors are plain numbers and the rest carry one
+// derivative instead of the three of grad or the five of dual.
+//
+// The functions below repeat the arithmetic of unitPut, putBoundary, fpStep and
+// bawBoundary on the values in the same order, so the price they give is the one
+// AmericanGreeks gives, to the last bit (TestVegaPathMatchesDual).
+type vnum struct {
+	v, vol float64
+}
+
+func (a vnum) add(b vnum) vnum { return vnum{a.v + b.v, a.vol + b.vol} }
+
+func (a vnum) sub(b vnum) vnum { return vnum{a.v - b.v, a.vol - b.vol} }
+
+func (a vnum) addConst(c float64) vnum {
+	a.v += c
+	return a
+}
+
+func (a vnum) scale(c float64) vnum { return vnum{c * a.v, c * a.vol} }
+
+func (a vnum) mul(b vnum) vnum { return vnum{a.v * b.v, a.vol*b.v + a.v*b.vol} }
+
+// mulc is a.mul(constant(c)), with the operands of the value in the order mul takes them.
+func (a vnum) mulc(c float64) vnum { return vnum{a.v * c, a.vol * c} }
+
+// div divides as grad.div does.
+func (a vnum) div(b vnum) vnum {
+	q := a.v / b.v
+	ib := 1 / b.v
+	return vnum{q, (a.vol - q*b.vol) * ib}
+}
+
+// divc is a.div(constant(c)) of grad.
+func (a vnum) divc(c float64) vnum {
+	q := a.v / c
+	ib := 1 / c
+	return vnum{q, a.vol * ib}
+}
+
+func (a vnum) chain(f, f1 float64) vnum { return vnum{f, f1 * a.vol} }
+
+func (a vnum) recip() vnum {
+	r := 1 / a.v
+	return a.chain(r, -r*r)
+}
+
+func (a vnum) exp() vnum {
+	e := fastExp(a.v)
+	return a.chain(e, e)
+}
+
+func (a vnum) log() vnum { return a.chain(math.Log(a.v), 1/a.v) }
+
+func (a vnum) sqrt() vnum {
+	q := math.Sqrt(a.v)
+	return a.chain(q, 0.5/q)
+}
+
+func normVnum(x vnum) vnum { return x.chain(normCDF(x.v), normPDF(x.v)) }
+
+func pdfVnum(x vnum) vnum {
+	n := normPDF(x.v)
+	return x.chain(n, -x.v*n)
+}
+
+// americanVega is americanAt with the derivative in volatility only: the price of p and its
+// vega (per unit of volatility), how it was priced, and the European price with its vega.
+// Where americanAt gives a price without derivatives (ruleOther) so does this.
+func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
+	intrinsic := p.intrinsic()
+	if p.Time == 0 {
+		return vnum{v: intrinsic}, ruleOther, euro
+	}
+	if p.Vol == 0 {
+		return vnum{v: det}, ruleOther, euro
+	}
+	b := newBSM(p)
+	euro = vnum{b.price(), b.fwdS * b.pdf * b.sqrtT}
+	rate, yield := p.Rate, p.Div
+	if p.Kind == Put {
+		rate, yield = p.Div, p.Rate
+	}
+	carry := rate - yield
+	v, how = vnum{v: math.NaN()}, ruleClosedForm
+	switch {
+	case yield <= 0 && rate >= 0:
+		if euro.v >= intrinsic {
+			return euro, ruleClosedForm, euro
+		}
+		return vnum{v: intrinsic}, ruleOther, euro
+	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
+	case earlyExerciseBound(p, rate, yield) < negligiblePremium:
+		v = euro
+	default:
+		v = fpAmericanVega(p)
+	}
+	if math.IsNaN(v.v) {
+		v, how = vnum{v: americanTree(p, treeSteps)}, ruleOther
+	}
+	if euro.v > v.v {
+		v, how = euro, ruleClosedForm
+	}
+	if det > v.v {
+		v, how = vnum{v: det}, ruleOther
+	}
+	return v, how, euro
+}
+
+// fpAmericanVega is fpAmerican with the derivative in volatility only.
+func fpAmericanVega(p Params) vnum {
+	vol := vnum{p.Vol, 1}
+	if p.Kind == Put {
+		return unitPutVega(1/p.Strike*p.Spot, p.Rate, p.Div, vol, p.Time).scale(p.Strike)
+	}
+	u := unitPutVega(p.Strike*(1/p.Spot), p.Div, p.Rate, vol, p.Time)
+	return vnum{p.Spot * u.v, p.Spot * u.vol}
+}
+
+// unitPutVega is unitPut with the derivative in volatility only.
+func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
+	tab := fpTab
+	g, h, lx := putBoundaryVega(r, q, v, t)
+
+	lnx := math.Log(x)
+	if lnx <= lx+g.v {
+		return vnum{v: -x + 1}
+	}
+	v2 := v.mul(v)
+	drift := v2.scale(0.5).scale(-1).addConst(r - q)
+	sqT := math.Sqrt(t)
+	vsT := v.mulc(sqT)
+	ivsT := vsT.recip()
+	d1 := drift.add(v2).mulc(t).addConst(lnx).mul(ivsT)
+	d2 := d1.sub(vsT)
+	er, eq := fastExp(-(r * t)), fastExp(-(q * t))
+	price := normVnum(d2.scale(-1)).scale(er).sub(normVnum(d1.scale(-1)).scale(x * eq))
+	dt := drift.mulc(t)
+	var sumR, sumQ float64
+	var sumRv, sumQv float64
+	for k := range fpPriceQuad {
+		half := tab.pHalf[k]
+		s := t * (half * half)
+		var hu vnum
+		for i, wi := range tab.priceInterp[k] {
+			hu = hu.add(h[i].scale(wi))
+		}
+		lbu := vnum{v: lx}
+		if hu.v > 1e-300 {
+			lbu = hu.sqrt().scale(-1).addConst(lx)
+		}
+		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(1 / half)
+		if dm.v > 8.3 {
+			continue
+		}
+		dp := dm.add(vsT.scale(half))
+		w := tab.pw[k] * half
+		nm, np := normVnum(dm.scale(-1)), normVnum(dp.scale(-1))
+		ers, eqs := fastExp(-(r * s)), fastExp(-(q * s))
+		sumR += w * (ers * nm.v)
+		sumRv += w * (ers * nm.vol)
+		sumQ += w * (eqs * np.v)
+		sumQv += w * (eqs * np.vol)
+	}
+	premium := vnum{(r*sumR - q*x*sumQ) * t, (r*sumRv - q*x*sumQv) * t}
+	return price.add(premium)
+}
+
+// putBoundaryVega is putBoundary with the derivative in volatility only; log X is a constant.
+func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum, lx float64) {
+	tab := fpTab
+	if q > r {
+		lx = math.Log(r / q)
+	}
+	v2 := v.mul(v)
+	drift := v2.scale(0.5).scale(-1).addConst(r - q)
+
+	var tau, sqt [fpNodes]float64
+	var g [fpNodes]vnum
+	for j := range fpNodes {
+		tau[j] = tab.node[j] * t
+		sqt[j] = math.Sqrt(tau[j])
+		g[j] = bawBoundaryVega(tau[j], sqt[j], r, q, v, lx)
+		h[j] = g[j].mul(g[j])
+	}
+
+	var eru, equ [fpNodes][fpQuad]float64
+	for j := range fpNodes {
+		for k := range fpQuad {
+			u := (1 - tab.qHalf[k]*tab.qHalf[k]) * tau[j]
+			eru[j][k] = fastExp(r * u)
+			equ[j][k] = fastExp(q * u)
+		}
+	}
+	for range fpIterations {
+		var next [fpNodes]vnum
+		for j := range fpNodes {
+			next[j] = fpStepVega(j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx)
+		}
+		g = next
+		for j := range fpNodes {
+			h[j] = g[j].mul(g[j])
+		}
+	}
+	return g[0], h, lx
+}
+
+// fpStepVega is fpStep with the derivative in volatility only.
+func fpStepVega(j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx float64) vnum {
+	tab := fpTab
+	tj, st := tau[j], sqt[j]
+	lb := g[j].addConst(lx)
+	b := lb.exp()
+	vst := v.mulc(st)
+	ivst := vst.recip()
+	dtj := drift.mulc(tj)
+	dm0 := lb.add(dtj).mul(ivst)
+	dp0 := dm0.add(vst)
+	pm0, pp0 := pdfVnum(dm0), pdfVnum(dp0)
+	num := pm0.mul(ivst)
+	den := pp0.mul(ivst).add(normVnum(dp0))
+	ibv := b.mul(v2).recip().scale(-1)
+	numD := dm0.mul(pm0).divc(tj).mul(ibv)
+	denD := dm0.mul(pp0).divc(tj).mul(ibv)
+	// √τ/σ: constant over vnum.
+	stvv := st / v.v
+	stv := vnum{stvv, -stvv / v.v * v.vol}
+	var nI, dI vnum
+	for k := range fpQuad {
+		half := tab.qHalf[k]
+		lbu := interpBoundaryVega(&tab.interp[j][k], h, lx)
+		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
+		dp := dm.add(vst.scale(half))
+		pm, pp := pdfVnum(dm), pdfVnum(dp)
+		w := tab.qw[k]
+		em, eq := w*eru[k], w*equ[k]
+		nI = nI.add(pm.scale(em))
+		dI = dI.add(pp.mul(stv).add(normVnum(dp).mulc(tj).scale(half)).scale(eq))
+	}
+	num = num.add(stv.scale(r).mul(nI))
+	den = den.add(dI.scale(q))
+	c := fastExp(-((r - q) * tj))
+	f := num.scale(c).div(den)
+	fd := numD.div(den).sub(denD.mul(num).div(den.mul(den))).scale(c)
+	nb := b.add(b.sub(f).div(fd.addConst(-1)))
+	if !(nb.v > 0) || math.IsNaN(nb.v) {
+		nb = b.scale(0.5)
+	}
+	ng := nb.log().addConst(-lx)
+	if !(ng.v < 0) {
+		return vnum{}
+	}
+	return ng
+}
+
+func interpBoundaryVega(w *[fpNodes]float64, h *[fpNodes]vnum, lx float64) vnum {
+	var hu vnum
+	for i, wi := range w {
+		hu = hu.add(h[i].scale(wi))
+	}
+	if !(hu.v > 1e-300) {
+		return vnum{v: lx}
+	}
+	return hu.sqrt().scale(-1).addConst(lx)
+}
+
+// bawBoundaryVega is bawBoundary with the derivative in volatility only.
+func bawBoundaryVega(tau, sqt, r, q float64, v vnum, lx float64) vnum {
+	if tau == 0 {
+		return vnum{}
+	}
+	v2 := v.mul(v)
+	m := vnum{v: 2 * r}.div(v2)
+	om1 := vnum{v: (r - q) * 2}.div(v2).addConst(-1)
+	h := -math.Expm1(-(r * tau))
+	lam := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4).divc(h)).sqrt()).scale(0.5)
+	lamInf := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4)).sqrt()).scale(0.5)
+	sInf := lamInf.recip().scale(-1).addConst(1).recip()
+	vst := v.mulc(sqt)
+	h1 := vst.scale(2).scale(-1).addConst((r - q) * tau).div(sInf.scale(-1).addConst(1))
+	x := fastExp(lx)
+	b := sInf.add(h1.exp().mul(sInf.scale(-1).addConst(x)))
+	eq := fastExp(-(q * tau))
+	er := fastExp(-(r * tau))
+	carry := v2.scale(0.5).addConst(r - q).mulc(tau)
+	for range fpSeedSteps {
+		d1 := b.log().add(carry).div(vst)
+		n1 := normVnum(d1.scale(-1))
+		en1 := n1.scale(eq)
+		pE := normVnum(d1.sub(vst).scale(-1)).scale(er).sub(b.mul(en1))
+		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
+		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(pdfVnum(d1).scale(eq).div(vst.mul(lam)))
+		nb := b.sub(gv.div(gd))
+		if !(nb.v > 0 && nb.v < x) || math.IsNaN(nb.v) {
+			break
+		}
+		b = nb
+	}
+	if !(b.v < x) {
+		return vnum{}
+	}
+	return b.log().addConst(-lx)
+}
