@@ -33,7 +33,45 @@ func EncodeBatch(ds *market.Dataset, rows any) ([]byte, error) {
 }
 
 // EncodeRecord writes one record batch of a dataset as an Arrow IPC stream.
+// A batch of the dataset's own schema (as Dataset.Record makes it) is
+// written as the schema message already encoded once (schemaPrefix), its
+// batch message and the end of stream: what ipc.Writer writes, without
+// encoding the schema again for every message.
 func EncodeRecord(ds *market.Dataset, rec arrow.RecordBatch) ([]byte, error) {
+	prefix := schemaPrefix()[ds]
+	if len(prefix) == 0 || rec.Schema() != ds.ArrowSchema() {
+		return encodeRecordIPC(ds, rec)
+	}
+	p, err := ipc.GetRecordBatchPayload(rec)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
+	}
+	defer p.Release()
+	var buf bytes.Buffer
+	buf.Grow(len(prefix) + int(recordSize(rec)) + 1024)
+	buf.Write(prefix)
+	if _, err := p.WritePayload(&buf); err != nil {
+		return nil, fmt.Errorf("encode %s batch: %w", ds.Name, err)
+	}
+	buf.Write(ipcEOS)
+	return buf.Bytes(), nil
+}
+
+// recordSize is the size of a batch's buffers.
+func recordSize(rec arrow.RecordBatch) int64 {
+	var n int64
+	for _, col := range rec.Columns() {
+		for _, b := range col.Data().Buffers() {
+			if b != nil {
+				n += int64(b.Len()) + 8
+			}
+		}
+	}
+	return n
+}
+
+// encodeRecordIPC writes a batch through ipc.Writer.
+func encodeRecordIPC(ds *market.Dataset, rec arrow.RecordBatch) ([]byte, error) {
 	var buf bytes.Buffer
 	w := ipc.NewWriter(&buf, ipc.WithSchema(rec.Schema()))
 	if err := w.Write(rec); err != nil {
