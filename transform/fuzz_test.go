@@ -3,6 +3,8 @@ package transform
 import (
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,13 +165,42 @@ func FuzzDecodeOptionChain(f *testing.F) {
 	})
 }
 
-// FuzzParseOCC checks that a symbol ParseOCC accepts formats back to itself.
+// occRE is the expression ParseOCC once was, and answers as.
+var occRE = regexp.MustCompile(`^([A-Z0-9]{1,6})(\d{6})([CP])(\d{8})$`)
+
+// parseOCCRE is ParseOCC by occRE: the reference FuzzParseOCC holds it to.
+func parseOCCRE(s string) (OCC, error) {
+	m := occRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return OCC{}, fmt.Errorf("contract symbol %q is not ROOT+YYMMDD+C|P+STRIKE(8)", s)
+	}
+	exp, err := time.Parse("060102", m[2])
+	if err != nil {
+		return OCC{}, fmt.Errorf("contract symbol %q: expiration: %w", s, err)
+	}
+	k, _ := strconv.Atoi(m[4])
+	t := market.Call
+	if m[3] == "P" {
+		t = market.Put
+	}
+	return OCC{Root: m[1], Expiration: exp, Type: t, Strike: float64(k) / 1000}, nil
+}
+
+// FuzzParseOCC checks that ParseOCC answers as the regular expression it
+// replaced, errors included, and that a symbol it accepts formats back to
+// itself.
 func FuzzParseOCC(f *testing.F) {
-	for _, s := range []string{"AAPL261218C00230000", "BRKB261218P00470000", "AAPL1261218C00230500", "X260116P00000500", "AAPL 261218C235", ""} {
+	for _, s := range []string{"AAPL261218C00230000", "BRKB261218P00470000", "AAPL1261218C00230500", "X260116P00000500", "AAPL 261218C235", "",
+		"AAPL260230C00150000", "AAPL261318C00150000", "AAPL261200C00150000", "A700101P99999999", " SPY991231C00001000\t", "ABCDEFG261218C00150000",
+		"aapl261218C00150000", "AAPL261218X00150000", "AAPL26121８C00150000", "AAPL280229P00150000", "AAPL270229P00150000"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		o, err := ParseOCC(s)
+		ro, rerr := parseOCCRE(s)
+		if fmt.Sprint(err) != fmt.Sprint(rerr) || o != ro {
+			t.Fatalf("ParseOCC(%q) = %+v, %v; the expression gives %+v, %v", s, o, err, ro, rerr)
+		}
 		if err != nil {
 			return
 		}

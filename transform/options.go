@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -13,8 +11,6 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/quant"
 )
-
-var occRE = regexp.MustCompile(`^([A-Z0-9]{1,6})(\d{6})([CP])(\d{8})$`)
 
 // OCC is a parsed OCC option symbol.
 type OCC struct {
@@ -24,22 +20,78 @@ type OCC struct {
 	Strike     float64
 }
 
-// ParseOCC parses an OCC contract symbol such as AAPL260116C00150000.
+// occSuffix is the length of an OCC symbol after its root: YYMMDD, C or P,
+// and the strike in thousandths over 8 digits.
+const occSuffix = 6 + 1 + 8
+
+// ParseOCC parses an OCC contract symbol such as AAPL260116C00150000: a root
+// of 1 to 6 capital letters and digits, then the suffix, after trimming
+// spaces. It is read by hand (once a regular expression, the dearest step of
+// cleaning a quote after the analytics); FuzzParseOCC holds it to the
+// expression.
 func ParseOCC(s string) (OCC, error) {
-	m := occRE.FindStringSubmatch(strings.TrimSpace(s))
-	if m == nil {
+	t := strings.TrimSpace(s)
+	rootLen := len(t) - occSuffix
+	if rootLen < 1 || rootLen > 6 || !occRoot(t[:rootLen]) || !digits(t[rootLen:rootLen+6]) ||
+		(t[rootLen+6] != 'C' && t[rootLen+6] != 'P') || !digits(t[rootLen+7:]) {
 		return OCC{}, fmt.Errorf("contract symbol %q is not ROOT+YYMMDD+C|P+STRIKE(8)", s)
 	}
-	exp, err := time.Parse("060102", m[2])
-	if err != nil {
-		return OCC{}, fmt.Errorf("contract symbol %q: expiration: %w", s, err)
+	date := t[rootLen : rootLen+6]
+	exp, ok := occDate(date)
+	if !ok {
+		var err error
+		if exp, err = time.Parse("060102", date); err != nil {
+			return OCC{}, fmt.Errorf("contract symbol %q: expiration: %w", s, err)
+		}
 	}
-	k, _ := strconv.Atoi(m[4])
-	t := market.Call
-	if m[3] == "P" {
-		t = market.Put
+	k := 0
+	for _, c := range []byte(t[rootLen+7:]) {
+		k = 10*k + int(c-'0')
 	}
-	return OCC{Root: m[1], Expiration: exp, Type: t, Strike: float64(k) / 1000}, nil
+	typ := market.Call
+	if t[rootLen+6] == 'P' {
+		typ = market.Put
+	}
+	return OCC{Root: t[:rootLen], Expiration: exp, Type: typ, Strike: float64(k) / 1000}, nil
+}
+
+func occRoot(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// occDate reads six digits YYMMDD as time.Parse("060102") does (years 69 to
+// 99 are 19xx), reporting false for a date that does not exist, whose error
+// time.Parse words.
+func occDate(s string) (time.Time, bool) {
+	yy := int(s[0]-'0')*10 + int(s[1]-'0')
+	mm := int(s[2]-'0')*10 + int(s[3]-'0')
+	dd := int(s[4]-'0')*10 + int(s[5]-'0')
+	year := 2000 + yy
+	if yy >= 69 {
+		year = 1900 + yy
+	}
+	if mm < 1 || mm > 12 || dd < 1 || dd > 31 {
+		return time.Time{}, false
+	}
+	d := time.Date(year, time.Month(mm), dd, 0, 0, 0, 0, time.UTC)
+	if d.Day() != dd { // past the month's end
+		return time.Time{}, false
+	}
+	return d, true
 }
 
 // expiryClose is when an equity option stops trading: 16:00 New York.
