@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"testing"
@@ -78,7 +79,9 @@ func BenchmarkOptionsRawToLake(b *testing.B) {
 }
 
 func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
-	msgs, rows := benchChains(b)
+	var msgs []kafka.Message
+	var rows []market.OptionQuote
+	pprof.Do(context.Background(), pprof.Labels("bench", "setup"), func(context.Context) { msgs, rows = benchChains(b) })
 	dir := b.TempDir()
 	broker := startBroker(b, dir+"/kafka")
 	brokers := []string{broker.Addr()}
@@ -128,7 +131,10 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner) {
 		}
 	}
 	// Where the time goes: each stage alone on the same snapshot, one goroutine.
-	st := measureStages(b, cleaner, msgs)
+	// Labelled, so that a CPU profile of the pipeline alone is
+	// pprof -tagignore 'bench=.' (the setup is labelled too).
+	var st []stage
+	pprof.Do(context.Background(), pprof.Labels("bench", "stages"), func(context.Context) { st = measureStages(b, cleaner, msgs) })
 	perSnap := func(sec float64) string { return fmt.Sprintf("%7.1f ms", 1000*sec) }
 	b.Logf("%d raw messages, %d rows a snapshot; pipeline %s wall, %s CPU a snapshot (%d snapshots); stages alone, CPU a snapshot:",
 		len(msgs), len(rows), perSnap(b.Elapsed().Seconds()/float64(b.N)), perSnap(cpu/float64(b.N)), b.N)
