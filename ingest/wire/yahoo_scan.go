@@ -184,6 +184,7 @@ func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
 		return true
 	}
 	var seen uint64
+	next := 0 // the field expected next: Yahoo sends them in the order listed
 	for {
 		sc.ws()
 		var key string
@@ -196,15 +197,22 @@ func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
 		}
 		sc.ws()
 		f := -1
-		for j, name := range fields {
-			if key == name {
-				f = j
-				break
-			}
-			if strings.EqualFold(key, name) {
-				return false
+		if next < len(fields) && key == fields[next] {
+			// No two fields' names are equal but for case, so an exact
+			// match needs no check against the others.
+			f = next
+		} else {
+			for j, name := range fields {
+				if key == name {
+					f = j
+					break
+				}
+				if strings.EqualFold(key, name) {
+					return false
+				}
 			}
 		}
+		next = f + 1
 		if f >= 0 {
 			if seen&(1<<f) != 0 {
 				return false
