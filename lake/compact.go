@@ -25,12 +25,14 @@ import (
 
 // Compactor merges each Hive partition's small committed files into one
 // Parquet and one CSV object, keeping one row per natural key (the most
-// recently ingested), and later deletes what it replaced. See the package
-// doc for why readers never see a row twice or lose one. A partition is
-// merged in memory: a day of a full universe's option snapshots needs
-// about a gigabyte, so run it where that is available. With Tables, a
-// dataset that has a table is planned from its current snapshot's data
-// files: the table decides what is visible.
+// recently ingested). See the package doc for why readers never see a row
+// twice or lose one. A partition is merged in memory: a day of a full
+// universe's option snapshots needs about a gigabyte, so run it where that
+// is available. With Tables, as the commands run it, it plans from each
+// table's current snapshot and commits each merge to the table alone, as
+// a replace; the janitor deletes the replaced objects once no live
+// snapshot holds them. Without, it plans from the commit records, writes
+// one per merge and later deletes what it replaced.
 type Compactor struct {
 	Store Store
 	Log   *slog.Logger
@@ -42,9 +44,10 @@ type Compactor struct {
 	// partition still being written is merged once, not on every run
 	// (default 0: merge everything committed).
 	Settle time.Duration
-	// Grace is how long replaced objects and retired commit records stay
-	// after the commit that replaced them, for readers that listed the old
-	// state (default 10m).
+	// Grace is how long, in a lake without tables, replaced objects and
+	// retired commit records stay after the commit that replaced them, for
+	// readers that listed the old state (default 10m). With tables, the
+	// janitor's SnapshotKeep and Grace protect those readers.
 	Grace time.Duration
 	// LockTTL is when another compactor's lock counts as abandoned
 	// (default 1h).
@@ -54,21 +57,25 @@ type Compactor struct {
 	Datasets   []*market.Dataset
 	Partitions []string
 	// BeforeCommit, when set, runs after the merged objects are written and
-	// before the commit record that swaps them in; tests use it to look at
-	// the lake in between.
+	// before the commit that swaps them in; tests use it to look at the
+	// lake in between.
 	BeforeCommit func(Commit) error
-	// Tables, when set, registers each compaction in the open tables as a
-	// replace of the merged files by the new one.
+	// Tables, when set, are what each compaction is committed to, as a
+	// replace of the merged files by the new one, with no commit record. A
+	// dataset with commit records and no table is refused (ErrNotMigrated).
 	Tables Tables
 }
 
 // CompactReport says what one run did.
 type CompactReport struct {
-	Partitions     int // partitions merged
-	FilesReplaced  int // Parquet files replaced by merged ones
-	RowsIn         int64
-	RowsOut        int64
-	ObjectsDeleted int // replaced objects and retired commit records deleted
+	Partitions    int // partitions merged
+	FilesReplaced int // Parquet files replaced by merged ones
+	RowsIn        int64
+	RowsOut       int64
+	// ObjectsDeleted counts the replaced objects and retired commit
+	// records deleted, in a lake without tables: with tables, the janitor
+	// deletes what compaction replaced and counts it among its orphans.
+	ObjectsDeleted int
 }
 
 func (c *Compactor) defaults() {
@@ -90,10 +97,10 @@ func (c *Compactor) defaults() {
 	}
 }
 
-// Run merges every eligible partition, then deletes what earlier runs
-// replaced once their grace period is over. Running it again changes
-// nothing: a merged partition has one file, and merged objects and their
-// commit records are named after what they replace.
+// Run merges every eligible partition and, without tables, then deletes
+// what earlier runs replaced once their grace period is over. Running it
+// again changes nothing: a merged partition has one file, and merged
+// objects and their commits are named after what they replace.
 func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 	c.defaults()
 	var rep CompactReport
@@ -118,36 +125,38 @@ func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 }
 
 func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *CompactReport) error {
-	cat := &Catalog{Store: c.Store}
-	groups, ok, err := c.planTable(ctx, ds)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		snap, err := cat.Snapshot(ctx, ds.Name)
+	if c.Tables != nil {
+		groups, ok, err := c.planTable(ctx, ds)
 		if err != nil {
 			return err
 		}
-		groups = c.plan(ds, snap)
+		if !ok {
+			// No table: nothing to merge, unless records hold rows a
+			// table created now would hide.
+			return noRecords(ctx, c.Store, ds.Name)
+		}
+		return c.mergeAll(ctx, ds, groups, rep)
 	}
+	cat := &Catalog{Store: c.Store}
+	snap, err := cat.Snapshot(ctx, ds.Name)
+	if err != nil {
+		return err
+	}
+	if err := c.mergeAll(ctx, ds, c.plan(ds, snap), rep); err != nil {
+		return err
+	}
+	n, err := collect(ctx, c.Store, cat, ds, c.Clock.Now().Add(-c.Grace))
+	rep.ObjectsDeleted += n
+	return err
+}
+
+func (c *Compactor) mergeAll(ctx context.Context, ds *market.Dataset, groups []mergeGroup, rep *CompactReport) error {
 	for _, g := range groups {
 		if err := c.merge(ctx, ds, g, rep); err != nil {
 			return fmt.Errorf("compact %s/%s: %w", ds.Name, g.partition, err)
 		}
 	}
-	held := func(string) bool { return false }
-	if c.Tables != nil {
-		// A replaced object a live table snapshot still holds stays for
-		// its readers; the janitor removes it once none does.
-		unref, err := c.Tables.Unreferenced(ctx, ds.Name)
-		if err != nil {
-			return err
-		}
-		held = func(k string) bool { return !unref[k] }
-	}
-	n, err := collect(ctx, c.Store, cat, ds, c.Clock.Now().Add(-c.Grace), held)
-	rep.ObjectsDeleted += n
-	return err
+	return nil
 }
 
 // mergeGroup is one partition's files to merge.
@@ -158,9 +167,9 @@ type mergeGroup struct {
 }
 
 // planTable plans from the current snapshot of the dataset's table, when
-// there are tables and the lake has one for it: each partition's data
-// files, added at least Settle ago, with the CSV objects beside the lake
-// objects they descend from. ok is false without a table.
+// the lake has one for it: each partition's data files, added at least
+// Settle ago, with the CSV objects beside the lake objects they descend
+// from. ok is false without a table.
 func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups []mergeGroup, ok bool, err error) {
 	objs, ok, err := tableObjects(ctx, c.Tables, c.Store, ds)
 	if err != nil || !ok {
@@ -186,12 +195,9 @@ type tableObject struct {
 
 // tableObjects lists the data files of the current snapshot of a
 // dataset's table, each followed by the CSV object beside the lake object
-// it descends from when that is present. ok is false without tables or
-// without a table for the dataset.
+// it descends from when that is present. ok is false without a table for
+// the dataset.
 func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (objs []tableObject, ok bool, err error) {
-	if t == nil {
-		return nil, false, nil
-	}
 	_, files, ok, err := t.Visible(ctx, ds.Name, "")
 	if err != nil || !ok {
 		return nil, false, err
@@ -338,17 +344,10 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 		}
 	}
 	cm.CommittedAt = c.Clock.Now().UTC()
-	body, err := json.MarshalIndent(cm, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode commit %s: %w", cm.Key(), err)
-	}
-	if _, err := c.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
+	// With tables the commit's key, named after what it replaces, is the
+	// snapshot's: a rerun after a crash commits nothing twice.
+	if err := commitTo(ctx, c.Tables, c.Store, cm); err != nil {
 		return err
-	}
-	if c.Tables != nil {
-		if err := c.Tables.Commit(ctx, cm); err != nil {
-			return err
-		}
 	}
 	rep.Partitions++
 	rep.FilesReplaced += len(g.parquet)
@@ -523,11 +522,25 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// collect deletes, for readers that can no longer be looking at them, the
-// commit records every file of which is replaced and the replaced objects,
-// once the replacing commit is older than cutoff, except objects held. It
-// returns how many objects it deleted.
-func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cutoff time.Time, held func(string) bool) (int, error) {
+// commitTo commits a compaction or retention: to the tables alone when
+// there are tables, else by its commit record.
+func commitTo(ctx context.Context, t Tables, st Store, cm Commit) error {
+	if t != nil {
+		return t.Commit(ctx, cm)
+	}
+	body, err := json.MarshalIndent(cm, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode commit %s: %w", cm.Key(), err)
+	}
+	_, err = st.PutIfAbsent(ctx, cm.Key(), body)
+	return err
+}
+
+// collect deletes, in a lake without tables, for readers that can no
+// longer be looking at them, the commit records every file of which is
+// replaced and the replaced objects, once the replacing commit is older
+// than cutoff. It returns how many objects it deleted.
+func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cutoff time.Time) (int, error) {
 	snap, err := cat.Snapshot(ctx, ds.Name)
 	if err != nil {
 		return 0, err
@@ -574,7 +587,7 @@ func collect(ctx context.Context, st Store, cat *Catalog, ds *market.Dataset, cu
 	}
 	sort.Strings(replaced)
 	for _, k := range replaced {
-		if !exists[k] || snap.Replaced[k].CommittedAt.After(cutoff) || held(k) {
+		if !exists[k] || snap.Replaced[k].CommittedAt.After(cutoff) {
 			continue
 		}
 		if err := st.Delete(ctx, k); err != nil {

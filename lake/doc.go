@@ -52,7 +52,12 @@
 // expired. While the catalog fails the writer retries and commits no
 // offsets. A dataset's table, once it exists, alone decides what is
 // visible: the query engine reads its current snapshot, the compactor and
-// retention plan from it, and the janitor expires old snapshots and removes
-// what no live snapshot references, whatever the commit records say. The
-// records decide only in a lake without tables.
+// retention plan from it and commit to it alone (a replace, a delete;
+// still no record), and the janitor expires old snapshots and removes
+// what no live snapshot references, whatever the commit records say: the
+// objects compaction and retention replaced among them. The records decide
+// only in a lake without tables. A dataset with records and no table is
+// an older lake not migrated yet: the writer, the compactor, retention and
+// the janitor refuse it (ErrNotMigrated) rather than create a table that
+// would hide its rows, until `tickerlake migrate` registers it.
 package lake

@@ -25,6 +25,8 @@ type Housekeeping struct {
 	// Metrics, when set, count each step's runs and deletions and the
 	// lake's data objects (tickerlake_lake_housekeeping_*, _lake_objects).
 	Metrics *metrics.Set
+
+	migrated migrated // the janitor's check of each dataset, once per process
 }
 
 // Once runs retention, compaction and the janitor, in that order.
@@ -38,7 +40,8 @@ func (h *Housekeeping) Once(ctx context.Context) error {
 	if err := h.counted(ctx, StepCompaction, comp.ObjectsDeleted, err); err != nil {
 		return err
 	}
-	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock, Tables: h.Tables, SnapshotKeep: h.SnapshotKeep}).Run(ctx)
+	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock, Tables: h.Tables, SnapshotKeep: h.SnapshotKeep,
+		migrated: &h.migrated}).Run(ctx)
 	if err := h.counted(ctx, StepJanitor, jan.Orphans, err); err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ import (
 // stays while its Parquet sibling, or a rewrite of it, is held. Without
 // tables, it removes data objects no commit record names. An object
 // younger than Grace may still be about to be committed and is left alone.
+// With Tables, a dataset with commit records and no table is refused
+// (ErrNotMigrated): its table would be created empty, and every object
+// the records name would look unreferenced.
 type Janitor struct {
 	Store Store
 	Log   *slog.Logger
@@ -38,6 +41,8 @@ type Janitor struct {
 	// SnapshotKeep is how long table snapshots stay (default 1h): time
 	// travel and the scans of slow readers reach back that far.
 	SnapshotKeep time.Duration
+
+	migrated *migrated // shared by a Housekeeping's runs; default one per run
 }
 
 // JanitorReport says what one run removed.
@@ -62,12 +67,18 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 	if j.SnapshotKeep == 0 {
 		j.SnapshotKeep = time.Hour
 	}
+	if j.migrated == nil {
+		j.migrated = &migrated{}
+	}
 	cutoff := j.Clock.Now().Add(-j.Grace)
 	var rep JanitorReport
 	cat := &Catalog{Store: j.Store}
 	for _, ds := range j.Datasets {
 		var unreferenced map[string]bool
 		if j.Tables != nil {
+			if err := j.migrated.check(ctx, j.Tables, j.Store, ds.Name); err != nil {
+				return rep, err
+			}
 			n, err := j.Tables.Expire(ctx, ds.Name, j.SnapshotKeep)
 			if err != nil {
 				return rep, err

@@ -2,7 +2,6 @@ package lake
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"path"
@@ -15,12 +14,13 @@ import (
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// Retention drops partitions older than each dataset's retention period.
-// It writes one retention record per expired partition that replaces the
-// partition's objects with nothing, so readers lose the whole partition at
-// once; the objects themselves go after the compactor's grace period.
-// With Tables, a dataset that has a table expires what its current
-// snapshot holds.
+// Retention drops partitions older than each dataset's retention period,
+// by one commit per expired partition that replaces the partition's
+// objects with nothing, so readers lose the whole partition at once. With
+// Tables, as the commands run it, it expires what each table's current
+// snapshot holds, by a delete in the table alone; the janitor removes the
+// objects once no live snapshot holds them. Without, the commit is a
+// retention record, and the objects go after the compactor's grace period.
 type Retention struct {
 	Store Store
 	Log   *slog.Logger
@@ -28,8 +28,9 @@ type Retention struct {
 	// Keep maps a dataset name to how long its partitions are kept after
 	// they end; a dataset not named, or with 0, is kept forever.
 	Keep map[string]time.Duration
-	// Tables, when set, registers each expiry in the open tables as a
-	// delete of the partition's files.
+	// Tables, when set, are what each expiry is committed to, as a delete
+	// of the partition's files, with no commit record. A dataset with
+	// commit records and no table is refused (ErrNotMigrated).
 	Tables Tables
 }
 
@@ -39,7 +40,7 @@ type RetentionReport struct {
 	Files      int
 }
 
-// Run writes a retention record for every expired partition still visible.
+// Run expires every expired partition still visible.
 func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 	r.Clock = clock.Or(r.Clock)
 	if r.Log == nil {
@@ -78,17 +79,8 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 			sort.Strings(keys)
 			cm := Commit{Dataset: ds.Name, Kind: KindRetention, Replaces: keys, CommittedAt: r.Clock.Now().UTC(),
 				key: path.Join(CommitPrefix, ds.Name, "retention-"+p+"-"+digest(keys)+".json")}
-			body, err := json.MarshalIndent(cm, "", "  ")
-			if err != nil {
-				return rep, fmt.Errorf("encode commit %s: %w", cm.Key(), err)
-			}
-			if _, err := r.Store.PutIfAbsent(ctx, cm.Key(), body); err != nil {
+			if err := commitTo(ctx, r.Tables, r.Store, cm); err != nil {
 				return rep, err
-			}
-			if r.Tables != nil {
-				if err := r.Tables.Commit(ctx, cm); err != nil {
-					return rep, err
-				}
 			}
 			rep.Partitions++
 			rep.Files += len(keys)
@@ -98,16 +90,19 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 	return rep, nil
 }
 
-// visible lists a dataset's visible objects: the data files of its table's
-// current snapshot, with the lake objects and CSV objects they descend
-// from, when there are tables and the lake has one for it; else
-// what the commit records make visible.
+// visible lists a dataset's visible objects: with tables, the data files
+// of its table's current snapshot, with the lake objects and CSV objects
+// they descend from (none without a table, unless commit records are
+// there: ErrNotMigrated); without, what the commit records make visible.
 func (r *Retention) visible(ctx context.Context, cat *Catalog, ds *market.Dataset) ([]string, error) {
-	objs, ok, err := tableObjects(ctx, r.Tables, r.Store, ds)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
+	if r.Tables != nil {
+		objs, ok, err := tableObjects(ctx, r.Tables, r.Store, ds)
+		if err != nil || !ok {
+			if err == nil {
+				err = noRecords(ctx, r.Store, ds.Name)
+			}
+			return nil, err
+		}
 		out := make([]string, len(objs))
 		for i, o := range objs {
 			out[i] = o.key

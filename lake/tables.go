@@ -2,8 +2,11 @@ package lake
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -18,7 +21,7 @@ type Tables interface {
 	Expire(ctx context.Context, dataset string, keep time.Duration) (int, error)
 	// Unreferenced returns the keys of the objects under a dataset's
 	// folder that no live snapshot of its table references, as of the
-	// call: the janitor deletes those no commit record names either.
+	// call: the janitor deletes those past its grace.
 	Unreferenced(ctx context.Context, dataset string) (map[string]bool, error)
 	// Visible returns the data files of the current snapshot of a
 	// dataset's table and the metadata file naming them (version); when
@@ -63,4 +66,61 @@ func Origin(key string) string {
 		return dir + stem + ".parquet"
 	}
 	return key
+}
+
+// ErrNotMigrated is the refusal, with tables, to commit to a dataset that
+// has no table while the lake holds commit records of it: the table a
+// commit would create would hide every row the records make visible. It is
+// no transient fault, so the writer does not retry it; `tickerlake
+// migrate` turns the records into the table.
+var ErrNotMigrated = errors.New("the lake holds commit records but no table; run tickerlake migrate")
+
+// noRecords returns ErrNotMigrated, naming the dataset, when the store
+// holds a commit record of it.
+func noRecords(ctx context.Context, st Store, dataset string) error {
+	keys, err := st.List(ctx, path.Join(CommitPrefix, dataset)+"/")
+	if err != nil {
+		return fmt.Errorf("list commit records of %s: %w", dataset, err)
+	}
+	if len(keys) > 0 {
+		return fmt.Errorf("%s: %w", dataset, ErrNotMigrated)
+	}
+	return nil
+}
+
+// migrated remembers the datasets a process may commit to through the
+// tables: those with a table, or without one and without commit records.
+// A table is never dropped and, with tables, nothing writes records, so
+// each dataset is checked once.
+type migrated struct {
+	mu sync.Mutex
+	ok map[string]bool
+}
+
+// check returns ErrNotMigrated when the dataset has no table and the
+// store holds a commit record of it; other errors (the catalog
+// unreachable) may pass.
+func (m *migrated) check(ctx context.Context, t Tables, st Store, dataset string) error {
+	m.mu.Lock()
+	done := m.ok[dataset]
+	m.mu.Unlock()
+	if done {
+		return nil
+	}
+	_, _, ok, err := t.Visible(ctx, dataset, "")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := noRecords(ctx, st, dataset); err != nil {
+			return err
+		}
+	}
+	m.mu.Lock()
+	if m.ok == nil {
+		m.ok = map[string]bool{}
+	}
+	m.ok[dataset] = true
+	m.mu.Unlock()
+	return nil
 }

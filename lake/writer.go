@@ -52,7 +52,9 @@ type Writer struct {
 	// that fails (the catalog unreachable) the writer commits nothing more:
 	// it tries again, waiting from 200ms up to TablesRetry (default 10s)
 	// between attempts, and goes on once the catalog answers; if it stops
-	// first, the replayed range is committed then.
+	// first, the replayed range is committed then. Before its first commit
+	// to a dataset it checks the lake is migrated: a dataset with commit
+	// records and no table stops it with ErrNotMigrated, never retried.
 	Tables      Tables
 	TablesRetry time.Duration
 	// Clock stamps each commit's CommittedAt (default the system clock),
@@ -63,6 +65,7 @@ type Writer struct {
 	Spans trace.Recorder
 
 	lastEvent map[string]time.Time // newest event time written, per dataset
+	migrated  migrated             // datasets found safe to commit to through Tables
 }
 
 // Run writes until ctx ends; a batch in hand when it ends is committed.
@@ -277,14 +280,21 @@ func (w *Writer) putRecord(ctx context.Context, cm Commit) error {
 }
 
 // register registers a commit in w.Tables, trying again until it succeeds
-// or ctx ends.
+// or ctx ends; a lake not migrated (ErrNotMigrated) stops it at once.
 func (w *Writer) register(ctx context.Context, cm Commit) error {
 	wait, most := 200*time.Millisecond, w.TablesRetry
 	if most == 0 {
 		most = 10 * time.Second
 	}
 	for attempt := 1; ; attempt++ {
-		err := w.Tables.Commit(ctx, cm)
+		// The first commit would create the table: not over records.
+		err := w.migrated.check(ctx, w.Tables, w.Store, cm.Dataset)
+		if errors.Is(err, ErrNotMigrated) {
+			return err
+		}
+		if err == nil {
+			err = w.Tables.Commit(ctx, cm)
+		}
 		if err == nil {
 			if attempt > 1 {
 				w.Log.Info("iceberg commit went through; the writer resumes", "commit", cm.Key(), "attempts", attempt)

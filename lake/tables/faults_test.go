@@ -197,6 +197,9 @@ func TestBrokenMetadataIsNamed(t *testing.T) {
 	_, st, c := dirLake(t)
 	ds := market.DailyBars
 	laketest.Commit(t, st, ds, 0, 0, 5, laketest.DailyBars([]string{"AAPL"}, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 3, time.Now()))
+	if _, err := c.Migrate(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
 	w := laketest.Writer(st)
 	w.Tables = c
 	if err := w.WriteBatch(ctx, laketest.Messages(t, ds, 1, 0, 5, laketest.DailyBars([]string{"MSFT"}, time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC), 3, time.Now()))); err != nil {

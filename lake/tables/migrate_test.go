@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -167,4 +168,111 @@ func tableRows(t *testing.T, c *tables.Catalog, ds *market.Dataset) int {
 		n += s.N()
 	}
 	return n
+}
+
+// countCommits is a lake.Tables that counts the commits asked of it.
+type countCommits struct {
+	lake.Tables
+	n int
+}
+
+func (c *countCommits) Commit(ctx context.Context, cm lake.Commit) error {
+	c.n++
+	return c.Tables.Commit(ctx, cm)
+}
+
+// TestUnmigratedLakeIsRefused: in a lake whose commit records no table
+// holds yet, the writer, the compactor, retention and the janitor with
+// tables stop with ErrNotMigrated, at once, creating no table and deleting
+// nothing; after tickerlake migrate they work, and the refused range's
+// replay commits it.
+func TestUnmigratedLakeIsRefused(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	ds := market.DailyBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	old := laketest.Writer(st) // an older tickerlake: records alone
+	off := int64(0)
+	for i, sym := range []string{"AAPL", "MSFT", "NVDA"} {
+		msgs := laketest.Messages(t, ds, 0, off, 4, laketest.DailyBars([]string{sym}, day.AddDate(0, 0, i), 8, ing))
+		off += int64(len(msgs))
+		if err := old.WriteBatch(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	oldRows := len(laketest.StoredKeys(t, st, ds))
+	listing := func() []string {
+		t.Helper()
+		keys, err := st.List(ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, k := range keys {
+			if !strings.HasPrefix(k, "_locks/") {
+				out = append(out, k)
+			}
+		}
+		return out
+	}
+	noTable := func(who string) {
+		t.Helper()
+		for _, d := range market.Datasets() {
+			if _, _, ok, err := c.Visible(ctx, d.Name, ""); err != nil || ok {
+				t.Fatalf("after the refused %s: a table of %s (%v, %v), want none", who, d.Name, ok, err)
+			}
+		}
+	}
+	refused := func(who string, err error) {
+		t.Helper()
+		if !errors.Is(err, lake.ErrNotMigrated) || !strings.Contains(err.Error(), ds.Name+": ") || !strings.Contains(err.Error(), "run tickerlake migrate") {
+			t.Fatalf("%s over an unmigrated lake: %v, want ErrNotMigrated naming %s", who, err, ds.Name)
+		}
+		noTable(who)
+	}
+
+	tbls := &countCommits{Tables: c}
+	w := laketest.Writer(st)
+	w.Tables = tbls
+	next := laketest.Messages(t, ds, 0, off, 4, laketest.DailyBars([]string{"AMZN"}, day, 8, ing))
+	refused("writer", w.WriteBatch(ctx, next))
+	refused("writer, again", w.WriteBatch(ctx, next)) // nothing remembered a pass
+	if tbls.n != 0 {
+		t.Errorf("the refused writer asked the tables for %d commits", tbls.n)
+	}
+	before := listing()
+	grace := laketest.NewClock(ing.AddDate(1, 0, 0)) // everything long past every grace
+	_, err := (&lake.Compactor{Store: st, Tables: tbls, Clock: grace, Datasets: []*market.Dataset{ds}}).Run(ctx)
+	refused("compactor", err)
+	_, err = (&lake.Retention{Store: st, Tables: tbls, Clock: grace, Keep: map[string]time.Duration{ds.Name: 24 * time.Hour}}).Run(ctx)
+	refused("retention", err)
+	_, err = (&lake.Janitor{Store: st, Tables: tbls, Clock: grace, Grace: time.Nanosecond, Datasets: []*market.Dataset{ds}}).Run(ctx)
+	refused("janitor", err)
+	if after := listing(); !slices.Equal(before, after) {
+		t.Errorf("the refused jobs changed the lake: %d objects, %d before", len(after), len(before))
+	}
+	if tbls.n != 0 {
+		t.Errorf("the refused jobs asked the tables for %d commits", tbls.n)
+	}
+	if n := len(laketest.StoredKeys(t, st, ds)); n != oldRows {
+		t.Errorf("%d keys visible after the refusals, %d before", n, oldRows)
+	}
+
+	if _, err := c.Migrate(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteBatch(ctx, next); err != nil { // the refused range, replayed
+		t.Fatal(err)
+	}
+	if n, want := tableRows(t, c, ds), oldRows+8; n != want {
+		t.Fatalf("after migrate and the replay: %d rows in the table, want %d", n, want)
+	}
+	rep, err := (&lake.Compactor{Store: st, Tables: tbls, Datasets: []*market.Dataset{ds}}).Run(ctx)
+	if err != nil || rep.Partitions == 0 {
+		t.Fatalf("compaction after migrate: %+v, %v", rep, err)
+	}
+	if n, want := tableRows(t, c, ds), oldRows+8; n != want {
+		t.Errorf("after compaction: %d rows in the table, want %d", n, want)
+	}
 }

@@ -127,8 +127,8 @@ func TestTablesFollowCommits(t *testing.T) {
 
 			// Compaction replaces the partition's files by one with a row per key.
 			comp := &lake.Compactor{Store: st, Tables: c, Grace: time.Hour}
-			if _, err := comp.Run(ctx); err != nil {
-				t.Fatal(err)
+			if rep, err := comp.Run(ctx); err != nil || rep.ObjectsDeleted != 0 {
+				t.Fatalf("compaction: %+v, %v; want no object deleted (the janitor's)", rep, err)
 			}
 			keys, rows = scanKeys(t, c, ds)
 			if want := len(first) + len(more); rows != int64(want) || len(keys) != want {
@@ -156,6 +156,11 @@ func TestTablesFollowCommits(t *testing.T) {
 			}
 			if _, rows = scanKeys(t, c, ds); rows != 0 {
 				t.Fatalf("after retention: %d rows, want 0", rows)
+			}
+			// The table alone took the writers', the compaction's and
+			// retention's commits.
+			if records, err := st.List(ctx, lake.CommitPrefix+"/"); err != nil || len(records) != 0 {
+				t.Errorf("commit records %v (%v) in a lake with tables, want none", records, err)
 			}
 
 			hint, err := c.VersionHint(ctx, tbl)
