@@ -126,8 +126,8 @@ func fpAmericanVega(p Params) vnum {
 
 // unitPutVega is unitPut with the derivative in volatility only.
 func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
-	tab := fpTab
-	g, h, lx := putBoundaryVega(r, q, v, t)
+	tab := fpTablesFor(t)
+	g, h, lx := putBoundaryVega(tab, r, q, v, t)
 
 	lnx := math.Log(x)
 	if lnx <= lx+g.v {
@@ -145,12 +145,12 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 	dt := drift.mulc(t)
 	var sumR, sumQ float64
 	var sumRv, sumQv float64
-	for k := range fpPriceQuad {
+	for k := range tab.priceQuad {
 		half := tab.pHalf[k]
 		s := t * (half * half)
 		var hu vnum
-		for i, wi := range tab.priceInterp[k] {
-			hu = hu.add(h[i].scale(wi))
+		for i := range tab.nodes {
+			hu = hu.add(h[i].scale(tab.priceInterp[k][i]))
 		}
 		lbu := vnum{v: lx}
 		if hu.v > 1e-300 {
@@ -174,8 +174,7 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 }
 
 // putBoundaryVega is putBoundary with the derivative in volatility only; log X is a constant.
-func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum, lx float64) {
-	tab := fpTab
+func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum, lx float64) {
 	if q > r {
 		lx = math.Log(r / q)
 	}
@@ -184,7 +183,7 @@ func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum,
 
 	var tau, sqt [fpNodes]float64
 	var g [fpNodes]vnum
-	for j := range fpNodes {
+	for j := range tab.nodes {
 		tau[j] = tab.node[j] * t
 		sqt[j] = math.Sqrt(tau[j])
 		g[j] = bawBoundaryVega(tau[j], sqt[j], r, q, v, lx)
@@ -192,8 +191,8 @@ func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum,
 	}
 
 	var eru, equ [fpNodes][fpQuad]float64
-	for j := range fpNodes {
-		for k := range fpQuad {
+	for j := range tab.nodes {
+		for k := range tab.quad {
 			u := (1 - tab.qHalf[k]*tab.qHalf[k]) * tau[j]
 			eru[j][k] = fastExp(r * u)
 			equ[j][k] = fastExp(q * u)
@@ -201,11 +200,11 @@ func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum,
 	}
 	for range fpIterations {
 		var next [fpNodes]vnum
-		for j := range fpNodes {
-			next[j] = fpStepVega(j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx)
+		for j := range tab.nodes {
+			next[j] = fpStepVega(tab, j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx)
 		}
 		g = next
-		for j := range fpNodes {
+		for j := range tab.nodes {
 			h[j] = g[j].mul(g[j])
 		}
 	}
@@ -213,8 +212,7 @@ func putBoundaryVega(r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum,
 }
 
 // fpStepVega is fpStep with the derivative in volatility only.
-func fpStepVega(j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx float64) vnum {
-	tab := fpTab
+func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx float64) vnum {
 	tj, st := tau[j], sqt[j]
 	lb := g[j].addConst(lx)
 	b := lb.exp()
@@ -233,9 +231,9 @@ func fpStepVega(j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ
 	stvv := st / v.v
 	stv := vnum{stvv, -stvv / v.v * v.vol}
 	var nI, dI vnum
-	for k := range fpQuad {
+	for k := range tab.quad {
 		half := tab.qHalf[k]
-		lbu := interpBoundaryVega(&tab.interp[j][k], h, lx)
+		lbu := interpBoundaryVega(tab.nodes, &tab.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
 		pm, pp := pdfVnum(dm), pdfVnum(dp)
@@ -260,10 +258,10 @@ func fpStepVega(j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ
 	return ng
 }
 
-func interpBoundaryVega(w *[fpNodes]float64, h *[fpNodes]vnum, lx float64) vnum {
+func interpBoundaryVega(n int, w *[fpNodes]float64, h *[fpNodes]vnum, lx float64) vnum {
 	var hu vnum
-	for i, wi := range w {
-		hu = hu.add(h[i].scale(wi))
+	for i := range n {
+		hu = hu.add(h[i].scale(w[i]))
 	}
 	if !(hu.v > 1e-300) {
 		return vnum{v: lx}
