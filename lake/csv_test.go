@@ -116,3 +116,35 @@ func FuzzAppendFloat(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodeCSV writes one snapshot's option quotes as the writer
+// gets them: a batch of some 46 rows per chain.
+func BenchmarkEncodeCSV(b *testing.B) {
+	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	var recs []arrow.RecordBatch
+	for c := range 280 {
+		quotes := make([]market.OptionQuote, 46)
+		for i := range quotes {
+			quotes[i] = market.OptionQuote{SnapshotTS: ts, Symbol: "AAPL", ContractSymbol: fmt.Sprintf("AAPL261127C%08d", c*46+i), Type: market.Call,
+				Expiration: ts.Truncate(24 * time.Hour), Strike: 100 + float64(i), LastPrice: 1.25, Bid: 1.2, Ask: 1.3, Change: math.NaN(),
+				Volume: int64(i), ContractSize: "REGULAR", Currency: "USD", LastTradeTS: ts.Add(-time.Minute), UnderlyingPrice: 150,
+				Mid: 1.25, IV: 0.2512345678901, Delta: 0.51234567, Gamma: 0.0123456, Theta: -0.0234567, Vega: 0.1234567, Rho: 0.0345678,
+				Moneyness: (100 + float64(i)) / 150, DaysToExpiry: 7.125, IngestedAt: ts.Add(time.Second)}
+		}
+		rec, err := market.OptionQuotes.Record(memory.DefaultAllocator, quotes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer rec.Release()
+		recs = append(recs, rec)
+	}
+	b.ReportAllocs()
+	var out []byte
+	for b.Loop() {
+		var err error
+		if out, err = encodeCSV(out[:0], market.OptionQuotes, recs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(280*46*b.N)/b.Elapsed().Seconds(), "rows/s")
+}
