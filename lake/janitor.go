@@ -47,6 +47,9 @@ type Janitor struct {
 
 // JanitorReport says what one run removed.
 type JanitorReport struct {
+	// Orphans counts the objects removed: with tables, those no live
+	// snapshot holds, the objects compaction and retention replaced among
+	// them; without, those no commit record names.
 	Orphans          int
 	Bytes            int64
 	SnapshotsExpired int

@@ -31,9 +31,10 @@ type MigrateReport struct {
 //
 // It refuses (ErrTableAhead) a table that is ahead of the records: one
 // holding offsets of a topic partition past the last the records cover,
-// or records naming a Parquet object the lake no longer holds (the table
-// compacted or rewrote it and the janitor removed it). The records would
-// then drop rows only the table holds.
+// a data file descending from no object the records name (a compaction
+// committed to the table alone), or records naming a Parquet object the
+// lake no longer holds (the table compacted or rewrote it and the janitor
+// removed it). The records would then drop rows only the table holds.
 func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, error) {
 	ctx = c.ioContext(ctx)
 	var rep MigrateReport
@@ -44,10 +45,14 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 	visible := snap.Files("parquet")
 	rep.Visible = len(visible)
 	through := map[string]int64{}
+	named := map[string]bool{}
 	for _, cms := range [][]lake.Commit{snap.Commits, snap.Retired} {
 		for _, cm := range cms {
 			if k, last := throughProperty(cm); k != "" && last > through[k] {
 				through[k] = last
+			}
+			for _, f := range cm.Files {
+				named[f.Key] = true
 			}
 		}
 	}
@@ -60,6 +65,9 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 	}
 	err = c.update(ctx, tbl, dataset, "migrate", func(tbl *table.Table) (change, error) {
 		if err := ahead(tbl, dataset, through); err != nil {
+			return change{props: iceberg.Properties{}}, err
+		}
+		if err := c.unrecorded(ctx, tbl, dataset, named); err != nil {
 			return change{props: iceberg.Properties{}}, err
 		}
 		ch, err := c.replace(ctx, tbl, "migrate", nil, visible, true)
@@ -127,4 +135,27 @@ func (c *Catalog) missing(ctx context.Context, dataset string, visible []string)
 	}
 	return fmt.Errorf("table %s.%s: %w: %d objects the records make visible are gone from the lake, e.g. %s; the table rewrote or compacted them away, so leave it as it is",
 		Namespace, dataset, ErrTableAhead, len(gone), gone[0])
+}
+
+// unrecorded reports, as ErrTableAhead, a data file of the table that
+// descends from no object the commit records name: a compaction
+// committed to the table alone made it (a writer's commits are caught
+// by their offsets first).
+func (c *Catalog) unrecorded(ctx context.Context, tbl *table.Table, dataset string, named map[string]bool) error {
+	files, err := c.DataFiles(ctx, tbl)
+	if err != nil {
+		return err
+	}
+	var extra []string
+	for uri := range files {
+		if k := c.lakeKey(uri); !named[lake.Origin(k)] {
+			extra = append(extra, k)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	sort.Strings(extra)
+	return fmt.Errorf("table %s.%s: %w: %d of its data files descend from no object the records name, e.g. %s; migrating would drop them, so leave it as it is",
+		Namespace, dataset, ErrTableAhead, len(extra), extra[0])
 }

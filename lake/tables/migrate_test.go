@@ -276,3 +276,40 @@ func TestUnmigratedLakeIsRefused(t *testing.T) {
 		t.Errorf("after compaction: %d rows in the table, want %d", n, want)
 	}
 }
+
+// TestMigrateRefusesATableCompactedAlone: once a migrated table has been
+// compacted (through the table alone, with no commit record), migrating
+// again would swap the merged file back for the records' objects; it is
+// refused with ErrTableAhead naming the merged file, and changes nothing.
+func TestMigrateRefusesATableCompactedAlone(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	ds := market.DailyBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	msgs := laketest.Messages(t, ds, 0, 0, 2, laketest.DailyBars([]string{"AAPL", "MSFT"}, day, 6, ing))
+	old := laketest.Writer(st)
+	for i := 0; i < len(msgs); i += 2 {
+		if err := old.WriteBatch(ctx, msgs[i:min(i+2, len(msgs))]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Migrate(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := c.Migrate(ctx, ds.Name); err != nil || rep.Added != 0 || rep.Removed != 0 {
+		t.Fatalf("a second migration before any other commit: %+v, %v; want nothing changed", rep, err)
+	}
+	if rep, err := (&lake.Compactor{Store: st, Tables: c}).Run(ctx); err != nil || rep.Partitions != 1 {
+		t.Fatalf("compaction: %+v, %v", rep, err)
+	}
+	before, files := tableFiles(t, c, ds)
+	_, err := c.Migrate(ctx, ds.Name)
+	if !errors.Is(err, tables.ErrTableAhead) || !strings.Contains(err.Error(), "/compact-") {
+		t.Fatalf("migrating a table compacted alone: %v, want ErrTableAhead naming the merged file", err)
+	}
+	after, again := tableFiles(t, c, ds)
+	if after.MetadataLocation() != before.MetadataLocation() || len(again) != len(files) {
+		t.Errorf("the refused migration changed the table: %s, %d files; was %s, %d", after.MetadataLocation(), len(again), before.MetadataLocation(), len(files))
+	}
+}
