@@ -286,9 +286,10 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 	dtj := drift.mul(tj)
 	dm0 := lb.add(dtj).mul(ivst)
 	dp0 := dm0.add(vst)
-	pm0, pp0 := pdfGrad(dm0), pdfGrad(dp0)
+	np0, pp0 := normAndPDFGrad(dp0)
+	pm0 := pdfGrad(dm0)
 	num := pm0.mul(ivst)
-	den := pp0.mul(ivst).add(normGrad(dp0))
+	den := pp0.mul(ivst).add(np0)
 	// The Jacobi-Newton step differentiates N and D in B(τ) through the terms outside the
 	// integrals only: every node moves at once, and the integrals depend on B(τ)/B(u),
 	// which a move of the whole boundary leaves nearly alone. With the integrals' terms as
@@ -303,12 +304,13 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 		lbu := interpBoundary(tab.nodes, &tab.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
-		pm, pp := pdfGrad(dm), pdfGrad(dp)
+		np, pp := normAndPDFGrad(dp)
+		pm := pdfGrad(dm)
 		w := tab.qw[k]
 		// du = τ(1+y)/2 dy and σ√(τ-u) = σ√τ·half, so n/(σ√(τ-u)) du = n √τ/σ dy.
 		em, eq := eru[k].scale(w), equ[k].scale(w)
 		nI = nI.add(em.mul(pm))
-		dI = dI.add(eq.mul(pp.mul(stv).add(normGrad(dp).mul(tj).scale(half))))
+		dI = dI.add(eq.mul(pp.mul(stv).add(np.mul(tj).scale(half))))
 	}
 	num = num.add(r.mul(stv).mul(nI))
 	den = den.add(q.mul(dI))

@@ -69,3 +69,10 @@ func pdfGrad(x grad) grad {
 	n := normPDF(x.v)
 	return x.chain(n, -x.v*n)
 }
+
+// normAndPDFGrad is normGrad and pdfGrad of x, the density worked out once: the boundary's
+// integrands need both at the same point.
+func normAndPDFGrad(x grad) (cdf, pdf grad) {
+	n := normPDF(x.v)
+	return x.chain(normCDF(x.v), n), x.chain(n, -x.v*n)
+}

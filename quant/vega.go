@@ -66,6 +66,12 @@ func (a vnum) sqrt() vnum {
 
 func normVnum(x vnum) vnum { return x.chain(normCDF(x.v), normPDF(x.v)) }
 
+// normAndPDFVnum is normVnum and pdfVnum of x, the density worked out once.
+func normAndPDFVnum(x vnum) (cdf, pdf vnum) {
+	n := normPDF(x.v)
+	return x.chain(normCDF(x.v), n), x.chain(n, -x.v*n)
+}
+
 func pdfVnum(x vnum) vnum {
 	n := normPDF(x.v)
 	return x.chain(n, -x.v*n)
@@ -221,9 +227,10 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 	dtj := drift.mulc(tj)
 	dm0 := lb.add(dtj).mul(ivst)
 	dp0 := dm0.add(vst)
-	pm0, pp0 := pdfVnum(dm0), pdfVnum(dp0)
+	np0, pp0 := normAndPDFVnum(dp0)
+	pm0 := pdfVnum(dm0)
 	num := pm0.mul(ivst)
-	den := pp0.mul(ivst).add(normVnum(dp0))
+	den := pp0.mul(ivst).add(np0)
 	ibv := b.mul(v2).recip().scale(-1)
 	numD := dm0.mul(pm0).divc(tj).mul(ibv)
 	denD := dm0.mul(pp0).divc(tj).mul(ibv)
@@ -236,11 +243,12 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 		lbu := interpBoundaryVega(tab.nodes, &tab.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
-		pm, pp := pdfVnum(dm), pdfVnum(dp)
+		np, pp := normAndPDFVnum(dp)
+		pm := pdfVnum(dm)
 		w := tab.qw[k]
 		em, eq := w*eru[k], w*equ[k]
 		nI = nI.add(pm.scale(em))
-		dI = dI.add(pp.mul(stv).add(normVnum(dp).mulc(tj).scale(half)).scale(eq))
+		dI = dI.add(pp.mul(stv).add(np.mulc(tj).scale(half)).scale(eq))
 	}
 	num = num.add(stv.scale(r).mul(nI))
 	den = den.add(dI.scale(q))
