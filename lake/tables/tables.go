@@ -56,6 +56,9 @@ type Catalog struct {
 	aws         *lake.S3
 	log         *slog.Logger
 	maxAttempts int // commit attempts on a catalog conflict (default 10)
+	// wrapIO, when set, stands between the tables this catalog loads and
+	// their file IO: benchmarks count reads through it.
+	wrapIO func(icebergio.IO) icebergio.IO
 
 	mu     sync.Mutex
 	tables map[string]*table.Table
@@ -225,10 +228,27 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		}
 		return nil, fmt.Errorf("iceberg table %s: %w", strings.Join(id, "."), err)
 	}
+	tbl = c.own(tbl)
 	c.mu.Lock()
 	c.tables[dataset] = tbl
 	c.mu.Unlock()
 	return tbl, nil
+}
+
+// own puts wrapIO between a loaded table and its file IO; the tables its
+// commits return keep it.
+func (c *Catalog) own(tbl *table.Table) *table.Table {
+	if c.wrapIO == nil {
+		return tbl
+	}
+	fsF := func(ctx context.Context) (icebergio.IO, error) {
+		fs, err := tbl.FS(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return c.wrapIO(fs), nil
+	}
+	return table.New(tbl.Identifier(), tbl.Metadata(), tbl.MetadataLocation(), fsF, c.cat)
 }
 
 // metadataLocation is the metadata file the catalog names for a dataset's
