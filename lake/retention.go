@@ -97,11 +97,13 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 func (r *Retention) visible(ctx context.Context, cat *Catalog, ds *market.Dataset) ([]string, error) {
 	if r.Tables != nil {
 		objs, ok, err := tableObjects(ctx, r.Tables, r.Store, ds)
-		if err != nil || !ok {
-			if err == nil {
-				err = noRecords(ctx, r.Store, ds.Name)
-			}
+		if err != nil {
 			return nil, err
+		}
+		if !ok {
+			// No table: nothing to expire, unless records hold rows a
+			// table created now would hide.
+			return nil, noRecords(ctx, r.Store, ds.Name)
 		}
 		out := make([]string, len(objs))
 		for i, o := range objs {
