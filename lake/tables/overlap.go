@@ -57,7 +57,7 @@ type dataFile struct {
 // that no natural key repeats. tag names the operation; rewritten objects
 // are named after it and after the files involved, so a retry writes the
 // same object.
-func (c *Catalog) resolve(ctx context.Context, ds *market.Dataset, sc *iceberg.Schema, current []iceberg.DataFile, fresh []string, tag string) (resolution, error) {
+func (c *Catalog) resolve(ctx context.Context, ds *market.Dataset, current []fileEntry, fresh []string, tag string) (resolution, error) {
 	var res resolution
 	byDir := map[string][]string{}
 	var dirs []string
@@ -71,20 +71,20 @@ func (c *Catalog) resolve(ctx context.Context, ds *market.Dataset, sc *iceberg.S
 	sort.Strings(dirs)
 	// One partition at a time: a key never spans two.
 	for _, d := range dirs {
-		var others []iceberg.DataFile
-		for _, df := range current {
-			if path.Dir(c.lakeKey(df.FilePath())) == d {
-				others = append(others, df)
+		var others []fileEntry
+		for _, f := range current {
+			if path.Dir(f.key) == d {
+				others = append(others, f)
 			}
 		}
-		if err := c.resolveDir(ctx, ds, sc, others, byDir[d], tag, &res); err != nil {
+		if err := c.resolveDir(ctx, ds, others, byDir[d], tag, &res); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, sc *iceberg.Schema, others []iceberg.DataFile, fresh []string, tag string, res *resolution) error {
+func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, others []fileEntry, fresh []string, tag string, res *resolution) error {
 	var files []*dataFile
 	defer func() {
 		for _, f := range files {
@@ -106,11 +106,11 @@ func (c *Catalog) resolveDir(ctx context.Context, ds *market.Dataset, sc *iceber
 		ranges = append(ranges, lake.KeyRangesOf(ds, recs))
 	}
 	// The table's files first: the added ones win ties.
-	for _, df := range others {
-		if !mayOverlap(ds, sc, df, ranges) {
+	for _, f := range others {
+		if !mayOverlap(ds, f.bounds, ranges) {
 			continue
 		}
-		k := c.lakeKey(df.FilePath())
+		k := f.key
 		recs, err := c.readColumns(ctx, k, cols)
 		if err != nil {
 			return err
@@ -320,21 +320,10 @@ func (c *Catalog) readColumns(ctx context.Context, key string, names []string) (
 }
 
 // mayOverlap reports whether a data file's key bounds in the manifest
-// overlap any of ranges: a file without bounds may hold any key.
-func mayOverlap(ds *market.Dataset, sc *iceberg.Schema, df iceberg.DataFile, ranges []lake.KeyRanges) bool {
-	bounds := lake.KeyRanges{}
-	lo, hi := df.LowerBoundValues(), df.UpperBoundValues()
-	for _, name := range ds.Key() {
-		f, ok := sc.FindFieldByName(name)
-		if !ok {
-			return true
-		}
-		l, okl := boundText(f.Type, lo[f.ID])
-		h, okh := boundText(f.Type, hi[f.ID])
-		if !okl || !okh {
-			return true
-		}
-		bounds[name] = [2]string{l, h}
+// overlap any of ranges: a file without bounds (nil) may hold any key.
+func mayOverlap(ds *market.Dataset, bounds lake.KeyRanges, ranges []lake.KeyRanges) bool {
+	if bounds == nil {
+		return true
 	}
 	for _, r := range ranges {
 		if bounds.Overlap(r, ds) {

@@ -60,8 +60,9 @@ type Catalog struct {
 	// their file IO: benchmarks count reads through it.
 	wrapIO func(icebergio.IO) icebergio.IO
 
-	mu     sync.Mutex
-	tables map[string]*table.Table
+	mu        sync.Mutex
+	tables    map[string]*table.Table
+	manifests map[string]map[string][]fileEntry // per dataset, by manifest path (see liveFiles)
 }
 
 // Open opens the SQL catalog named by uri and the tables of the lake in
@@ -71,7 +72,7 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, store: store}
+	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, manifests: map[string]map[string][]fileEntry{}, store: store}
 	root, aws, props, err := storeIO(store)
 	if err != nil {
 		return nil, err
@@ -315,8 +316,8 @@ type change struct {
 	drop, add []string
 	props     iceberg.Properties
 	setProps  iceberg.Properties
-	rewrite   bool                        // the same rows in other files: an Iceberg "replace"
-	current   map[string]iceberg.DataFile // the table's data files the plan saw, by lake key
+	rewrite   bool                 // the same rows in other files: an Iceberg "replace"
+	listed    map[string]fileEntry // the table's data files the plan saw, by lake key
 }
 
 func (ch change) empty() bool { return len(ch.drop) == 0 && len(ch.add) == 0 }
@@ -351,13 +352,17 @@ func conflict(err error) bool {
 // descending from an object in add is removed instead: the table comes to
 // hold exactly those objects.
 func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del, add []string, exact bool) (change, error) {
-	ch := change{props: iceberg.Properties{}, current: map[string]iceberg.DataFile{}}
-	current, err := c.dataFiles(ctx, tbl)
+	ch := change{props: iceberg.Properties{}, listed: map[string]fileEntry{}}
+	ds, ok := market.DatasetByName(tbl.Identifier()[len(tbl.Identifier())-1])
+	if !ok {
+		return ch, fmt.Errorf("unknown dataset of table %s", strings.Join(tbl.Identifier(), "."))
+	}
+	current, err := c.liveFiles(ctx, tbl, ds)
 	if err != nil {
 		return ch, err
 	}
-	for _, df := range current {
-		ch.current[c.lakeKey(df.FilePath())] = df
+	for _, f := range current {
+		ch.listed[f.key] = f
 	}
 	gone := map[string]bool{}
 	for _, k := range del {
@@ -368,16 +373,16 @@ func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del
 		wanted[k] = true
 	}
 	present := map[string]bool{} // objects with a data file descending from them
-	var rest []iceberg.DataFile
-	for _, df := range current {
-		k := c.lakeKey(df.FilePath())
+	var rest []fileEntry
+	for _, f := range current {
+		k := f.key
 		o := origin(k)
 		if gone[o] || gone[k] || (exact && !wanted[o]) {
 			ch.drop = append(ch.drop, k)
 			continue
 		}
 		present[o] = true
-		rest = append(rest, df)
+		rest = append(rest, f)
 	}
 	var fresh []string
 	for _, k := range add {
@@ -388,16 +393,18 @@ func (c *Catalog) replace(ctx context.Context, tbl *table.Table, tag string, del
 	if len(fresh) == 0 {
 		return ch, nil
 	}
-	ds, ok := market.DatasetByName(tbl.Identifier()[len(tbl.Identifier())-1])
-	if !ok {
-		return ch, fmt.Errorf("unknown dataset of table %s", strings.Join(tbl.Identifier(), "."))
-	}
-	res, err := c.resolve(ctx, ds, tbl.Schema(), rest, fresh, tag)
+	res, err := c.resolve(ctx, ds, rest, fresh, tag)
 	if err != nil {
 		return ch, err
 	}
 	ch.drop = append(ch.drop, res.drop...)
 	ch.add = res.add
+	// The commit skips iceberg-go's own check (a scan of every manifest).
+	for _, k := range ch.add {
+		if _, ok := ch.listed[k]; ok {
+			return ch, fmt.Errorf("cannot add %s: the table holds it already", k)
+		}
+	}
 	return ch, nil
 }
 
@@ -414,14 +421,22 @@ func (c *Catalog) apply(ctx context.Context, tbl *table.Table, ch change) (*tabl
 			return nil, err
 		}
 	}
-	drop, add := c.uris(ch.drop), c.uris(ch.add)
-	var err error
-	if ch.rewrite && len(drop) > 0 {
-		err = c.rewrite(ctx, tbl, txn, ch)
-	} else if len(drop) == 0 {
-		err = txn.AddFiles(ctx, add, ch.props, false)
-	} else {
-		err = txn.ReplaceDataFiles(ctx, drop, add, ch.props)
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case ch.rewrite && len(ch.drop) > 0:
+		err = c.rewrite(ctx, tbl, fs, txn, ch)
+	case len(ch.drop) == 0:
+		// The plan saw every data file: no need for iceberg-go to read
+		// every manifest again to find duplicates.
+		var dfs []iceberg.DataFile
+		if dfs, err = c.newDataFiles(ctx, tbl, fs, ch.add); err == nil {
+			err = txn.AddDataFiles(ctx, dfs, ch.props, table.WithoutDuplicateCheck())
+		}
+	default:
+		err = txn.ReplaceDataFiles(ctx, c.uris(ch.drop), c.uris(ch.add), ch.props)
 	}
 	if err != nil {
 		return nil, err
@@ -430,20 +445,20 @@ func (c *Catalog) apply(ctx context.Context, tbl *table.Table, ch change) (*tabl
 }
 
 // rewrite stages a change as an Iceberg rewrite (operation "replace").
-func (c *Catalog) rewrite(ctx context.Context, tbl *table.Table, txn *table.Transaction, ch change) error {
-	fs, err := tbl.FS(ctx)
+func (c *Catalog) rewrite(ctx context.Context, tbl *table.Table, fs icebergio.IO, txn *table.Transaction, ch change) error {
+	old, err := c.manifestFiles(fs, ch.drop, ch.listed)
+	if err != nil {
+		return err
+	}
+	added, err := c.newDataFiles(ctx, tbl, fs, ch.add)
 	if err != nil {
 		return err
 	}
 	rw := txn.NewRewrite(ch.props)
 	for _, k := range ch.drop {
-		rw.DeleteFile(ch.current[k])
+		rw.DeleteFile(old[k])
 	}
-	for _, uri := range c.uris(ch.add) {
-		df, err := table.FileToDataFile(ctx, fs, uri, tbl.Schema(), tbl.Spec(), 0, tbl.Properties())
-		if err != nil {
-			return err
-		}
+	for _, df := range added {
 		rw.AddDataFile(df)
 	}
 	return rw.Commit(ctx)
