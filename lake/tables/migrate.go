@@ -32,7 +32,9 @@ type MigrateReport struct {
 // It refuses (ErrTableAhead) a table that is ahead of the records: one
 // holding offsets of a topic partition past the last the records cover,
 // a data file descending from no object the records name (a compaction
-// committed to the table alone), or records naming a Parquet object the
+// committed to the table alone), a partition expired by a retention
+// committed to the table alone in which the records still make objects
+// visible, or records naming a Parquet object the
 // lake no longer holds (the table compacted or rewrote it and the janitor
 // removed it). The records would then drop rows only the table holds.
 func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, error) {
@@ -45,9 +47,10 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 	visible := snap.Files("parquet")
 	rep.Visible = len(visible)
 	through := map[string]int64{}
-	named := map[string]bool{}
+	named, records := map[string]bool{}, map[string]bool{}
 	for _, cms := range [][]lake.Commit{snap.Commits, snap.Retired} {
 		for _, cm := range cms {
+			records[cm.Key()] = true
 			if k, last := throughProperty(cm); k != "" && last > through[k] {
 				through[k] = last
 			}
@@ -68,6 +71,9 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 			return change{props: iceberg.Properties{}}, err
 		}
 		if err := c.unrecorded(ctx, tbl, dataset, named); err != nil {
+			return change{props: iceberg.Properties{}}, err
+		}
+		if err := expiredAlone(tbl, dataset, records, visible); err != nil {
 			return change{props: iceberg.Properties{}}, err
 		}
 		ch, err := c.replace(ctx, tbl, "migrate", nil, visible, true)
@@ -158,4 +164,30 @@ func (c *Catalog) unrecorded(ctx context.Context, tbl *table.Table, dataset stri
 	sort.Strings(extra)
 	return fmt.Errorf("table %s.%s: %w: %d of its data files descend from no object the records name, e.g. %s; migrating would drop them, so leave it as it is",
 		Namespace, dataset, ErrTableAhead, len(extra), extra[0])
+}
+
+// expiredAlone reports, as ErrTableAhead, a partition that a live snapshot
+// expired by a retention commit with no record (committed to the table
+// alone) while the records still make objects in it visible: migrating
+// would bring them back. The retention's commit key names its partition.
+func expiredAlone(tbl *table.Table, dataset string, records map[string]bool, visible []string) error {
+	expired := map[string]string{} // partition -> the retention's commit key
+	for _, s := range tbl.Metadata().Snapshots() {
+		if s.Summary == nil || s.Summary.Properties["tickerlake.kind"] != lake.KindRetention {
+			continue
+		}
+		key := s.Summary.Properties[CommitProperty]
+		rest, ok := strings.CutPrefix(path.Base(key), "retention-")
+		if i := strings.LastIndex(rest, "-"); ok && i > 0 && !records[key] {
+			expired[rest[:i]] = key
+		}
+	}
+	for _, k := range visible {
+		p, _, _ := strings.Cut(strings.TrimPrefix(k, dataset+"/"), "/")
+		if key, ok := expired[p]; ok {
+			return fmt.Errorf("table %s.%s: %w: %s expired partition %s, where the records still make %s visible; migrating would bring it back, so leave it as it is",
+				Namespace, dataset, ErrTableAhead, key, p, k)
+		}
+	}
+	return nil
 }

@@ -313,3 +313,36 @@ func TestMigrateRefusesATableCompactedAlone(t *testing.T) {
 		t.Errorf("the refused migration changed the table: %s, %d files; was %s, %d", after.MetadataLocation(), len(again), before.MetadataLocation(), len(files))
 	}
 }
+
+// TestMigrateRefusesAPartitionExpiredAlone: once retention has expired a
+// partition of a migrated table (through the table alone, with no commit
+// record), migrating again would bring back the objects the records still
+// name there; it is refused with ErrTableAhead naming the partition, and
+// changes nothing.
+func TestMigrateRefusesAPartitionExpiredAlone(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	ds := market.DailyBars
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	laketest.Commit(t, st, ds, 0, 0, 0, laketest.DailyBars([]string{"AAPL"}, time.Date(2025, 6, 2, 0, 0, 0, 0, time.UTC), 4, ing))
+	laketest.Commit(t, st, ds, 0, 1, 0, laketest.DailyBars([]string{"AAPL"}, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), 4, ing))
+	if _, err := c.Migrate(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	ret := &lake.Retention{Store: st, Tables: c, Keep: map[string]time.Duration{ds.Name: 180 * 24 * time.Hour}, Clock: laketest.NewClock(ing)}
+	if rep, err := ret.Run(ctx); err != nil || rep.Partitions != 1 {
+		t.Fatalf("retention: %+v, %v; want year=2025 expired", rep, err)
+	}
+	before, _ := tableFiles(t, c, ds)
+	rows := tableRows(t, c, ds)
+	if rows != 4 {
+		t.Fatalf("%d rows after retention, want the 4 of 2026", rows)
+	}
+	_, err := c.Migrate(ctx, ds.Name)
+	if !errors.Is(err, tables.ErrTableAhead) || !strings.Contains(err.Error(), "partition year=2025") {
+		t.Fatalf("migrating a table with a partition expired alone: %v, want ErrTableAhead naming year=2025", err)
+	}
+	if after, _ := tableFiles(t, c, ds); after.MetadataLocation() != before.MetadataLocation() || tableRows(t, c, ds) != rows {
+		t.Errorf("the refused migration changed the table")
+	}
+}
