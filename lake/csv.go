@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -84,21 +85,19 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 		rows += r.NumRows()
 	}
 	reserve = max(reserve, rows)
-	cols := make([]csvAppender, schema.NumFields())
+	cols := make([]csvColumn, schema.NumFields())
 	sized := false
 	for _, rec := range recs {
 		start := len(out)
 		for j, col := range rec.Columns() {
-			f, err := csvAppenderOf(col)
-			if err != nil {
+			if err := cols[j].set(col); err != nil {
 				return nil, fmt.Errorf("csv %s: column %s: %w", ds.Name, schema.Field(j).Name, err)
 			}
-			cols[j] = f
 		}
 		for i := 0; i < int(rec.NumRows()); i++ {
-			out = cols[0](out, i)
-			for _, f := range cols[1:] {
-				out = f(append(out, ','), i)
+			out = cols[0].append(out, i)
+			for j := 1; j < len(cols); j++ {
+				out = cols[j].append(append(out, ','), i)
 			}
 			out = append(out, '\n')
 		}
@@ -112,67 +111,125 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 	return out, nil
 }
 
-// csvAppender appends value i of a column as a CSV field. The rows of a
-// column go, in order, to one growing buffer.
-type csvAppender func(dst []byte, i int) []byte
+// csvKind is how a column's values are written.
+type csvKind uint8
 
-// csvAppenderOf returns the appender of col's values; nulls are empty.
-func csvAppenderOf(col arrow.Array) (csvAppender, error) {
-	var f csvAppender
-	switch a := col.(type) {
-	case *array.String:
-		f = repeating(a.Value, appendCSVField)
-	case *array.Float64:
-		// Compared as bits, so that -0 and 0 stay apart.
-		v := a.Float64Values()
-		f = repeating(func(i int) uint64 { return math.Float64bits(v[i]) },
-			func(dst []byte, b uint64) []byte { return appendFloat(dst, math.Float64frombits(b)) })
-	case *array.Int64:
-		v := a.Int64Values()
-		f = func(dst []byte, i int) []byte { return strconv.AppendInt(dst, v[i], 10) }
-	case *array.Boolean:
-		f = func(dst []byte, i int) []byte { return strconv.AppendBool(dst, a.Value(i)) }
-	case *array.Date32:
-		f = repeating(a.Value, func(dst []byte, d arrow.Date32) []byte { return d.ToTime().AppendFormat(dst, "2006-01-02") })
-	case *array.Timestamp:
-		ts, err := timestampAppender(a)
-		if err != nil {
-			return nil, err
-		}
-		f = repeating(a.Value, ts)
-	default:
-		return nil, fmt.Errorf("no CSV text for %s", col.DataType())
-	}
-	if col.NullN() == 0 {
-		return f, nil
-	}
-	return func(dst []byte, i int) []byte {
-		if col.IsValid(i) {
-			return f(dst, i)
-		}
-		return dst
-	}, nil
+const (
+	csvString csvKind = iota
+	csvFloat
+	csvInt
+	csvBool
+	csvDate
+	csvTimestamp
+)
+
+// csvColumn appends the values of one column as CSV fields, nulls empty,
+// batch after batch (set): the rows of a column go, in order, to one
+// growing buffer. It is one value per column for the whole object, not a
+// closure per column and batch: the writer hands over a batch per
+// processed message, some fifty rows, and the closures were most of a
+// CSV object's allocations.
+//
+// A value equal to the one appended for the row before is copied from
+// where that one's text was appended: in market data values repeat down a
+// column (snapshot_ts, ingested_at, the symbol, a chain's underlying price,
+// a call's and a put's strike), and formatting them is what costs. Floats
+// are compared as bits, so that -0 and 0 stay apart.
+type csvColumn struct {
+	kind   csvKind
+	col    arrow.Array
+	nulls  bool
+	str    *array.String
+	bits   []uint64 // float64 values as bits
+	i64    []int64
+	b      *array.Boolean
+	d32    []arrow.Date32
+	ts     []arrow.Timestamp
+	tsType *arrow.TimestampType
+	tsFmt  func([]byte, arrow.Timestamp) []byte
+
+	// The last value appended, of row last, and where its text is.
+	prevStr          string
+	prevBits         uint64
+	start, end, last int
 }
 
-// repeating appends value(i) with format, unless it equals value i-1,
-// whose text it copies from where it was appended: in market data values
-// repeat down a column (snapshot_ts, ingested_at, the symbol, a chain's
-// underlying price, a call's and a put's strike), and formatting them is
-// what costs.
-func repeating[T comparable](value func(i int) T, format func([]byte, T) []byte) csvAppender {
-	var prev T
-	start, end, last := 0, 0, -2
-	return func(dst []byte, i int) []byte {
-		v := value(i)
-		if i == last+1 && v == prev {
-			last = i
-			return append(dst, dst[start:end]...)
+// set points c at the column's values in the next batch.
+func (c *csvColumn) set(col arrow.Array) error {
+	c.col, c.nulls, c.last = col, col.NullN() > 0, -2
+	switch a := col.(type) {
+	case *array.String:
+		c.kind, c.str = csvString, a
+	case *array.Float64:
+		v := a.Float64Values()
+		c.kind, c.bits = csvFloat, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
+	case *array.Int64:
+		c.kind, c.i64 = csvInt, a.Int64Values()
+	case *array.Boolean:
+		c.kind, c.b = csvBool, a
+	case *array.Date32:
+		c.kind, c.d32 = csvDate, a.Date32Values()
+	case *array.Timestamp:
+		typ := a.DataType().(*arrow.TimestampType)
+		if c.tsFmt == nil || !arrow.TypeEqual(typ, c.tsType) {
+			f, err := timestampAppender(a)
+			if err != nil {
+				return err
+			}
+			c.tsType, c.tsFmt = typ, f
 		}
-		start = len(dst)
-		dst = format(dst, v)
-		end, last, prev = len(dst), i, v
+		c.kind, c.ts = csvTimestamp, a.TimestampValues()
+	default:
+		return fmt.Errorf("no CSV text for %s", col.DataType())
+	}
+	return nil
+}
+
+// append appends value i of the column's current batch.
+func (c *csvColumn) append(dst []byte, i int) []byte {
+	if c.nulls && c.col.IsNull(i) {
 		return dst
 	}
+	switch c.kind {
+	case csvString:
+		v := c.str.Value(i)
+		if i == c.last+1 && v == c.prevStr {
+			c.last = i
+			return append(dst, dst[c.start:c.end]...)
+		}
+		c.start = len(dst)
+		dst = appendCSVField(dst, v)
+		c.end, c.last, c.prevStr = len(dst), i, v
+		return dst
+	case csvInt:
+		return strconv.AppendInt(dst, c.i64[i], 10)
+	case csvBool:
+		return strconv.AppendBool(dst, c.b.Value(i))
+	}
+	var v uint64
+	switch c.kind {
+	case csvFloat:
+		v = c.bits[i]
+	case csvDate:
+		v = uint64(c.d32[i])
+	default:
+		v = uint64(c.ts[i])
+	}
+	if i == c.last+1 && v == c.prevBits {
+		c.last = i
+		return append(dst, dst[c.start:c.end]...)
+	}
+	c.start = len(dst)
+	switch c.kind {
+	case csvFloat:
+		dst = appendFloat(dst, math.Float64frombits(v))
+	case csvDate:
+		dst = c.d32[i].ToTime().AppendFormat(dst, "2006-01-02")
+	default:
+		dst = c.tsFmt(dst, c.ts[i])
+	}
+	c.end, c.last, c.prevBits = len(dst), i, v
+	return dst
 }
 
 // timestampAppender writes instants as arrow-go's CSV writer does: in

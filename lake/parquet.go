@@ -125,7 +125,14 @@ func rowGroups(recs []arrow.RecordBatch, maxRows int64) [][]arrow.RecordBatch {
 			}
 			size := min(n-off, maxRows-rows)
 			last := len(groups) - 1
-			groups[last] = append(groups[last], r.NewSlice(off, off+size))
+			if off == 0 && size == n {
+				// A whole batch, the usual case, is kept rather than sliced:
+				// a slice is a new array per column.
+				r.Retain()
+				groups[last] = append(groups[last], r)
+			} else {
+				groups[last] = append(groups[last], r.NewSlice(off, off+size))
+			}
 			rows, off = rows+size, off+size
 		}
 	}
