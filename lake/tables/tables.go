@@ -204,8 +204,13 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		if err != nil {
 			return nil, fmt.Errorf("iceberg schema %s: %w", dataset, err)
 		}
+		var spec iceberg.PartitionSpec
+		if spec, err = partitionSpec(ds, sc); err != nil {
+			return nil, fmt.Errorf("iceberg partition spec %s: %w", dataset, err)
+		}
 		tbl, err = c.cat.CreateTable(ctx, id, sc,
 			catalog.WithLocation(c.Location(dataset)),
+			catalog.WithPartitionSpec(&spec),
 			catalog.WithProperties(iceberg.Properties{
 				"format-version":                     "2",
 				table.ManifestMergeEnabledKey:        "true",
