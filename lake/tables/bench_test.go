@@ -30,7 +30,7 @@ var benchStart = time.Date(2020, 1, 6, 0, 0, 0, 0, time.UTC)
 // newBenchLake commits files days of intraday bars in one batch: one
 // message, and so one data file, per day. The lake lasts as long as owner:
 // the sub-benchmark that uses it runs more than once.
-func newBenchLake(b, owner *testing.B, files int) *benchLake {
+func newBenchLake(b, owner testing.TB, files int) *benchLake {
 	b.Helper()
 	ctx := context.Background()
 	dir := owner.TempDir()
@@ -64,7 +64,7 @@ func barsOf(d int, ingested time.Time) []market.IntradayBar {
 	return laketest.IntradayBars([]string{"AAPL", "MSFT"}, benchStart.AddDate(0, 0, d), ingested)
 }
 
-func (l *benchLake) commit(b *testing.B, rows []market.IntradayBar, chunk int) {
+func (l *benchLake) commit(b testing.TB, rows []market.IntradayBar, chunk int) {
 	b.Helper()
 	msgs := laketest.Messages(b, market.IntradayBars, 0, l.next, chunk, rows)
 	if err := l.w.WriteBatch(context.Background(), msgs); err != nil {
@@ -110,5 +110,32 @@ func BenchmarkTableCommit(parent *testing.B) {
 				b.ReportMetric(float64(l.reads.ManifestBytes.Load()-mb0)/n/1024, "manifest-KiB/commit")
 			})
 		}
+	}
+}
+
+// TestAppendReadsDoNotGrow commits a day into tables of 20 and of 400 data
+// files: the appending commit reads the same manifests, and as many bytes
+// of them give or take the names, and only its own data file.
+func TestAppendReadsDoNotGrow(t *testing.T) {
+	type reads struct{ manifests, bytes, files int64 }
+	appendOne := func(files int) reads {
+		l := newBenchLake(t, t, files)
+		var r reads
+		for range 3 {
+			m0, b0, f0 := l.reads.Manifests.Load(), l.reads.ManifestBytes.Load(), l.reads.DataFiles.Load()
+			l.commit(t, barsOf(l.days, benchStart), 0)
+			l.days++
+			r = reads{l.reads.Manifests.Load() - m0, l.reads.ManifestBytes.Load() - b0, l.reads.DataFiles.Load() - f0}
+		}
+		return r
+	}
+	small, large := appendOne(20), appendOne(400)
+	if small.manifests != large.manifests || 10*large.bytes > 11*small.bytes {
+		t.Errorf("an appending commit reads %d manifests (%d bytes) of a table of 400 files, %d (%d bytes) of one of 20",
+			large.manifests, large.bytes, small.manifests, small.bytes)
+	}
+	// The new object: its key columns and its footer.
+	if large.files != 2 {
+		t.Errorf("an appending commit reads %d data files, want 2 (its own, twice)", large.files)
 	}
 }
