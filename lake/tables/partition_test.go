@@ -66,6 +66,19 @@ func TestPartitionSpec(t *testing.T) {
 	if _, ok := f.Transform.(iceberg.YearTransform); !ok {
 		t.Fatalf("daily_bars partition field %s, want year(date)", f.String())
 	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range manifests {
+		if len(m.Partitions()) != 1 {
+			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
+		}
+	}
 	tasks, err := tbl.Scan().PlanFiles(ctx)
 	if err != nil {
 		t.Fatal(err)
