@@ -139,3 +139,36 @@ func TestAppendReadsDoNotGrow(t *testing.T) {
 		t.Errorf("an appending commit reads %d data files, want 2 (its own, twice)", large.files)
 	}
 }
+
+// TestCommitsAcrossAManifestMerge appends past the point where iceberg-go
+// merges the table's manifests into new ones, then re-collects a day the
+// merged manifest lists: the commit finds the day's file through it and
+// rewrites it, and the table holds each key once.
+func TestCommitsAcrossAManifestMerge(t *testing.T) {
+	l := newBenchLake(t, t, 20)
+	for range 105 { // iceberg-go's commit.manifest.min-count-to-merge is 100
+		l.commit(t, barsOf(l.days, benchStart), 0)
+		l.days++
+	}
+	l.commit(t, barsOf(5, benchStart.Add(time.Hour)), 0)
+	keys, rows := scanKeys(t, l.c, market.IntradayBars)
+	want := 52 * l.days
+	if rows != int64(want) || len(keys) != want {
+		t.Fatalf("after %d days and a re-collection: %d rows, %d keys; want %d of each", l.days, rows, len(keys), want)
+	}
+	tbl, err := l.c.Reload(context.Background(), market.IntradayBars.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := tbl.FS(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(manifests) >= 100 {
+		t.Fatalf("the table has %d manifests: they were never merged, so the test shows nothing", len(manifests))
+	}
+}
