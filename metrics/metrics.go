@@ -95,7 +95,7 @@ func New() *Set {
 			Name: "tickerlake_lake_housekeeping_last_success_timestamp_seconds", Help: "When each housekeeping step last finished without error.",
 		}, []string{"step"}),
 		HousekeepingDeleted: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tickerlake_lake_housekeeping_objects_deleted_total", Help: "Objects the housekeeping deleted: replaced files and retired records (compaction), orphans (janitor).",
+			Name: "tickerlake_lake_housekeeping_objects_deleted_total", Help: "Objects the housekeeping deleted: orphans and the objects compaction or retention replaced once no live table snapshot holds them (janitor); in a lake of commit records, replaced files and retired records (compaction).",
 		}, []string{"step"}),
 		LakeObjects: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tickerlake_lake_objects", Help: "Data objects in the lake at the janitor's last run, by dataset and format.",
