@@ -38,13 +38,9 @@ func (c *Catalog) liveFiles(ctx context.Context, tbl *table.Table, ds *market.Da
 	if snap == nil {
 		return nil, nil
 	}
-	fs, err := tbl.FS(ctx)
+	fs, manifests, err := currentManifests(ctx, tbl)
 	if err != nil {
-		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
-	}
-	manifests, err := snap.Manifests(fs)
-	if err != nil {
-		return nil, fmt.Errorf("iceberg table %s: manifest list %s: %w", name, snap.ManifestList, err)
+		return nil, err
 	}
 	c.mu.Lock()
 	seen := c.manifests[ds.Name]

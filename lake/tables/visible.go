@@ -130,6 +130,22 @@ func (c *Catalog) Visible(ctx context.Context, dataset, since string) (version s
 	return tbl.MetadataLocation(), files, true, nil
 }
 
+// currentManifests opens the manifest list of a table's current snapshot,
+// which the caller has checked is there; errors name the table.
+func currentManifests(ctx context.Context, tbl *table.Table) (icebergio.IO, []iceberg.ManifestFile, error) {
+	name := strings.Join(tbl.Identifier(), ".")
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("iceberg table %s: %w", name, err)
+	}
+	snap := tbl.CurrentSnapshot()
+	manifests, err := snap.Manifests(fs)
+	if err != nil {
+		return nil, nil, fmt.Errorf("iceberg table %s: manifest list %s: %w", name, snap.ManifestList, err)
+	}
+	return fs, manifests, nil
+}
+
 // tableFiles reads the manifests of a table's current snapshot into what
 // planning needs of each data file; nothing of the manifests is kept.
 func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.TableFile, error) {
@@ -142,13 +158,9 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 	if !ok {
 		return nil, fmt.Errorf("iceberg table %s: unknown dataset", name)
 	}
-	fs, err := tbl.FS(ctx)
+	fs, manifests, err := currentManifests(ctx, tbl)
 	if err != nil {
-		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
-	}
-	manifests, err := snap.Manifests(fs)
-	if err != nil {
-		return nil, fmt.Errorf("iceberg table %s: manifest list %s: %w", name, snap.ManifestList, err)
+		return nil, err
 	}
 	sc := tbl.Schema()
 	type keyField struct {
