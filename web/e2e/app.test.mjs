@@ -364,7 +364,8 @@ describe('web app', { skip: missing || false }, () => {
       await page.locator('table.movers tbody tr').first().waitFor();
       await until('live prices', async () => Number(await page.locator('app-price-chart').getAttribute('data-points')) > 0, 30_000);
     });
-    assert.ok((await page.getByRole('row', { name: /option_quotes/ }).count()) === 1, 'no freshness row for option_quotes');
+    // The freshness panel loads on its own, beside the movers and prices.
+    await until('a freshness row for option_quotes', async () => (await page.getByRole('row', { name: /option_quotes/ }).count()) === 1, 30_000);
     await page.screenshot({ path: join(artifacts, 'dashboard.png'), fullPage: true });
     await context.close();
 
