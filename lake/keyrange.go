@@ -102,6 +102,17 @@ func InstantKey(micros int64) string {
 // DateKey: see InstantKey.
 func DateKey(days int32) string { return arrow.Date32(days).ToTime().Format(keyDateLayout) }
 
+// ParseKeyTime reads an instant or a date as KeyRanges write them (a date
+// as its UTC midnight); ok is false for any other text.
+func ParseKeyTime(k string) (time.Time, bool) {
+	for _, layout := range []string{keyInstantLayout, keyDateLayout} {
+		if t, err := time.Parse(layout, k); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
 func instantText(lo, hi int64) (string, string, bool) {
 	tl, th := time.UnixMicro(lo).UTC(), time.UnixMicro(hi).UTC()
 	if tl.Year() < 0 || th.Year() > 9999 {

@@ -18,7 +18,8 @@ type fileMeta struct {
 	// keys bounds each key column of the layout (layout.keyCols); nil when
 	// some bound is unknown (records from before they were kept).
 	keys      [][2]string
-	compacted bool // a compaction wrote it: no key repeats in it
+	compacted bool  // a compaction wrote it: no key repeats in it
+	rows      int64 // its rows, as a table's manifest counts them (0 from records)
 	// version tells files of different schemas apart: the schema version
 	// in the commit records, or the number of columns a table's manifest
 	// has statistics for.
@@ -83,10 +84,35 @@ func tableLayout(ds *market.Dataset, files []lake.TableFile) *layout {
 		if path.Ext(f.Key) != ".parquet" {
 			continue
 		}
-		l.add(fileMeta{key: f.Key, version: f.Columns}, f.Keys)
+		l.add(fileMeta{key: f.Key, version: f.Columns, rows: f.Rows}, f.Keys)
 	}
 	slices.Sort(l.parts)
 	return l
+}
+
+// newest is the dataset's newest event time and its rows from the
+// manifests' statistics alone, with no data read: the greatest upper bound
+// of the time column (a key column) and the sum of the files' rows. known
+// is false unless the layout is a table's (no key repeats across files)
+// and every file has its bounds.
+func (l *layout) newest() (last time.Time, ok bool, rows int64, known bool) {
+	col := slices.Index(l.keyCols, l.ds.TimeCol)
+	if !l.unique || col < 0 {
+		return time.Time{}, false, 0, false
+	}
+	hi := ""
+	for _, f := range l.files {
+		if f.keys == nil {
+			return time.Time{}, false, 0, false
+		}
+		hi = max(hi, f.keys[col][1])
+		rows += f.rows
+	}
+	if len(l.files) == 0 {
+		return time.Time{}, false, 0, true
+	}
+	last, ok = lake.ParseKeyTime(hi)
+	return last, ok, rows, ok
 }
 
 // ranges are a file's key bounds as lake.KeyRanges.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -198,6 +200,56 @@ func TestUnplannedReadFails(t *testing.T) {
 		err := db.QueryRow("SELECT count(*) FROM daily_bars").Scan(&n)
 		if err == nil || !strings.Contains(err.Error(), "read without a plan") {
 			t.Fatalf("unplanned read: %d rows, %v", n, err)
+		}
+	}
+}
+
+// TestNewestFromManifests: a dataset's newest event and its rows come
+// from its table's manifests with no data file fetched, and agree with a
+// scan of its view; a dataset without a table is scanned.
+func TestNewestFromManifests(t *testing.T) {
+	ctx := context.Background()
+	st := laketest.FakeS3(t, laketest.NewClock(time.Now()), "bucket", "newest")
+	prunedLake(t, st)
+	cat, err := tables.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cat.Close()
+	for _, ds := range []*market.Dataset{market.DailyBars, market.OptionQuotes} {
+		if _, err := cat.Migrate(ctx, ds.Name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng, err := OpenWith(st, Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	cache := eng.Files().(*CachedFiles).Cache
+	for _, tc := range []struct {
+		ds    *market.Dataset
+		table bool
+	}{{market.DailyBars, true}, {market.OptionQuotes, true}, {market.IntradayBars, false}} {
+		before := cache.Stats().Misses
+		last, ok, rows, err := eng.Newest(ctx, tc.ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fetched := cache.Stats().Misses - before; tc.table && fetched != 0 {
+			t.Errorf("%s: newest fetched %d files", tc.ds.Name, fetched)
+		}
+		var want sql.NullTime
+		var wantRows int64
+		q := fmt.Sprintf("SELECT max(%s)::TIMESTAMPTZ, count(*) FROM %s", tc.ds.TimeCol, tc.ds.Name)
+		if err := eng.DB().QueryRowContext(ctx, q).Scan(&want, &wantRows); err != nil {
+			t.Fatal(err)
+		}
+		if ok != want.Valid || rows != wantRows || (ok && !last.Equal(want.Time)) {
+			t.Errorf("%s: newest %s %v, %d rows; the view says %s %v, %d rows", tc.ds.Name, last, ok, rows, want.Time, want.Valid, wantRows)
+		}
+		if tc.table && (!ok || rows == 0) {
+			t.Errorf("%s: no rows in a lake that has them", tc.ds.Name)
 		}
 	}
 }

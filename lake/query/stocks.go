@@ -141,10 +141,22 @@ func (e *Engine) Ping(ctx context.Context) error {
 }
 
 // Newest is a dataset's newest event time (ok false when it is empty) and
-// its rows, as its view shows them.
+// its rows, as its view shows them: from the table's manifests when the
+// dataset has a table, else by a scan of its view.
 func (e *Engine) Newest(ctx context.Context, ds *market.Dataset) (last time.Time, ok bool, rows int64, err error) {
 	if err := e.Refresh(ctx); err != nil {
 		return time.Time{}, false, 0, fmt.Errorf("refresh views: %w", err)
+	}
+	// A table's manifests know both without a file fetched: this runs on
+	// every freshness request and readiness probe, and must not cost a
+	// scan of the whole dataset.
+	e.mu.Lock()
+	l := e.layouts[ds.Name]
+	e.mu.Unlock()
+	if l != nil {
+		if last, ok, rows, known := l.newest(); known {
+			return last, ok, rows, nil
+		}
 	}
 	var t sql.NullTime
 	q := fmt.Sprintf("SELECT max(%s)::TIMESTAMPTZ, count(*) FROM %s", ds.TimeCol, ds.Name)
