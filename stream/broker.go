@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
@@ -34,7 +33,6 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	}
 	opts := []kfake.Opt{
 		kfake.Ports(port),
-		kfake.WithLogger(kfake.BasicLogger(os.Stderr, kfake.LogLevelDebug)),
 		kfake.SeedTopics(Partitions, Topics()...),
 		// kfake binds 127.0.0.1; honour the configured host instead.
 		kfake.ListenFn(func(network, a string) (net.Listener, error) {
@@ -44,6 +42,9 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	}
 	if dataDir != "" {
 		opts = append(opts, kfake.DataDir(dataDir))
+	}
+	if log != nil {
+		opts = append(opts, kfake.WithLogger(brokerLog{log.With("component", "broker")}))
 	}
 	c, err := kfake.NewCluster(opts...)
 	if err != nil {
@@ -80,3 +81,21 @@ func (b *Broker) Addr() string { return b.addr }
 
 // Close stops the broker and flushes its data directory.
 func (b *Broker) Close() { b.cluster.Close() }
+
+// brokerLog hands the broker's own messages to the process's logger: its
+// warnings and errors as such, its chatter (session state saves, group
+// changes) at debug level, seen only with --log-level debug.
+type brokerLog struct{ log *slog.Logger }
+
+func (b brokerLog) Logf(level kfake.LogLevel, format string, args ...any) {
+	lvl := slog.LevelDebug
+	switch level {
+	case kfake.LogLevelError:
+		lvl = slog.LevelError
+	case kfake.LogLevelWarn:
+		lvl = slog.LevelWarn
+	}
+	if ctx := context.Background(); b.log.Enabled(ctx, lvl) {
+		b.log.Log(ctx, lvl, fmt.Sprintf(format, args...))
+	}
+}

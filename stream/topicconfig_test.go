@@ -1,9 +1,12 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -176,4 +179,47 @@ func TestStartBrokerAgainOnItsDataDir(t *testing.T) {
 	if err := CheckTopics(ctx, Cluster{Brokers: []string{addr}}, TopicSpecs()); err != nil {
 		t.Fatalf("CheckTopics after the restart: %v", err)
 	}
+}
+
+// The broker's own messages go to the process's logger: its chatter (the
+// session state it saves on close) only at debug level, so `up` at the
+// default level prints none of it.
+func TestBrokerLogsThroughTheLogger(t *testing.T) {
+	for _, tc := range []struct {
+		level slog.Level
+		want  bool
+	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
+		var buf syncBuffer
+		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
+		b, err := StartBroker("127.0.0.1:0", t.TempDir(), log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Close()
+		out := buf.String()
+		if got := strings.Contains(out, "component=broker") && strings.Contains(out, "saveSessionState"); got != tc.want {
+			t.Errorf("at %s: broker chatter logged %v, want %v:\n%s", tc.level, got, tc.want, out)
+		}
+		if !strings.Contains(out, "broker listening") {
+			t.Errorf("at %s: no start line:\n%s", tc.level, out)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer the broker's goroutines may write at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
 }
