@@ -21,7 +21,8 @@ import (
 // Processor consumes the raw topics in one consumer group, cleans each
 // message and publishes the valid records as one Arrow batch to the processed
 // topic and each rejected record to the dead-letter topic. Offsets are
-// committed after both are acknowledged.
+// committed after both are acknowledged; the next batch is processed
+// meanwhile.
 type Processor struct {
 	Cleaner *Cleaner
 	Kafka   stream.Cluster
@@ -85,17 +86,22 @@ func (p *Processor) Run(ctx context.Context) error {
 		}
 	}()
 	p.Log.Info("processor started", "group", p.Group)
-	// A batch in hand when ctx ends is finished: it is already fetched.
+	// The next batch is processed while this one's produce acks are
+	// outstanding; offsets are committed in order, each after its batch's
+	// acks (RunAhead). Batches in hand when ctx ends are finished: they
+	// are already fetched.
 	loop := stream.Consume{Name: "raw", BatchSize: p.BatchSize, BatchWindow: p.BatchWindow}
-	return loop.Run(ctx, r, func(ctx context.Context, batch []kafka.Message) error {
+	return loop.RunAhead(ctx, r, func(_ context.Context, batch []kafka.Message) (stream.Finish, error) {
 		out, err := p.processBatch(batch)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := stream.WriteMessages(ctx, w, out...); err != nil {
-			return fmt.Errorf("publish %d processed messages: %w", len(out), err)
-		}
-		return nil
+		return func(ctx context.Context) error {
+			if err := stream.WriteMessages(ctx, w, out...); err != nil {
+				return fmt.Errorf("publish %d processed messages: %w", len(out), err)
+			}
+			return nil
+		}, nil
 	})
 }
 
