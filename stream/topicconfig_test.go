@@ -1,15 +1,14 @@
 package stream
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/internal/logbuf"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -189,7 +188,7 @@ func TestBrokerLogsThroughTheLogger(t *testing.T) {
 		level slog.Level
 		want  bool
 	}{{slog.LevelInfo, false}, {slog.LevelDebug, true}} {
-		var buf syncBuffer
+		var buf logbuf.Buffer
 		log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: tc.level}))
 		b, err := StartBroker("127.0.0.1:0", t.TempDir(), log)
 		if err != nil {
@@ -204,22 +203,4 @@ func TestBrokerLogsThroughTheLogger(t *testing.T) {
 			t.Errorf("at %s: no start line:\n%s", tc.level, out)
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer the broker's goroutines may write at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.buf.String()
 }

@@ -9,12 +9,12 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/internal/logbuf"
 	"github.com/tickerlake/tickerlake/jobs"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
@@ -25,22 +25,11 @@ import (
 )
 
 // logLines is a JSON log the test reads back, line by line.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logLines struct{ logbuf.Buffer }
 
 func (l *logLines) lines(t *testing.T) []map[string]any {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	sc := bufio.NewScanner(bytes.NewReader(l.buf.Bytes()))
+	sc := bufio.NewScanner(bytes.NewReader(l.Bytes()))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
 		var m map[string]any

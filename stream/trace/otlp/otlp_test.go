@@ -9,11 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tickerlake/tickerlake/internal/logbuf"
 	"github.com/tickerlake/tickerlake/stream/trace"
 	"github.com/tickerlake/tickerlake/stream/trace/otlp"
 	"github.com/tickerlake/tickerlake/stream/trace/otlp/otlptest"
@@ -21,16 +21,7 @@ import (
 )
 
 // logLines is a logger that keeps its lines.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type logLines struct{ logbuf.Buffer }
 
 func (l *logLines) logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -38,10 +29,8 @@ func (l *logLines) logger() *slog.Logger {
 
 // count is how many lines at level have msg in them.
 func (l *logLines) count(level, msg string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	n := 0
-	for line := range strings.Lines(l.buf.String()) {
+	for line := range strings.Lines(l.String()) {
 		if strings.Contains(line, "level="+level) && strings.Contains(line, msg) {
 			n++
 		}
@@ -99,7 +88,7 @@ func TestExportKeepsTheIDs(t *testing.T) {
 		t.Errorf("commit status %v", c.Status)
 	}
 	if n := logs.count("WARN", "otlp"); n != 0 {
-		t.Errorf("%d warnings exporting to a working endpoint:\n%s", n, logs.buf.String())
+		t.Errorf("%d warnings exporting to a working endpoint:\n%s", n, logs.String())
 	}
 }
 
@@ -115,8 +104,8 @@ func TestInvalidEndpointWarnsOnceAndStaysOff(t *testing.T) {
 			if err := e.Close(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			if n := logs.count("WARN", "otlp export off: the endpoint is invalid"); n != 1 || strings.Count(logs.buf.String(), "\n") != 1 {
-				t.Errorf("want one warning line, got:\n%s", logs.buf.String())
+			if n := logs.count("WARN", "otlp export off: the endpoint is invalid"); n != 1 || strings.Count(logs.String(), "\n") != 1 {
+				t.Errorf("want one warning line, got:\n%s", logs.String())
 			}
 		})
 	}
@@ -169,7 +158,7 @@ func TestFailingEndpointWarnsOnce(t *testing.T) {
 		t.Errorf("sent %d, dropped %d; want 0 and %d", e.Sent(), e.Dropped(), n)
 	}
 	if got := logs.count("WARN", ""); got != 1 || logs.count("WARN", "otlp export failing") != 1 {
-		t.Errorf("want one warning, got %d:\n%s", got, logs.buf.String())
+		t.Errorf("want one warning, got %d:\n%s", got, logs.String())
 	}
 }
 
@@ -197,6 +186,6 @@ func TestRecoveryIsLogged(t *testing.T) {
 		t.Fatal(err)
 	}
 	if e.Sent() != 1 || logs.count("WARN", "503 Service Unavailable") != 1 || logs.count("INFO", "otlp export recovered") != 1 {
-		t.Errorf("sent %d, want 1; log:\n%s", e.Sent(), logs.buf.String())
+		t.Errorf("sent %d, want 1; log:\n%s", e.Sent(), logs.String())
 	}
 }
