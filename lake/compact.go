@@ -104,6 +104,7 @@ func (c *Compactor) defaults() {
 func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 	c.defaults()
 	var rep CompactReport
+	var refused []error // datasets not migrated (ErrNotMigrated)
 	for _, ds := range c.Datasets {
 		unlock, err := lock(ctx, c.Store, "compact-"+ds.Name, c.Clock.Now(), c.LockTTL)
 		if errors.Is(err, errLocked) {
@@ -117,11 +118,16 @@ func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 		if uerr := unlock(); err == nil {
 			err = uerr
 		}
+		if errors.Is(err, ErrNotMigrated) {
+			// The other datasets are compacted all the same.
+			refused = append(refused, err)
+			continue
+		}
 		if err != nil {
 			return rep, err
 		}
 	}
-	return rep, nil
+	return rep, errors.Join(refused...)
 }
 
 func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *CompactReport) error {

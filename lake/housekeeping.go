@@ -2,7 +2,9 @@ package lake
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/tickerlake/tickerlake/clock"
@@ -29,22 +31,30 @@ type Housekeeping struct {
 	migrated migrated // the janitor's check of each dataset, once per process
 }
 
-// Once runs retention, compaction and the janitor, in that order.
+// Once runs retention, compaction and the janitor, in that order. A
+// dataset not migrated (ErrNotMigrated) fails each step, which still does
+// its work on the other datasets; Once then returns the refusal.
 func (h *Housekeeping) Once(ctx context.Context) error {
 	h.zeroMetrics()
+	var refused refusals
 	ret, err := (&Retention{Store: h.Store, Log: h.Log, Keep: h.Keep, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
-	if err := h.counted(ctx, StepRetention, 0, err); err != nil {
+	if err := refused.add(h.counted(ctx, StepRetention, 0, err)); err != nil {
 		return err
 	}
 	comp, err := (&Compactor{Store: h.Store, Log: h.Log, Settle: h.Settle, Grace: h.Grace, Partitions: h.Partitions, Tables: h.Tables, Clock: h.Clock}).Run(ctx)
-	if err := h.counted(ctx, StepCompaction, comp.ObjectsDeleted, err); err != nil {
+	if err := refused.add(h.counted(ctx, StepCompaction, comp.ObjectsDeleted, err)); err != nil {
 		return err
 	}
 	jan, err := (&Janitor{Store: h.Store, Log: h.Log, Grace: h.JanitorGrace, Clock: h.Clock, Tables: h.Tables, SnapshotKeep: h.SnapshotKeep,
 		migrated: &h.migrated}).Run(ctx)
-	if err := h.counted(ctx, StepJanitor, jan.Orphans, err); err != nil {
+	if err := refused.add(h.counted(ctx, StepJanitor, jan.Orphans, err)); err != nil {
 		return err
 	}
+	defer func() {
+		if len(refused) > 0 {
+			h.Log.Warn("lake housekeeping skipped datasets not migrated", "err", errors.Join(refused...))
+		}
+	}()
 	if err := h.countObjects(ctx); err != nil && ctx.Err() == nil {
 		// Only the gauge goes stale: the lake itself is tidy.
 		h.Log.Warn("count the lake's objects", "err", err)
@@ -52,6 +62,34 @@ func (h *Housekeeping) Once(ctx context.Context) error {
 	h.Log.Info("lake compacted",
 		"expired_partitions", ret.Partitions, "merged_partitions", comp.Partitions, "files_replaced", comp.FilesReplaced,
 		"rows_in", comp.RowsIn, "rows_out", comp.RowsOut, "objects_deleted", comp.ObjectsDeleted, "orphans_removed", jan.Orphans, "snapshots_expired", jan.SnapshotsExpired)
+	return errors.Join(refused...)
+}
+
+// refusals gathers the datasets the steps refused as not migrated, each
+// once however many steps refused it.
+type refusals []error
+
+// add keeps the refusals of err and returns any other error in it.
+func (r *refusals) add(err error) error {
+	if err == nil {
+		return nil
+	}
+	var parts []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		parts = j.Unwrap()
+	} else {
+		parts = []error{err}
+	}
+	for _, e := range parts {
+		if !errors.Is(e, ErrNotMigrated) {
+			return err
+		}
+	}
+	for _, e := range parts {
+		if !slices.ContainsFunc(*r, func(o error) bool { return o.Error() == e.Error() }) {
+			*r = append(*r, e)
+		}
+	}
 	return nil
 }
 

@@ -75,11 +75,16 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 	}
 	cutoff := j.Clock.Now().Add(-j.Grace)
 	var rep JanitorReport
+	var refused []error // datasets not migrated (ErrNotMigrated)
 	cat := &Catalog{Store: j.Store}
 	for _, ds := range j.Datasets {
 		var unreferenced map[string]bool
 		if j.Tables != nil {
-			if err := j.migrated.check(ctx, j.Tables, j.Store, ds.Name); err != nil {
+			if err := j.migrated.check(ctx, j.Tables, j.Store, ds.Name); errors.Is(err, ErrNotMigrated) {
+				// Nothing of it is touched; the other datasets are tidied.
+				refused = append(refused, err)
+				continue
+			} else if err != nil {
 				return rep, err
 			}
 			n, err := j.Tables.Expire(ctx, ds.Name, j.SnapshotKeep)
@@ -121,7 +126,7 @@ func (j *Janitor) Run(ctx context.Context) (JanitorReport, error) {
 			j.Log.Info("removed orphan", "key", o.Key, "age", j.Clock.Now().Sub(o.Modified).Round(time.Second))
 		}
 	}
-	return rep, nil
+	return rep, errors.Join(refused...)
 }
 
 // keep says which of a dataset's objects stay whatever their age: with

@@ -2,6 +2,7 @@ package lake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -47,6 +48,7 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		r.Log = slog.New(slog.DiscardHandler)
 	}
 	var rep RetentionReport
+	var refused []error // datasets not migrated (ErrNotMigrated)
 	cat := &Catalog{Store: r.Store}
 	for _, ds := range market.Datasets() {
 		keep := r.Keep[ds.Name]
@@ -55,6 +57,11 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 		}
 		cutoff := r.Clock.Now().Add(-keep)
 		visible, err := r.visible(ctx, cat, ds)
+		if errors.Is(err, ErrNotMigrated) {
+			// The other datasets are expired all the same.
+			refused = append(refused, err)
+			continue
+		}
 		if err != nil {
 			return rep, err
 		}
@@ -87,7 +94,7 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 			r.Log.Info("partition expired", "dataset", ds.Name, "partition", p, "objects", len(keys), "keep", keep)
 		}
 	}
-	return rep, nil
+	return rep, errors.Join(refused...)
 }
 
 // visible lists a dataset's visible objects: with tables, the data files

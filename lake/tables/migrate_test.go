@@ -3,6 +3,7 @@ package tables_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"fmt"
 	"slices"
 	"strings"
@@ -274,6 +275,66 @@ func TestUnmigratedLakeIsRefused(t *testing.T) {
 	}
 	if n, want := tableRows(t, c, ds), oldRows+8; n != want {
 		t.Errorf("after compaction: %d rows in the table, want %d", n, want)
+	}
+}
+
+// TestHousekeepingGoesOnBesideAnUnmigratedDataset: one dataset still only
+// in commit records does not hold up the others. Housekeeping compacts the
+// dataset that has a table, leaves the other as it is, and reports the
+// refusal once, naming it.
+func TestHousekeepingGoesOnBesideAnUnmigratedDataset(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	old := laketest.Writer(st) // an older tickerlake: records alone
+	daily := laketest.Messages(t, market.DailyBars, 0, 0, 4, laketest.DailyBars([]string{"AAPL"}, day, 8, ing))
+	if err := old.WriteBatch(ctx, daily); err != nil {
+		t.Fatal(err)
+	}
+	w := laketest.Writer(st)
+	w.Tables = c
+	off := int64(0)
+	for _, sym := range []string{"AAPL", "MSFT", "NVDA"} {
+		msgs := laketest.Messages(t, market.OptionQuotes, 0, off, 0, laketest.OptionChain(sym, day.Add(17*time.Hour), 2, 3, ing))
+		off += int64(len(msgs))
+		if err := w.WriteBatch(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := func(ds *market.Dataset) int {
+		t.Helper()
+		_, fs, ok, err := c.Visible(ctx, ds.Name, "")
+		if err != nil || !ok {
+			t.Fatalf("table of %s: %v, %v", ds.Name, ok, err)
+		}
+		return len(fs)
+	}
+	if n := files(market.OptionQuotes); n != 3 {
+		t.Fatalf("%d option files before housekeeping, want 3", n)
+	}
+	rows := tableRows(t, c, market.OptionQuotes)
+	dailyBefore, err := st.List(ctx, market.DailyBars.Name+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &lake.Housekeeping{Store: st, Tables: c, Log: slog.New(slog.DiscardHandler), Clock: laketest.NewClock(ing.AddDate(0, 1, 0)),
+		Keep: map[string]time.Duration{market.DailyBars.Name: 24 * time.Hour}}
+	err = h.Once(ctx)
+	if !errors.Is(err, lake.ErrNotMigrated) || strings.Count(err.Error(), market.DailyBars.Name+": ") != 1 {
+		t.Fatalf("housekeeping: %v, want one ErrNotMigrated naming %s", err, market.DailyBars.Name)
+	}
+	if n := files(market.OptionQuotes); n != 1 {
+		t.Errorf("%d option files after housekeeping, want them merged into 1", n)
+	}
+	if n := tableRows(t, c, market.OptionQuotes); n != rows {
+		t.Errorf("%d option rows after housekeeping, want %d", n, rows)
+	}
+	if _, _, ok, err := c.Visible(ctx, market.DailyBars.Name, ""); err != nil || ok {
+		t.Errorf("housekeeping made a table of the unmigrated dataset (%v, %v)", ok, err)
+	}
+	if after, err := st.List(ctx, market.DailyBars.Name+"/"); err != nil || !slices.Equal(after, dailyBefore) {
+		t.Errorf("housekeeping changed the unmigrated dataset: %d objects, %d before (%v)", len(after), len(dailyBefore), err)
 	}
 }
 
