@@ -163,17 +163,6 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 		return nil, err
 	}
 	sc := tbl.Schema()
-	type keyField struct {
-		name string
-		id   int
-		typ  iceberg.Type
-	}
-	var keyFields []keyField
-	for _, k := range ds.Key() {
-		if f, ok := sc.FindFieldByName(k); ok {
-			keyFields = append(keyFields, keyField{k, f.ID, f.Type})
-		}
-	}
 	var out []lake.TableFile
 	added := map[int64]time.Time{}
 	for _, m := range manifests {
@@ -199,17 +188,7 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 				tf.Added = time.UnixMilli(s.TimestampMs).UTC()
 				added[e.SnapshotID()] = tf.Added
 			}
-			lo, hi := df.LowerBoundValues(), df.UpperBoundValues()
-			tf.Keys = lake.KeyRanges{}
-			for _, f := range keyFields {
-				l, okl := boundText(f.typ, lo[f.id])
-				h, okh := boundText(f.typ, hi[f.id])
-				if !okl || !okh {
-					tf.Keys = nil
-					break
-				}
-				tf.Keys[f.name] = [2]string{strings.Clone(l), strings.Clone(h)}
-			}
+			tf.Keys = keyBounds(ds, sc, df)
 			out = append(out, tf)
 		}
 	}
