@@ -50,11 +50,6 @@ func (h *Housekeeping) Once(ctx context.Context) error {
 	if err := refused.add(h.counted(ctx, StepJanitor, jan.Orphans, err)); err != nil {
 		return err
 	}
-	defer func() {
-		if len(refused) > 0 {
-			h.Log.Warn("lake housekeeping skipped datasets not migrated", "err", errors.Join(refused...))
-		}
-	}()
 	if err := h.countObjects(ctx); err != nil && ctx.Err() == nil {
 		// Only the gauge goes stale: the lake itself is tidy.
 		h.Log.Warn("count the lake's objects", "err", err)
