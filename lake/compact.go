@@ -25,7 +25,8 @@ import (
 
 // Compactor merges each Hive partition's small committed files into one
 // Parquet and one CSV object, keeping one row per natural key (the most
-// recently ingested). See the package doc for why readers never see a row
+// recently ingested); in a dataset of UTCDays, each UTC day's files of a
+// partition into one object of that day. See the package doc for why readers never see a row
 // twice or lose one. A partition is merged in memory: a day of a full
 // universe's option snapshots needs about a gigabyte, so run it where that
 // is available. With Tables, as the commands run it, it plans from each
@@ -68,7 +69,7 @@ type Compactor struct {
 
 // CompactReport says what one run did.
 type CompactReport struct {
-	Partitions    int // partitions merged
+	Partitions    int // partitions merged (in a dataset of UTCDays, UTC days of one)
 	FilesReplaced int // Parquet files replaced by merged ones
 	RowsIn        int64
 	RowsOut       int64
@@ -165,9 +166,11 @@ func (c *Compactor) mergeAll(ctx context.Context, ds *market.Dataset, groups []m
 	return nil
 }
 
-// mergeGroup is one partition's files to merge.
+// mergeGroup is one partition's files to merge: in a dataset of UTCDays,
+// those of one UTC day.
 type mergeGroup struct {
 	partition string
+	day       string   // the UTC day, "" for datasets not split by it
 	parquet   []string // in commit order
 	replaces  []string // parquet and their CSV siblings, sorted
 }
@@ -185,7 +188,7 @@ func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups [
 	g := newGrouping(ds, c.Partitions)
 	for _, o := range objs {
 		if c.Settle == 0 || !o.added.After(cutoff) {
-			g.add(o.key, o.format)
+			g.add(o.key, o.format, o.keys)
 		}
 	}
 	return g.groups(c.MinFiles), true, nil
@@ -197,6 +200,7 @@ func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups [
 type tableObject struct {
 	key, format string
 	added       time.Time // when its data file was added to the table
+	keys        KeyRanges // its data file's key bounds
 }
 
 // tableObjects lists the data files of the current snapshot of a
@@ -217,26 +221,28 @@ func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (
 		exists[k] = true
 	}
 	for _, f := range files {
-		objs = append(objs, tableObject{key: f.Key, format: "parquet", added: f.Added})
+		objs = append(objs, tableObject{key: f.Key, format: "parquet", added: f.Added, keys: f.Keys})
 		// A rewrite's object and CSV hold rows the table dropped: they go
 		// with it, but are not read. Each once, however many rewrites
 		// descend from them.
 		o := Origin(f.Key)
 		if o != f.Key && exists[o] {
-			objs = append(objs, tableObject{key: o, format: "rewritten", added: f.Added})
+			objs = append(objs, tableObject{key: o, format: "rewritten", added: f.Added, keys: f.Keys})
 			exists[o] = false
 		}
 		if csv := strings.TrimSuffix(o, ".parquet") + ".csv"; exists[csv] {
-			objs = append(objs, tableObject{key: csv, format: "csv", added: f.Added})
+			objs = append(objs, tableObject{key: csv, format: "csv", added: f.Added, keys: f.Keys})
 			exists[csv] = false
 		}
 	}
 	return objs, true, nil
 }
 
-// grouping gathers files to merge by partition.
+// grouping gathers files to merge by partition and, in a dataset of
+// UTCDays, by UTC day.
 type grouping struct {
 	ds     *market.Dataset
+	utc    bool
 	only   []string
 	byPart map[string]*mergeGroup
 	order  []string
@@ -244,20 +250,31 @@ type grouping struct {
 }
 
 func newGrouping(ds *market.Dataset, only []string) *grouping {
-	return &grouping{ds: ds, only: only, byPart: map[string]*mergeGroup{}, seen: map[string]bool{}}
+	return &grouping{ds: ds, utc: UTCDays(ds), only: only, byPart: map[string]*mergeGroup{}, seen: map[string]bool{}}
 }
 
-func (gr *grouping) add(key, format string) {
+// add adds an object, whose key bounds (or its Parquet sibling's) are
+// keys. In a dataset of UTCDays it joins the group of the UTC day of its
+// first instant: every file the writer or a compaction made since holds
+// one day's rows, so a merge of one day's makes one of that day. An
+// object without bounds joins the partition's group of no day, and one
+// spanning two days, which an older writer made, the group of its first.
+func (gr *grouping) add(key, format string, keys KeyRanges) {
 	p := partitionOfKey(gr.ds.Name, key)
 	if p == "" || (len(gr.only) > 0 && !contains(gr.only, p)) || gr.seen[key] {
 		return
 	}
 	gr.seen[key] = true
-	g := gr.byPart[p]
+	label, day := p, ""
+	if gr.utc {
+		day, _, _ = UTCDaysOf(gr.ds, keys)
+		label += daySep + day
+	}
+	g := gr.byPart[label]
 	if g == nil {
-		g = &mergeGroup{partition: p}
-		gr.byPart[p] = g
-		gr.order = append(gr.order, p)
+		g = &mergeGroup{partition: p, day: day}
+		gr.byPart[label] = g
+		gr.order = append(gr.order, label)
 	}
 	if format == "parquet" {
 		g.parquet = append(g.parquet, key)
@@ -265,7 +282,7 @@ func (gr *grouping) add(key, format string) {
 	g.replaces = append(g.replaces, key)
 }
 
-// groups are the partitions with at least minFiles Parquet files.
+// groups are the groups with at least minFiles Parquet files.
 func (gr *grouping) groups(minFiles int) []mergeGroup {
 	order, byPart := gr.order, gr.byPart
 	sort.Strings(order)
@@ -291,7 +308,7 @@ func (c *Compactor) plan(ds *market.Dataset, snap *Snapshot) []mergeGroup {
 		}
 		for _, f := range cm.Files {
 			if !snap.isReplaced(f.Key) {
-				g.add(f.Key, f.Format)
+				g.add(f.Key, f.Format, f.Keys)
 			}
 		}
 	}
@@ -359,7 +376,7 @@ func (c *Compactor) merge(ctx context.Context, ds *market.Dataset, g mergeGroup,
 	rep.FilesReplaced += len(g.parquet)
 	rep.RowsIn += rowsIn
 	rep.RowsOut += cm.Rows
-	c.Log.Info("compacted", "dataset", ds.Name, "partition", g.partition, "files", len(g.parquet), "rows_in", rowsIn, "rows_out", cm.Rows)
+	c.Log.Info("compacted", "dataset", ds.Name, "partition", g.partition, "utc_day", g.day, "files", len(g.parquet), "rows_in", rowsIn, "rows_out", cm.Rows)
 	return nil
 }
 

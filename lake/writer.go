@@ -214,13 +214,14 @@ func (w *Writer) writeData(ctx context.Context, msgs []kafka.Message) (*stagedRa
 			return nil, err
 		}
 	}
+	base := rangeName(cm.Topic, cm.Partition, cm.FirstOffset, cm.LastOffset)
+	parts = objectNames(base, parts)
 	names := make([]string, 0, len(parts))
 	for p := range parts {
 		names = append(names, p)
 	}
 	sort.Strings(names)
-	base := rangeName(cm.Topic, cm.Partition, cm.FirstOffset, cm.LastOffset)
-	files, err := w.putPartitions(ctx, ds, base, names, parts)
+	files, err := w.putPartitions(ctx, ds, names, parts)
 	if err != nil {
 		return nil, err
 	}
@@ -313,11 +314,12 @@ func (w *Writer) register(ctx context.Context, cm Commit) error {
 	}
 }
 
-// putPartitions encodes each partition's rows as Parquet and CSV and puts
-// both objects. Encoding dominates a commit's cost and every partition and
-// format is independent, so they are encoded and put side by side; the
+// putPartitions encodes the rows of each object (named by key under the
+// dataset's folder, without extension: see objectNames) as Parquet and
+// CSV and puts both. Encoding dominates a commit's cost and every object
+// and format is independent, so they are encoded and put side by side; the
 // commit, after all of them, is what makes them visible.
-func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base string, names []string, parts map[string][]arrow.RecordBatch) ([]File, error) {
+func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, names []string, parts map[string][]arrow.RecordBatch) ([]File, error) {
 	files := make([]File, 2*len(names))
 	keys := make([]KeyRanges, len(names))
 	g, gctx := errgroup.WithContext(ctx)
@@ -341,7 +343,7 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, base str
 			format string
 			encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
 		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
-			key := path.Join(ds.Name, p, base+"."+f.format)
+			key := path.Join(ds.Name, p+"."+f.format)
 			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
 				buf := encodeBuffer()
