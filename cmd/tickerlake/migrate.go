@@ -32,6 +32,9 @@ func (c *MigrateCmd) Run(g *Globals, ctx context.Context, log *slog.Logger) erro
 			return fmt.Errorf("migrate %s: %w", ds.Name, err)
 		}
 		fmt.Printf("%s.%s: %d visible objects; %d data files added, %d removed\n", tables.Namespace, ds.Name, rep.Visible, rep.Added, rep.Removed)
+		if rep.Unpartitioned != "" {
+			fmt.Printf("%s.%s: created unpartitioned: %s holds rows of two UTC days\n", tables.Namespace, ds.Name, rep.Unpartitioned)
+		}
 	}
 	return nil
 }

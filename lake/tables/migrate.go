@@ -9,9 +9,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
 	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // MigrateReport says what Migrate did to one table.
@@ -19,6 +23,10 @@ type MigrateReport struct {
 	Visible int // Parquet objects the commit records make visible
 	Added   int // data files added (objects, and rewrites of those that repeat keys)
 	Removed int // data files removed (not visible any more, or rewritten)
+	// Unpartitioned names a visible object holding rows of two UTC days,
+	// for which Migrate created the table of a dataset of lake.UTCDays
+	// unpartitioned; "" when it did not.
+	Unpartitioned string
 }
 
 // Migrate makes a dataset's table hold exactly the Parquet objects that
@@ -62,7 +70,25 @@ func (c *Catalog) Migrate(ctx context.Context, dataset string) (MigrateReport, e
 	if err := c.missing(ctx, dataset, visible); err != nil {
 		return rep, err
 	}
-	tbl, err := c.load(ctx, dataset)
+	span, err := c.spanning(ctx, dataset, snap.Committed("parquet"))
+	if err != nil {
+		return rep, err
+	}
+	tbl, err := c.cat.LoadTable(ctx, Identifier(dataset))
+	switch {
+	case errors.Is(err, catalog.ErrNoSuchTable) && span != "":
+		// The table's data files would be those objects, and a day(ts)
+		// partition refuses one of two days.
+		c.log.Warn("iceberg table created unpartitioned: an object the commit records make visible holds rows of two UTC days",
+			"table", Namespace+"."+dataset, "object", span)
+		rep.Unpartitioned = span
+		tbl, err = c.open(ctx, dataset, true)
+	case err == nil && span != "" && !tbl.Spec().IsUnpartitioned():
+		return rep, fmt.Errorf("table %s.%s is partitioned by %s, and %s, which the commit records make visible, holds rows of two UTC days, which no data file of it may",
+			Namespace, dataset, tbl.Spec(), span)
+	default:
+		tbl, err = c.load(ctx, dataset)
+	}
 	if err != nil {
 		return rep, err
 	}
@@ -190,4 +216,62 @@ func expiredAlone(tbl *table.Table, dataset string, records map[string]bool, vis
 		}
 	}
 	return nil
+}
+
+// spanning returns the first of files (a dataset's visible objects) that
+// holds rows of two UTC days, "" when none does or the dataset is not one
+// of lake.UTCDays. An object's key bounds in its record tell; one
+// recorded without them is read.
+func (c *Catalog) spanning(ctx context.Context, dataset string, files []lake.CommittedFile) (string, error) {
+	ds, ok := market.DatasetByName(dataset)
+	if !ok || !lake.UTCDays(ds) {
+		return "", nil
+	}
+	for _, f := range files {
+		first, last, ok := lake.UTCDaysOf(ds, f.Keys)
+		if !ok {
+			var err error
+			if first, last, err = c.utcDaysRead(ctx, ds, f.Key); err != nil {
+				return "", err
+			}
+		}
+		if first != last {
+			return f.Key, nil
+		}
+	}
+	return "", nil
+}
+
+// utcDaysRead reads the time column of a Parquet object and returns the
+// UTC days of its first and last instants ("" for none).
+func (c *Catalog) utcDaysRead(ctx context.Context, ds *market.Dataset, key string) (first, last string, err error) {
+	recs, err := c.readColumns(ctx, key, []string{ds.TimeCol})
+	if err != nil {
+		return "", "", err
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	for _, r := range recs {
+		ts, ok := r.Column(0).(*array.Timestamp)
+		if !ok {
+			return "", "", fmt.Errorf("read %s: %s is %s", key, ds.TimeCol, r.Column(0).DataType())
+		}
+		unit := ts.DataType().(*arrow.TimestampType).Unit
+		for i := 0; i < ts.Len(); i++ {
+			if ts.IsNull(i) {
+				continue
+			}
+			d := ts.Value(i).ToTime(unit).UTC().Format("2006-01-02")
+			if first == "" || d < first {
+				first = d
+			}
+			if d > last {
+				last = d
+			}
+		}
+	}
+	return first, last, nil
 }

@@ -4,39 +4,49 @@ import (
 	"fmt"
 
 	"github.com/apache/iceberg-go"
+	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 )
 
-// partitionSpec is the Iceberg partition spec of a new table: the lake's
-// own Hive partitions where an Iceberg transform names them exactly, so
-// that every data file the writer, a rewrite or a compaction makes has one
+// partitionSpec is the Iceberg partition spec of a new table, such that
+// every data file the writer, a rewrite or a compaction makes has one
 // partition value (iceberg-go derives it from the file's column bounds and
 // refuses a file spanning two), and other engines prune by it.
 //
 // A dataset whose time column holds dates (daily_bars: year=YYYY of its
-// date) is partitioned by year(date) or day(date): Iceberg's transforms of
-// a date are calendar ones, as the lake's are. A dataset whose time column
-// holds instants is partitioned by its New York calendar date, and Iceberg
-// has no transform for that: day(ts) is the UTC day, so a file of one New
-// York day holding rows after 19:00 or 20:00 there (an evening option
-// snapshot) spans two UTC days, and year(ts) splits New Year's Eve
-// likewise. Those tables stay unpartitioned; their manifests' column bounds
-// still let engines skip files by time.
+// date) is partitioned as the lake's folders are, by year(date) or
+// day(date): Iceberg's transforms of a date are calendar ones, as the
+// lake's are. A dataset whose time column holds instants is foldered by
+// its New York calendar date, which no Iceberg transform names: day(ts) is
+// the UTC day, so a New York day's rows after 19:00 or 20:00 there (an
+// evening option snapshot) fall on the next UTC day. Those datasets
+// (lake.UTCDays) are partitioned by day(ts) all the same: the writer
+// splits each folder's rows at UTC midnight into one object per UTC day
+// (<range>.utc-<day> for the later one), compaction merges one UTC day's
+// files at a time, and a rewrite keeps some rows of one file; so a data
+// file's partition value is the UTC day of all its rows, while its folder
+// stays the New York date the lake's own readers prune by.
 //
-// Tables created before keep the spec they have.
+// Tables created before keep the spec they have; Migrate creates a table
+// of such a dataset unpartitioned when an object it would register spans
+// two UTC days (an older writer made it).
 func partitionSpec(ds *market.Dataset, sc *iceberg.Schema) (iceberg.PartitionSpec, error) {
 	col, ok := ds.Column(ds.TimeCol)
-	if !ok || col.Type != market.Date {
+	if !ok {
 		return *iceberg.UnpartitionedSpec, nil
 	}
 	var (
 		t    iceberg.Transform
 		name string
 	)
-	switch ds.Partition {
-	case market.ByYear:
+	switch {
+	case lake.UTCDays(ds):
+		t, name = iceberg.DayTransform{}, ds.TimeCol+"_day"
+	case col.Type != market.Date:
+		return *iceberg.UnpartitionedSpec, nil
+	case ds.Partition == market.ByYear:
 		t, name = iceberg.YearTransform{}, ds.TimeCol+"_year"
-	case market.ByDate:
+	case ds.Partition == market.ByDate:
 		t, name = iceberg.DayTransform{}, ds.TimeCol+"_day"
 	default:
 		return *iceberg.UnpartitionedSpec, nil

@@ -192,6 +192,12 @@ func (c *Catalog) Table(ctx context.Context, dataset string) (*table.Table, erro
 }
 
 func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error) {
+	return c.open(ctx, dataset, false)
+}
+
+// open loads a dataset's table, creating it if it is missing: with
+// partitionSpec, or unpartitioned when plain.
+func (c *Catalog) open(ctx context.Context, dataset string, plain bool) (*table.Table, error) {
 	ds, ok := market.DatasetByName(dataset)
 	if !ok {
 		return nil, fmt.Errorf("iceberg table: unknown dataset %q", dataset)
@@ -204,9 +210,11 @@ func (c *Catalog) load(ctx context.Context, dataset string) (*table.Table, error
 		if err != nil {
 			return nil, fmt.Errorf("iceberg schema %s: %w", dataset, err)
 		}
-		var spec iceberg.PartitionSpec
-		if spec, err = partitionSpec(ds, sc); err != nil {
-			return nil, fmt.Errorf("iceberg partition spec %s: %w", dataset, err)
+		spec := *iceberg.UnpartitionedSpec
+		if !plain {
+			if spec, err = partitionSpec(ds, sc); err != nil {
+				return nil, fmt.Errorf("iceberg partition spec %s: %w", dataset, err)
+			}
 		}
 		tbl, err = c.cat.CreateTable(ctx, id, sc,
 			catalog.WithLocation(c.Location(dataset)),
