@@ -5,6 +5,7 @@
 // independent reader of the table format.
 //
 //   node read.mjs TABLE_DIR [METADATA_FILE]
+//   node read.mjs --files TABLE_DIR [METADATA_FILE]
 //   node read.mjs --version
 //
 // TABLE_DIR is a table's folder (<lake>/<dataset>, or a file:// URL of it).
@@ -18,6 +19,13 @@
 // binary as base64, missing values as null. Decimals come out as doubles,
 // as hyparquet converts them (tickerlake's tables have none). Errors go to
 // stderr with exit code 1.
+//
+// With --files it prints instead the live entries of the snapshot's
+// manifests as icebird decodes them, one JSON object per data or delete
+// file: status, content, file_path, file_format, record_count,
+// file_size_in_bytes, spec_id (its manifest's partition spec), partition
+// (values by partition field name; dates as ISO instants at midnight UTC),
+// sequence_number and file_sequence_number (inherited ones filled in).
 import { readFile, stat } from 'node:fs/promises'
 import { register } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -29,6 +37,7 @@ import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
 register('./hooks.mjs', import.meta.url)
 const { icebergManifests, icebergMetadata, icebergRead } = await import('icebird')
 const { splitManifestEntries } = await import('icebird/src/manifest.js')
+const { fetchAvroRecords } = await import('icebird/src/fetch.js')
 
 // icebird reads Parquet with hyparquet's default parsers, which turn
 // timestamps into JavaScript Dates and so drop their microseconds; it takes
@@ -72,14 +81,17 @@ globalThis.fetch = async (input, init) => {
 }
 
 async function main(args) {
+  args = [...args]
   if (args.length === 1 && args[0] === '--version') {
     // Which icebird answers (scripts/services/icebird.sh checks it loads).
     const pkg = JSON.parse(await readFile(new URL('./node_modules/icebird/package.json', import.meta.url), 'utf8'))
     await write(`icebird ${pkg.version}\n`)
     return
   }
+  const files = args[0] === '--files'
+  if (files) args = args.slice(1)
   if (args.length < 1 || args.length > 2) {
-    throw new Error('usage: node read.mjs TABLE_DIR [METADATA_FILE]')
+    throw new Error('usage: node read.mjs [--files] TABLE_DIR [METADATA_FILE]')
   }
   const tableUrl = args[0].startsWith('file:') ? args[0].replace(/\/+$/, '') : pathToFileURL(args[0]).href.replace(/\/+$/, '')
   const dir = fileURLToPath(tableUrl)
@@ -114,7 +126,9 @@ async function main(args) {
   // last files were all deleted).
   const current = metadata['current-snapshot-id']
   if (current === undefined || current === null || current === -1) return
-  const { dataEntries } = splitManifestEntries(await icebergManifests(metadata))
+  const manifests = await icebergManifests(metadata)
+  if (files) return printFiles(metadata, manifests)
+  const { dataEntries } = splitManifestEntries(manifests)
   if (dataEntries.length === 0) return
   const schema = metadata.schemas.find(s => s['schema-id'] === metadata['current-schema-id'])
   const rows = await icebergRead({ tableUrl, metadata })
@@ -130,9 +144,34 @@ async function main(args) {
   await write(out.join(''))
 }
 
+// printFiles prints the live manifest entries of the current snapshot.
+async function printFiles(metadata, manifests) {
+  const snapshot = metadata.snapshots.find(s => s['snapshot-id'] === metadata['current-snapshot-id'])
+  const specOf = new Map()
+  for (const m of await fetchAvroRecords(snapshot['manifest-list'])) {
+    specOf.set(m.manifest_path, m.partition_spec_id)
+  }
+  const out = []
+  for (const { url, entries } of manifests) {
+    for (const e of entries) {
+      if (e.status === 2) continue // deleted in this snapshot
+      const f = e.data_file
+      out.push(encode({
+        status: e.status, content: f.content ?? 0, file_path: f.file_path, file_format: f.file_format,
+        record_count: f.record_count, file_size_in_bytes: f.file_size_in_bytes, spec_id: specOf.get(url),
+        partition: f.partition ?? {}, sequence_number: e.sequence_number, file_sequence_number: e.file_sequence_number,
+      }) + '\n')
+    }
+  }
+  await write(out.join(''))
+}
+
 // encode renders one value as JSON text (see the header for the rules).
 function encode(v) {
   if (v === undefined || v === null) return 'null'
+  if (Object.getPrototypeOf(v) === Object.prototype) {
+    return '{' + Object.entries(v).map(([k, x]) => JSON.stringify(k) + ':' + encode(x)).join(',') + '}'
+  }
   switch (typeof v) {
     case 'bigint':
       return v.toString()
