@@ -21,11 +21,15 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/iceberg-go/table"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/query"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -84,6 +88,235 @@ func (ib icebird) read(ctx context.Context, ds *market.Dataset, dir, metadataFil
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// icebirdFile is a live manifest entry of a snapshot as icebird decodes
+// it (read.mjs --files).
+type icebirdFile struct {
+	Status             int            `json:"status"`
+	Content            int            `json:"content"`
+	FilePath           string         `json:"file_path"`
+	FileFormat         string         `json:"file_format"`
+	RecordCount        int64          `json:"record_count"`
+	FileSizeInBytes    int64          `json:"file_size_in_bytes"`
+	SpecID             *int           `json:"spec_id"`
+	Partition          map[string]any `json:"partition"`
+	SequenceNumber     *int64         `json:"sequence_number"`
+	FileSequenceNumber *int64         `json:"file_sequence_number"`
+}
+
+// files runs the reader's --files on a table's folder.
+func (ib icebird) files(ctx context.Context, dir string) ([]icebirdFile, error) {
+	cmd := exec.CommandContext(ctx, ib.node, ib.script, "--files", dir)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("icebird --files %s: %w: %s", dir, err, strings.TrimSpace(stderr.String()))
+	}
+	var out []icebirdFile
+	dec := json.NewDecoder(&stdout)
+	dec.UseNumber()
+	for dec.More() {
+		var f icebirdFile
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("icebird --files %s: %w", dir, err)
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// tableMetadata is what checkFiles takes from a metadata file, read as
+// plain JSON.
+type tableMetadata struct {
+	CurrentSchemaID int `json:"current-schema-id"`
+	Schemas         []struct {
+		ID     int `json:"schema-id"`
+		Fields []struct {
+			ID   int    `json:"id"`
+			Name string `json:"name"`
+		} `json:"fields"`
+	} `json:"schemas"`
+	Specs []struct {
+		ID     int `json:"spec-id"`
+		Fields []struct {
+			SourceID  int    `json:"source-id"`
+			Name      string `json:"name"`
+			Transform string `json:"transform"`
+		} `json:"fields"`
+	} `json:"partition-specs"`
+}
+
+// checkFiles compares the manifests of a table's current snapshot, as
+// icebird decodes them, with the table as iceberg-go lists it and with the
+// files themselves: the same data files, each of the size and row count
+// its entry says, with sequence numbers, and whose every row's partition
+// value (the spec's transform of its source column) is the entry's.
+func checkFiles(t *testing.T, ib icebird, c *tables.Catalog, ds *market.Dataset, dir string) {
+	t.Helper()
+	ctx := context.Background()
+	entries, err := ib.files(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := c.DataFiles(ctx, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(strings.TrimPrefix(tbl.MetadataLocation(), "file://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md tableMetadata
+	if err := json.Unmarshal(raw, &md); err != nil {
+		t.Fatalf("%s: metadata %s: %v", ds.Name, tbl.MetadataLocation(), err)
+	}
+	columns := map[int]string{}
+	for _, sc := range md.Schemas {
+		if sc.ID == md.CurrentSchemaID {
+			for _, f := range sc.Fields {
+				columns[f.ID] = f.Name
+			}
+		}
+	}
+	got := map[string]bool{}
+	for _, e := range entries {
+		if e.Content != 0 {
+			continue // a delete file: no rows of its own to check here
+		}
+		got[e.FilePath] = true
+		if e.SequenceNumber == nil || e.FileSequenceNumber == nil || e.SpecID == nil || e.FileFormat != "PARQUET" {
+			t.Errorf("%s: manifest entry %+v lacks a sequence number, spec or Parquet format", ds.Name, e)
+			continue
+		}
+		name := strings.TrimPrefix(e.FilePath, "file://")
+		st, err := os.Stat(name)
+		if err != nil {
+			t.Errorf("%s: data file %s: %v", ds.Name, e.FilePath, err)
+			continue
+		}
+		if st.Size() != e.FileSizeInBytes {
+			t.Errorf("%s: data file %s: %d bytes, its manifest entry says %d", ds.Name, e.FilePath, st.Size(), e.FileSizeInBytes)
+		}
+		rows := readParquet(t, name)
+		if rows.NumRows() != e.RecordCount {
+			t.Errorf("%s: data file %s: %d rows, its manifest entry says %d", ds.Name, e.FilePath, rows.NumRows(), e.RecordCount)
+		}
+		var spec []struct {
+			SourceID  int    `json:"source-id"`
+			Name      string `json:"name"`
+			Transform string `json:"transform"`
+		}
+		for _, sp := range md.Specs {
+			if sp.ID == *e.SpecID {
+				spec = sp.Fields
+			}
+		}
+		if len(spec) != len(e.Partition) {
+			t.Errorf("%s: data file %s: partition %v, spec %d has %d fields", ds.Name, e.FilePath, e.Partition, *e.SpecID, len(spec))
+		}
+		for _, pf := range spec {
+			v, ok := e.Partition[pf.Name]
+			if !ok {
+				t.Errorf("%s: data file %s: no partition value %s in %v", ds.Name, e.FilePath, pf.Name, e.Partition)
+				continue
+			}
+			if err := samePartition(rows, columns[pf.SourceID], pf.Transform, v); err != nil {
+				t.Errorf("%s: data file %s: partition %s=%v: %v", ds.Name, e.FilePath, pf.Name, v, err)
+			}
+		}
+		rows.Release()
+	}
+	if len(got) != len(want) {
+		t.Errorf("%s: icebird finds %d data files in the snapshot, iceberg-go %d", ds.Name, len(got), len(want))
+	}
+	for f := range want {
+		if !got[f] {
+			t.Errorf("%s: iceberg-go lists data file %s, icebird does not", ds.Name, f)
+		}
+	}
+}
+
+// readParquet reads a Parquet file with arrow-go, apart from iceberg-go.
+func readParquet(t *testing.T, name string) arrow.Table {
+	t.Helper()
+	pf, err := file.OpenParquetFile(name, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = pf.Close() }()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatalf("read %s: %v", name, err)
+	}
+	return tbl
+}
+
+// samePartition checks that transform maps every value of column in rows
+// to the partition value v (as icebird prints it: an integer, or an
+// instant at midnight UTC for a day). It knows the transforms of dates
+// and instants.
+func samePartition(rows arrow.Table, column, transform string, v any) error {
+	var want int64
+	switch x := v.(type) {
+	case json.Number:
+		n, err := x.Int64()
+		if err != nil {
+			return err
+		}
+		want = n
+	case string: // a date: days since 1970-01-01
+		ts, err := time.Parse(time.RFC3339Nano, x)
+		if err != nil {
+			return err
+		}
+		want = ts.Unix() / 86400
+	default:
+		return fmt.Errorf("partition value of type %T", v)
+	}
+	idx := rows.Schema().FieldIndices(column)
+	if len(idx) != 1 {
+		return fmt.Errorf("no column %s", column)
+	}
+	for _, chunk := range rows.Column(idx[0]).Data().Chunks() {
+		for i := 0; i < chunk.Len(); i++ {
+			var ts time.Time
+			switch a := chunk.(type) {
+			case *array.Date32:
+				ts = a.Value(i).ToTime()
+			case *array.Timestamp:
+				ts = a.Value(i).ToTime(a.DataType().(*arrow.TimestampType).Unit)
+			default:
+				return fmt.Errorf("column %s of type %s: transform %s not checked here", column, chunk.DataType(), transform)
+			}
+			ts = ts.UTC()
+			var got int64
+			switch transform {
+			case "year":
+				got = int64(ts.Year() - 1970)
+			case "month":
+				got = int64(ts.Year()-1970)*12 + int64(ts.Month()-1)
+			case "day":
+				got = int64(math.Floor(float64(ts.Unix()) / 86400))
+			case "hour":
+				got = int64(math.Floor(float64(ts.Unix()) / 3600))
+			default:
+				return fmt.Errorf("transform %s not checked here", transform)
+			}
+			if got != want {
+				return fmt.Errorf("row %d: %s(%s) of %s is %d", i, transform, column, ts.Format(time.RFC3339Nano), got)
+			}
+		}
+	}
+	return nil
 }
 
 // icebirdRow renders one JSON line of the reader as renderRows does,
@@ -361,6 +594,7 @@ func TestIcebirdReadsWhatTheLakeShows(t *testing.T) {
 				if d := diffRows(got, viewRows(t, eng.DB(), ds)); d != "" {
 					t.Errorf("%s: icebird reads the table, the engine's view shows other rows: %s", ds.Name, d)
 				}
+				checkFiles(t, ib, c, ds, filepath.Join(root, ds.Name))
 				t.Logf("%s: icebird reads %d rows", ds.Name, len(got))
 			}
 		})
@@ -385,10 +619,16 @@ func TestIcebirdReadsWhatTheLakeShows(t *testing.T) {
 	chain[0].LastPrice, chain[1].IV, chain[2].Delta = math.NaN(), math.NaN(), math.NaN()
 	chain[3].LastTradeTS = snap.Add(-90*time.Minute - 1500*time.Microsecond)
 	write(send(market.OptionQuotes, 1, chain))
+	// An evening snapshot: 20:30 in New York, the next day in UTC, in the
+	// same New York date's folder.
+	evening := time.Date(2026, 11, 17, 1, 30, 0, 0, time.UTC)
+	write(send(market.OptionQuotes, 2, laketest.OptionChain("MSFT", evening, 1, 2, clock)))
 	exp := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	write(send(market.IVSmiles, 1, []market.IVSmile{{SnapshotTS: snap, Symbol: "AAPL", Expiration: exp, DaysToExpiry: 3.8,
 		UnderlyingPrice: 100.25, Forward: 100.3, ATMIV: math.NaN(), Call25IV: 0.31, Put25IV: 0.34, Skew25: 0.03,
-		Butterfly25: 0.01, Points: 5, Smile: `[{"strike":100,"iv":0.3}]`, IngestedAt: clock}}))
+		Butterfly25: 0.01, Points: 5, Smile: `[{"strike":100,"iv":0.3}]`, IngestedAt: clock},
+		{SnapshotTS: evening, Symbol: "MSFT", Expiration: exp, DaysToExpiry: 3.2, UnderlyingPrice: 400, Forward: 400.1,
+			ATMIV: 0.25, Call25IV: 0.24, Put25IV: 0.27, Skew25: 0.03, Butterfly25: 0.005, Points: 4, Smile: `[]`, IngestedAt: clock}}))
 	write(send(market.CorporateActions, 0, []market.CorporateAction{
 		{Symbol: "AAPL", ExDate: time.Date(2026, 11, 9, 0, 0, 0, 0, time.UTC), Action: market.ActionDividend, Amount: 0.26,
 			Numerator: math.NaN(), Denominator: math.NaN(), IngestedAt: clock},
