@@ -26,7 +26,7 @@
 // file_size_in_bytes, spec_id (its manifest's partition spec), partition
 // (values by partition field name; dates as ISO instants at midnight UTC),
 // sequence_number and file_sequence_number (inherited ones filled in).
-import { readFile, stat } from 'node:fs/promises'
+import { open, readFile, stat } from 'node:fs/promises'
 import { register } from 'node:module'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { DEFAULT_PARSERS } from 'hyparquet/src/convert.js'
@@ -46,38 +46,48 @@ const { fetchAvroRecords } = await import('icebird/src/fetch.js')
 // columns still match.
 DEFAULT_PARSERS.timestampFromMicroseconds = micros => isoMicros(BigInt(micros))
 DEFAULT_PARSERS.timestampFromMilliseconds = millis => isoMicros(BigInt(millis) * 1000n)
-DEFAULT_PARSERS.timestampFromNanoseconds = nanos => isoMicros(floorDiv(BigInt(nanos), 1000n), BigInt(nanos) - floorDiv(BigInt(nanos), 1000n) * 1000n)
+DEFAULT_PARSERS.timestampFromNanoseconds = nanos => {
+  const micros = floorDiv(BigInt(nanos), 1000n)
+  return isoMicros(micros, BigInt(nanos) - micros * 1000n)
+}
 DEFAULT_PARSERS.dateFromDays = days => new Date(Number(days) * 86400000).toISOString().slice(0, 10)
 
 // icebird, hyparquet and Node's fetch know only http(s) URLs; the lake's
 // metadata names its files by file:// URLs. Serve those from disk, with the
-// Range requests hyparquet reads Parquet footers and pages by.
+// HEAD and Range requests hyparquet reads Parquet footers and pages by. A
+// range past the end is an error, not cut short as HTTP servers do, so a
+// manifest entry that overstates a file's size shows.
 const httpFetch = globalThis.fetch
 globalThis.fetch = async (input, init) => {
   const url = typeof input === 'string' ? input : input.url
   if (!url.startsWith('file:')) return httpFetch(input, init)
-  let data
+  let fh
   try {
-    data = await readFile(fileURLToPath(url))
+    fh = await open(fileURLToPath(url))
   } catch (err) {
     return new Response(`${url}: ${err.message}`, { status: err.code === 'ENOENT' ? 404 : 500, statusText: err.code })
   }
-  const range = new Headers(init?.headers).get('Range')
-  if (init?.method === 'HEAD') {
-    return new Response(null, { status: 200, headers: { 'Content-Length': String(data.length) } })
+  try {
+    const size = (await fh.stat()).size
+    if (init?.method === 'HEAD') {
+      return new Response(null, { status: 200, headers: { 'Content-Length': String(size) } })
+    }
+    const range = new Headers(init?.headers).get('Range')
+    if (!range) return new Response(await fh.readFile(), { status: 200 })
+    const m = /^bytes=(\d+)-(\d*)$/.exec(range)
+    if (!m) return new Response(`bad range ${range}`, { status: 416 })
+    const start = Number(m[1])
+    const end = m[2] === '' ? size : Number(m[2]) + 1
+    if (start >= size || end > size) {
+      return new Response(`${url}: range ${range} outside its ${size} bytes`, { status: 416 })
+    }
+    const buf = Buffer.alloc(end - start)
+    const { bytesRead } = await fh.read(buf, 0, buf.length, start)
+    if (bytesRead !== buf.length) throw new Error(`${url}: read ${bytesRead} of ${buf.length} bytes at ${start}`)
+    return new Response(buf, { status: 206, headers: { 'Content-Range': `bytes ${start}-${end - 1}/${size}` } })
+  } finally {
+    await fh.close()
   }
-  if (!range) return new Response(data, { status: 200 })
-  const m = /^bytes=(\d+)-(\d*)$/.exec(range)
-  if (!m) return new Response(`bad range ${range}`, { status: 416 })
-  const start = Number(m[1])
-  const end = m[2] === '' ? data.length : Number(m[2]) + 1
-  if (start >= data.length || end > data.length) {
-    return new Response(`${url}: range ${range} outside its ${data.length} bytes`, { status: 416 })
-  }
-  return new Response(data.subarray(start, end), {
-    status: 206,
-    headers: { 'Content-Range': `bytes ${start}-${end - 1}/${data.length}` },
-  })
 }
 
 async function main(args) {
