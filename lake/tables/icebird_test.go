@@ -764,4 +764,26 @@ func TestIcebirdReadsWhatTheLakeShows(t *testing.T) {
 		t.Logf("%s at the older metadata file, whose snapshot holds %d files since replaced: %d rows the view no longer shows, such as %s",
 			ds.Name, len(replaced), len(stale), stale[0])
 	}
+
+	// The reader goes by version-hint.text: a hint left at the older
+	// metadata file reads the older snapshot, not the newest file in
+	// metadata/.
+	hint := filepath.Join(root, ds.Name, lake.MetadataDir, lake.VersionHint)
+	current, err := os.ReadFile(hint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hint, []byte(strings.TrimSuffix(path.Base(before.MetadataLocation()), ".metadata.json")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	byHint, err := ib.read(ctx, ds, filepath.Join(root, ds.Name), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := diffRows(byHint, old); d != "" {
+		t.Errorf("%s: icebird by a hint naming %s does not read that snapshot: %s", ds.Name, path.Base(before.MetadataLocation()), d)
+	}
+	if err := os.WriteFile(hint, current, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
