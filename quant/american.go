@@ -371,6 +371,9 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 		// worth more than exercising, even with no uncertainty): zero volatility explains it.
 		return 0, AmericanGreeks(p), nil
 	}
+	if v, d, ok := europeanSolve(p, price); ok {
+		return v, greeksOf(d), nil
+	}
 	if v, d, ok := newtonFromEuropean(p, price); ok {
 		return v, greeksOf(d), nil
 	}
@@ -392,6 +395,35 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 	}
 	p.Vol = v
 	return v, AmericanGreeks(p), nil
+}
+
+// europeanSolve is the volatility search where early exercise is never optimal (a call
+// with Div <= 0 <= Rate, a put with Rate <= 0 <= Div; a call on a stock that pays nothing
+// is the common case): there the American price is the European one at every volatility
+// (americanAt), and the European implied volatility with the European Greeks is what
+// newtonFromEuropean returns, to the last bit, without pricing twice more on the way. ok
+// is false elsewhere, or where the European solution misses the price by more than
+// PriceTol; the caller then takes the general search.
+func europeanSolve(p Params, price float64) (v float64, d dual, ok bool) {
+	rate, yield := p.Rate, p.Div
+	if p.Kind == Put {
+		rate, yield = p.Div, p.Rate
+	}
+	if !(yield <= 0 && rate >= 0) || !(p.Time > 0) {
+		return 0, dual{}, false
+	}
+	v, err := ImpliedVol(p, price)
+	if err != nil || v <= 0 {
+		return 0, dual{}, false
+	}
+	p.Vol = v
+	d = europeanDual(p)
+	// Within PriceTol of a price above intrinsic + PriceTol, the European price is above
+	// intrinsic, so americanAt takes it as the American price.
+	if !(math.Abs(d.v-price) <= PriceTol) || !(d.v >= p.intrinsic()) {
+		return 0, dual{}, false
+	}
+	return v, d, true
 }
 
 // finalResidual is the price error below which a Newton step's own error, volga·step²/2,

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -156,6 +157,47 @@ func TestAmericanCallWithoutDividendsIsEuropean(t *testing.T) {
 					t.Errorf("American put %v != European %v for %+v", am, eu, put)
 				}
 			}
+		}
+	}
+}
+
+// TestEuropeanSolveMatchesNewton: where early exercise is never optimal, the shortcut
+// returns what the Newton search from the European volatility returns, to the bit, and
+// nothing elsewhere; across a seeded grid of calls without dividends and mirrored puts,
+// priced at their own volatility and a little above or below it.
+func TestEuropeanSolveMatchesNewton(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 1))
+	taken := 0
+	for i := range 4000 {
+		p := Params{Kind: Call, Spot: 100 * (0.5 + 1.5*rng.Float64()), Strike: 100, Rate: 0.1 * rng.Float64(),
+			Div: -0.02 * rng.Float64() * float64(i%2), Vol: 0.05 + 1.45*rng.Float64(), Time: 1/365.0 + 3*rng.Float64()}
+		if i%3 == 0 {
+			p.Kind, p.Rate, p.Div = Put, -p.Rate, -p.Div
+		}
+		price := Price(p) * (1 + 0.01*(rng.Float64()-0.5))
+		q := p
+		q.Vol = 0
+		v, d, ok := europeanSolve(q, price)
+		if !ok {
+			continue
+		}
+		taken++
+		nv, nd, nok := newtonFromEuropean(q, price)
+		if !nok || nv != v || nd != d {
+			t.Fatalf("%+v at %g: shortcut %v %+v, Newton %v %v %+v", p, price, v, d, nok, nv, nd)
+		}
+	}
+	if taken < 2000 {
+		t.Errorf("the shortcut took %d of 4000 contracts where early exercise never pays", taken)
+	}
+	// Elsewhere it declines: a put at a positive rate, a call on a dividend payer.
+	for _, p := range []Params{
+		{Kind: Put, Spot: 90, Strike: 100, Rate: 0.04, Time: 0.5},
+		{Kind: Call, Spot: 110, Strike: 100, Rate: 0.04, Div: 0.02, Time: 0.5},
+	} {
+		price := Price(Params{Kind: p.Kind, Spot: p.Spot, Strike: p.Strike, Rate: p.Rate, Div: p.Div, Vol: 0.3, Time: p.Time})
+		if _, _, ok := europeanSolve(p, price); ok {
+			t.Errorf("shortcut taken for %+v", p)
 		}
 	}
 }
