@@ -75,6 +75,12 @@ func Origin(key string) string {
 // migrate` turns the records into the table.
 var ErrNotMigrated = errors.New("the lake holds commit records but no table; run tickerlake migrate")
 
+// ErrSpansPartitions is the refusal to add a data file whose rows fall in
+// two partitions of its table's spec (two UTC days of a day(ts) table):
+// Iceberg gives a data file one partition value. The same objects would be
+// refused on every try, so the writer stops with it instead of retrying.
+var ErrSpansPartitions = errors.New("an object holds rows of two partitions of its table")
+
 // noRecords returns ErrNotMigrated, naming the dataset, when the store
 // holds a commit record of it.
 func noRecords(ctx context.Context, st Store, dataset string) error {

@@ -281,7 +281,8 @@ func (w *Writer) putRecord(ctx context.Context, cm Commit) error {
 }
 
 // register registers a commit in w.Tables, trying again until it succeeds
-// or ctx ends; a lake not migrated (ErrNotMigrated) stops it at once.
+// or ctx ends; a lake not migrated (ErrNotMigrated) or an object its
+// table cannot take (ErrSpansPartitions) stops it at once.
 func (w *Writer) register(ctx context.Context, cm Commit) error {
 	wait, most := 200*time.Millisecond, w.TablesRetry
 	if most == 0 {
@@ -301,6 +302,9 @@ func (w *Writer) register(ctx context.Context, cm Commit) error {
 				w.Log.Info("iceberg commit went through; the writer resumes", "commit", cm.Key(), "attempts", attempt)
 			}
 			return nil
+		}
+		if errors.Is(err, ErrSpansPartitions) {
+			return err // the same objects, refused again on every try
 		}
 		if ctx.Err() != nil {
 			return err

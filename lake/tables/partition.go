@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/apache/iceberg-go"
+	"github.com/apache/iceberg-go/table"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -56,4 +57,53 @@ func partitionSpec(ds *market.Dataset, sc *iceberg.Schema) (iceberg.PartitionSpe
 		return iceberg.PartitionSpec{}, fmt.Errorf("no column %s", ds.TimeCol)
 	}
 	return iceberg.NewPartitionSpecOpts(iceberg.AddPartitionFieldBySourceID(f.ID, name, t, sc, nil))
+}
+
+// boundPrefix is how much of a time bound, as KeyRanges writes it (UTC ISO
+// 8601), names its value under a partition transform.
+func boundPrefix(t iceberg.Transform) (int, bool) {
+	switch t.(type) {
+	case iceberg.YearTransform:
+		return len("2006"), true
+	case iceberg.MonthTransform:
+		return len("2006-01"), true
+	case iceberg.DayTransform:
+		return len("2006-01-02"), true
+	case iceberg.HourTransform:
+		return len("2006-01-02T15"), true
+	}
+	return 0, false
+}
+
+// fitsSpec refuses, with lake.ErrSpansPartitions, a commit adding an
+// object whose time bounds fall in two partitions of the table's spec.
+// iceberg-go would refuse it too, but in a way no caller can tell from a
+// catalog outage, and the writer would retry it forever.
+func fitsSpec(tbl *table.Table, cm lake.Commit) error {
+	ds, ok := market.DatasetByName(cm.Dataset)
+	if !ok {
+		return nil
+	}
+	spec, sc := tbl.Spec(), tbl.Schema()
+	for _, f := range spec.Fields() {
+		col, ok := sc.FindColumnName(f.SourceID())
+		if !ok || col != ds.TimeCol {
+			continue
+		}
+		n, ok := boundPrefix(f.Transform)
+		if !ok {
+			continue
+		}
+		for _, file := range cm.Files {
+			b, ok := file.Keys[col]
+			if file.Format != "parquet" || !ok || len(b[0]) < n || len(b[1]) < n {
+				continue
+			}
+			if b[0][:n] != b[1][:n] {
+				return fmt.Errorf("%s: %s: rows from %s to %s, two values of %s(%s): %w",
+					cm.Dataset, file.Key, b[0], b[1], f.Transform, col, lake.ErrSpansPartitions)
+			}
+		}
+	}
+	return nil
 }

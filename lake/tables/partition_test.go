@@ -3,6 +3,7 @@ package tables_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path"
@@ -466,5 +467,53 @@ func TestMigrateSpanningUTCMidnight(t *testing.T) {
 	}
 	if after.MetadataLocation() != itbl.MetadataLocation() {
 		t.Errorf("a refused migration moved intraday_bars from %s to %s", itbl.MetadataLocation(), after.MetadataLocation())
+	}
+}
+
+// TestCommitRefusesAnObjectSpanningTwoDays: an object whose rows fall on
+// two UTC days cannot be one data file of a day(ts) table. The commit
+// fails at once with lake.ErrSpansPartitions, naming it, which the writer
+// does not retry, and the table stays as it was.
+func TestCommitRefusesAnObjectSpanningTwoDays(t *testing.T) {
+	ctx := context.Background()
+	_, st, c := dirLake(t)
+	ds := market.IntradayBars
+	day := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 1, 7, 12, 0, 0, 0, time.UTC)
+	bars := laketest.IntradayBars([]string{"AAPL"}, day, ing)
+	w := laketest.Writer(st)
+	w.Tables = c
+	if err := w.WriteBatch(ctx, laketest.Messages(t, ds, 0, 0, 13, bars)); err != nil {
+		t.Fatal(err)
+	}
+	before, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if before.Spec().IsUnpartitioned() {
+		t.Fatalf("%s is unpartitioned, want day(ts)", ds.Name)
+	}
+
+	late := []market.IntradayBar{bars[0], bars[1]}
+	late[0].TS = time.Date(2026, 1, 5, 23, 45, 0, 0, time.UTC)
+	late[1].TS = time.Date(2026, 1, 6, 0, 15, 0, 0, time.UTC)
+	key := olderObject(t, st, ds, 100, 100, late)
+	rec, err := ds.Record(memory.DefaultAllocator, late)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	cm := lake.Commit{Dataset: ds.Name, Topic: laketest.Topic(ds), FirstOffset: 100, LastOffset: 100, Rows: 2,
+		Files: []lake.File{{Key: key, Format: "parquet", Rows: 2, Keys: lake.KeyRangesOf(ds, []arrow.RecordBatch{rec})}}}
+	err = c.Commit(ctx, cm)
+	if !errors.Is(err, lake.ErrSpansPartitions) || !strings.Contains(err.Error(), key) {
+		t.Fatalf("commit of an object spanning two UTC days: %v, want ErrSpansPartitions naming %s", err, key)
+	}
+	after, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.MetadataLocation() != before.MetadataLocation() {
+		t.Errorf("a refused commit moved %s from %s to %s", ds.Name, before.MetadataLocation(), after.MetadataLocation())
 	}
 }

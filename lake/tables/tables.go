@@ -304,6 +304,9 @@ func (c *Catalog) Commit(ctx context.Context, cm lake.Commit) error {
 	if err != nil {
 		return err
 	}
+	if err := fitsSpec(tbl, cm); err != nil {
+		return err
+	}
 	return c.update(ctx, tbl, cm.Dataset, cm.Key(), func(tbl *table.Table) (change, error) {
 		if registered(tbl, cm) {
 			return change{}, nil
