@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -71,9 +72,10 @@ func conflict(t testing.TB, base, bucket string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("seed conflicting point: %s", resp.Status)
+		msg, _ := io.ReadAll(resp.Body)
+		t.Fatalf("seed conflicting point into %s: %s: %s", db, resp.Status, msg)
 	}
 }
 

@@ -2,7 +2,9 @@ package sinktest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -78,8 +80,30 @@ func influxExec(t testing.TB, base, q string) {
 		t.Errorf("%s: %v", q, err)
 		return
 	}
-	resp.Body.Close()
+	defer resp.Body.Close()
+	// InfluxDB 1.x answers a failed statement with 200 and the error in
+	// the body.
+	var out struct {
+		Error   string `json:"error"`
+		Results []struct {
+			Error string `json:"error"`
+		} `json:"results"`
+	}
+	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Errorf("%s: %s", q, resp.Status)
+		t.Errorf("%s: %s: %s", q, resp.Status, body)
+		return
+	}
+	if err := json.Unmarshal(body, &out); err != nil {
+		t.Errorf("%s: %v: %s", q, err, body)
+		return
+	}
+	for _, r := range out.Results {
+		if r.Error != "" {
+			out.Error = r.Error
+		}
+	}
+	if out.Error != "" {
+		t.Errorf("%s: %s", q, out.Error)
 	}
 }
