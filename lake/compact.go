@@ -26,10 +26,10 @@ import (
 // Compactor merges each Hive partition's small committed files into one
 // Parquet and one CSV object, keeping one row per natural key (the most
 // recently ingested); in a dataset of UTCDays, each UTC day's files of a
-// partition into one object of that day. See the package doc for why readers never see a row
-// twice or lose one. A partition is merged in memory: a day of a full
-// universe's option snapshots needs about a gigabyte, so run it where that
-// is available. With Tables, as the commands run it, it plans from each
+// partition into one object of that day. See the package doc for why
+// readers never see a row twice or lose one. A partition is merged in
+// memory: a day of a full universe's option snapshots needs about a
+// gigabyte, so run it where that is available. With Tables, as the commands run it, it plans from each
 // table's current snapshot and commits each merge to the table alone, as
 // a replace; the janitor deletes the replaced objects once no live
 // snapshot holds them. Without, it plans from the commit records, writes
