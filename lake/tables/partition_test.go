@@ -76,19 +76,7 @@ func TestPartitionSpec(t *testing.T) {
 	if _, ok := f.Transform.(iceberg.YearTransform); !ok {
 		t.Fatalf("daily_bars partition field %s, want year(date)", f.String())
 	}
-	fs, err := tbl.FS(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range manifests {
-		if len(m.Partitions()) != 1 {
-			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
-		}
-	}
+	partitionSummaries(t, tbl)
 	tasks, err := tbl.Scan().PlanFiles(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -206,19 +194,7 @@ func dayFiles(t *testing.T, c *tables.Catalog, st lake.Store, ds *market.Dataset
 	if spec.NumFields() != 1 || spec.Field(0).Transform.String() != "day" {
 		t.Fatalf("%s spec %s, want day(%s)", ds.Name, spec, ds.TimeCol)
 	}
-	fs, err := tbl.FS(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range manifests {
-		if len(m.Partitions()) != 1 {
-			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
-		}
-	}
+	partitionSummaries(t, tbl)
 	tasks, err := tbl.Scan().PlanFiles(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -515,5 +491,24 @@ func TestCommitRefusesAnObjectSpanningTwoDays(t *testing.T) {
 	}
 	if after.MetadataLocation() != before.MetadataLocation() {
 		t.Errorf("a refused commit moved %s from %s to %s", ds.Name, before.MetadataLocation(), after.MetadataLocation())
+	}
+}
+
+// partitionSummaries checks that the manifest list of tbl's current
+// snapshot summarises each manifest's one partition field.
+func partitionSummaries(t *testing.T, tbl *table.Table) {
+	t.Helper()
+	fs, err := tbl.FS(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range manifests {
+		if len(m.Partitions()) != 1 {
+			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
+		}
 	}
 }
