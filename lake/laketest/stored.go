@@ -177,6 +177,22 @@ func scanTable(t testing.TB, c *tables.Catalog, ds *market.Dataset, fn func(arro
 func ViewRows(t testing.TB, db *sql.DB, ds *market.Dataset) []string {
 	t.Helper()
 	names := append(ds.Key(), "ingested_at")
+	return SelectRows(t, db, ds, names, func(i int, v any) string {
+		if x, ok := v.(time.Time); ok {
+			if c, _ := ds.Column(names[i]); c.Type == market.Date {
+				return x.Format("2006-01-02")
+			}
+			return x.UTC().Format(time.RFC3339Nano)
+		}
+		return fmt.Sprint(v)
+	})
+}
+
+// SelectRows selects the columns names of ds's view in db and renders
+// each row as its values, each rendered by render (given its index in
+// names), joined by "|"; sorted.
+func SelectRows(t testing.TB, db *sql.DB, ds *market.Dataset, names []string, render func(i int, v any) string) []string {
+	t.Helper()
 	rows, err := db.Query("SELECT " + strings.Join(names, ", ") + " FROM " + ds.Name)
 	if err != nil {
 		t.Fatal(err)
@@ -194,16 +210,7 @@ func ViewRows(t testing.TB, db *sql.DB, ds *market.Dataset) []string {
 		}
 		text := make([]string, len(names))
 		for i, v := range vals {
-			switch x := v.(type) {
-			case time.Time:
-				if c, _ := ds.Column(names[i]); c.Type == market.Date {
-					text[i] = x.Format("2006-01-02")
-				} else {
-					text[i] = x.UTC().Format(time.RFC3339Nano)
-				}
-			default:
-				text[i] = fmt.Sprint(x)
-			}
+			text[i] = render(i, v)
 		}
 		out = append(out, strings.Join(text, "|"))
 	}

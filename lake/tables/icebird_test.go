@@ -451,47 +451,24 @@ func viewRows(t *testing.T, db *sql.DB, ds *market.Dataset) []string {
 	for i, c := range ds.Columns {
 		names[i] = c.Name
 	}
-	rows, err := db.Query("SELECT " + strings.Join(names, ", ") + " FROM " + ds.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		vals := make([]any, len(names))
-		ptrs := make([]any, len(names))
-		for i := range vals {
-			ptrs[i] = &vals[i]
+	return laketest.SelectRows(t, db, ds, names, func(i int, v any) string {
+		switch x := v.(type) {
+		case nil:
+			return "NULL"
+		case string:
+			return strconv.Quote(x)
+		case bool:
+			return strconv.FormatBool(x)
+		case int64:
+			return strconv.FormatInt(x, 10)
+		case float64:
+			return renderFloat(x)
+		case time.Time:
+			return renderTime(ds.Columns[i], x)
 		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		text := make([]string, len(names))
-		for i, v := range vals {
-			switch x := v.(type) {
-			case nil:
-				text[i] = "NULL"
-			case string:
-				text[i] = strconv.Quote(x)
-			case bool:
-				text[i] = strconv.FormatBool(x)
-			case int64:
-				text[i] = strconv.FormatInt(x, 10)
-			case float64:
-				text[i] = renderFloat(x)
-			case time.Time:
-				text[i] = renderTime(ds.Columns[i], x)
-			default:
-				t.Fatalf("%s: column %s: %T has no rendering", ds.Name, names[i], v)
-			}
-		}
-		out = append(out, strings.Join(text, "|"))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(out)
-	return out
+		t.Fatalf("%s: column %s: %T has no rendering", ds.Name, names[i], v)
+		return ""
+	})
 }
 
 func renderFloat(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
