@@ -28,7 +28,6 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
-	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -516,15 +515,7 @@ func TestIcebirdReadsWhatTheLakeShows(t *testing.T) {
 	ib := icebirdReader(t)
 	ctx := context.Background()
 	root, st, c := dirLake(t)
-	eng, err := query.OpenWith(st, query.Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := eng.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	eng := openEngine(t, st)
 	eng.RefreshEvery = 0
 	w := laketest.Writer(st)
 	w.Tables = c

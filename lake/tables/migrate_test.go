@@ -12,7 +12,6 @@ import (
 
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
-	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -55,15 +54,7 @@ func TestMigrateInPlace(t *testing.T) {
 		}
 		t.Logf("%s: %+v", d.Name, rep)
 	}
-	eng, err := query.OpenWith(st, query.Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := eng.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	eng := openEngine(t, st)
 	sameAsEngine(t, c, st, eng, nil)
 
 	snapshots := map[string]int{}

@@ -59,15 +59,7 @@ func (f *failOnce) Commit(ctx context.Context, cm lake.Commit) error {
 func TestReadersAgreeDuringARun(t *testing.T) {
 	ctx := context.Background()
 	_, st, c := dirLake(t)
-	eng, err := query.OpenWith(st, query.Options{CacheDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := eng.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	eng := openEngine(t, st)
 	eng.RefreshEvery = 0
 
 	rng := rand.New(rand.NewPCG(14, 2026))
@@ -275,4 +267,20 @@ func dirLake(t *testing.T) (string, *lake.Dir, *tables.Catalog) {
 		}
 	})
 	return root, st, c
+}
+
+// openEngine opens the query engine over the lake in st with a cache of
+// its own, closed when the test ends.
+func openEngine(t *testing.T, st lake.Store) *query.Engine {
+	t.Helper()
+	eng, err := query.OpenWith(st, query.Options{CacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := eng.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return eng
 }
