@@ -172,16 +172,21 @@ func (c *Catalog) missing(ctx context.Context, dataset string, visible []string)
 // unrecorded reports, as ErrTableAhead, a data file of the table that
 // descends from no object the commit records name: a compaction
 // committed to the table alone made it (a writer's commits are caught
-// by their offsets first).
+// by their offsets first). It lists the files as the commit's plan does,
+// which then reads no manifest again.
 func (c *Catalog) unrecorded(ctx context.Context, tbl *table.Table, dataset string, named map[string]bool) error {
-	files, err := c.DataFiles(ctx, tbl)
+	ds, ok := market.DatasetByName(dataset)
+	if !ok {
+		return fmt.Errorf("iceberg table: unknown dataset %q", dataset)
+	}
+	files, err := c.liveFiles(ctx, tbl, ds)
 	if err != nil {
 		return err
 	}
 	var extra []string
-	for uri := range files {
-		if k := c.lakeKey(uri); !named[lake.Origin(k)] {
-			extra = append(extra, k)
+	for _, f := range files {
+		if !named[lake.Origin(f.key)] {
+			extra = append(extra, f.key)
 		}
 	}
 	if len(extra) == 0 {
