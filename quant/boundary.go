@@ -28,13 +28,13 @@ import "math"
 // to 3 years, volatility 5-150%, rate 0-10% and yield 0-8% (TestAmericanAgainstConvergedTree).
 // More nodes and points buy digits at the cost of speed: the premium integral's points
 // matter most, the Barone-Adesi-Whaley steps least. Below a year the boundary has less time
-// to bend and fewer of them do (fpTablesFor): on 1350 seeded contracts of that grid against
-// 8192-step trees the largest error is 0.24 of the tolerance below a year with 4 intervals,
-// 5 and 12 points, and 0.37 beyond with 5, 6 and 16, which buy nothing below a year (0.24
-// too). Sizes picked by volatility as well would let the price jump with volatility and trip
-// the implied volatility's Newton steps; still smaller ones (3, 4 and 8) hold only to 0.38
-// below two months and miss by 0.97 of the tolerance at 0.2 years and 60% volatility. The
-// price jumps by its error at a year, where the sizes change.
+// to bend and fewer of them do (fpTablesFor): 4 intervals, 5 and 12 points below a year,
+// 5, 6 and 16 beyond. On the 150 seeded contracts of TestAmericanAgainstConvergedTree the
+// largest error is 0.22 of the tolerance below a year and 0.34 beyond (the test logs both).
+// Sizes picked by volatility as well would let the price jump with volatility and trip the
+// implied volatility's Newton steps; still smaller ones (3, 4 and 8) come near the tolerance
+// at a few months and high volatility. The price jumps by its error at a year, where the
+// sizes change.
 const (
 	fpNodes      = 5  // the most Chebyshev intervals: nodes+1 nodes, the last at τ = 0
 	fpQuad       = 6  // the most Gauss-Legendre points of each boundary integral
