@@ -9,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/catalog"
 	"github.com/apache/iceberg-go/table"
@@ -260,16 +258,12 @@ func (c *Catalog) utcDaysRead(ctx context.Context, ds *market.Dataset, key strin
 		}
 	}()
 	for _, r := range recs {
-		ts, ok := r.Column(0).(*array.Timestamp)
-		if !ok {
-			return "", "", fmt.Errorf("read %s: %s is %s", key, ds.TimeCol, r.Column(0).DataType())
+		times, err := ds.TimesOf(r)
+		if err != nil {
+			return "", "", fmt.Errorf("read %s: %w", key, err)
 		}
-		unit := ts.DataType().(*arrow.TimestampType).Unit
-		for i := 0; i < ts.Len(); i++ {
-			if ts.IsNull(i) {
-				continue
-			}
-			d := ts.Value(i).ToTime(unit).UTC().Format("2006-01-02")
+		for _, t := range times {
+			d := t.Format("2006-01-02")
 			if first == "" || d < first {
 				first = d
 			}
