@@ -29,11 +29,12 @@ import (
 // partition into one object of that day. See the package doc for why
 // readers never see a row twice or lose one. A partition is merged in
 // memory: a day of a full universe's option snapshots needs about a
-// gigabyte, so run it where that is available. With Tables, as the commands run it, it plans from each
-// table's current snapshot and commits each merge to the table alone, as
-// a replace; the janitor deletes the replaced objects once no live
-// snapshot holds them. Without, it plans from the commit records, writes
-// one per merge and later deletes what it replaced.
+// gigabyte, so run it where that is available. With Tables, as the
+// commands run it, it plans from each table's current snapshot and commits
+// each merge to the table alone, as a replace; the janitor deletes the
+// replaced objects once no live snapshot holds them. Without, it plans
+// from the commit records, writes one per merge and later deletes what it
+// replaced.
 type Compactor struct {
 	Store Store
 	Log   *slog.Logger
