@@ -32,32 +32,6 @@ func eveningChains(ingested time.Time) []market.OptionQuote {
 	return rows
 }
 
-// utcDaysOf returns the UTC days of the time column over a Parquet object.
-func utcDaysOf(t *testing.T, st lake.Store, ds *market.Dataset, key string) ([]string, int64) {
-	t.Helper()
-	recs, rows, err := lake.ReadParquet(context.Background(), st, ds, []string{key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	days := map[string]bool{}
-	for _, r := range recs {
-		times, err := ds.TimesOf(r)
-		r.Release()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, ts := range times {
-			days[ts.UTC().Format("2006-01-02")] = true
-		}
-	}
-	var out []string
-	for d := range days {
-		out = append(out, d)
-	}
-	sort.Strings(out)
-	return out, rows
-}
-
 // listObjects lists a dataset's data objects, sorted.
 func listObjects(t *testing.T, st lake.Store, ds *market.Dataset) []string {
 	t.Helper()
@@ -111,7 +85,7 @@ func TestWriterSplitsAtUTCMidnight(t *testing.T) {
 			t.Errorf("unexpected object %s", k)
 			continue
 		}
-		days, n := utcDaysOf(t, st, ds, k)
+		days, n := laketest.UTCDays(t, st, ds, k)
 		total += n
 		if !slices.Equal(days, []string{day}) {
 			t.Errorf("%s holds rows of UTC days %v, want %s alone", k, days, day)
@@ -201,7 +175,7 @@ func TestCompactionKeepsUTCDaysApart(t *testing.T) {
 		if !strings.HasPrefix(path.Base(k), "compact-") {
 			t.Errorf("%s was not compacted", k)
 		}
-		d, _ := utcDaysOf(t, st, ds, k)
+		d, _ := laketest.UTCDays(t, st, ds, k)
 		if len(d) != 1 {
 			t.Errorf("%s holds rows of UTC days %v, want one", k, d)
 			continue

@@ -220,3 +220,30 @@ func SelectRows(t testing.TB, db *sql.DB, ds *market.Dataset, names []string, re
 	sort.Strings(out)
 	return out
 }
+
+// UTCDays returns the UTC days ("2026-01-06") of the time column over a
+// stored Parquet object, sorted, and its rows.
+func UTCDays(t testing.TB, st lake.Store, ds *market.Dataset, key string) ([]string, int64) {
+	t.Helper()
+	recs, rows, err := lake.ReadParquet(context.Background(), st, ds, []string{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days := map[string]bool{}
+	for _, r := range recs {
+		times, err := ds.TimesOf(r)
+		r.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ts := range times {
+			days[ts.UTC().Format("2006-01-02")] = true
+		}
+	}
+	out := make([]string, 0, len(days))
+	for d := range days {
+		out = append(out, d)
+	}
+	sort.Strings(out)
+	return out, rows
+}

@@ -216,20 +216,10 @@ func dayFiles(t *testing.T, c *tables.Catalog, st lake.Store, ds *market.Dataset
 			t.Fatalf("data file %s has partition value %v of type %T, want days", key, v, v)
 		}
 		day := time.Unix(days*86400, 0).UTC().Format("2006-01-02")
-		recs, _, err := lake.ReadParquet(ctx, st, ds, []string{ds.Name + "/" + key})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range recs {
-			times, err := ds.TimesOf(r)
-			r.Release()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, ts := range times {
-				if d := ts.UTC().Format("2006-01-02"); d != day {
-					t.Fatalf("data file %s, of partition %s, holds a row of UTC day %s", key, day, d)
-				}
+		held, _ := laketest.UTCDays(t, st, ds, ds.Name+"/"+key)
+		for _, d := range held {
+			if d != day {
+				t.Fatalf("data file %s, of partition %s, holds a row of UTC day %s", key, day, d)
 			}
 		}
 		if path.Dir(key) == folder {
