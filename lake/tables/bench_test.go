@@ -160,14 +160,7 @@ func TestCommitsAcrossAManifestMerge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fs, err := tbl.FS(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	manifests, err := tbl.CurrentSnapshot().Manifests(fs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	manifests := currentManifests(t, tbl)
 	if len(manifests) >= 100 {
 		t.Fatalf("the table has %d manifests: they were never merged, so the test shows nothing", len(manifests))
 	}

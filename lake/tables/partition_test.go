@@ -488,6 +488,16 @@ func TestCommitRefusesAnObjectSpanningTwoDays(t *testing.T) {
 // snapshot summarises each manifest's one partition field.
 func partitionSummaries(t *testing.T, tbl *table.Table) {
 	t.Helper()
+	for _, m := range currentManifests(t, tbl) {
+		if len(m.Partitions()) != 1 {
+			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
+		}
+	}
+}
+
+// currentManifests reads the manifest list of tbl's current snapshot.
+func currentManifests(t *testing.T, tbl *table.Table) []iceberg.ManifestFile {
+	t.Helper()
 	fs, err := tbl.FS(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -496,9 +506,5 @@ func partitionSummaries(t *testing.T, tbl *table.Table) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range manifests {
-		if len(m.Partitions()) != 1 {
-			t.Errorf("manifest %s has %d partition summaries in the manifest list, want 1", m.FilePath(), len(m.Partitions()))
-		}
-	}
+	return manifests
 }
