@@ -151,12 +151,6 @@ func normDual(x dual) dual {
 	return x.chain(normCDF(x.v), n, -x.v*n)
 }
 
-// pdfDual is n(x) with its derivatives.
-func pdfDual(x dual) dual {
-	n := normPDF(x.v)
-	return x.chain(n, -x.v*n, (x.v*x.v-1)*n)
-}
-
 // fpAmerican is the American price of p by the fixed-point method, for a yield (call) or
 // rate (put) above zero, with its derivatives.
 func fpAmerican(p Params) dual {
