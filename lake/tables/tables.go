@@ -543,29 +543,16 @@ func (c *Catalog) VersionHint(ctx context.Context, tbl *table.Table) (string, er
 
 // DataFiles returns the locations of the current snapshot's data files.
 func (c *Catalog) DataFiles(ctx context.Context, tbl *table.Table) (map[string]bool, error) {
-	files, err := c.dataFiles(ctx, tbl)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]bool, len(files))
-	for _, f := range files {
-		out[f.FilePath()] = true
-	}
-	return out, nil
-}
-
-// dataFiles returns the current snapshot's data files.
-func (c *Catalog) dataFiles(ctx context.Context, tbl *table.Table) ([]iceberg.DataFile, error) {
 	if tbl.CurrentSnapshot() == nil {
-		return nil, nil
+		return map[string]bool{}, nil
 	}
 	tasks, err := tbl.Scan().PlanFiles(c.ioContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("plan %s: %w", strings.Join(tbl.Identifier(), "."), err)
 	}
-	out := make([]iceberg.DataFile, len(tasks))
-	for i, t := range tasks {
-		out[i] = t.File
+	out := make(map[string]bool, len(tasks))
+	for _, t := range tasks {
+		out[t.File.FilePath()] = true
 	}
 	return out, nil
 }
