@@ -80,29 +80,15 @@ func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
 		return constant(det), ruleOther, euro
 	}
 	euro = europeanDual(p)
-	// The call that is priced earns rate r' and pays yield q': (r, q) for a call and, by
-	// the put-call symmetry, (q, r) for a put.
-	rate, yield := p.Rate, p.Div
-	if p.Kind == Put {
-		rate, yield = p.Div, p.Rate
-	}
-	carry := rate - yield
 	v, how = dual{v: math.NaN()}, ruleClosedForm
-	switch {
-	case yield <= 0 && rate >= 0:
-		// Holding beats exercising: the asset pays nothing and the strike costs nothing
-		// to defer. (With a negative rate, deferring the strike costs money and deep in
-		// the money calls are exercised, so that case goes to the tree.)
+	switch americanMethodOf(p) {
+	case americanHold:
 		if euro.v >= intrinsic {
 			return euro, ruleClosedForm, euro
 		}
 		return constant(intrinsic), ruleOther, euro
-	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
-		// With a negative rate and no yield calls and puts may have two exercise
-		// boundaries, which the fixed-point method does not follow; at a strongly negative
-		// carry the boundary hugs the strike and its integrals need more points than pay.
-	case earlyExerciseBound(p, rate, yield) < negligiblePremium:
-		// Early exercise is worth too little to change the price.
+	case americanByTree:
+	case americanEuropean:
 		v = euro
 	default:
 		v = fpAmerican(p)
@@ -118,6 +104,44 @@ func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
 		v, how = constant(det), ruleOther
 	}
 	return v, how, euro
+}
+
+// americanMethod is what prices an American option with time and volatility above zero,
+// before the floors (americanMethodOf).
+type americanMethod uint8
+
+const (
+	americanFixedPoint americanMethod = iota
+	americanHold                      // the European price, floored at intrinsic
+	americanByTree
+	americanEuropean
+)
+
+// americanMethodOf picks the method for p, for americanAt and americanVega alike.
+func americanMethodOf(p Params) americanMethod {
+	// The call that is priced earns rate r' and pays yield q': (r, q) for a call and, by
+	// the put-call symmetry, (q, r) for a put.
+	rate, yield := p.Rate, p.Div
+	if p.Kind == Put {
+		rate, yield = p.Div, p.Rate
+	}
+	carry := rate - yield
+	switch {
+	case yield <= 0 && rate >= 0:
+		// Holding beats exercising: the asset pays nothing and the strike costs nothing
+		// to defer. (With a negative rate, deferring the strike costs money and deep in
+		// the money calls are exercised, so that case goes to the tree.)
+		return americanHold
+	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
+		// With a negative rate and no yield calls and puts may have two exercise
+		// boundaries, which the fixed-point method does not follow; at a strongly negative
+		// carry the boundary hugs the strike and its integrals need more points than pay.
+		return americanByTree
+	case earlyExerciseBound(p, rate, yield) < negligiblePremium:
+		// Early exercise is worth too little to change the price.
+		return americanEuropean
+	}
+	return americanFixedPoint
 }
 
 // negligiblePremium is an early-exercise premium below the price tolerance of an implied

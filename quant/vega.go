@@ -90,20 +90,15 @@ func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
 	}
 	b := newBSM(p)
 	euro = vnum{b.price(), b.fwdS * b.pdf * b.sqrtT}
-	rate, yield := p.Rate, p.Div
-	if p.Kind == Put {
-		rate, yield = p.Div, p.Rate
-	}
-	carry := rate - yield
 	v, how = vnum{v: math.NaN()}, ruleClosedForm
-	switch {
-	case yield <= 0 && rate >= 0:
+	switch americanMethodOf(p) {
+	case americanHold:
 		if euro.v >= intrinsic {
 			return euro, ruleClosedForm, euro
 		}
 		return vnum{v: intrinsic}, ruleOther, euro
-	case yield <= 0, -carry*math.Sqrt(p.Time) >= treeCarryRatio*p.Vol:
-	case earlyExerciseBound(p, rate, yield) < negligiblePremium:
+	case americanByTree:
+	case americanEuropean:
 		v = euro
 	default:
 		v = fpAmericanVega(p)
