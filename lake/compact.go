@@ -134,14 +134,9 @@ func (c *Compactor) Run(ctx context.Context) (CompactReport, error) {
 
 func (c *Compactor) dataset(ctx context.Context, ds *market.Dataset, rep *CompactReport) error {
 	if c.Tables != nil {
-		groups, ok, err := c.planTable(ctx, ds)
+		groups, err := c.planTable(ctx, ds)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			// No table: nothing to merge, unless records hold rows a
-			// table created now would hide.
-			return noRecords(ctx, c.Store, ds.Name)
 		}
 		return c.mergeAll(ctx, ds, groups, rep)
 	}
@@ -176,14 +171,13 @@ type mergeGroup struct {
 	replaces  []string // parquet and their CSV siblings, sorted
 }
 
-// planTable plans from the current snapshot of the dataset's table, when
-// the lake has one for it: each partition's data files, added at least
-// Settle ago, with the CSV objects beside the lake objects they descend
-// from. ok is false without a table.
-func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups []mergeGroup, ok bool, err error) {
-	objs, ok, err := tableObjects(ctx, c.Tables, c.Store, ds)
-	if err != nil || !ok {
-		return nil, false, err
+// planTable plans from the current snapshot of the dataset's table (see
+// tableObjects): each partition's data files, added at least Settle ago,
+// with the CSV objects beside the lake objects they descend from.
+func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) ([]mergeGroup, error) {
+	objs, err := tableObjects(ctx, c.Tables, c.Store, ds)
+	if err != nil {
+		return nil, err
 	}
 	cutoff := c.Clock.Now().Add(-c.Settle)
 	g := newGrouping(ds, c.Partitions)
@@ -192,7 +186,7 @@ func (c *Compactor) planTable(ctx context.Context, ds *market.Dataset) (groups [
 			g.add(o.key, o.format, o.keys)
 		}
 	}
-	return g.groups(c.MinFiles), true, nil
+	return g.groups(c.MinFiles), nil
 }
 
 // tableObject is a data file of a table ("parquet"), the lake object a
@@ -206,16 +200,20 @@ type tableObject struct {
 
 // tableObjects lists the data files of the current snapshot of a
 // dataset's table, each followed by the CSV object beside the lake object
-// it descends from when that is present. ok is false without a table for
-// the dataset.
-func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (objs []tableObject, ok bool, err error) {
+// it descends from when that is present. Without a table for the dataset
+// there are none, unless the lake holds commit records of it, which a
+// table created now would hide: ErrNotMigrated.
+func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (objs []tableObject, err error) {
 	_, files, ok, err := t.Visible(ctx, ds.Name, "")
-	if err != nil || !ok {
-		return nil, false, err
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, noRecords(ctx, st, ds.Name)
 	}
 	present, err := st.List(ctx, ds.Name+"/")
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	exists := make(map[string]bool, len(present))
 	for _, k := range present {
@@ -236,7 +234,7 @@ func tableObjects(ctx context.Context, t Tables, st Store, ds *market.Dataset) (
 			exists[csv] = false
 		}
 	}
-	return objs, true, nil
+	return objs, nil
 }
 
 // grouping gathers files to merge by partition and, in a dataset of

@@ -103,14 +103,9 @@ func (r *Retention) Run(ctx context.Context) (RetentionReport, error) {
 // there: ErrNotMigrated); without, what the commit records make visible.
 func (r *Retention) visible(ctx context.Context, cat *Catalog, ds *market.Dataset) ([]string, error) {
 	if r.Tables != nil {
-		objs, ok, err := tableObjects(ctx, r.Tables, r.Store, ds)
+		objs, err := tableObjects(ctx, r.Tables, r.Store, ds)
 		if err != nil {
 			return nil, err
-		}
-		if !ok {
-			// No table: nothing to expire, unless records hold rows a
-			// table created now would hide.
-			return nil, noRecords(ctx, r.Store, ds.Name)
 		}
 		out := make([]string, len(objs))
 		for i, o := range objs {
