@@ -31,9 +31,16 @@ func (h *Housekeeping) zeroMetrics() {
 }
 
 // counted counts one run of a step that deleted objects, and returns its
-// error. A run cut short by ctx is not counted: it neither failed nor ran.
+// error. The objects are counted whatever the outcome: a step that failed
+// or refused a dataset (ErrNotMigrated) may have deleted some of the
+// others' first. A run cut short by ctx is not counted: it neither failed
+// nor ran.
 func (h *Housekeeping) counted(ctx context.Context, step string, deleted int, err error) error {
-	if h.Metrics == nil || ctx.Err() != nil {
+	if h.Metrics == nil {
+		return err
+	}
+	h.Metrics.HousekeepingDeleted.WithLabelValues(step).Add(float64(deleted))
+	if ctx.Err() != nil {
 		return err
 	}
 	if err != nil {
@@ -42,7 +49,6 @@ func (h *Housekeeping) counted(ctx context.Context, step string, deleted int, er
 	}
 	h.Metrics.HousekeepingRuns.WithLabelValues(step, "ok").Inc()
 	h.Metrics.HousekeepingLastSuccess.WithLabelValues(step).SetToCurrentTime()
-	h.Metrics.HousekeepingDeleted.WithLabelValues(step).Add(float64(deleted))
 	return nil
 }
 
