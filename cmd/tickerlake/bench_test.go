@@ -8,11 +8,13 @@ import (
 	"math"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/pprof/profile"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -94,7 +96,12 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	var rows []market.OptionQuote
 	pprof.Do(context.Background(), pprof.Labels("bench", "setup"), func(context.Context) { msgs, rows = benchChains(b) })
 	dir := b.TempDir()
-	broker := startBroker(b, dir+"/kafka")
+	// Each part of the process runs under a role label, so that a CPU profile of the
+	// timed run splits the CPU between the two pipeline roles, the in-process broker and
+	// the publisher that stands in for the collector (roleCPU). Goroutines keep the label
+	// of the goroutine that started them.
+	var broker *stream.Broker
+	pprof.Do(context.Background(), pprof.Labels("role", "broker"), func(context.Context) { broker = startBroker(b, dir+"/kafka") })
 	brokers := []string{broker.Addr()}
 	dirStore, err := lake.NewDir(dir + "/lake")
 	if err != nil {
@@ -104,13 +111,17 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	log, m := testLogger(b), metrics.New()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 2)
-	go func() {
+	go pprof.Do(ctx, pprof.Labels("role", "processor"), func(ctx context.Context) {
 		done <- (&transform.Processor{Cleaner: cleaner, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m}).Run(ctx)
-	}()
-	go func() {
+	})
+	go pprof.Do(ctx, pprof.Labels("role", "writer"), func(ctx context.Context) {
 		done <- (&lake.Writer{Store: store, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
-	}()
+	})
+	// The publisher has a transport of its own: kafka-go's default one, which the
+	// processor's producer uses, would run its connections under whichever role
+	// dialled first.
 	w := stream.NewWriter(stream.Cluster{Brokers: brokers}, "")
+	w.Transport = &kafka.Transport{}
 	defer w.Close()
 	// The writer counts rows once their commit is durable; polling that
 	// counter reads no files, where reading the commit records every few
@@ -121,11 +132,13 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	}
 	run := func(snapshots int) {
 		target := written() + int64(snapshots*len(rows))
-		for range snapshots {
-			if err := w.WriteMessages(ctx, msgs...); err != nil {
-				b.Fatal(err)
+		pprof.Do(ctx, pprof.Labels("role", "publisher"), func(ctx context.Context) {
+			for range snapshots {
+				if err := w.WriteMessages(ctx, msgs...); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
+		})
 		for written() < target {
 			time.Sleep(time.Millisecond)
 		}
@@ -135,6 +148,8 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	b.ResetTimer()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
+	var prof bytes.Buffer
+	profiling := pprof.StartCPUProfile(&prof) == nil // not when go test -cpuprofile runs one
 	cpu0 := laketest.CPUTime(b).Seconds()
 	if streamed {
 		run(b.N)
@@ -145,12 +160,27 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	}
 	b.StopTimer()
 	cpu := laketest.CPUTime(b).Seconds() - cpu0
+	if profiling {
+		pprof.StopCPUProfile()
+	}
 	runtime.ReadMemStats(&mem1)
 	if got, want := committedRows(b, &lake.Catalog{Store: dirStore}, market.OptionQuotes.Name), written(); got != want {
 		b.Fatalf("commit records hold %d rows, the writer counted %d", got, want)
 	}
 	b.ReportMetric(float64(len(rows)*b.N)/b.Elapsed().Seconds(), "rows/s")
 	b.ReportMetric(float64(len(rows)*b.N)/cpu, "rows/cpu-s")
+	var roles map[string]float64
+	if profiling {
+		// The pipeline's CPU is all but the broker's and the publisher's: kafka-go runs
+		// its connections in goroutines that carry no label, so the unlabelled share
+		// (those and the garbage collector) counts as the pipeline's, the cautious side.
+		roles = roleCPU(b, &prof)
+		var total float64
+		for _, sec := range roles {
+			total += sec
+		}
+		b.ReportMetric(float64(len(rows)*b.N)/(total-roles["broker"]-roles["publisher"]), "rows/pipeline-cpu-s")
+	}
 	putSeconds, puts := store.totals()
 	cancel()
 	for j := 0; j < 2; j++ {
@@ -170,6 +200,13 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	b.Logf("%d raw messages, %d rows a snapshot; pipeline %s wall, %s CPU a snapshot (%d snapshots)",
 		len(msgs), len(rows), perSnap(b.Elapsed().Seconds()/float64(b.N)), perSnap(cpu/float64(b.N)), b.N)
 	n := float64(len(rows) * b.N)
+	if roles != nil {
+		b.Logf("  CPU a snapshot by role, from a profile of the run: processor %s, writer %s, broker %s, publisher %s, unlabelled (Kafka connections, GC) %s",
+			perSnap(roles["processor"]/float64(b.N)), perSnap(roles["writer"]/float64(b.N)), perSnap(roles["broker"]/float64(b.N)),
+			perSnap(roles["publisher"]/float64(b.N)), perSnap(roles[""]/float64(b.N)))
+	} else {
+		b.Logf("  CPU by role: in the -cpuprofile file, by the label role (go tool pprof -tags)")
+	}
 	b.Logf("  allocated %.0f B and %.1f objects a row, %.1f collections a snapshot (the process: broker, both roles and this publisher)",
 		float64(mem1.TotalAlloc-mem0.TotalAlloc)/n, float64(mem1.Mallocs-mem0.Mallocs)/n, float64(mem1.NumGC-mem0.NumGC)/float64(b.N))
 	if len(st) > 0 {
@@ -297,6 +334,28 @@ func measureStages(b *testing.B, cleaner *transform.Cleaner, msgs []kafka.Messag
 			b.Fatal(err)
 		}
 	}))
+	return out
+}
+
+// roleCPU sums a CPU profile's samples by their role label, in seconds; "" holds what ran
+// under no role: the garbage collector's workers and kafka-go's connection goroutines.
+func roleCPU(b *testing.B, data *bytes.Buffer) map[string]float64 {
+	p, err := profile.Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := slices.IndexFunc(p.SampleType, func(t *profile.ValueType) bool { return t.Type == "cpu" })
+	if i < 0 {
+		b.Fatalf("CPU profile without cpu samples: %v", p.SampleType)
+	}
+	out := map[string]float64{}
+	for _, s := range p.Sample {
+		var role string
+		if r := s.Label["role"]; len(r) > 0 {
+			role = r[0]
+		}
+		out[role] += float64(s.Value[i]) / 1e9
+	}
 	return out
 }
 
