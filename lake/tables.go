@@ -28,6 +28,10 @@ type Tables interface {
 	// that is since, it returns no files. ok is false when the lake has
 	// no table for the dataset.
 	Visible(ctx context.Context, dataset, since string) (version string, files []TableFile, ok bool, err error)
+	// Exists reports whether the lake has a table for a dataset, reading
+	// only what names the table (a catalog's entry, a version hint), not
+	// its metadata file or manifests.
+	Exists(ctx context.Context, dataset string) (bool, error)
 }
 
 // MetadataDir is the folder under a dataset's own where its open table's
@@ -113,7 +117,7 @@ func (m *migrated) check(ctx context.Context, t Tables, st Store, dataset string
 	if done {
 		return nil
 	}
-	_, _, ok, err := t.Visible(ctx, dataset, "")
+	ok, err := t.Exists(ctx, dataset)
 	if err != nil {
 		return err
 	}

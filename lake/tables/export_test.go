@@ -2,6 +2,8 @@ package tables
 
 import (
 	"context"
+	"fmt"
+	"io/fs"
 	"strings"
 	"sync/atomic"
 
@@ -41,6 +43,15 @@ func (r *Reads) count(name string) {
 type countingIO struct {
 	icebergio.WriteFileIO
 	r *Reads
+}
+
+// WalkDir lets the janitor's orphan planning list the table's folder.
+func (c countingIO) WalkDir(root string, fn fs.WalkDirFunc) error {
+	l, ok := c.WriteFileIO.(icebergio.ListableIO)
+	if !ok {
+		return fmt.Errorf("filesystem %T does not implement icebergio.ListableIO", c.WriteFileIO)
+	}
+	return l.WalkDir(root, fn)
 }
 
 func (c countingIO) Open(name string) (icebergio.File, error) {

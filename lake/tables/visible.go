@@ -123,11 +123,28 @@ func (c *Catalog) Visible(ctx context.Context, dataset, since string) (version s
 	if loc := tbl.MetadataLocation(); loc == since {
 		return since, nil, true, nil
 	}
-	files, err = tableFiles(ctx, tbl, c.root)
+	files, err = tableFiles(ctx, c.own(tbl), c.root)
 	if err != nil {
 		return "", nil, false, err
 	}
 	return tbl.MetadataLocation(), files, true, nil
+}
+
+// Exists reports whether the lake has a table for a dataset from the
+// catalog's row for it alone: no metadata file or manifest is read. A
+// table is never dropped, so one this catalog has loaded is there.
+func (c *Catalog) Exists(ctx context.Context, dataset string) (bool, error) {
+	c.mu.Lock()
+	_, loaded := c.tables[dataset]
+	c.mu.Unlock()
+	if loaded {
+		return true, nil
+	}
+	ok, err := c.cat.CheckTableExists(ctx, Identifier(dataset))
+	if err != nil {
+		return false, fmt.Errorf("iceberg table %s: %w", dataset, err)
+	}
+	return ok, nil
 }
 
 // currentManifests opens the manifest list of a table's current snapshot,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/query"
+	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -76,5 +78,85 @@ func TestEngineShowsTheTable(t *testing.T) {
 	_, err = eng.Query(ctx, "SELECT count(*) FROM daily_bars", 0)
 	if err == nil || !strings.Contains(err.Error(), "00099-missing.metadata.json") || !strings.Contains(err.Error(), lake.VersionHint) {
 		t.Fatalf("engine over a broken hint: %v, want an error naming the metadata file and the hint", err)
+	}
+}
+
+// countVisible is a lake.Tables that counts the calls of Visible, each of
+// which reads the manifests of a table's current snapshot.
+type countVisible struct {
+	lake.Tables
+	n int
+}
+
+func (c *countVisible) Visible(ctx context.Context, dataset, since string) (string, []lake.TableFile, bool, error) {
+	c.n++
+	return c.Tables.Visible(ctx, dataset, since)
+}
+
+// TestTableExistsReadsNoManifest: the writer and the janitor of a new
+// process learn that a dataset has a table, or none, from the catalog's
+// entry alone, not from the table's files.
+func TestTableExistsReadsNoManifest(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := lake.NewDir(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *tables.Catalog {
+		t.Helper()
+		c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return c
+	}
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	w := laketest.Writer(st)
+	w.Tables = open()
+	off := int64(0)
+	for _, sym := range []string{"AAPL", "MSFT", "NVDA"} {
+		msgs := laketest.Messages(t, market.OptionQuotes, 0, off, 0, laketest.OptionChain(sym, day.Add(17*time.Hour), 2, 3, ing))
+		off += int64(len(msgs))
+		if err := w.WriteBatch(ctx, msgs); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	c := open() // a new process
+	reads := tables.CountReads(c)
+	for ds, want := range map[string]bool{market.OptionQuotes.Name: true, market.DailyBars.Name: false} {
+		if ok, err := c.Exists(ctx, ds); err != nil || ok != want {
+			t.Fatalf("Exists(%s) = %v, %v; want %v", ds, ok, err, want)
+		}
+	}
+	if n := reads.Manifests.Load(); n != 0 {
+		t.Fatalf("Exists read %d manifests, want none", n)
+	}
+	tbls := &countVisible{Tables: c}
+	w = laketest.Writer(st)
+	w.Tables = tbls
+	msgs := laketest.Messages(t, market.OptionQuotes, 0, off, 0, laketest.OptionChain("AMZN", day.Add(17*time.Hour), 2, 3, ing))
+	if err := w.WriteBatch(ctx, msgs); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteBatch(ctx, laketest.Messages(t, market.DailyBars, 0, 0, 0, laketest.DailyBars([]string{"AAPL"}, day, 4, ing))); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the new writer's two commits read %d manifests and manifest lists", reads.Manifests.Load())
+	m0 := reads.Manifests.Load()
+	j := &lake.Janitor{Store: st, Tables: tbls, Grace: time.Hour, Datasets: []*market.Dataset{market.OptionQuotes, market.DailyBars}}
+	if _, err := j.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("the new janitor read %d manifests and manifest lists", reads.Manifests.Load()-m0)
+	if tbls.n != 0 {
+		t.Errorf("the writer and the janitor read a table's files %d times to learn whether it exists, want none", tbls.n)
 	}
 }
