@@ -3,17 +3,13 @@ package quant
 import "math"
 
 // grad is a number carried with its first derivatives in volatility, rate and time: dual
-// without the spot derivatives, which the exercise boundary does not depend on. The boundary
-// is most of the work of an American price, and leaving out the two spot fields there saves
-// a third of its arithmetic.
+// without the spot derivatives. The exercise boundary does not depend on the spot, and the
+// premium depends on it only through log S, linearly, so unitPut works its spot derivatives
+// out by hand; carrying the two spot fields through every step would cost a third more
+// arithmetic.
 type grad struct {
 	v, vol, r, t float64
 }
-
-// gradOf drops the spot derivatives of a, which are zero where it is used.
-func gradOf(a dual) grad { return grad{a.v, a.vol, a.r, a.t} }
-
-func (a grad) dual() dual { return dual{v: a.v, vol: a.vol, r: a.r, t: a.t} }
 
 func (a grad) add(b grad) grad { return grad{a.v + b.v, a.vol + b.vol, a.r + b.r, a.t + b.t} }
 
@@ -63,6 +59,12 @@ func (a grad) sqrt() grad {
 
 // normGrad is N(x) with its derivatives.
 func normGrad(x grad) grad { return x.chain(normCDF(x.v), normPDF(x.v)) }
+
+// normGradPDF is normGrad of x and the density n(x), worked out once.
+func normGradPDF(x grad) (cdf grad, pdf float64) {
+	n := normPDF(x.v)
+	return x.chain(normCDF(x.v), n), n
+}
 
 // pdfGrad is n(x) with its derivatives.
 func pdfGrad(x grad) grad {

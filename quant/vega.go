@@ -6,7 +6,7 @@ import "math"
 // needs the American price and its vega at each step and the other Greeks only at the
 // solution, so its steps run the fixed-point method here: with rate, yield, time and spot
 // constants, most of the boundary's factors are plain numbers and the rest carry one
-// derivative instead of the three of grad or the five of dual.
+// derivative instead of the three of grad.
 //
 // The functions below repeat the arithmetic of unitPut, putBoundary, fpStep and
 // bawBoundary on the values in the same order, so the price they give is the one
