@@ -1,0 +1,4 @@
+package lake
+
+// EncodeCSV is encodeCSV, for the external benchmarks.
+var EncodeCSV = encodeCSV
