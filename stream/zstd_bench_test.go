@@ -1,6 +1,7 @@
 package stream_test
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"testing"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/segmentio/kafka-go/compress"
+	kafkalz4 "github.com/segmentio/kafka-go/compress/lz4"
 	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
@@ -17,13 +19,35 @@ import (
 	"github.com/tickerlake/tickerlake/transform"
 )
 
-// BenchmarkZstdLevels compresses what the option topics carry for one
-// snapshot of 40 symbols' chains, in produce batches of at most 900 kB
-// (NewWriter's BatchBytes), through the producers' codec and, for scale,
-// through klauspost's encoder at its default level with the same options:
-// option-data's Yahoo JSON and processed-options-data's Arrow batches.
-func BenchmarkZstdLevels(b *testing.B) {
+// BenchmarkCodecs compresses and decompresses what the option topics carry
+// for one snapshot of 40 symbols' chains, in produce batches of at most
+// 900 kB (NewWriter's BatchBytes), through each of Kafka's codecs as this
+// process registers them: option-data's Yahoo JSON and
+// processed-options-data's Arrow batches. For scale, zstd-default is
+// klauspost's encoder at its default level with the producers' other
+// options, and lz4-kafka-go is kafka-go's own lz4 codec. Compressing
+// reports the ratio; cpu-ms/op is a snapshot's CPU time, steadier than
+// ns/op on a shared machine; MB/s is of the uncompressed input.
+func BenchmarkCodecs(b *testing.B) {
 	raw, processed := benchTopics(b)
+	stock, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(1<<20), zstd.WithZeroFrames(true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	zstdReader := compress.Codecs[compress.Zstd].NewReader
+	stockLz4 := &kafkalz4.Codec{}
+	codecs := []struct {
+		name      string
+		newWriter func(w io.Writer) io.WriteCloser
+		newReader func(r io.Reader) io.ReadCloser
+	}{
+		{"zstd", compress.Codecs[compress.Zstd].NewWriter, zstdReader},
+		{"zstd-default", func(w io.Writer) io.WriteCloser { stock.Reset(w); return stock }, zstdReader},
+		{"lz4", compress.Codecs[compress.Lz4].NewWriter, compress.Codecs[compress.Lz4].NewReader},
+		{"lz4-kafka-go", stockLz4.NewWriter, stockLz4.NewReader},
+		{"snappy", compress.Codecs[compress.Snappy].NewWriter, compress.Codecs[compress.Snappy].NewReader},
+	}
 	for _, topic := range []struct {
 		name   string
 		values [][]byte
@@ -32,52 +56,83 @@ func BenchmarkZstdLevels(b *testing.B) {
 		for _, v := range topic.values {
 			size += len(v)
 		}
-		stock, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1),
-			zstd.WithWindowSize(1<<20), zstd.WithZeroFrames(true))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, enc := range []struct {
-			name      string
-			newWriter func(w io.Writer) io.WriteCloser
-		}{
-			{"codec", compress.Codecs[compress.Zstd].NewWriter},
-			{"default-level", func(w io.Writer) io.WriteCloser { stock.Reset(w); return stock }},
-		} {
-			b.Run(topic.name+"/"+enc.name, func(b *testing.B) {
-				var out countingWriter
+		batches := produceBatches(topic.values, 900<<10)
+		for _, c := range codecs {
+			var frames [][]byte
+			compressed := 0
+			b.Run(topic.name+"/"+c.name+"/compress", func(b *testing.B) {
+				cpu0 := cpuSeconds()
 				for b.Loop() {
-					out = 0
-					batch := 0
-					w := enc.newWriter(&out)
-					for _, v := range topic.values {
-						if batch > 0 && batch+len(v) > 900<<10 {
-							if err := w.Close(); err != nil {
+					frames, compressed = frames[:0], 0
+					for _, batch := range batches {
+						var out bytes.Buffer
+						w := c.newWriter(&out)
+						for _, v := range batch {
+							if _, err := w.Write(v); err != nil {
 								b.Fatal(err)
 							}
-							w, batch = enc.newWriter(&out), 0
 						}
-						if _, err := w.Write(v); err != nil {
+						if err := w.Close(); err != nil {
 							b.Fatal(err)
 						}
-						batch += len(v)
-					}
-					if err := w.Close(); err != nil {
-						b.Fatal(err)
+						frames = append(frames, out.Bytes())
+						compressed += out.Len()
 					}
 				}
+				reportCPU(b, cpu0)
 				b.SetBytes(int64(size))
-				b.ReportMetric(float64(size)/float64(out), "ratio")
+				b.ReportMetric(float64(size)/float64(compressed), "ratio")
+			})
+			b.Run(topic.name+"/"+c.name+"/decompress", func(b *testing.B) {
+				buf := make([]byte, 0, 1<<20)
+				cpu0 := cpuSeconds()
+				for b.Loop() {
+					n := 0
+					for _, f := range frames {
+						r := c.newReader(bytes.NewReader(f))
+						out := bytes.NewBuffer(buf[:0])
+						m, err := out.ReadFrom(r)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if err := r.Close(); err != nil {
+							b.Fatal(err)
+						}
+						n += int(m)
+					}
+					if n != size {
+						b.Fatalf("decompressed %d bytes of %d", n, size)
+					}
+				}
+				reportCPU(b, cpu0)
+				b.SetBytes(int64(size))
 			})
 		}
 	}
 }
 
-type countingWriter int
+// produceBatches groups values as a producer's batches of at most max
+// bytes.
+func produceBatches(values [][]byte, max int) [][][]byte {
+	var out [][][]byte
+	var batch [][]byte
+	n := 0
+	for _, v := range values {
+		if n > 0 && n+len(v) > max {
+			out, batch, n = append(out, batch), nil, 0
+		}
+		batch = append(batch, v)
+		n += len(v)
+	}
+	return append(out, batch)
+}
 
-func (c *countingWriter) Write(p []byte) (int, error) {
-	*c += countingWriter(len(p))
-	return len(p), nil
+// reportCPU reports the CPU time an iteration took since cpu0, in
+// milliseconds: steadier than ns/op on a shared machine.
+func reportCPU(b *testing.B, cpu0 float64) {
+	if b.N > 0 {
+		b.ReportMetric(1000*(cpuSeconds()-cpu0)/float64(b.N), "cpu-ms/op")
+	}
 }
 
 // benchTopics renders a snapshot's raw option-data values and the

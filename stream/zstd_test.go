@@ -2,17 +2,13 @@ package stream
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"testing"
-	"time"
 
 	"github.com/klauspost/compress/zstd"
-	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // payload is n bytes of JSON-like text that compresses, different per seed.
@@ -83,40 +79,4 @@ func TestZstdCodecReuse(t *testing.T) {
 		t.Error("corrupt frame: no error")
 	}
 	r.Close()
-}
-
-// TestZstdThroughBroker produces zstd batches of differing records through
-// a broker and reads every one back intact.
-func TestZstdThroughBroker(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	k := newCluster(t, kfake.SeedTopics(Partitions, OptionData))
-	w := NewWriter(k, OptionData)
-	defer w.Close()
-	var sent []kafka.Message
-	for i := range 300 {
-		sent = append(sent, kafka.Message{Key: []byte(fmt.Sprintf("S%d", i%7)), Value: payload(uint64(i), 100+i*97)})
-	}
-	if err := WriteMessages(ctx, w, sent...); err != nil {
-		t.Fatal(err)
-	}
-	r := NewReader(ReaderConfig{Kafka: k, Group: "zstd-test", Topics: []string{OptionData}})
-	defer r.Close()
-	want := map[string]bool{}
-	for _, m := range sent {
-		want[string(m.Key)+string(m.Value)] = true
-	}
-	for range sent {
-		m, err := FetchMessage(ctx, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !want[string(m.Key)+string(m.Value)] {
-			t.Fatalf("read a record that was not sent: key %s, %d bytes", m.Key, len(m.Value))
-		}
-		delete(want, string(m.Key)+string(m.Value))
-	}
-	if len(want) != 0 {
-		t.Errorf("%d records not read back", len(want))
-	}
 }

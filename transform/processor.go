@@ -74,7 +74,7 @@ func (p *Processor) Run(ctx context.Context) error {
 		p.Log.Info("dividends read for trailing yields", "dividends", n)
 	}
 	r := stream.NewReader(stream.ReaderConfig{Kafka: p.Kafka, Group: p.Group, Topics: stream.RawTopics()})
-	w := stream.NewWriter(p.Kafka, "")
+	w := stream.NewProcessedWriter(p.Kafka)
 	defer func() {
 		if err := w.Close(); err != nil {
 			p.Log.Warn("close producer", "err", err)

@@ -1,0 +1,139 @@
+package stream
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/pierrec/lz4/v4"
+	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/compress"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// TestLz4CodecReuse: writers and readers taken from the free lists again
+// and again give back every batch as it went in, a stock LZ4 frame reader
+// reads the frames they write, and they read a stock writer's frames.
+func TestLz4CodecReuse(t *testing.T) {
+	c, ok := compress.Codecs[compress.Lz4].(*lz4Codec)
+	if !ok {
+		t.Fatalf("kafka-go's lz4 codec is %T, want *lz4Codec", compress.Codecs[compress.Lz4])
+	}
+	for i := range 40 {
+		in := payload(uint64(i), 1+i*60_000) // up to ~2.3 MB, past one block
+		var frame bytes.Buffer
+		w := c.NewWriter(&frame)
+		if _, err := w.Write(in); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if frame.Len() >= len(in) && len(in) > 1000 {
+			t.Errorf("batch %d: %d bytes compressed to %d", i, len(in), frame.Len())
+		}
+		r := c.NewReader(bytes.NewReader(frame.Bytes()))
+		out, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(out, in) {
+			t.Fatalf("batch %d: %d bytes came back as %d different ones", i, len(in), len(out))
+		}
+		if out, err := io.ReadAll(lz4.NewReader(bytes.NewReader(frame.Bytes()))); err != nil || !bytes.Equal(out, in) {
+			t.Fatalf("batch %d: stock reader: %v, equal %v", i, err, bytes.Equal(out, in))
+		}
+		// A frame of kafka-go's own settings (4 MiB blocks, a content
+		// checksum), as another producer writes it.
+		var stock bytes.Buffer
+		sw := lz4.NewWriter(&stock)
+		if _, err := sw.Write(in); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		r = c.NewReader(bytes.NewReader(stock.Bytes()))
+		if out, err := io.ReadAll(r); err != nil || !bytes.Equal(out, in) {
+			t.Fatalf("batch %d: stock frame: %v, equal %v", i, err, bytes.Equal(out, in))
+		}
+		r.Close()
+	}
+	if c.writers.Len() == 0 || c.readers.Len() == 0 {
+		t.Errorf("free lists hold %d writers and %d readers after use, want them kept", c.writers.Len(), c.readers.Len())
+	}
+	w := c.NewWriter(io.Discard)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("x")); err == nil {
+		t.Error("write after close: no error")
+	}
+	r := c.NewReader(bytes.NewReader([]byte("not an lz4 frame")))
+	if _, err := io.ReadAll(r); err == nil {
+		t.Error("corrupt frame: no error")
+	}
+	r.Close()
+}
+
+// TestCodecsThroughBroker produces batches of differing records through a
+// broker with the raw topics' producer (zstd) and the processor's (lz4),
+// and reads every one back intact.
+func TestCodecsThroughBroker(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		topic string
+		w     func(Cluster) *kafka.Writer
+		want  kafka.Compression
+	}{
+		{"raw", OptionData, func(k Cluster) *kafka.Writer { return NewWriter(k, OptionData) }, kafka.Zstd},
+		{"processed", ProcessedOptionData, NewProcessedWriter, kafka.Lz4},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			k := newCluster(t, kfake.SeedTopics(Partitions, tt.topic))
+			w := tt.w(k)
+			defer w.Close()
+			if w.Compression != tt.want {
+				t.Fatalf("producer compresses with %s, want %s", w.Compression, tt.want)
+			}
+			var sent []kafka.Message
+			for i := range 300 {
+				m := kafka.Message{Key: []byte(fmt.Sprintf("S%d", i%7)), Value: payload(uint64(i), 100+i*97)}
+				if w.Topic == "" {
+					m.Topic = tt.topic
+				}
+				sent = append(sent, m)
+			}
+			if err := WriteMessages(ctx, w, sent...); err != nil {
+				t.Fatal(err)
+			}
+			r := NewReader(ReaderConfig{Kafka: k, Group: "codec-test", Topics: []string{tt.topic}})
+			defer r.Close()
+			want := map[string]bool{}
+			for _, m := range sent {
+				want[string(m.Key)+string(m.Value)] = true
+			}
+			for range sent {
+				m, err := FetchMessage(ctx, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !want[string(m.Key)+string(m.Value)] {
+					t.Fatalf("read a record that was not sent: key %s, %d bytes", m.Key, len(m.Value))
+				}
+				delete(want, string(m.Key)+string(m.Value))
+			}
+			if len(want) != 0 {
+				t.Errorf("%d records not read back", len(want))
+			}
+		})
+	}
+}
