@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	icebergio "github.com/apache/iceberg-go/io"
@@ -20,6 +22,19 @@ type Reads struct {
 	// ManifestBytes is how much of the Avro files was read: it grows with
 	// the entries decoded, where Manifests counts files however large.
 	ManifestBytes atomic.Int64
+
+	mu     sync.Mutex
+	byName map[string]int // Avro files read, by base name
+}
+
+// Avro returns how many times each manifest list and manifest was read,
+// by base name, and forgets the counts.
+func (r *Reads) Avro() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := r.byName
+	r.byName = nil
+	return out
 }
 
 // CountReads makes c count its reads into the returned Reads. Call it
@@ -35,6 +50,12 @@ func (r *Reads) count(name string) {
 	switch {
 	case strings.HasSuffix(name, ".avro"):
 		r.Manifests.Add(1)
+		r.mu.Lock()
+		if r.byName == nil {
+			r.byName = map[string]int{}
+		}
+		r.byName[path.Base(name)]++
+		r.mu.Unlock()
 	case strings.HasSuffix(name, ".parquet"):
 		r.DataFiles.Add(1)
 	}

@@ -3,11 +3,14 @@ package tables
 import (
 	"context"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/apache/iceberg-go"
 	"github.com/apache/iceberg-go/table"
+	"github.com/tickerlake/tickerlake/lake"
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // KeepSnapshots is how many of a table's newest snapshots Expire always
@@ -57,38 +60,165 @@ func (c *Catalog) Expire(ctx context.Context, dataset string, keep time.Duration
 
 // Unreferenced returns the lake keys of the objects under a dataset's table
 // location that neither a live snapshot (its manifest list, manifests and
-// data files) nor the table's metadata (the current file, its log and
-// version-hint.text) references: Iceberg's orphans, as of now. Objects made
-// after the call are not in it.
+// data files) nor the table's metadata (the current file, its log, its
+// statistics and version-hint.text) references: Iceberg's orphans, as of
+// now. It lists the objects before it loads the table, so each object
+// listed is checked against every snapshot committed before it was listed;
+// objects made after the call are not in it. The current snapshot's
+// manifests are read through the cache commits plan with (see liveFiles):
+// only the manifests older snapshots alone hold are read again.
 func (c *Catalog) Unreferenced(ctx context.Context, dataset string) (map[string]bool, error) {
 	ctx = c.ioContext(ctx)
+	ds, ok := market.DatasetByName(dataset)
+	if !ok {
+		return nil, fmt.Errorf("iceberg orphans: unknown dataset %q", dataset)
+	}
+	keys, err := c.store.List(ctx, dataset+"/")
+	if err != nil {
+		return nil, fmt.Errorf("iceberg orphans of %s: %w", dataset, err)
+	}
+	// A crashed put's temporary file is an orphan too.
+	if d, ok := c.store.(interface {
+		Temporaries(prefix string) ([]lake.ObjectInfo, error)
+	}); ok {
+		tmp, err := d.Temporaries(dataset + "/")
+		if err != nil {
+			return nil, fmt.Errorf("iceberg orphans of %s: %w", dataset, err)
+		}
+		for _, o := range tmp {
+			keys = append(keys, o.Key)
+		}
+	}
 	tbl, err := c.load(ctx, dataset)
 	if err != nil {
 		return nil, err
 	}
-	plan, err := tbl.PlanOrphanFiles(ctx, table.WithFilesOlderThan(0))
+	ref, err := c.referenced(ctx, tbl, ds)
 	if err != nil {
 		return nil, fmt.Errorf("iceberg orphans of %s: %w", dataset, err)
 	}
 	out := map[string]bool{}
-	for _, p := range plan.Files() {
-		out[c.keyOfLocation(p)] = true
+	for _, k := range keys {
+		if !ref[k] {
+			out[k] = true
+		}
 	}
 	return out, nil
 }
 
-// keyOfLocation turns a file location, with or without the table's scheme,
-// into a lake key.
-func (c *Catalog) keyOfLocation(p string) string {
+// referenced returns the lake keys a table references: its metadata file,
+// the earlier ones its log names, its statistics files, its version hint,
+// and each live snapshot's manifest list, manifests and live data files.
+// A reference outside the lake is an error: the objects it names could
+// not be told from orphans.
+func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.Dataset) (map[string]bool, error) {
+	name := strings.Join(tbl.Identifier(), ".")
+	md := tbl.Metadata()
+	ref := map[string]bool{path.Join(ds.Name, lake.MetadataDir, lake.VersionHint): true}
+	add := func(loc string) error {
+		k, ok := c.keyOf(loc)
+		if !ok {
+			return fmt.Errorf("iceberg table %s references %s, outside the lake %s", name, loc, c.root)
+		}
+		ref[k] = true
+		return nil
+	}
+	locs := []string{tbl.MetadataLocation()}
+	for e := range md.PreviousFiles() {
+		locs = append(locs, e.MetadataFile)
+	}
+	for sf := range md.Statistics() {
+		locs = append(locs, sf.StatisticsPath)
+	}
+	for sf := range md.PartitionStatistics() {
+		locs = append(locs, sf.StatisticsPath)
+	}
+	for _, loc := range locs {
+		if loc == "" {
+			continue
+		}
+		if err := add(loc); err != nil {
+			return nil, err
+		}
+	}
+	current := tbl.CurrentSnapshot()
+	if current == nil {
+		return ref, nil
+	}
+	manifests, files, err := c.liveManifests(ctx, tbl, ds)
+	if err != nil {
+		return nil, err
+	}
+	read := map[string]bool{} // manifests whose data files are in ref
+	for _, m := range manifests {
+		if err := add(m.FilePath()); err != nil {
+			return nil, err
+		}
+		read[m.FilePath()] = true
+		for _, f := range files[m.FilePath()] {
+			ref[f.key] = true
+		}
+	}
+	fs, err := tbl.FS(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
+	}
+	sc := tbl.Schema()
+	for _, snap := range md.Snapshots() {
+		if snap.ManifestList == "" {
+			continue
+		}
+		if err := add(snap.ManifestList); err != nil {
+			return nil, err
+		}
+		older := map[string][]fileEntry{} // manifests read only now
+		if snap.SnapshotID == current.SnapshotID {
+			manifests = nil // read above, through the cache
+		} else if manifests, err = snap.Manifests(fs); err != nil {
+			return nil, fmt.Errorf("iceberg table %s: manifest list %s: %w", name, snap.ManifestList, err)
+		}
+		for _, m := range manifests {
+			if err := add(m.FilePath()); err != nil {
+				return nil, err
+			}
+			if read[m.FilePath()] {
+				continue
+			}
+			read[m.FilePath()] = true
+			if m.ManifestContent() != iceberg.ManifestContentData {
+				return nil, fmt.Errorf("iceberg table %s: manifest %s holds delete files, which tickerlake does not write", name, m.FilePath())
+			}
+			entries, ok := c.cached(ds, m.FilePath())
+			if !ok {
+				if entries, err = readManifest(fs, name, m, ds, sc, c.root); err != nil {
+					return nil, err
+				}
+				older[m.FilePath()] = entries
+			}
+			for _, f := range entries {
+				ref[f.key] = true
+			}
+		}
+		if len(older) > 0 {
+			// For the next run: only this snapshot's expiry ends their use.
+			c.remember(tbl, ds, snap.SnapshotID, false, older)
+		}
+	}
+	return ref, nil
+}
+
+// keyOf turns a file location, with or without the table's scheme, into
+// a lake key; ok is false when the location lies outside the lake.
+func (c *Catalog) keyOf(p string) (string, bool) {
 	if k, ok := strings.CutPrefix(p, c.root+"/"); ok {
-		return k
+		return k, true
 	}
 	if local, ok := strings.CutPrefix(c.root, "file://"); ok {
 		if k, ok := strings.CutPrefix(p, local+"/"); ok {
-			return k
+			return k, true
 		}
 	}
-	return p
+	return p, false
 }
 
 // retry commits what op makes of the table, reloading it and trying again

@@ -2,6 +2,7 @@ package tables_test
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/iceberg-go/table"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/tables"
@@ -148,4 +150,144 @@ func writerObjects(t *testing.T, root string, ds *market.Dataset, partition stri
 		}
 	}
 	return out
+}
+
+// TestHousekeepingSharesManifestReads: retention's and compaction's
+// plans (Visible) and the janitor's search for orphans (Unreferenced) read
+// a table's manifests through the cache commits plan with, so a manifest
+// is read once, not once by each; the orphans found are those iceberg-go
+// finds. A housekeeping run of a new process logs what it reads.
+func TestHousekeepingSharesManifestReads(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := lake.NewDir(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *tables.Catalog {
+		t.Helper()
+		c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return c
+	}
+	ds := market.IntradayBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	w := laketest.Writer(st)
+	w.Tables = open()
+	off := int64(0)
+	write := func(d int, syms ...string) {
+		t.Helper()
+		for _, sym := range syms {
+			msgs := laketest.Messages(t, ds, 0, off, 0, laketest.IntradayBars([]string{sym}, day.AddDate(0, 0, d), ing))
+			off += int64(len(msgs))
+			if err := w.WriteBatch(ctx, msgs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for d := range 3 {
+		write(d, "AAPL", "MSFT", "NVDA")
+	}
+	// A compaction of the first day leaves manifests only older snapshots
+	// hold; a day more is written after it.
+	if _, err := (&lake.Compactor{Store: st, Tables: w.Tables, Partitions: []string{"date=2026-11-02"}}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write(3, "AAPL", "MSFT")
+
+	c := open() // a new process
+	reads := tables.CountReads(c)
+	// Orphans of each kind: manifest lists of expired snapshots, a stray
+	// data file and a stray metadata file.
+	if n, err := c.Expire(ctx, ds.Name, time.Nanosecond); err != nil || n == 0 {
+		t.Fatalf("expired %d snapshots (%v), want some", n, err)
+	}
+	for _, k := range []string{ds.Name + "/date=2026-11-03/stray.parquet", ds.Name + "/" + lake.MetadataDir + "/stray.avro"} {
+		if err := os.WriteFile(st.Path(k), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads.Avro()
+	lists := func(avro map[string]int) (lists, manifests []string) {
+		for name := range avro {
+			if strings.HasPrefix(name, "snap-") {
+				lists = append(lists, name)
+			} else {
+				manifests = append(manifests, name)
+			}
+		}
+		return lists, manifests
+	}
+	if _, _, _, err := c.Visible(ctx, ds.Name, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, current := lists(reads.Avro())
+	if len(current) < 4 {
+		t.Fatalf("the table's current snapshot has %d manifests: too few to show anything", len(current))
+	}
+	if _, _, _, err := c.Visible(ctx, ds.Name, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := lists(reads.Avro()); len(again) != 0 {
+		t.Errorf("a second plan of the same snapshot read manifests %v again", again)
+	}
+	unref, err := c.Unreferenced(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, read := lists(reads.Avro()); slices.ContainsFunc(read, func(m string) bool { return slices.Contains(current, m) }) {
+		t.Errorf("the search for orphans read manifests %v, the current snapshot's among them (%v), which the plan had read", read, current)
+	}
+	if _, err := c.Unreferenced(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	if _, again := lists(reads.Avro()); len(again) != 0 {
+		t.Errorf("a second search for orphans read manifests %v again", again)
+	}
+	// The same orphans as iceberg-go's own search.
+	tbl, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := tbl.PlanOrphanFiles(ctx, table.WithFilesOlderThan(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want, got []string
+	for _, p := range plan.Files() {
+		k := strings.TrimPrefix(strings.TrimPrefix(p, "file://"), st.Root+"/")
+		if !strings.HasSuffix(k, lake.VersionHint) {
+			want = append(want, k)
+		}
+	}
+	for k := range unref {
+		got = append(got, k)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.ContainsFunc(want, func(k string) bool { return strings.HasSuffix(k, ".avro") }) || !slices.Equal(got, want) {
+		t.Errorf("orphans %v, iceberg-go finds %v", got, want)
+	}
+
+	c = open() // another new process: `tickerlake compact`
+	reads = tables.CountReads(c)
+	h := &lake.Housekeeping{Store: st, Tables: c, Log: slog.New(slog.DiscardHandler), JanitorGrace: time.Hour,
+		Clock: laketest.NewClock(day.AddDate(0, 0, 4).Add(time.Hour)), Keep: map[string]time.Duration{ds.Name: 48 * time.Hour}}
+	if err := h.Once(ctx); err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	avro := reads.Avro()
+	for _, n := range avro {
+		total += n
+	}
+	t.Logf("a housekeeping run read %d manifests and manifest lists, %d different ones", total, len(avro))
 }

@@ -14,67 +14,137 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// A commit plans against the table's current data files. Reading every
-// manifest for each commit makes a commit cost grow with the table, so the
-// catalog keeps, per table, what planning needs of each data file (its
-// key and key bounds) by manifest: a manifest never changes once written,
-// and a commit keeps most of its parent's manifests, so a commit reads only
-// the manifest list and the manifests written since the last one it saw.
-// Only the manifests of the snapshot last planned against are kept: the
-// memory is that of one table's file list, a few hundred bytes a file.
+// A commit plans against the table's current data files, and so do
+// retention and compaction, and the janitor's search for orphans reads
+// the data files of every live snapshot. Reading every manifest each time
+// makes each of them cost what the table holds, so the catalog keeps, per
+// table, what they need of each data file by manifest: a manifest never
+// changes once written, and a commit keeps most of its parent's
+// manifests, so a reader of the current files reads only the manifest
+// list and the manifests written since the last one it saw. A manifest
+// the current snapshot no longer holds is kept while the snapshot it was
+// last seen in is live, for the janitor: the memory is that of the live
+// snapshots' file lists, a few hundred bytes a file.
 
-// fileEntry is what planning needs of one data file of a table.
+// fileEntry is what planning and readers need of one data file of a table.
 type fileEntry struct {
 	key      string         // lake key
 	bounds   lake.KeyRanges // natural key bounds; nil when the manifest has none
+	rows     int64
+	columns  int   // columns the manifest has statistics for
+	snapshot int64 // the snapshot that added it
 	manifest iceberg.ManifestFile
+}
+
+// manifestFiles are the live data files of one manifest, and the snapshot
+// it was last seen in.
+type manifestFiles struct {
+	files []fileEntry
+	seen  int64
 }
 
 // liveFiles returns the data files of the table's current snapshot,
 // reading only the manifests it has not read before.
 func (c *Catalog) liveFiles(ctx context.Context, tbl *table.Table, ds *market.Dataset) ([]fileEntry, error) {
+	manifests, files, err := c.liveManifests(ctx, tbl, ds)
+	if err != nil {
+		return nil, err
+	}
+	var out []fileEntry
+	for _, m := range manifests {
+		out = append(out, files[m.FilePath()]...)
+	}
+	return out, nil
+}
+
+// liveManifests returns the manifests of the table's current snapshot and
+// their data files by manifest path, reading only the manifests it has
+// not read before.
+func (c *Catalog) liveManifests(ctx context.Context, tbl *table.Table, ds *market.Dataset) ([]iceberg.ManifestFile, map[string][]fileEntry, error) {
 	name := strings.Join(tbl.Identifier(), ".")
 	snap := tbl.CurrentSnapshot()
 	if snap == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	fs, manifests, err := currentManifests(ctx, tbl)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.mu.Lock()
 	seen := c.manifests[ds.Name]
 	c.mu.Unlock()
-	next := make(map[string][]fileEntry, len(manifests))
-	var out []fileEntry
+	files := make(map[string][]fileEntry, len(manifests))
 	sc := tbl.Schema()
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			// The lake writes no delete files (it rewrites instead): rows
 			// they hide would count as live here.
-			return nil, fmt.Errorf("iceberg table %s: manifest %s holds delete files, which tickerlake does not write", name, m.FilePath())
+			return nil, nil, fmt.Errorf("iceberg table %s: manifest %s holds delete files, which tickerlake does not write", name, m.FilePath())
 		}
-		files, ok := seen[m.FilePath()]
-		if !ok {
-			for e, err := range m.Entries(fs, true) {
-				if err != nil {
-					return nil, fmt.Errorf("iceberg table %s: manifest %s: %w", name, m.FilePath(), err)
-				}
-				df := e.DataFile()
-				files = append(files, fileEntry{
-					key:      strings.Clone(c.lakeKey(df.FilePath())),
-					bounds:   keyBounds(ds, sc, df),
-					manifest: m,
-				})
-			}
+		if mf, ok := seen[m.FilePath()]; ok {
+			files[m.FilePath()] = mf.files
+		} else if files[m.FilePath()], err = readManifest(fs, name, m, ds, sc, c.root); err != nil {
+			return nil, nil, err
 		}
-		next[m.FilePath()] = files
-		out = append(out, files...)
 	}
+	c.remember(tbl, ds, snap.SnapshotID, true, files)
+	return manifests, files, nil
+}
+
+// remember caches the data files of manifests seen in a snapshot of the
+// table (its current one when current), and forgets those last seen in a
+// snapshot the table no longer has. A stored map is never changed:
+// readers use it without the lock.
+func (c *Catalog) remember(tbl *table.Table, ds *market.Dataset, snapshot int64, current bool, files map[string][]fileEntry) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.manifests[ds.Name]
+	next := make(map[string]manifestFiles, len(old)+len(files))
+	for p, mf := range old {
+		if tbl.Metadata().SnapshotByID(mf.seen) != nil {
+			next[p] = mf
+		}
+	}
+	for p, fs := range files {
+		if _, ok := next[p]; current || !ok {
+			next[p] = manifestFiles{files: fs, seen: snapshot}
+		}
+	}
 	c.manifests[ds.Name] = next
-	c.mu.Unlock()
-	return out, nil
+}
+
+// cached returns the data files of a manifest the catalog has read.
+func (c *Catalog) cached(ds *market.Dataset, manifest string) ([]fileEntry, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	mf, ok := c.manifests[ds.Name][manifest]
+	return mf.files, ok
+}
+
+// readManifest reads the live entries of a data manifest of the table
+// name, whose data files lie in the lake at root. Streamed: a large
+// manifest is never held whole.
+func readManifest(fs icebergio.IO, name string, m iceberg.ManifestFile, ds *market.Dataset, sc *iceberg.Schema, root string) ([]fileEntry, error) {
+	var files []fileEntry
+	for e, err := range m.Entries(fs, true) {
+		if err != nil {
+			return nil, fmt.Errorf("iceberg table %s: manifest %s: %w", name, m.FilePath(), err)
+		}
+		df := e.DataFile()
+		key, ok := strings.CutPrefix(df.FilePath(), root+"/")
+		if !ok {
+			return nil, fmt.Errorf("iceberg table %s: data file %s lies outside the lake %s", name, df.FilePath(), root)
+		}
+		files = append(files, fileEntry{
+			key:      strings.Clone(key),
+			bounds:   keyBounds(ds, sc, df),
+			rows:     df.Count(),
+			columns:  len(df.ValueCounts()),
+			snapshot: e.SnapshotID(),
+			manifest: m,
+		})
+	}
+	return files, nil
 }
 
 // keyBounds is a data file's natural key bounds in its manifest entry, nil

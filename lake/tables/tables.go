@@ -62,7 +62,7 @@ type Catalog struct {
 
 	mu        sync.Mutex
 	tables    map[string]*table.Table
-	manifests map[string]map[string][]fileEntry // per dataset, by manifest path (see liveFiles)
+	manifests map[string]map[string]manifestFiles // per dataset, by manifest path (see liveFiles)
 }
 
 // Open opens the SQL catalog named by uri and the tables of the lake in
@@ -72,7 +72,7 @@ func Open(ctx context.Context, uri string, store lake.Store, log *slog.Logger) (
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, manifests: map[string]map[string][]fileEntry{}, store: store}
+	c := &Catalog{log: log, maxAttempts: 10, tables: map[string]*table.Table{}, manifests: map[string]map[string]manifestFiles{}, store: store}
 	root, aws, props, err := storeIO(store)
 	if err != nil {
 		return nil, err

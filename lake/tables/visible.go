@@ -123,11 +123,17 @@ func (c *Catalog) Visible(ctx context.Context, dataset, since string) (version s
 	if loc := tbl.MetadataLocation(); loc == since {
 		return since, nil, true, nil
 	}
-	files, err = tableFiles(ctx, c.own(tbl), c.root)
+	ds, ok := market.DatasetByName(dataset)
+	if !ok {
+		return "", nil, false, fmt.Errorf("iceberg table %s: unknown dataset", dataset)
+	}
+	// Through the commits' cache of the manifests: retention and
+	// compaction plan from here, and commit to the same snapshot.
+	entries, err := c.liveFiles(ctx, c.own(tbl), ds)
 	if err != nil {
 		return "", nil, false, err
 	}
-	return tbl.MetadataLocation(), files, true, nil
+	return tbl.MetadataLocation(), tableFilesOf(tbl, entries), true, nil
 }
 
 // Exists reports whether the lake has a table for a dataset from the
@@ -181,33 +187,36 @@ func tableFiles(ctx context.Context, tbl *table.Table, root string) ([]lake.Tabl
 	}
 	sc := tbl.Schema()
 	var out []lake.TableFile
-	added := map[int64]time.Time{}
 	for _, m := range manifests {
 		if m.ManifestContent() != iceberg.ManifestContentData {
 			// The lake writes no delete files (it rewrites instead): rows
 			// they would hide cannot be read correctly here.
 			return nil, fmt.Errorf("iceberg table %s: manifest %s holds delete files, which tickerlake does not read", name, m.FilePath())
 		}
-		// Streamed: a large manifest is never held whole.
-		for e, err := range m.Entries(fs, true) {
-			if err != nil {
-				return nil, fmt.Errorf("iceberg table %s: manifest %s: %w", name, m.FilePath(), err)
-			}
-			df := e.DataFile()
-			key, ok := strings.CutPrefix(df.FilePath(), root+"/")
-			if !ok {
-				return nil, fmt.Errorf("iceberg table %s: data file %s lies outside the lake %s", name, df.FilePath(), root)
-			}
-			tf := lake.TableFile{Key: strings.Clone(key), Rows: df.Count(), Columns: len(df.ValueCounts())}
-			if t, ok := added[e.SnapshotID()]; ok {
-				tf.Added = t
-			} else if s := tbl.Metadata().SnapshotByID(e.SnapshotID()); s != nil {
-				tf.Added = time.UnixMilli(s.TimestampMs).UTC()
-				added[e.SnapshotID()] = tf.Added
-			}
-			tf.Keys = keyBounds(ds, sc, df)
-			out = append(out, tf)
+		entries, err := readManifest(fs, name, m, ds, sc, root)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, tableFilesOf(tbl, entries)...)
 	}
 	return out, nil
+}
+
+// tableFilesOf turns data files of a table into what readers plan with:
+// each is added when the snapshot that added it was committed, zero when
+// that snapshot has expired.
+func tableFilesOf(tbl *table.Table, entries []fileEntry) []lake.TableFile {
+	out := make([]lake.TableFile, len(entries))
+	added := map[int64]time.Time{}
+	for i, f := range entries {
+		tf := lake.TableFile{Key: f.key, Rows: f.rows, Columns: f.columns, Keys: f.bounds}
+		if t, ok := added[f.snapshot]; ok {
+			tf.Added = t
+		} else if s := tbl.Metadata().SnapshotByID(f.snapshot); s != nil {
+			tf.Added = time.UnixMilli(s.TimestampMs).UTC()
+			added[f.snapshot] = tf.Added
+		}
+		out[i] = tf
+	}
+	return out
 }
