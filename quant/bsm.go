@@ -127,9 +127,9 @@ func (f volFree) at(vol float64) bsm {
 	}
 	b.d1 = (f.lsk + (p.Rate-p.Div+0.5*vol*vol)*p.Time) / sd
 	b.d2 = b.d1 - sd
-	b.nd1 = normCDF(b.sign * b.d1)
+	// n(±d₁) is n(d₁) to the bit.
+	b.nd1, b.pdf = normCDFPDF(b.sign * b.d1)
 	b.nd2 = normCDF(b.sign * b.d2)
-	b.pdf = normPDF(b.d1)
 	return b
 }
 

@@ -58,12 +58,15 @@ func (a grad) sqrt() grad {
 }
 
 // normGrad is N(x) with its derivatives.
-func normGrad(x grad) grad { return x.chain(normCDF(x.v), normPDF(x.v)) }
+func normGrad(x grad) grad {
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n)
+}
 
 // normGradPDF is normGrad of x and the density n(x), worked out once.
 func normGradPDF(x grad) (cdf grad, pdf float64) {
-	n := normPDF(x.v)
-	return x.chain(normCDF(x.v), n), n
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n), n
 }
 
 // pdfGrad is n(x) with its derivatives.
@@ -75,6 +78,6 @@ func pdfGrad(x grad) grad {
 // normAndPDFGrad is normGrad and pdfGrad of x, the density worked out once: the boundary's
 // integrands need both at the same point.
 func normAndPDFGrad(x grad) (cdf, pdf grad) {
-	n := normPDF(x.v)
-	return x.chain(normCDF(x.v), n), x.chain(n, -x.v*n)
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n), x.chain(n, -x.v*n)
 }

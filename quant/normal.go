@@ -17,6 +17,24 @@ func normCDF(x float64) float64 {
 	return 1 - tail
 }
 
+// normCDFPDF is normCDF(x) and normPDF(x), the same numbers to the last bit, with one
+// exponential between them where normCDF takes the tail's: the boundary's integrands want
+// both at every point, and in the tails the density is most of normCDF's cost.
+func normCDFPDF(x float64) (cdf, pdf float64) {
+	z := math.Abs(x)
+	if !(z >= millsLo && z < millsHi) {
+		return 0.5 * math.Erfc(-x/math.Sqrt2), normPDF(x)
+	}
+	// As in tailPDF; -0.5·x·x of normPDF is -0.5·z² exactly, the halving being exact.
+	zz := z * z
+	e := fastExp(-0.5 * zz)
+	tail := e * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi * millsRatio(z)
+	if x >= 0 {
+		tail = 1 - tail
+	}
+	return tail, e * invSqrt2Pi
+}
+
 // The Mills ratio R(z) = N(-z)/n(z) is tabulated on [millsLo, millsHi) at steps of 1/millsN
 // and expanded about the nearest point with its Taylor series, whose coefficients follow from
 // R' = zR - 1: differentiating k times gives R^(k+1) = zR^(k) + kR^(k-1). With steps of 1/128

@@ -25,3 +25,21 @@ func TestNormCDFTails(t *testing.T) {
 		}
 	}
 }
+
+// normCDFPDF must give what normCDF and normPDF give, to the bit, or the vega path and the
+// full pricing would no longer price alike (TestVegaPathMatchesDual).
+func TestNormCDFPDFMatches(t *testing.T) {
+	xs := []float64{0, millsLo, -millsLo, millsHi, -millsHi, math.Nextafter(millsLo, 0), math.Inf(1), math.Inf(-1), 1e-310}
+	for x := -40.0; x <= 40; x += 0.000917 {
+		xs = append(xs, x)
+	}
+	for _, x := range xs {
+		c, n := normCDFPDF(x)
+		if c != normCDF(x) || n != normPDF(x) {
+			t.Fatalf("normCDFPDF(%v) = %v, %v; normCDF %v, normPDF %v", x, c, n, normCDF(x), normPDF(x))
+		}
+	}
+	if c, n := normCDFPDF(math.NaN()); !math.IsNaN(c) || !math.IsNaN(n) {
+		t.Errorf("normCDFPDF(NaN) = %v, %v", c, n)
+	}
+}

@@ -64,12 +64,15 @@ func (a vnum) sqrt() vnum {
 	return a.chain(q, 0.5/q)
 }
 
-func normVnum(x vnum) vnum { return x.chain(normCDF(x.v), normPDF(x.v)) }
+func normVnum(x vnum) vnum {
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n)
+}
 
 // normAndPDFVnum is normVnum and pdfVnum of x, the density worked out once.
 func normAndPDFVnum(x vnum) (cdf, pdf vnum) {
-	n := normPDF(x.v)
-	return x.chain(normCDF(x.v), n), x.chain(n, -x.v*n)
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n), x.chain(n, -x.v*n)
 }
 
 func pdfVnum(x vnum) vnum {
