@@ -2,7 +2,6 @@ package market
 
 import (
 	"fmt"
-	"math"
 	"reflect"
 	"sync"
 	"time"
@@ -85,25 +84,129 @@ func arrowType(t Type) arrow.DataType {
 // as decoding it. The arrays hold what the builders would give, byte for
 // byte (TestRecordAsBuilders).
 func (d *Dataset) Record(mem memory.Allocator, rows any) (arrow.RecordBatch, error) {
-	v := reflect.ValueOf(rows)
-	if v.Kind() != reflect.Slice || v.Type().Elem() != d.RowType {
-		return nil, fmt.Errorf("dataset %s: rows are %T, want []%s", d.Name, rows, d.RowType)
-	}
 	l := d.layout()
-	n := v.Len()
-	var base unsafe.Pointer
-	if n > 0 {
-		base = v.UnsafePointer()
+	base, n, err := d.rowsOf(rows)
+	if err != nil {
+		return nil, err
 	}
 	cols := make([]arrow.Array, len(d.Columns))
 	for ci, c := range d.Columns {
-		cols[ci] = columnArray(mem, c, l.schema.Field(ci).Type, fieldReader{base: base, size: l.size, off: l.offsets[ci]}, n)
+		f := fieldReader{base: base, size: l.size, off: l.offsets[ci]}
+		sh := shapeOf(c, f, n)
+		sizes, nbuf := sh.sizes(c, n)
+		buffers := make([]*memory.Buffer, nbuf)
+		var bytes [3][]byte
+		for i, size := range sizes[:nbuf] {
+			if i == 0 && sh.nulls == 0 {
+				continue // no validity bitmap
+			}
+			buffers[i] = memory.NewResizableBuffer(mem)
+			buffers[i].Resize(size)
+			bytes[i] = buffers[i].Bytes()
+		}
+		fillColumn(c, f, n, &bytes)
+		data := array.NewData(l.schema.Field(ci).Type, n, buffers, nil, sh.nulls, 0)
+		for _, b := range buffers {
+			if b != nil {
+				b.Release()
+			}
+		}
+		cols[ci] = array.MakeFromData(data)
+		data.Release()
 	}
 	rec := array.NewRecordBatch(l.schema, cols, int64(n))
 	for _, a := range cols {
 		a.Release()
 	}
 	return rec, nil
+}
+
+// rowsOf checks that rows is a slice of the dataset's row type and returns
+// its first element's address and its length.
+func (d *Dataset) rowsOf(rows any) (unsafe.Pointer, int, error) {
+	v := reflect.ValueOf(rows)
+	if v.Kind() != reflect.Slice || v.Type().Elem() != d.RowType {
+		return nil, 0, fmt.Errorf("dataset %s: rows are %T, want []%s", d.Name, rows, d.RowType)
+	}
+	n := v.Len()
+	if n == 0 {
+		return nil, 0, nil
+	}
+	return v.UnsafePointer(), n, nil
+}
+
+// Batch is a batch of rows laid out as the body of an Arrow IPC record
+// batch message, for writing it without building the arrays first: the
+// message's field nodes and buffers, and WriteBody to fill the body. The
+// body holds what the IPC writer writes of Record's batch, byte for byte.
+type Batch struct {
+	Rows    int64
+	Nodes   []BatchNode   // by column
+	Buffers []BatchBuffer // the columns' buffers in order, in the body
+	BodyLen int64         // the body's length, its buffers each padded to 8 bytes
+
+	d      *Dataset
+	base   unsafe.Pointer // the rows
+	shapes []colShape     // by column
+}
+
+// BatchNode is one column's length and NULL count.
+type BatchNode struct{ Len, Nulls int64 }
+
+// BatchBuffer is one buffer's place in the body.
+type BatchBuffer struct{ Offset, Len int64 }
+
+// Batch lays out rows, a slice of the dataset's row type, as an IPC
+// record batch body. The rows must not change until WriteBody returns.
+func (d *Dataset) Batch(rows any) (*Batch, error) {
+	l := d.layout()
+	base, n, err := d.rowsOf(rows)
+	if err != nil {
+		return nil, err
+	}
+	b := &Batch{Rows: int64(n), Nodes: make([]BatchNode, len(d.Columns)), Buffers: make([]BatchBuffer, 0, 3*len(d.Columns)),
+		d: d, base: base, shapes: make([]colShape, len(d.Columns))}
+	var off int64
+	for ci, c := range d.Columns {
+		sh := shapeOf(c, fieldReader{base: base, size: l.size, off: l.offsets[ci]}, n)
+		b.shapes[ci] = sh
+		b.Nodes[ci] = BatchNode{Len: int64(n), Nulls: int64(sh.nulls)}
+		sizes, nbuf := sh.sizes(c, n)
+		for i, size := range sizes[:nbuf] {
+			switch {
+			case i == 0 && sh.nulls == 0:
+				size = 0 // no validity bitmap
+			case i == 0 && sh.nulls == n:
+				// The IPC writer writes a column of NULLs with a new
+				// bitmap of zeros, padded to 64 bytes.
+				size = (size + 63) &^ 63
+			}
+			b.Buffers = append(b.Buffers, BatchBuffer{Offset: off, Len: int64(size)})
+			off += int64(bitutil.CeilByte(size)) // padded to 8 bytes
+		}
+	}
+	b.BodyLen = off
+	return b, nil
+}
+
+// WriteBody writes the body into body, BodyLen bytes that are zero (the
+// padding between buffers is left as it is).
+func (b *Batch) WriteBody(body []byte) {
+	l := b.d.layout()
+	bi := 0
+	for ci, c := range b.d.Columns {
+		_, nbuf := b.shapes[ci].sizes(c, int(b.Rows))
+		var bufs [3][]byte
+		for i := range nbuf {
+			buf := b.Buffers[bi]
+			bufs[i] = body[buf.Offset : buf.Offset+buf.Len : buf.Offset+buf.Len]
+			if buf.Len == 0 {
+				bufs[i] = nil
+			}
+			bi++
+		}
+		fillColumn(c, fieldReader{base: b.base, size: l.size, off: l.offsets[ci]}, int(b.Rows), &bufs)
+	}
 }
 
 // fieldReader addresses one field of the rows of a slice.
@@ -116,103 +219,136 @@ func (f fieldReader) at(i int) unsafe.Pointer {
 	return unsafe.Add(f.base, uintptr(i)*f.size+f.off)
 }
 
-// newBuffer is a buffer of size bytes from mem, zeroed.
-func newBuffer(mem memory.Allocator, size int) *memory.Buffer {
-	b := memory.NewResizableBuffer(mem)
-	b.Resize(size)
-	clear(b.Bytes())
-	return b
+// colShape is what sizing a column's buffers takes a pass over the rows
+// for: its NULLs, and for strings, the bytes of its values. Nullable floats
+// hold NaN, and nullable times the zero time, as NULL.
+type colShape struct {
+	nulls int
+	data  int
 }
 
-// columnArray builds the array of column c of n rows. Nullable floats hold
-// NaN, and nullable times the zero time, as NULL (a null slot's value is 0).
-func columnArray(mem memory.Allocator, c Column, dt arrow.DataType, f fieldReader, n int) arrow.Array {
-	var buffers []*memory.Buffer
-	nulls := 0
-	var valid *memory.Buffer
-	// markNull records row i as NULL, making the validity bitmap (all
-	// valid so far) on the first.
-	markNull := func(i int) {
-		if valid == nil {
-			valid = newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
-			bitutil.SetBitsTo(valid.Bytes(), 0, int64(n), true)
-		}
-		bitutil.ClearBit(valid.Bytes(), i)
-		nulls++
-	}
+func shapeOf(c Column, f fieldReader, n int) colShape {
+	var sh colShape
 	switch c.Type {
 	case String:
-		offsets := newBuffer(mem, 4*(n+1))
-		offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
-		total := 0
 		for i := range n {
-			total += len(*(*string)(f.at(i)))
+			sh.data += len(*(*string)(f.at(i)))
 		}
-		data := newBuffer(mem, total)
-		bytes := data.Bytes()
+	case Float64:
+		if c.Nullable {
+			for i := range n {
+				if x := *(*float64)(f.at(i)); x != x {
+					sh.nulls++
+				}
+			}
+		}
+	case Timestamp:
+		if c.Nullable {
+			for i := range n {
+				if (*time.Time)(f.at(i)).IsZero() {
+					sh.nulls++
+				}
+			}
+		}
+	}
+	return sh
+}
+
+// sizes are the column's buffers' sizes in Arrow's order: the validity
+// bitmap (used only when there are NULLs), then the values, or for strings
+// the offsets and the bytes; nbuf is how many there are.
+func (sh colShape) sizes(c Column, n int) (sizes [3]int, nbuf int) {
+	bits := int(bitutil.BytesForBits(int64(n)))
+	switch c.Type {
+	case String:
+		return [3]int{bits, 4 * (n + 1), sh.data}, 3
+	case Bool:
+		return [3]int{bits, bits}, 2
+	case Date:
+		return [3]int{bits, 4 * n}, 2
+	default: // Float64, Int64, Timestamp
+		return [3]int{bits, 8 * n}, 2
+	}
+}
+
+// fillColumn writes column c of n rows into its buffers, as sizes orders
+// them; bufs[0], the validity bitmap, is nil when the column has no NULLs.
+// Every byte of every buffer is written (a NULL slot's value is 0, a
+// bitmap's bits past n are clear), so the buffers need not be zeroed first.
+func fillColumn(c Column, f fieldReader, n int, bufs *[3][]byte) {
+	valid := bufs[0]
+	switch c.Type {
+	case String:
+		offs := arrow.Int32Traits.CastFromBytes(bufs[1])
+		data := bufs[2]
 		pos := 0
+		offs[0] = 0
 		for i := range n {
-			pos += copy(bytes[pos:], *(*string)(f.at(i)))
+			pos += copy(data[pos:], *(*string)(f.at(i)))
 			offs[i+1] = int32(pos)
 		}
-		buffers = []*memory.Buffer{nil, offsets, data}
 	case Float64:
-		values := newBuffer(mem, 8*n)
-		xs := arrow.Float64Traits.CastFromBytes(values.Bytes())
-		for i := range n {
-			x := *(*float64)(f.at(i))
-			if c.Nullable && math.IsNaN(x) {
-				markNull(i)
-				continue
+		xs := arrow.Float64Traits.CastFromBytes(bufs[1])
+		if valid == nil {
+			for i := range n {
+				xs[i] = *(*float64)(f.at(i))
 			}
-			xs[i] = x
+			break
 		}
-		buffers = []*memory.Buffer{nil, values}
+		for j := range valid {
+			var bits byte
+			for i := 8 * j; i < min(8*j+8, n); i++ {
+				if x := *(*float64)(f.at(i)); x == x {
+					xs[i] = x
+					bits |= 1 << (i & 7)
+				} else {
+					xs[i] = 0
+				}
+			}
+			valid[j] = bits
+		}
 	case Int64:
-		values := newBuffer(mem, 8*n)
-		xs := arrow.Int64Traits.CastFromBytes(values.Bytes())
+		xs := arrow.Int64Traits.CastFromBytes(bufs[1])
 		for i := range n {
 			xs[i] = *(*int64)(f.at(i))
 		}
-		buffers = []*memory.Buffer{nil, values}
 	case Bool:
-		values := newBuffer(mem, int(bitutil.BytesForBits(int64(n))))
-		bits := values.Bytes()
-		for i := range n {
-			if *(*bool)(f.at(i)) {
-				bitutil.SetBit(bits, i)
+		values := bufs[1]
+		for j := range values {
+			var bits byte
+			for i := 8 * j; i < min(8*j+8, n); i++ {
+				if *(*bool)(f.at(i)) {
+					bits |= 1 << (i & 7)
+				}
 			}
+			values[j] = bits
 		}
-		buffers = []*memory.Buffer{nil, values}
 	case Timestamp:
-		values := newBuffer(mem, 8*n)
-		xs := arrow.TimestampTraits.CastFromBytes(values.Bytes())
-		for i := range n {
-			t := (*time.Time)(f.at(i))
-			if c.Nullable && t.IsZero() {
-				markNull(i)
-				continue
+		xs := arrow.TimestampTraits.CastFromBytes(bufs[1])
+		if valid == nil {
+			for i := range n {
+				xs[i] = arrow.Timestamp((*time.Time)(f.at(i)).UnixMicro())
 			}
-			xs[i] = arrow.Timestamp(t.UnixMicro())
+			break
 		}
-		buffers = []*memory.Buffer{nil, values}
+		for j := range valid {
+			var bits byte
+			for i := 8 * j; i < min(8*j+8, n); i++ {
+				if t := (*time.Time)(f.at(i)); !t.IsZero() {
+					xs[i] = arrow.Timestamp(t.UnixMicro())
+					bits |= 1 << (i & 7)
+				} else {
+					xs[i] = 0
+				}
+			}
+			valid[j] = bits
+		}
 	case Date:
-		values := newBuffer(mem, 4*n)
-		xs := arrow.Date32Traits.CastFromBytes(values.Bytes())
+		xs := arrow.Date32Traits.CastFromBytes(bufs[1])
 		for i := range n {
 			xs[i] = arrow.Date32FromTime(*(*time.Time)(f.at(i)))
 		}
-		buffers = []*memory.Buffer{nil, values}
 	}
-	buffers[0] = valid
-	data := array.NewData(dt, n, buffers, nil, nulls, 0)
-	for _, b := range buffers {
-		if b != nil {
-			b.Release()
-		}
-	}
-	defer data.Release()
-	return array.MakeFromData(data)
 }
 
 // TimesOf returns the time column of a record batch of this dataset, one

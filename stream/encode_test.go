@@ -2,7 +2,9 @@ package stream
 
 import (
 	"bytes"
+	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -11,7 +13,9 @@ import (
 )
 
 // TestEncodeRecordAsIPCWriter: a batch written from the schema message
-// encoded once is what ipc.Writer writes, byte for byte, and decodes back.
+// encoded once, from the arrays (EncodeRecord) or from the rows straight
+// (EncodeBatch), is what ipc.Writer writes of the dataset's Record of the
+// rows, byte for byte, and decodes back.
 func TestEncodeRecordAsIPCWriter(t *testing.T) {
 	snap := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)
 	quotes := make([]market.OptionQuote, 50)
@@ -22,6 +26,30 @@ func TestEncodeRecordAsIPCWriter(t *testing.T) {
 			quotes[i].LastTradeTS, quotes[i].IV = snap, math.NaN()
 		}
 	}
+	allNull := make([]market.OptionQuote, 9)
+	for i := range allNull {
+		q := &allNull[i]
+		q.LastPrice, q.Bid, q.Ask, q.Change, q.PercentChange, q.SourceIV = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		q.UnderlyingPrice, q.Mid, q.IV, q.Delta, q.Gamma, q.Theta, q.Vega, q.Rho = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+		q.Moneyness, q.DaysToExpiry = math.NaN(), math.NaN()
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	chain := make([]market.OptionQuote, 1013)
+	for i := range chain {
+		nan := func(x float64) float64 {
+			if rng.IntN(5) == 0 {
+				return math.NaN()
+			}
+			return x
+		}
+		chain[i] = market.OptionQuote{SnapshotTS: snap, Symbol: "MSFT", ContractSymbol: fmt.Sprintf("MSFT261218P%08d", rng.IntN(1e6)),
+			Type: market.Put, Expiration: snap.AddDate(0, 0, rng.IntN(90)).Truncate(24 * time.Hour), Strike: float64(rng.IntN(500)),
+			Bid: nan(rng.Float64()), Ask: nan(rng.Float64()), Volume: rng.Int64N(1e5), InTheMoney: rng.IntN(2) == 0,
+			IV: nan(rng.Float64()), Delta: nan(-rng.Float64()), IngestedAt: snap}
+		if rng.IntN(3) == 0 {
+			chain[i].LastTradeTS = snap.Add(-time.Duration(rng.IntN(1e6)) * time.Second)
+		}
+	}
 	for _, tt := range []struct {
 		name string
 		ds   *market.Dataset
@@ -30,6 +58,9 @@ func TestEncodeRecordAsIPCWriter(t *testing.T) {
 		{"option quotes", market.OptionQuotes, quotes},
 		{"no rows", market.OptionQuotes, []market.OptionQuote{}},
 		{"smiles", market.IVSmiles, []market.IVSmile{{SnapshotTS: snap, Symbol: "AAPL", ATMIV: math.NaN(), Smile: "[]"}}},
+		{"one quote, no NULLs", market.OptionQuotes, []market.OptionQuote{{SnapshotTS: snap, Symbol: "AAPL", LastTradeTS: snap, IV: 0.3, InTheMoney: true}}},
+		{"every value NULL or empty", market.OptionQuotes, allNull},
+		{"a chain", market.OptionQuotes, chain},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			rec, err := tt.ds.Record(memory.DefaultAllocator, tt.rows)
@@ -47,6 +78,9 @@ func TestEncodeRecordAsIPCWriter(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Fatalf("EncodeRecord wrote %d bytes unlike ipc.Writer's %d", len(got), len(want))
+			}
+			if direct, err := EncodeBatch(tt.ds, tt.rows); err != nil || !bytes.Equal(direct, want) {
+				t.Fatalf("EncodeBatch wrote %d bytes unlike ipc.Writer's %d (%v)", len(direct), len(want), err)
 			}
 			recs, err := DecodeBatches(tt.ds, got)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/zstd"
 	"github.com/segmentio/kafka-go/compress"
 	kafkalz4 "github.com/segmentio/kafka-go/compress/lz4"
@@ -138,6 +139,20 @@ func reportCPU(b *testing.B, cpu0 float64) {
 // benchTopics renders a snapshot's raw option-data values and the
 // processed option-quote batches the processor makes of them.
 func benchTopics(b *testing.B) (raw, processed [][]byte) {
+	raw, quotes := benchChains(b)
+	for _, qs := range quotes {
+		v, err := stream.EncodeBatch(market.OptionQuotes, qs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		processed = append(processed, v)
+	}
+	return raw, processed
+}
+
+// benchChains renders a snapshot of 40 symbols' raw option-data values and
+// the option quotes the processor cleans from each.
+func benchChains(b *testing.B) (raw [][]byte, quotes [][]market.OptionQuote) {
 	var syms []string
 	for _, c := range market.Universe()[:40] {
 		syms = append(syms, c.Symbol)
@@ -151,13 +166,51 @@ func benchTopics(b *testing.B) (raw, processed [][]byte) {
 		if err != nil {
 			return err
 		}
-		quotes, _ := cl.Options(res, at)
-		v, err := stream.EncodeBatch(market.OptionQuotes, quotes)
-		processed = append(processed, v)
-		return err
+		qs, _ := cl.Options(res, at)
+		quotes = append(quotes, qs)
+		return nil
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
-	return raw, processed
+	return raw, quotes
+}
+
+// BenchmarkEncodeBatch encodes a snapshot's processed option quotes, one
+// batch a chain as the processor publishes them: from the rows straight
+// (EncodeBatch), and through the arrays (Record, then EncodeRecord).
+func BenchmarkEncodeBatch(b *testing.B) {
+	_, quotes := benchChains(b)
+	rows := 0
+	for _, qs := range quotes {
+		rows += len(qs)
+	}
+	for _, tt := range []struct {
+		name   string
+		encode func(qs []market.OptionQuote) ([]byte, error)
+	}{
+		{"rows", func(qs []market.OptionQuote) ([]byte, error) { return stream.EncodeBatch(market.OptionQuotes, qs) }},
+		{"arrays", func(qs []market.OptionQuote) ([]byte, error) {
+			rec, err := market.OptionQuotes.Record(memory.DefaultAllocator, qs)
+			if err != nil {
+				return nil, err
+			}
+			defer rec.Release()
+			return stream.EncodeRecord(market.OptionQuotes, rec)
+		}},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuSeconds()
+			for b.Loop() {
+				for _, qs := range quotes {
+					if _, err := tt.encode(qs); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			reportCPU(b, cpu0)
+			b.ReportMetric(float64(rows), "rows/op")
+		})
+	}
 }
