@@ -2,15 +2,18 @@ package lake
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math"
 	"testing"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -82,5 +85,85 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 				t.Fatalf("%d bytes differ from pqarrow's %d", len(got), want.Len())
 			}
 		})
+	}
+}
+
+// TestEncodeParquetReadsBack checks a row group of many small batches,
+// written column by column as one array each, reads back as the batches:
+// large enough that the column chunks span several pages and the
+// dictionaries of unique values fall back to plain pages, where the pages
+// are cut at other rows than pqarrow's, with nulls in batches sliced at
+// odd offsets and batches without any.
+func TestEncodeParquetReadsBack(t *testing.T) {
+	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	const rows = 140000 // a float column's 1 MiB page holds 131072 values
+	quotes := make([]market.OptionQuote, rows)
+	for i := range quotes {
+		quotes[i] = market.OptionQuote{SnapshotTS: ts, Symbol: []string{"AAPL", "MSFT", "X"}[i%3], ContractSymbol: fmt.Sprintf("C%08d", i),
+			Type: market.Call, Expiration: ts.Truncate(24*time.Hour).AddDate(0, 0, i%40), Strike: float64(i) / 8, LastPrice: float64(i) + 0.25,
+			Bid: math.NaN(), Ask: float64(i) / 3, Volume: int64(i), OpenInterest: int64(i * 7), InTheMoney: i%5 == 0, ContractSize: "REGULAR",
+			Currency: "USD", IV: math.NaN(), IngestedAt: ts.Add(time.Duration(i) * time.Millisecond)}
+		if (i/1000)%2 == 0 { // batches with nulls and batches without
+			quotes[i].Bid, quotes[i].IV, quotes[i].LastTradeTS = float64(i)/100, float64(i%997)/1000, ts.Add(-time.Duration(i)*time.Second)
+		}
+		if i%7 == 0 {
+			quotes[i].LastPrice = math.NaN()
+		}
+	}
+	rec, err := market.OptionQuotes.Record(memory.DefaultAllocator, quotes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Release()
+	var batches []arrow.RecordBatch
+	for lo := int64(0); lo < rows; {
+		hi := min(lo+37+lo%29, rows)
+		batches = append(batches, rec.NewSlice(lo, hi))
+		lo = hi
+	}
+	defer func() {
+		for _, b := range batches {
+			b.Release()
+		}
+	}()
+	data, err := EncodeParquet(market.OptionQuotes, batches)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	if tbl.NumRows() != rows || rd.NumRowGroups() != 1 {
+		t.Fatalf("%d rows in %d row groups, want %d in 1", tbl.NumRows(), rd.NumRowGroups(), rows)
+	}
+	pages := 0
+	for i := range tbl.NumCols() {
+		got := tbl.Column(int(i)).Data()
+		if len(got.Chunks()) != 1 {
+			t.Fatalf("column %s read back in %d chunks", tbl.Schema().Field(int(i)).Name, len(got.Chunks()))
+		}
+		if !array.Equal(got.Chunk(0), rec.Column(int(i))) {
+			t.Errorf("column %s reads back other values", tbl.Schema().Field(int(i)).Name)
+		}
+		pr, err := rd.RowGroup(0).GetColumnPageReader(int(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for pr.Next() {
+			pages++
+		}
+	}
+	if cols := int(tbl.NumCols()); pages <= cols+2 {
+		t.Errorf("%d pages in %d columns: the test wants columns of several pages", pages, cols)
 	}
 }
