@@ -440,7 +440,15 @@ func splitBatches(ds *market.Dataset, m kafka.Message, recs []arrow.RecordBatch,
 					break
 				}
 			}
-			parts[p] = append(parts[p], rec.NewSlice(int64(i), int64(j)))
+			if i == 0 && j == n {
+				// A batch in one partition, the usual case, is kept
+				// rather than sliced: a slice is a new array per column,
+				// made and released again for every message.
+				rec.Retain()
+				parts[p] = append(parts[p], rec)
+			} else {
+				parts[p] = append(parts[p], rec.NewSlice(int64(i), int64(j)))
+			}
 			i = j
 		}
 		if first := pt.timeOf(lo); cm.MinTime.IsZero() || first.Before(cm.MinTime) {
