@@ -170,7 +170,7 @@ func unitPut(x float64, r, q, v, t grad) (price grad, px, pxx float64) {
 	g, h, lx := putBoundary(tab, r, q, v, t)
 
 	// The premium at spot x, given the boundary.
-	lnx := math.Log(x)
+	lnx := fastLog(x)
 	if lnx <= lx.v+g.v {
 		return grad{v: -x + 1}, -1, 0 // exercise now
 	}

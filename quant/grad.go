@@ -50,7 +50,7 @@ func (a grad) expm1() grad {
 	return a.chain(e, e+1)
 }
 
-func (a grad) log() grad { return a.chain(math.Log(a.v), 1/a.v) }
+func (a grad) log() grad { return a.chain(fastLog(a.v), 1/a.v) }
 
 func (a grad) sqrt() grad {
 	q := math.Sqrt(a.v)

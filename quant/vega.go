@@ -57,7 +57,7 @@ func (a vnum) exp() vnum {
 	return a.chain(e, e)
 }
 
-func (a vnum) log() vnum { return a.chain(math.Log(a.v), 1/a.v) }
+func (a vnum) log() vnum { return a.chain(fastLog(a.v), 1/a.v) }
 
 func (a vnum) sqrt() vnum {
 	q := math.Sqrt(a.v)
@@ -133,7 +133,7 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 	tab := fpTablesFor(t)
 	g, h, lx := putBoundaryVega(tab, r, q, v, t)
 
-	lnx := math.Log(x)
+	lnx := fastLog(x)
 	if lnx <= lx+g.v {
 		return vnum{v: -x + 1}
 	}
@@ -180,7 +180,7 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 // putBoundaryVega is putBoundary with the derivative in volatility only; log X is a constant.
 func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum, lx float64) {
 	if q > r {
-		lx = math.Log(r / q)
+		lx = fastLog(r / q)
 	}
 	v2 := v.mul(v)
 	drift := v2.scale(0.5).scale(-1).addConst(r - q)
