@@ -361,8 +361,9 @@ func ImpliedVolStyle(p Params, price float64, s Style) (float64, error) {
 }
 
 // ImpliedVolGreeks is ImpliedVolStyle with the Greeks at the implied volatility. For American
-// prices the Newton steps carry the price and vega alone, and one pricing with every
-// derivative at the solution gives the Greeks, which are AmericanGreeks there.
+// prices the Newton steps carry the price and vega alone but for the one expected to land,
+// and its pricing with every derivative at the solution gives the Greeks, which are
+// AmericanGreeks there.
 func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error) {
 	if s != American {
 		v, err := ImpliedVol(p, price)
