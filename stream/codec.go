@@ -204,6 +204,14 @@ func DecodeBatches(ds *market.Dataset, value []byte) (recs []arrow.RecordBatch, 
 	if len(prefix) == 0 || !bytes.HasPrefix(value, prefix) {
 		return nil, fmt.Errorf("decode arrow: the stream does not start with the %s schema", ds.Name)
 	}
+	if recs, ok := decodePlain(ds, value[len(prefix):]); ok {
+		return recs, nil
+	}
+	return decodeIPC(ds, value)
+}
+
+// decodeIPC reads a stream of the dataset's schema through the IPC reader.
+func decodeIPC(ds *market.Dataset, value []byte) (recs []arrow.RecordBatch, err error) {
 	mem := &boundedAllocator{Allocator: memory.DefaultAllocator, limit: len(value)}
 	defer func() {
 		// A corrupt batch makes the Arrow arrays index out of their buffers:
@@ -236,6 +244,139 @@ func DecodeBatches(ds *market.Dataset, value []byte) (recs []arrow.RecordBatch, 
 		return nil, fmt.Errorf("read arrow: %w", err)
 	}
 	return recs, nil
+}
+
+// decodePlain reads the batch messages that follow a stream's schema
+// message, as EncodeBatch and ipc.Writer write them (metadata V5, no
+// compression, no dictionaries), with arrays over the stream's own bytes:
+// the IPC reader parses the schema message into a new schema and copies
+// every body before it reads it, which cost the lake writer more than the
+// processor's encoding of the same batches. The batches hold what the IPC
+// reader gives (TestEncodeRecordAsIPCWriter), validated. ok is false for
+// any stream of another shape, or one whose messages do not parse or
+// validate, which the IPC reader then reads (and refuses, saying why).
+func decodePlain(ds *market.Dataset, rest []byte) (recs []arrow.RecordBatch, ok bool) {
+	defer func() {
+		if r := recover(); r != nil {
+			// Offsets out of the flatbuffer: for the IPC reader to refuse.
+			release(recs)
+			recs, ok = nil, false
+		}
+	}()
+	schema := ds.ArrowSchema()
+	for {
+		if len(rest) < 8 || binary.LittleEndian.Uint32(rest) != 0xFFFFFFFF {
+			break
+		}
+		metaLen := int(int32(binary.LittleEndian.Uint32(rest[4:])))
+		if metaLen == 0 {
+			if len(rest) != 8 || len(recs) == 0 {
+				break
+			}
+			for _, rec := range recs {
+				if validate(ds, rec) != nil {
+					release(recs)
+					return nil, false
+				}
+			}
+			return recs, true
+		}
+		if metaLen < 8 || metaLen > len(rest)-8 {
+			break
+		}
+		rec, n, ok := plainBatch(schema, ds, rest[8:8+metaLen], rest[8+metaLen:])
+		if !ok {
+			break
+		}
+		recs = append(recs, rec)
+		rest = rest[8+metaLen+n:]
+	}
+	release(recs)
+	return nil, false
+}
+
+// plainBatch reads one record batch message, meta its flatbuffer and body
+// what follows it, and returns the batch and its body's length.
+func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (arrow.RecordBatch, int, bool) {
+	const (
+		metadataV5   = 4
+		headerRecord = 3
+	)
+	msg := flatbuffers.Table{Bytes: meta, Pos: flatbuffers.GetUOffsetT(meta)}
+	if msg.GetInt16Slot(4, 0) != metadataV5 || msg.GetByteSlot(6, 0) != headerRecord {
+		return nil, 0, false
+	}
+	hdr := msg.Offset(8)
+	bodyLen := msg.GetInt64Slot(10, 0)
+	if hdr == 0 || bodyLen < 0 || bodyLen > int64(len(body)) {
+		return nil, 0, false
+	}
+	body = body[:bodyLen]
+	rb := flatbuffers.Table{Bytes: meta, Pos: msg.Indirect(flatbuffers.UOffsetT(hdr) + msg.Pos)}
+	rows := rb.GetInt64Slot(4, 0)
+	nodesAt, bufsAt := rb.Offset(6), rb.Offset(8)
+	if rows <= 0 || nodesAt == 0 || bufsAt == 0 || rb.Offset(10) != 0 || rb.Offset(12) != 0 {
+		return nil, 0, false // no rows, compressed bodies, or variadic buffers
+	}
+	nodes := rb.Vector(flatbuffers.UOffsetT(nodesAt))
+	bufs := rb.Vector(flatbuffers.UOffsetT(bufsAt))
+	nNodes, nBufs := rb.VectorLen(flatbuffers.UOffsetT(nodesAt)), rb.VectorLen(flatbuffers.UOffsetT(bufsAt))
+	if nNodes != len(ds.Columns) {
+		return nil, 0, false
+	}
+	// buffer returns the body's next buffer, nil when it is empty.
+	bi := 0
+	buffer := func() (*memory.Buffer, bool) {
+		if bi >= nBufs {
+			return nil, false
+		}
+		at := bufs + flatbuffers.UOffsetT(16*bi)
+		bi++
+		off, n := rb.GetInt64(at), rb.GetInt64(at+8)
+		if off < 0 || n < 0 || off%8 != 0 || off > int64(len(body)) || n > int64(len(body))-off {
+			return nil, false
+		}
+		if n == 0 {
+			return nil, true
+		}
+		return memory.NewBufferBytes(body[off : off+n : off+n]), true
+	}
+	cols := make([]arrow.Array, len(ds.Columns))
+	defer func() {
+		for _, c := range cols {
+			if c != nil {
+				c.Release()
+			}
+		}
+	}()
+	for i, f := range schema.Fields() {
+		at := nodes + flatbuffers.UOffsetT(16*i)
+		length, nulls := rb.GetInt64(at), rb.GetInt64(at+8)
+		if length != rows || nulls < 0 || nulls > length {
+			return nil, 0, false
+		}
+		nbuf := 2
+		if f.Type.ID() == arrow.STRING {
+			nbuf = 3
+		}
+		buffers := make([]*memory.Buffer, nbuf)
+		for j := range buffers {
+			b, ok := buffer()
+			if !ok {
+				return nil, 0, false
+			}
+			if j > 0 || nulls > 0 {
+				buffers[j] = b
+			}
+		}
+		data := array.NewData(f.Type, int(length), buffers, nil, int(nulls), 0)
+		cols[i] = array.MakeFromData(data)
+		data.Release()
+	}
+	if bi != nBufs {
+		return nil, 0, false
+	}
+	return array.NewRecordBatch(schema, cols, rows), int(bodyLen), true
 }
 
 func release(recs []arrow.RecordBatch) {

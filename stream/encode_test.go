@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -90,6 +92,58 @@ func TestEncodeRecordAsIPCWriter(t *testing.T) {
 			if len(recs) != 1 || recs[0].NumRows() != rec.NumRows() {
 				t.Fatalf("decoded %d batches", len(recs))
 			}
+			// Read in place (decodePlain) or by the IPC reader, the batch
+			// is the one encoded.
+			if _, plain := decodePlain(tt.ds, got[len(schemaPrefix()[tt.ds]):]); plain != (rec.NumRows() > 0) {
+				t.Errorf("read in place: %v, want %v", plain, rec.NumRows() > 0)
+			}
+			viaIPC, err := decodeIPC(tt.ds, got)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer release(viaIPC)
+			if len(viaIPC) != 1 || !array.RecordEqual(recs[0], viaIPC[0]) || !array.RecordEqual(recs[0], rec) {
+				t.Errorf("decoded batch differs from the IPC reader's or the one encoded")
+			}
+		})
+	}
+}
+
+// BenchmarkDecodeBatches decodes a snapshot's processed option batches, one
+// a chain, as the lake writer does: in place (DecodeBatches) and through
+// the IPC reader, as it did before.
+func BenchmarkDecodeBatches(b *testing.B) {
+	snap := time.Date(2026, 11, 27, 20, 0, 0, 0, time.UTC)
+	var values [][]byte
+	rows := 0
+	for c := range 280 {
+		quotes := make([]market.OptionQuote, 46)
+		for i := range quotes {
+			quotes[i] = market.OptionQuote{SnapshotTS: snap, Symbol: "AAPL", ContractSymbol: fmt.Sprintf("AAPL261218C%08d", c*100+i),
+				Type: market.Call, Expiration: snap, Strike: float64(100 + i), Bid: 1, Ask: 1.1, IV: 0.2, Change: math.NaN(), IngestedAt: snap}
+		}
+		v, err := EncodeBatch(market.OptionQuotes, quotes)
+		if err != nil {
+			b.Fatal(err)
+		}
+		values, rows = append(values, v), rows+len(quotes)
+	}
+	for _, tt := range []struct {
+		name   string
+		decode func(*market.Dataset, []byte) ([]arrow.RecordBatch, error)
+	}{{"in-place", DecodeBatches}, {"ipc-reader", decodeIPC}} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				for _, v := range values {
+					recs, err := tt.decode(market.OptionQuotes, v)
+					if err != nil {
+						b.Fatal(err)
+					}
+					release(recs)
+				}
+			}
+			b.ReportMetric(float64(rows*b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
 }
