@@ -48,14 +48,12 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 			}
 		}()
 	}
-	tails := make([]*[]byte, len(chunks))
+	tails := make([][]byte, len(chunks))
 	var g errgroup.Group
 	for i := 1; i < len(chunks); i++ {
 		g.Go(func() error {
-			buf := encodeBuffer()
-			tails[i] = buf
 			var err error
-			*buf, err = appendCSVRows(*buf, ds, schema, chunks[i], 0)
+			tails[i], err = appendCSVRows(encodeBuffer(), ds, schema, chunks[i], 0)
 			return err
 		})
 	}
@@ -67,7 +65,7 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 		return nil, err
 	}
 	for _, t := range tails[1:] {
-		out = append(out, *t...)
+		out = append(out, t...)
 		recycle(t)
 	}
 	return out, nil

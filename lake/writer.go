@@ -9,12 +9,12 @@ import (
 	"path"
 	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/clock"
+	"github.com/tickerlake/tickerlake/internal/freelist"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -350,16 +350,14 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, names []
 			key := path.Join(ds.Name, p+"."+f.format)
 			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
-				buf := encodeBuffer()
-				data, err := f.encode(*buf, ds, parts[p])
+				data, err := f.encode(encodeBuffer(), ds, parts[p])
 				if err != nil {
 					return err
 				}
 				if _, err = w.Store.PutIfAbsent(gctx, key, data); err != nil {
 					return err // the store may not be done with data
 				}
-				*buf = data
-				recycle(buf)
+				recycle(data)
 				return nil
 			})
 		}
@@ -371,28 +369,31 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, names []
 	return files, err
 }
 
-// encodeBuffers recycles the encoders' output buffers between commits (a
+// encodeBuffers keeps the encoders' output buffers between commits (a
 // batch's CSV object alone is megabytes): allocating, zeroing and
-// collecting them cost as much as encoding a column. A buffer goes back
-// only once the store has the object.
-var encodeBuffers sync.Pool // of *[]byte
+// collecting them cost as much as encoding a column. In a sync.Pool,
+// which every garbage collection empties, a commit found a third of the
+// bytes it needed gone. A buffer goes back only once the store has the
+// object.
+var encodeBuffers = freelist.List[[]byte]{Max: keptBuffers}
+
+// keptBuffers bounds the buffers kept: the writer encodes GOMAXPROCS+2
+// objects at once, a large CSV object in up to GOMAXPROCS chunks.
+const keptBuffers = 8
 
 // maxRecycled is the largest buffer kept for reuse: a compaction's
 // objects are rare and would hold their memory.
-const maxRecycled = 64 << 20
+const maxRecycled = 32 << 20
 
 // encodeBuffer returns an empty buffer, recycled if one is at hand.
-func encodeBuffer() *[]byte {
-	if b, ok := encodeBuffers.Get().(*[]byte); ok {
-		*b = (*b)[:0]
-		return b
-	}
-	return new([]byte)
+func encodeBuffer() []byte {
+	b, _ := encodeBuffers.Get()
+	return b[:0]
 }
 
 // recycle offers a buffer for reuse; nothing may use it afterwards.
-func recycle(b *[]byte) {
-	if cap(*b) <= maxRecycled {
+func recycle(b []byte) {
+	if cap(b) <= maxRecycled {
 		encodeBuffers.Put(b)
 	}
 }
