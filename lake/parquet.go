@@ -27,9 +27,11 @@ import (
 
 // ParquetProperties are the writer's Parquet settings for a dataset: zstd,
 // statistics on, dictionaries for all but the float columns (prices and
-// Greeks rarely repeat, and hashing them costs more than it saves) and
+// Greeks rarely repeat, and hashing them costs more than it saves),
 // contract symbols (a snapshot names each contract once, and a day's
-// contracts outgrow the dictionary page limit anyway).
+// contracts outgrow the dictionary page limit anyway) and IV smiles (a
+// smile's JSON is its own: hashed twice and copied four times on its way
+// into a dictionary that holds every row).
 func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
@@ -37,7 +39,7 @@ func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 		parquet.WithMaxRowGroupLength(1 << 20),
 	}
 	for _, c := range ds.Columns {
-		if c.Type == market.Float64 || c.Name == "contract_symbol" {
+		if c.Type == market.Float64 || c.Name == "contract_symbol" || c.Name == "smile" {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
 	}
