@@ -324,7 +324,15 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 	if nNodes != len(ds.Columns) {
 		return nil, 0, false
 	}
-	// buffer returns the body's next buffer, nil when it is empty.
+	// buffer returns the body's next buffer, nil when it is empty. The
+	// buffers and each column's list of them are cut from one allocation
+	// each: a buffer over bytes it does not own keeps no count of its
+	// references.
+	if nBufs > 3*nNodes {
+		return nil, 0, false
+	}
+	held := make([]memory.Buffer, nBufs)
+	lists := make([]*memory.Buffer, 0, nBufs)
 	bi := 0
 	buffer := func() (*memory.Buffer, bool) {
 		if bi >= nBufs {
@@ -339,7 +347,9 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 		if n == 0 {
 			return nil, true
 		}
-		return memory.NewBufferBytes(body[off : off+n : off+n]), true
+		b := &held[bi-1]
+		b.Reset(body[off : off+n : off+n])
+		return b, true
 	}
 	cols := make([]arrow.Array, len(ds.Columns))
 	defer func() {
@@ -359,7 +369,11 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 		if f.Type.ID() == arrow.STRING {
 			nbuf = 3
 		}
-		buffers := make([]*memory.Buffer, nbuf)
+		if len(lists)+nbuf > cap(lists) {
+			return nil, 0, false
+		}
+		buffers := lists[len(lists) : len(lists)+nbuf : len(lists)+nbuf]
+		lists = lists[:len(lists)+nbuf]
 		for j := range buffers {
 			b, ok := buffer()
 			if !ok {
