@@ -378,8 +378,9 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, names []
 var encodeBuffers = freelist.List[[]byte]{Max: keptBuffers}
 
 // keptBuffers bounds the buffers kept: the writer encodes GOMAXPROCS+2
-// objects at once, a large CSV object in up to GOMAXPROCS chunks.
-const keptBuffers = 8
+// objects of each of up to GOMAXPROCS ranges at once, a large CSV object
+// in up to GOMAXPROCS chunks.
+const keptBuffers = 16
 
 // maxRecycled is the largest buffer kept for reuse: a compaction's
 // objects are rare and would hold their memory.
