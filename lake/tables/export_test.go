@@ -110,3 +110,11 @@ func (c countingStore) Get(ctx context.Context, key string) ([]byte, error) {
 	c.r.count(key)
 	return c.Store.Get(ctx, key)
 }
+
+// CachedManifests is how many manifests' data files the catalog keeps for
+// a dataset's table.
+func (c *Catalog) CachedManifests(dataset string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.manifests[dataset])
+}

@@ -193,8 +193,9 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 				if entries, err = readManifest(fs, name, m, ds, sc, c.root); err != nil {
 					return nil, err
 				}
-				older[m.FilePath()] = entries
 			}
+			// Cached by a commit, it would go at the next one.
+			older[m.FilePath()] = entries
 			for _, f := range entries {
 				ref[f.key] = true
 			}

@@ -291,3 +291,90 @@ func TestHousekeepingSharesManifestReads(t *testing.T) {
 	}
 	t.Logf("a housekeeping run read %d manifests and manifest lists, %d different ones", total, len(avro))
 }
+
+// TestManifestCacheKeepsTheCurrentSnapshot: a writer's commits keep the
+// data files of the current snapshot's manifests only, not of every
+// manifest a commit since the last expiry left behind (a compaction's,
+// here), which would grow with the commits of a process that never
+// searches for orphans; those the janitor's search read stay for its next
+// search while their snapshots live.
+func TestManifestCacheKeepsTheCurrentSnapshot(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	st, err := lake.NewDir(filepath.Join(dir, "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	ds := market.IntradayBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	w := laketest.Writer(st)
+	w.Tables = c
+	off := int64(0)
+	write := func(d int, syms ...string) {
+		t.Helper()
+		for _, sym := range syms {
+			msgs := laketest.Messages(t, ds, 0, off, 0, laketest.IntradayBars([]string{sym}, day.AddDate(0, 0, d), ing))
+			off += int64(len(msgs))
+			if err := w.WriteBatch(ctx, msgs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	current := func() int {
+		t.Helper()
+		tbl, err := c.Reload(ctx, ds.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs, err := tbl.FS(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ms, err := tbl.CurrentSnapshot().Manifests(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ms)
+	}
+	for d := range 3 {
+		write(d, "AAPL", "MSFT", "NVDA")
+	}
+	for _, p := range []string{"date=2026-11-02", "date=2026-11-03"} {
+		if _, err := (&lake.Compactor{Store: st, Tables: c, Partitions: []string{p}}).Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(3, "AAPL")
+	visible := func() {
+		t.Helper()
+		if _, _, _, err := c.Visible(ctx, ds.Name, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	visible() // plans against the current snapshot, as the next commit would
+	if got, want := c.CachedManifests(ds.Name), current(); got != want {
+		t.Errorf("after the commits the catalog keeps %d manifests' files, the current snapshot has %d", got, want)
+	}
+	if _, err := c.Unreferenced(ctx, ds.Name); err != nil {
+		t.Fatal(err)
+	}
+	searched := c.CachedManifests(ds.Name)
+	if searched <= current() {
+		t.Fatalf("the search for orphans kept %d manifests' files, the current snapshot has %d: the test wants manifests only older snapshots hold", searched, current())
+	}
+	write(3, "MSFT")
+	visible()
+	if got, want := c.CachedManifests(ds.Name), searched+1; got != want {
+		t.Errorf("a commit after the search keeps %d manifests' files, want %d: those the search read and the commit's new one", got, want)
+	}
+}

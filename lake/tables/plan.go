@@ -22,9 +22,12 @@ import (
 // changes once written, and a commit keeps most of its parent's
 // manifests, so a reader of the current files reads only the manifest
 // list and the manifests written since the last one it saw. A manifest
-// the current snapshot no longer holds is kept while the snapshot it was
-// last seen in is live, for the janitor: the memory is that of the live
-// snapshots' file lists, a few hundred bytes a file.
+// the current snapshot no longer holds is dropped at the next reading of
+// the current files, unless the janitor's search read it from an older
+// snapshot: it stays for the next search while that snapshot is live. The
+// memory is that of the current snapshot's file list and of the older
+// manifests the last search read, a few hundred bytes a file, not of
+// every manifest a commit has left behind since the last expiry.
 
 // fileEntry is what planning and readers need of one data file of a table.
 type fileEntry struct {
@@ -41,6 +44,7 @@ type fileEntry struct {
 type manifestFiles struct {
 	files []fileEntry
 	seen  int64
+	older bool // read by the search for orphans from a snapshot not current
 }
 
 // liveFiles returns the data files of the table's current snapshot,
@@ -92,22 +96,27 @@ func (c *Catalog) liveManifests(ctx context.Context, tbl *table.Table, ds *marke
 }
 
 // remember caches the data files of manifests seen in a snapshot of the
-// table (its current one when current), and forgets those last seen in a
-// snapshot the table no longer has. A stored map is never changed:
-// readers use it without the lock.
+// table: its current one when current, when the others of the current
+// snapshot before are forgotten; otherwise an older one, whose manifests
+// the search for orphans read. It forgets those last seen in a snapshot
+// the table no longer has. A stored map is never changed: readers use it
+// without the lock.
 func (c *Catalog) remember(tbl *table.Table, ds *market.Dataset, snapshot int64, current bool, files map[string][]fileEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.manifests[ds.Name]
 	next := make(map[string]manifestFiles, len(old)+len(files))
 	for p, mf := range old {
-		if tbl.Metadata().SnapshotByID(mf.seen) != nil {
+		if (mf.older || !current) && tbl.Metadata().SnapshotByID(mf.seen) != nil {
 			next[p] = mf
 		}
 	}
 	for p, fs := range files {
-		if _, ok := next[p]; current || !ok {
-			next[p] = manifestFiles{files: fs, seen: snapshot}
+		if mf, ok := next[p]; current || !ok {
+			next[p] = manifestFiles{files: fs, seen: snapshot, older: !current}
+		} else if !mf.older {
+			mf.older = true
+			next[p] = mf
 		}
 	}
 	c.manifests[ds.Name] = next
