@@ -308,7 +308,9 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 	}
 	hdr := msg.Offset(8)
 	bodyLen := msg.GetInt64Slot(10, 0)
-	if hdr == 0 || bodyLen < 0 || bodyLen > int64(len(body)) {
+	// Custom metadata (neither writer puts any on a batch) is for the IPC
+	// reader to read or refuse.
+	if hdr == 0 || msg.Offset(12) != 0 || bodyLen < 0 || bodyLen > int64(len(body)) {
 		return nil, 0, false
 	}
 	body = body[:bodyLen]
