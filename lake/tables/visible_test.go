@@ -14,6 +14,7 @@ import (
 	"github.com/tickerlake/tickerlake/lake/query"
 	"github.com/tickerlake/tickerlake/lake/tables"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/sink/sinktest"
 )
 
 // TestEngineShowsTheTable checks that the query engine shows what the
@@ -158,5 +159,59 @@ func TestTableExistsReadsNoManifest(t *testing.T) {
 	t.Logf("the new janitor read %d manifests and manifest lists", reads.Manifests.Load()-m0)
 	if tbls.n != 0 {
 		t.Errorf("the writer and the janitor read a table's files %d times to learn whether it exists, want none", tbls.n)
+	}
+}
+
+// TestTableExistsInPostgres: the cluster's PostgreSQL catalog answers
+// Exists as the embedded SQLite one does, for a table and for none, in a
+// process that has loaded neither.
+func TestTableExistsInPostgres(t *testing.T) {
+	dsn := os.Getenv("TICKERLAKE_TEST_PG_DSN")
+	if dsn == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("TICKERLAKE_TEST_PG_DSN is not set under CI: scripts/services/postgres.sh did not run")
+		}
+		t.Skip("no PostgreSQL: run scripts/services/postgres.sh and export what it prints")
+	}
+	uri := sinktest.PostgresDB(t, dsn)
+	ctx := context.Background()
+	st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	open := func() *tables.Catalog {
+		t.Helper()
+		c, err := tables.Open(ctx, uri, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return c
+	}
+	exists := func(c *tables.Catalog, want map[string]bool) {
+		t.Helper()
+		for ds, want := range want {
+			if ok, err := c.Exists(ctx, ds); err != nil || ok != want {
+				t.Errorf("Exists(%s) = %v, %v; want %v", ds, ok, err, want)
+			}
+		}
+	}
+	exists(open(), map[string]bool{market.OptionQuotes.Name: false, market.DailyBars.Name: false})
+	w := laketest.Writer(st)
+	w.Tables = open()
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	if err := w.WriteBatch(ctx, laketest.Messages(t, market.OptionQuotes, 0, 0, 0, laketest.OptionChain("AAPL", day.Add(17*time.Hour), 2, 3, ing))); err != nil {
+		t.Fatal(err)
+	}
+	c := open() // a new process
+	reads := tables.CountReads(c)
+	exists(c, map[string]bool{market.OptionQuotes.Name: true, market.DailyBars.Name: false})
+	if n := reads.Manifests.Load(); n != 0 {
+		t.Errorf("Exists read %d manifests, want none", n)
 	}
 }
