@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -204,14 +206,17 @@ func BenchmarkWriterSnapshot(b *testing.B) {
 	}
 	b.Logf("%d quotes in %d messages", len(rows), len(msgs))
 	b.Run("writer", func(b *testing.B) {
-		w := laketest.Writer(discard{})
+		st := &discard{}
+		w := laketest.Writer(st)
 		cpu := cpuTime(b)
 		for b.Loop() {
+			st.parquet.Store(0)
 			if err := w.WriteBatch(context.Background(), msgs); err != nil {
 				b.Fatal(err)
 			}
 		}
 		perRow(b, cpu)
+		b.ReportMetric(float64(st.parquet.Load())/n, "parquet-B/row")
 	})
 	b.Run("encode", func(b *testing.B) {
 		var pq, csv []byte
@@ -247,9 +252,17 @@ func BenchmarkWriterSnapshot(b *testing.B) {
 	})
 }
 
-// discard is a store that keeps nothing.
-type discard struct{ lake.Store }
+// discard is a store that keeps nothing; it counts the Parquet bytes put.
+type discard struct {
+	lake.Store
+	parquet atomic.Int64
+}
 
-func (discard) PutIfAbsent(context.Context, string, []byte) (bool, error) { return true, nil }
+func (d *discard) PutIfAbsent(_ context.Context, key string, data []byte) (bool, error) {
+	if strings.HasSuffix(key, ".parquet") {
+		d.parquet.Add(int64(len(data)))
+	}
+	return true, nil
+}
 
-func (discard) String() string { return "discard" }
+func (*discard) String() string { return "discard" }

@@ -33,8 +33,22 @@ import (
 // smile's JSON is its own: hashed twice and copied four times on its way
 // into a dictionary that holds every row).
 func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
+	return parquetProperties(ds, compress.DefaultCompressionLevel)
+}
+
+// freshLevel is the zstd level of the Parquet files the writer commits:
+// zstd's fastest. Fresh files live until compaction merges a partition's
+// files into one at the default level (ParquetProperties), so spending CPU
+// on their ratio buys little; at the default level zstd was about a
+// quarter of the writer's CPU.
+const freshLevel = 1
+
+// parquetProperties are ParquetProperties with pages compressed at zstd's
+// level (compress.DefaultCompressionLevel for zstd's default).
+func parquetProperties(ds *market.Dataset, level int) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(level),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(1 << 20),
 	}
@@ -54,6 +68,12 @@ func EncodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error)
 // encodeParquet appends a Parquet file of recs to dst.
 func encodeParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
 	return encodeParquetWith(dst, ds, recs, ParquetProperties(ds))
+}
+
+// encodeFreshParquet appends a Parquet file of recs to dst as the writer
+// commits it, at freshLevel.
+func encodeFreshParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
+	return encodeParquetWith(dst, ds, recs, parquetProperties(ds, freshLevel))
 }
 
 // encodeParquetWith writes record batches as pqarrow.FileWriter does with

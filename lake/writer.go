@@ -346,7 +346,7 @@ func (w *Writer) putPartitions(ctx context.Context, ds *market.Dataset, names []
 		for j, f := range []struct {
 			format string
 			encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
-		}{{"parquet", encodeParquet}, {"csv", encodeCSV}} {
+		}{{"parquet", encodeFreshParquet}, {"csv", encodeCSV}} {
 			key := path.Join(ds.Name, p+"."+f.format)
 			files[2*i+j] = File{Key: key, Format: f.format, Rows: rows}
 			g.Go(func() error {
