@@ -231,6 +231,12 @@ func (c *Catalog) retry(ctx context.Context, tbl *table.Table, dataset, what str
 			c.mu.Lock()
 			c.tables[dataset] = next
 			c.mu.Unlock()
+			if next == tbl && c.metadataLocation(ctx, dataset) != tbl.MetadataLocation() {
+				// Nothing committed (a replay), on a table another writer
+				// has moved on from since: the hint it wrote stands, where
+				// ours would point readers back at an old metadata file.
+				return nil
+			}
 			return c.writeVersionHint(ctx, next)
 		}
 		if !conflict(err) || attempt >= c.maxAttempts {
