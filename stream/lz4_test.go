@@ -11,12 +11,14 @@ import (
 	"github.com/pierrec/lz4/v4"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/compress"
+	kafkalz4 "github.com/segmentio/kafka-go/compress/lz4"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
 // TestLz4CodecReuse: writers and readers taken from the free lists again
 // and again give back every batch as it went in, a stock LZ4 frame reader
-// reads the frames they write, and they read a stock writer's frames.
+// and kafka-go's own codec read the frames they write, and they read a
+// stock writer's frames.
 func TestLz4CodecReuse(t *testing.T) {
 	c, ok := compress.Codecs[compress.Lz4].(*lz4Codec)
 	if !ok {
@@ -49,6 +51,18 @@ func TestLz4CodecReuse(t *testing.T) {
 		if out, err := io.ReadAll(lz4.NewReader(bytes.NewReader(frame.Bytes()))); err != nil || !bytes.Equal(out, in) {
 			t.Fatalf("batch %d: stock reader: %v, equal %v", i, err, bytes.Equal(out, in))
 		}
+		// The frame descriptor: version 1, independent blocks (Kafka's Java
+		// client reads no other), no block or content checksum, no content
+		// size; blocks of at most 1 MiB.
+		if b := frame.Bytes(); len(b) < 6 || b[4] != 0x60 || b[5] != 0x60 {
+			t.Fatalf("batch %d: frame descriptor % x, want 60 60", i, b[4:min(len(b), 6)])
+		}
+		// kafka-go's own codec, as a consumer without ours decodes them.
+		kr := new(kafkalz4.Codec).NewReader(bytes.NewReader(frame.Bytes()))
+		if out, err := io.ReadAll(kr); err != nil || !bytes.Equal(out, in) {
+			t.Fatalf("batch %d: kafka-go's codec: %v, equal %v", i, err, bytes.Equal(out, in))
+		}
+		kr.Close()
 		// A frame of kafka-go's own settings (4 MiB blocks, a content
 		// checksum), as another producer writes it.
 		var stock bytes.Buffer
