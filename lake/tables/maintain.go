@@ -164,6 +164,10 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
 	}
 	sc := tbl.Schema()
+	// The manifests older snapshots alone hold, kept for the next search
+	// while the newest snapshot holding each is live (Snapshots runs from
+	// the oldest).
+	older := map[string]manifestFiles{}
 	for _, snap := range md.Snapshots() {
 		if snap.ManifestList == "" {
 			continue
@@ -171,7 +175,6 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 		if err := add(snap.ManifestList); err != nil {
 			return nil, err
 		}
-		older := map[string][]fileEntry{} // manifests read only now
 		if snap.SnapshotID == current.SnapshotID {
 			manifests = nil // read above, through the cache
 		} else if manifests, err = snap.Manifests(fs); err != nil {
@@ -180,6 +183,10 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 		for _, m := range manifests {
 			if err := add(m.FilePath()); err != nil {
 				return nil, err
+			}
+			if mf, ok := older[m.FilePath()]; ok {
+				mf.seen = snap.SnapshotID
+				older[m.FilePath()] = mf
 			}
 			if read[m.FilePath()] {
 				continue
@@ -194,16 +201,15 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 					return nil, err
 				}
 			}
-			// Cached by a commit, it would go at the next one.
-			older[m.FilePath()] = entries
+			// Even when cached by a commit: the next would drop it.
+			older[m.FilePath()] = manifestFiles{files: entries, seen: snap.SnapshotID, older: true}
 			for _, f := range entries {
 				ref[f.key] = true
 			}
 		}
-		if len(older) > 0 {
-			// For the next run: only this snapshot's expiry ends their use.
-			c.remember(tbl, ds, snap.SnapshotID, false, older)
-		}
+	}
+	if len(older) > 0 {
+		c.rememberOlder(tbl, ds, older)
 	}
 	return ref, nil
 }

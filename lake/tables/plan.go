@@ -44,7 +44,7 @@ type fileEntry struct {
 type manifestFiles struct {
 	files []fileEntry
 	seen  int64
-	older bool // read by the search for orphans from a snapshot not current
+	older bool // read by the search for orphans from an older snapshot
 }
 
 // liveFiles returns the data files of the table's current snapshot,
@@ -91,33 +91,46 @@ func (c *Catalog) liveManifests(ctx context.Context, tbl *table.Table, ds *marke
 			return nil, nil, err
 		}
 	}
-	c.remember(tbl, ds, snap.SnapshotID, true, files)
+	c.remember(tbl, ds, snap.SnapshotID, files)
 	return manifests, files, nil
 }
 
-// remember caches the data files of manifests seen in a snapshot of the
-// table: its current one when current, when the others of the current
-// snapshot before are forgotten; otherwise an older one, whose manifests
-// the search for orphans read. It forgets those last seen in a snapshot
-// the table no longer has. A stored map is never changed: readers use it
-// without the lock.
-func (c *Catalog) remember(tbl *table.Table, ds *market.Dataset, snapshot int64, current bool, files map[string][]fileEntry) {
+// remember caches the data files of the manifests of the table's current
+// snapshot, and forgets the others but those the search for orphans read
+// from an older snapshot the table still has. A stored map is never
+// changed: readers use it without the lock.
+func (c *Catalog) remember(tbl *table.Table, ds *market.Dataset, snapshot int64, files map[string][]fileEntry) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	old := c.manifests[ds.Name]
-	next := make(map[string]manifestFiles, len(old)+len(files))
+	next := make(map[string]manifestFiles, len(files))
 	for p, mf := range old {
-		if (mf.older || !current) && tbl.Metadata().SnapshotByID(mf.seen) != nil {
+		if mf.older && tbl.Metadata().SnapshotByID(mf.seen) != nil {
 			next[p] = mf
 		}
 	}
 	for p, fs := range files {
-		if mf, ok := next[p]; current || !ok {
-			next[p] = manifestFiles{files: fs, seen: snapshot, older: !current}
-		} else if !mf.older {
-			mf.older = true
+		next[p] = manifestFiles{files: fs, seen: snapshot}
+	}
+	c.manifests[ds.Name] = next
+}
+
+// rememberOlder caches the data files of manifests the search for orphans
+// read from older snapshots of the table, each kept while the newest
+// snapshot it was seen in is live, and forgets those last seen in a
+// snapshot the table no longer has.
+func (c *Catalog) rememberOlder(tbl *table.Table, ds *market.Dataset, older map[string]manifestFiles) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	old := c.manifests[ds.Name]
+	next := make(map[string]manifestFiles, len(old)+len(older))
+	for p, mf := range old {
+		if tbl.Metadata().SnapshotByID(mf.seen) != nil {
 			next[p] = mf
 		}
+	}
+	for p, mf := range older {
+		next[p] = mf
 	}
 	c.manifests[ds.Name] = next
 }
