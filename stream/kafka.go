@@ -51,13 +51,27 @@ type ReaderConfig struct {
 	Kafka  Cluster
 	Group  string
 	Topics []string
-	// MaxWait bounds how long a fetch waits for data (default 200ms); it also
-	// bounds how long Close takes.
+	// MaxWait bounds how long the broker holds a fetch that finds no data
+	// (default 200ms), and so how long Close takes while the brokers answer:
+	// Close waits for the fetches in flight. A broker that does not answer
+	// holds Close up to fetchMargin longer.
 	MaxWait time.Duration
 	// ClientID names the reader to the brokers (default ClientID()), which is
 	// how GroupMember finds it among the group's members.
 	ClientID string
 }
+
+// fetchMargin is how much longer than MaxWait a reader waits for a fetch's
+// answer before it drops the connection. kafka-go gives the read MaxWait
+// and asks the broker to answer a round trip allowance earlier: a second
+// if MaxWait is a second or more, a quarter of MaxWait below that. At
+// 200ms a broker answer more than 50ms late (a busy process, a collection)
+// closed the connection and the reader dialled, listed offsets and seeked
+// again: an idle partition polls about six times a second, and under the
+// options pipeline's load that was about 40 connections a snapshot. With
+// the read given MaxWait and a second, the broker is asked to answer within
+// MaxWait and a late answer has a second to arrive.
+const fetchMargin = time.Second
 
 // NewReader returns a consumer-group reader. Offsets are committed only by
 // explicit CommitMessages calls, after the sink has durably written.
@@ -74,7 +88,7 @@ func NewReader(c ReaderConfig) *kafka.Reader {
 		Dialer:            c.Kafka.Dialer(c.ClientID),
 		GroupID:           c.Group,
 		GroupTopics:       c.Topics,
-		MaxWait:           c.MaxWait,
+		MaxWait:           c.MaxWait + fetchMargin,
 		MinBytes:          1,
 		MaxBytes:          32 << 20,
 		StartOffset:       kafka.FirstOffset,
