@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"path"
 	"strings"
 	"time"
@@ -216,12 +217,21 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 
 // keyOf turns a file location, with or without the table's scheme, into
 // a lake key; ok is false when the location lies outside the lake.
+// iceberg-go escapes the locations it makes from the table's (its
+// metadata, manifest lists and manifests: "my%20lake" for a folder "my
+// lake"), and the lake's root is kept as given.
 func (c *Catalog) keyOf(p string) (string, bool) {
 	if k, ok := strings.CutPrefix(p, c.root+"/"); ok {
 		return k, true
 	}
-	if local, ok := strings.CutPrefix(c.root, "file://"); ok {
+	local, isLocal := strings.CutPrefix(c.root, "file://")
+	if isLocal {
 		if k, ok := strings.CutPrefix(p, local+"/"); ok {
+			return k, true
+		}
+	}
+	if u, err := url.Parse(p); err == nil && u.Scheme != "" {
+		if k, ok := strings.CutPrefix(u.Scheme+"://"+u.Host+u.Path, c.root+"/"); ok {
 			return k, true
 		}
 	}

@@ -381,16 +381,35 @@ func TestManifestCacheKeepsTheCurrentSnapshot(t *testing.T) {
 	}
 }
 
-// TestJanitorOnS3 runs the search for orphans and the janitor on S3, under
-// a prefix and at the bucket's root: a stray object goes, and every object
-// the live snapshots read (metadata, manifest lists, manifests, data
-// files) stays, so the table still reads back whole.
-func TestJanitorOnS3(t *testing.T) {
-	for _, prefix := range []string{"tl/lake", ""} {
-		t.Run("prefix="+prefix, func(t *testing.T) {
+// TestJanitorOnEachStore runs the search for orphans and the janitor on
+// S3, under a prefix and at the bucket's root, and in a lake folder whose
+// name iceberg-go escapes in the locations it writes: a stray object
+// goes, and every object the live snapshots read (metadata, manifest
+// lists, manifests, data files) stays, so the table still reads back whole.
+func TestJanitorOnEachStore(t *testing.T) {
+	s3 := func(prefix string) func(*testing.T, *laketest.Clock) (lake.Store, func(string) string) {
+		return func(t *testing.T, clock *laketest.Clock) (lake.Store, func(string) string) {
+			return laketest.FakeS3(t, clock, "lake", prefix), func(k string) string { return "s3://lake/" + path.Join(prefix, k) }
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		store func(*testing.T, *laketest.Clock) (lake.Store, func(string) string)
+	}{
+		{"s3 under a prefix", s3("tl/lake")},
+		{"s3 at the bucket's root", s3("")},
+		{"a folder with a space", func(t *testing.T, _ *laketest.Clock) (lake.Store, func(string) string) {
+			st, err := lake.NewDir(filepath.Join(t.TempDir(), "my lake"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st, func(k string) string { return "file://" + st.Root + "/" + k }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
 			clock := laketest.NewClock(time.Now())
-			st := laketest.FakeS3(t, clock, "lake", prefix)
+			st, location := tc.store(t, clock)
 			c, err := tables.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), st, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -432,7 +451,7 @@ func TestJanitorOnS3(t *testing.T) {
 			}
 			tbl, files := tableFiles(t, c, ds)
 			for k := range unref {
-				if files["s3://lake/"+path.Join(prefix, k)] || strings.HasSuffix(tbl.MetadataLocation(), k) {
+				if files[location(k)] || strings.HasSuffix(tbl.MetadataLocation(), k) {
 					t.Errorf("%s, which the current snapshot reads, is called an orphan", k)
 				}
 			}
