@@ -279,8 +279,10 @@ type columnJoiner struct {
 var joiners = freelist.List[*columnJoiner]{Max: 8}
 
 // maxJoined is the largest buffer a joiner keeps: a compaction's row
-// groups are rare and would hold their memory.
-const maxJoined = 16 << 20
+// groups are rare and would hold their memory. A writer's row group's
+// column is rows times 8 bytes, about 100 kB for a snapshot of the
+// benchmark's 40 chains, so the joiners hold at most a few dozen megabytes.
+const maxJoined = 4 << 20
 
 func joiner() *columnJoiner {
 	if j, ok := joiners.Get(); ok {
@@ -305,8 +307,10 @@ func (j *columnJoiner) column(recs []arrow.RecordBatch, i int) (arrow.Array, err
 		return col, nil
 	}
 	first := recs[0].Column(i)
+	// A dictionary type is fixed-width too (its indices), but joining its
+	// indices would lose the dictionaries; no dataset has one today.
 	typ, ok := first.DataType().(arrow.FixedWidthDataType)
-	if !ok || typ.BitWidth()%8 != 0 {
+	if _, dict := first.DataType().(*arrow.DictionaryType); dict || !ok || typ.BitWidth()%8 != 0 {
 		parts := make([]arrow.Array, len(recs))
 		for k, r := range recs {
 			parts[k] = r.Column(i)

@@ -9,6 +9,7 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -386,16 +387,33 @@ const keptBuffers = 16
 // objects are rare and would hold their memory.
 const maxRecycled = 32 << 20
 
+// keptBudget bounds the bytes the kept buffers hold together. Unlike a
+// sync.Pool's, they are never given back to the garbage collector, so
+// after one large batch they would otherwise pin keptBuffers times
+// maxRecycled for good, a lot for a pod with a memory limit. A snapshot
+// of the benchmark's 40 chains needs a few megabytes.
+const keptBudget = 64 << 20
+
+// keptBytes is the capacity of the buffers encodeBuffers holds.
+var keptBytes atomic.Int64
+
 // encodeBuffer returns an empty buffer, recycled if one is at hand.
 func encodeBuffer() []byte {
-	b, _ := encodeBuffers.Get()
+	b, ok := encodeBuffers.Get()
+	if ok {
+		keptBytes.Add(-int64(cap(b)))
+	}
 	return b[:0]
 }
 
 // recycle offers a buffer for reuse; nothing may use it afterwards.
 func recycle(b []byte) {
-	if cap(b) <= maxRecycled {
-		encodeBuffers.Put(b)
+	n := int64(cap(b))
+	if n > maxRecycled {
+		return
+	}
+	if keptBytes.Add(n) > keptBudget || !encodeBuffers.Put(b) {
+		keptBytes.Add(-n)
 	}
 }
 
