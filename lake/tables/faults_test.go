@@ -229,3 +229,26 @@ func TestBrokenMetadataIsNamed(t *testing.T) {
 		})
 	}
 }
+
+// TestLakeDirectoryAURLCannotCarry refuses, when the catalog opens, a lake
+// directory whose name iceberg-go would read as a URL's fragment, query or
+// escape: the tables would live in another folder, or creating them would
+// fail on every commit, and the writer would retry for ever.
+func TestLakeDirectoryAURLCannotCarry(t *testing.T) {
+	for _, name := range []string{"lake#1", "lake?x", "lake%20"} {
+		root := filepath.Join(t.TempDir(), name)
+		st, err := lake.NewDir(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := tables.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), st, nil)
+		if err == nil {
+			c.Close()
+			t.Errorf("%s: the catalog opened over a lake directory a table location cannot carry", name)
+			continue
+		}
+		if !strings.Contains(err.Error(), root) {
+			t.Errorf("%s: %v, want an error naming the directory", name, err)
+		}
+	}
+}

@@ -136,6 +136,11 @@ func storeIO(store lake.Store) (root string, aws *lake.S3, props iceberg.Propert
 	props = iceberg.Properties{}
 	switch st := store.(type) {
 	case *lake.Dir:
+		// iceberg-go parses locations as URLs: a '#' would start a fragment,
+		// a '?' a query, and a '%' an escape, each naming another folder.
+		if i := strings.IndexAny(st.Root, "#?%"); i >= 0 {
+			return "", nil, nil, fmt.Errorf("iceberg tables: lake directory %q has %q, which a table location cannot carry; choose a directory without '#', '?' or '%%'", st.Root, st.Root[i])
+		}
 		return "file://" + st.Root, nil, props, nil
 	case *lake.S3:
 		root = strings.TrimSuffix("s3://"+st.Bucket()+"/"+strings.TrimSuffix(st.Prefix(), "/"), "/")
