@@ -161,24 +161,7 @@ func writerObjects(t *testing.T, root string, ds *market.Dataset, partition stri
 // finds. A housekeeping run of a new process logs what it reads.
 func TestHousekeepingSharesManifestReads(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := lake.NewDir(filepath.Join(dir, "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() *tables.Catalog {
-		t.Helper()
-		c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		return c
-	}
+	_, st, open := reopenableLake(t)
 	ds := market.IntradayBars
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -481,24 +464,7 @@ func TestJanitorOnEachStore(t *testing.T) {
 // readers an old snapshot, or none once the janitor removed that file.
 func TestReplayLeavesTheVersionHint(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := lake.NewDir(filepath.Join(dir, "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() *tables.Catalog {
-		t.Helper()
-		c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		return c
-	}
+	_, st, open := reopenableLake(t)
 	ds := market.DailyBars
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)

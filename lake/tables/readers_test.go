@@ -252,21 +252,35 @@ func firstDiff(a, b []string) string {
 // dirLake makes a lake in a folder (root) with a SQLite catalog beside it.
 func dirLake(t *testing.T) (string, *lake.Dir, *tables.Catalog) {
 	t.Helper()
+	root, st, open := reopenableLake(t)
+	return root, st, open()
+}
+
+// reopenableLake makes a lake in a folder (root) and returns what opens
+// its SQLite catalog, each time as a new process would; every catalog
+// opened is closed when the test ends.
+func reopenableLake(t *testing.T) (string, *lake.Dir, func() *tables.Catalog) {
+	t.Helper()
 	root := filepath.Join(t.TempDir(), "lake")
 	st, err := lake.NewDir(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := tables.Open(context.Background(), filepath.Join(t.TempDir(), "catalog.db"), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Error(err)
+	file := filepath.Join(t.TempDir(), "catalog.db")
+	open := func() *tables.Catalog {
+		t.Helper()
+		c, err := tables.Open(context.Background(), file, st, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	})
-	return root, st, c
+		t.Cleanup(func() {
+			if err := c.Close(); err != nil {
+				t.Error(err)
+			}
+		})
+		return c
+	}
+	return root, st, open
 }
 
 // openEngine opens the query engine over the lake in st with a cache of

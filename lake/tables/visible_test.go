@@ -99,24 +99,7 @@ func (c *countVisible) Visible(ctx context.Context, dataset, since string) (stri
 // entry alone, not from the table's files.
 func TestTableExistsReadsNoManifest(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := lake.NewDir(filepath.Join(dir, "lake"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	open := func() *tables.Catalog {
-		t.Helper()
-		c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		return c
-	}
+	_, st, open := reopenableLake(t)
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	w := laketest.Writer(st)
