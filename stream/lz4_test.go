@@ -26,39 +26,18 @@ func TestLz4CodecReuse(t *testing.T) {
 	}
 	for i := range 40 {
 		in := payload(uint64(i), 1+i*60_000) // up to ~2.3 MB, past one block
-		var frame bytes.Buffer
-		w := c.NewWriter(&frame)
-		if _, err := w.Write(in); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if frame.Len() >= len(in) && len(in) > 1000 {
-			t.Errorf("batch %d: %d bytes compressed to %d", i, len(in), frame.Len())
-		}
-		r := c.NewReader(bytes.NewReader(frame.Bytes()))
-		out, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatalf("batch %d: %v", i, err)
-		}
-		if err := r.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out, in) {
-			t.Fatalf("batch %d: %d bytes came back as %d different ones", i, len(in), len(out))
-		}
-		if out, err := io.ReadAll(lz4.NewReader(bytes.NewReader(frame.Bytes()))); err != nil || !bytes.Equal(out, in) {
+		frame := codecRoundTrip(t, c, i, in)
+		if out, err := io.ReadAll(lz4.NewReader(bytes.NewReader(frame))); err != nil || !bytes.Equal(out, in) {
 			t.Fatalf("batch %d: stock reader: %v, equal %v", i, err, bytes.Equal(out, in))
 		}
 		// The frame descriptor: version 1, independent blocks (Kafka's Java
 		// client reads no other), no block or content checksum, no content
 		// size; blocks of at most 1 MiB.
-		if b := frame.Bytes(); len(b) < 6 || b[4] != 0x60 || b[5] != 0x60 {
-			t.Fatalf("batch %d: frame descriptor % x, want 60 60", i, b[4:min(len(b), 6)])
+		if len(frame) < 6 || frame[4] != 0x60 || frame[5] != 0x60 {
+			t.Fatalf("batch %d: frame descriptor % x, want 60 60", i, frame[4:min(len(frame), 6)])
 		}
 		// kafka-go's own codec, as a consumer without ours decodes them.
-		kr := new(kafkalz4.Codec).NewReader(bytes.NewReader(frame.Bytes()))
+		kr := new(kafkalz4.Codec).NewReader(bytes.NewReader(frame))
 		if out, err := io.ReadAll(kr); err != nil || !bytes.Equal(out, in) {
 			t.Fatalf("batch %d: kafka-go's codec: %v, equal %v", i, err, bytes.Equal(out, in))
 		}
@@ -73,7 +52,7 @@ func TestLz4CodecReuse(t *testing.T) {
 		if err := sw.Close(); err != nil {
 			t.Fatal(err)
 		}
-		r = c.NewReader(bytes.NewReader(stock.Bytes()))
+		r := c.NewReader(bytes.NewReader(stock.Bytes()))
 		if out, err := io.ReadAll(r); err != nil || !bytes.Equal(out, in) {
 			t.Fatalf("batch %d: stock frame: %v, equal %v", i, err, bytes.Equal(out, in))
 		}

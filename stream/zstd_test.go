@@ -36,29 +36,8 @@ func TestZstdCodecReuse(t *testing.T) {
 	defer stock.Close()
 	for i := range 40 {
 		in := payload(uint64(i), 1+i*25_000) // up to ~1 MB, past the window
-		var frame bytes.Buffer
-		w := c.NewWriter(&frame)
-		if _, err := w.Write(in); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if frame.Len() >= len(in) && len(in) > 1000 {
-			t.Errorf("batch %d: %d bytes compressed to %d", i, len(in), frame.Len())
-		}
-		r := c.NewReader(bytes.NewReader(frame.Bytes()))
-		out, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatalf("batch %d: %v", i, err)
-		}
-		if err := r.Close(); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(out, in) {
-			t.Fatalf("batch %d: %d bytes came back as %d different ones", i, len(in), len(out))
-		}
-		if out, err := stock.DecodeAll(frame.Bytes(), nil); err != nil || !bytes.Equal(out, in) {
+		frame := codecRoundTrip(t, c, i, in)
+		if out, err := stock.DecodeAll(frame, nil); err != nil || !bytes.Equal(out, in) {
 			t.Fatalf("batch %d: stock decoder: %v, equal %v", i, err, bytes.Equal(out, in))
 		}
 	}
@@ -79,4 +58,33 @@ func TestZstdCodecReuse(t *testing.T) {
 		t.Error("corrupt frame: no error")
 	}
 	r.Close()
+}
+
+// codecRoundTrip compresses batch i, in, with c, checks that it shrank and
+// that c reads it back whole, and returns the compressed frame.
+func codecRoundTrip(t *testing.T, c compress.Codec, i int, in []byte) []byte {
+	t.Helper()
+	var frame bytes.Buffer
+	w := c.NewWriter(&frame)
+	if _, err := w.Write(in); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if frame.Len() >= len(in) && len(in) > 1000 {
+		t.Errorf("batch %d: %d bytes compressed to %d", i, len(in), frame.Len())
+	}
+	r := c.NewReader(bytes.NewReader(frame.Bytes()))
+	out, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatalf("batch %d: %v", i, err)
+	}
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out, in) {
+		t.Fatalf("batch %d: %d bytes came back as %d different ones", i, len(in), len(out))
+	}
+	return frame.Bytes()
 }
