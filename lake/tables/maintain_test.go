@@ -290,15 +290,7 @@ func TestManifestCacheKeepsTheCurrentSnapshot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := tables.Open(ctx, filepath.Join(dir, "catalog.db"), st, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := c.Close(); err != nil {
-			t.Error(err)
-		}
-	})
+	c := openCatalog(t, filepath.Join(dir, "catalog.db"), st)
 	ds := market.IntradayBars
 	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -393,15 +385,7 @@ func TestJanitorOnEachStore(t *testing.T) {
 			ctx := context.Background()
 			clock := laketest.NewClock(time.Now())
 			st, location := tc.store(t, clock)
-			c, err := tables.Open(ctx, filepath.Join(t.TempDir(), "catalog.db"), st, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := c.Close(); err != nil {
-					t.Error(err)
-				}
-			})
+			c := openCatalog(t, filepath.Join(t.TempDir(), "catalog.db"), st)
 			ds := market.IntradayBars
 			day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 			ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)

@@ -267,20 +267,24 @@ func reopenableLake(t *testing.T) (string, *lake.Dir, func() *tables.Catalog) {
 		t.Fatal(err)
 	}
 	file := filepath.Join(t.TempDir(), "catalog.db")
-	open := func() *tables.Catalog {
-		t.Helper()
-		c, err := tables.Open(context.Background(), file, st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		return c
-	}
+	open := func() *tables.Catalog { return openCatalog(t, file, st) }
 	return root, st, open
+}
+
+// openCatalog opens the catalog at uri over the lake in st, closed when the
+// test ends.
+func openCatalog(t testing.TB, uri string, st lake.Store) *tables.Catalog {
+	t.Helper()
+	c, err := tables.Open(context.Background(), uri, st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return c
 }
 
 // openEngine opens the query engine over the lake in st with a cache of

@@ -162,19 +162,7 @@ func TestTableExistsInPostgres(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open := func() *tables.Catalog {
-		t.Helper()
-		c, err := tables.Open(ctx, uri, st, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() {
-			if err := c.Close(); err != nil {
-				t.Error(err)
-			}
-		})
-		return c
-	}
+	open := func() *tables.Catalog { return openCatalog(t, uri, st) }
 	exists := func(c *tables.Catalog, want map[string]bool) {
 		t.Helper()
 		for ds, want := range want {
