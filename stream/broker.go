@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -17,6 +18,7 @@ import (
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	accepts atomic.Int64 // connections accepted
 }
 
 // StartBroker listens on addr (host:port) and seeds every topic of Topics
@@ -31,13 +33,18 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker address %q: bad port", addr)
 	}
+	b := &Broker{}
 	opts := []kfake.Opt{
 		kfake.Ports(port),
 		kfake.SeedTopics(Partitions, Topics()...),
 		// kfake binds 127.0.0.1; honour the configured host instead.
 		kfake.ListenFn(func(network, a string) (net.Listener, error) {
 			_, p, _ := net.SplitHostPort(a)
-			return net.Listen(network, net.JoinHostPort(host, p))
+			l, err := net.Listen(network, net.JoinHostPort(host, p))
+			if err != nil {
+				return nil, err
+			}
+			return countingListener{l, &b.accepts}, nil
 		}),
 	}
 	if dataDir != "" {
@@ -50,7 +57,7 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start broker on %s: %w", addr, err)
 	}
-	b := &Broker{cluster: c, addr: c.ListenAddrs()[0]}
+	b.cluster, b.addr = c, c.ListenAddrs()[0]
 	// Seeding sets no topic configs: set them as `tickerlake topics` does,
 	// so the roles' topic checks pass (on a data directory from before a
 	// config was declared too).
@@ -78,6 +85,23 @@ func StartBroker(addr, dataDir string, log *slog.Logger) (*Broker, error) {
 
 // Addr is the address clients bootstrap from.
 func (b *Broker) Addr() string { return b.addr }
+
+// Connections is how many client connections the broker has accepted.
+func (b *Broker) Connections() int64 { return b.accepts.Load() }
+
+// countingListener counts the connections it accepts.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err == nil {
+		l.n.Add(1)
+	}
+	return c, err
+}
 
 // Close stops the broker and flushes its data directory.
 func (b *Broker) Close() { b.cluster.Close() }

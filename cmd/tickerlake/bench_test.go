@@ -148,6 +148,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	b.ResetTimer()
 	var mem0, mem1 runtime.MemStats
 	runtime.ReadMemStats(&mem0)
+	conns0 := broker.Connections()
 	var prof bytes.Buffer
 	profiling := pprof.StartCPUProfile(&prof) == nil // not when go test -cpuprofile runs one
 	cpu0 := laketest.CPUTime(b).Seconds()
@@ -159,6 +160,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 		}
 	}
 	b.StopTimer()
+	conns := broker.Connections() - conns0
 	cpu := laketest.CPUTime(b).Seconds() - cpu0
 	if profiling {
 		pprof.StopCPUProfile()
@@ -207,6 +209,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	} else {
 		b.Logf("  CPU by role: in the -cpuprofile file, by the label role (go tool pprof -tags)")
 	}
+	b.Logf("  %.1f new broker connections a snapshot (a reader that gives up on a late fetch answer dials again)", float64(conns)/float64(b.N))
 	b.Logf("  allocated %.0f B and %.1f objects a row, %.1f collections a snapshot (the process: broker, both roles and this publisher)",
 		float64(mem1.TotalAlloc-mem0.TotalAlloc)/n, float64(mem1.Mallocs-mem0.Mallocs)/n, float64(mem1.NumGC-mem0.NumGC)/float64(b.N))
 	if len(st) > 0 {
