@@ -77,21 +77,35 @@ func benchChains(b *testing.B) ([]kafka.Message, []market.OptionQuote) {
 // every snapshot's wall time. american-streamed publishes every
 // iteration's snapshot at once and waits for them all, as a full-market
 // snapshot (over a hundred of these) arrives: the batches fill before
-// their windows end. Compare with BenchmarkOptionsBareParquetGo in the
-// same run. -short leaves out the stages alone, for repeated runs.
+// their windows end. american-backlog measures the raw topic to the lake
+// alone: every iteration's snapshot is published while the processor is
+// stopped, and the timer runs from the processor's start (its group join
+// included) until the last row is committed, so the collector's work of
+// compressing and publishing is not in the timed part. Compare with
+// BenchmarkOptionsBareParquetGo in the same run. -short leaves out the
+// stages alone, for repeated runs.
 func BenchmarkOptionsRawToLake(b *testing.B) {
 	for _, tc := range []struct {
 		name     string
 		european bool
-		streamed bool
-	}{{"american", false, false}, {"european", true, false}, {"american-streamed", false, true}} {
+		feed     feed
+	}{{"american", false, oneByOne}, {"european", true, oneByOne}, {"american-streamed", false, streamed}, {"american-backlog", false, backlog}} {
 		b.Run(tc.name, func(b *testing.B) {
-			benchRawToLake(b, &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}, EuropeanIV: tc.european}, tc.streamed)
+			benchRawToLake(b, &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}, EuropeanIV: tc.european}, tc.feed)
 		})
 	}
 }
 
-func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
+// feed is how a benchmark's snapshots reach the raw topic.
+type feed int
+
+const (
+	oneByOne feed = iota // one snapshot at a time, each waited for
+	streamed             // every snapshot at once, while the pipeline runs
+	backlog              // every snapshot before the processor starts
+)
+
+func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	var msgs []kafka.Message
 	var rows []market.OptionQuote
 	pprof.Do(context.Background(), pprof.Labels("bench", "setup"), func(context.Context) { msgs, rows = benchChains(b) })
@@ -110,10 +124,22 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	store := &timedStore{Store: dirStore}
 	log, m := testLogger(b), metrics.New()
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 2)
-	go pprof.Do(ctx, pprof.Labels("role", "processor"), func(ctx context.Context) {
-		done <- (&transform.Processor{Cleaner: cleaner, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m}).Run(ctx)
-	})
+	done := make(chan error, 1)
+	processed := make(chan error, 1)
+	stopProcessor := func() {}
+	startProcessor := func() {
+		pctx, stop := context.WithCancel(ctx)
+		go pprof.Do(pctx, pprof.Labels("role", "processor"), func(ctx context.Context) {
+			processed <- (&transform.Processor{Cleaner: cleaner, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m}).Run(ctx)
+		})
+		stopProcessor = func() {
+			stop()
+			if err := <-processed; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	startProcessor()
 	go pprof.Do(ctx, pprof.Labels("role", "writer"), func(ctx context.Context) {
 		done <- (&lake.Writer{Store: store, Kafka: stream.Cluster{Brokers: brokers}, Log: log, Metrics: m, BatchWindow: 100 * time.Millisecond}).Run(ctx)
 	})
@@ -130,8 +156,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	written := func() int64 {
 		return int64(testutil.ToFloat64(m.Written.WithLabelValues(market.OptionQuotes.Name, "lake")))
 	}
-	run := func(snapshots int) {
-		target := written() + int64(snapshots*len(rows))
+	publish := func(snapshots int) {
 		pprof.Do(ctx, pprof.Labels("role", "publisher"), func(ctx context.Context) {
 			for range snapshots {
 				if err := w.WriteMessages(ctx, msgs...); err != nil {
@@ -139,11 +164,22 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 				}
 			}
 		})
+	}
+	waitFor := func(target int64) {
 		for written() < target {
 			time.Sleep(time.Millisecond)
 		}
 	}
+	run := func(snapshots int) {
+		target := written() + int64(snapshots*len(rows))
+		publish(snapshots)
+		waitFor(target)
+	}
 	run(1) // joins both consumer groups before timing
+	if mode == backlog {
+		stopProcessor()
+		publish(b.N)
+	}
 	store.reset()
 	b.ResetTimer()
 	var mem0, mem1 runtime.MemStats
@@ -152,9 +188,14 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 	var prof bytes.Buffer
 	profiling := pprof.StartCPUProfile(&prof) == nil // not when go test -cpuprofile runs one
 	cpu0 := laketest.CPUTime(b).Seconds()
-	if streamed {
+	switch mode {
+	case streamed:
 		run(b.N)
-	} else {
+	case backlog:
+		target := written() + int64(b.N*len(rows))
+		startProcessor()
+		waitFor(target)
+	default:
 		for i := 0; i < b.N; i++ {
 			run(1)
 		}
@@ -184,11 +225,10 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, streamed bool) {
 		b.ReportMetric(float64(len(rows)*b.N)/(total-roles["broker"]-roles["publisher"]), "rows/pipeline-cpu-s")
 	}
 	putSeconds, puts := store.totals()
+	stopProcessor()
 	cancel()
-	for j := 0; j < 2; j++ {
-		if err := <-done; err != nil {
-			b.Fatal(err)
-		}
+	if err := <-done; err != nil {
+		b.Fatal(err)
 	}
 	// Where the time goes: each stage alone on the same snapshot, one goroutine.
 	// Labelled, so that a CPU profile of the pipeline alone is
