@@ -2,6 +2,7 @@ package tables
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"path"
@@ -141,6 +142,17 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 		if err := add(loc); err != nil {
 			return nil, err
 		}
+	}
+	// The metadata file version-hint.text names, which path-based readers
+	// open: it is the current one unless a commit raced the hint's write,
+	// and then it must stay until the next commit points the hint on.
+	dir := path.Join(ds.Name, lake.MetadataDir)
+	if b, err := c.store.Get(ctx, path.Join(dir, lake.VersionHint)); err == nil {
+		hint := strings.TrimSpace(string(b))
+		ref[path.Join(dir, hint)] = true // readers try the name as given first
+		ref[path.Join(dir, hint+".metadata.json")] = true
+	} else if !errors.Is(err, lake.ErrNotFound) {
+		return nil, fmt.Errorf("iceberg table %s: %w", name, err)
 	}
 	current := tbl.CurrentSnapshot()
 	if current == nil {

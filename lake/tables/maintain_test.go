@@ -480,3 +480,54 @@ func TestReplayLeavesTheVersionHint(t *testing.T) {
 		t.Errorf("after the replay version-hint.text names %s, want the current %s", hint, want)
 	}
 }
+
+// TestOrphansSpareTheHintedMetadata: the metadata file version-hint.text
+// names is what path-based readers open, so the search for orphans keeps
+// it even when the table's own log no longer lists it, as after a commit
+// that raced the hint's write, until a commit points the hint on.
+func TestOrphansSpareTheHintedMetadata(t *testing.T) {
+	ctx := context.Background()
+	_, st, open := reopenableLake(t)
+	ds := market.DailyBars
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	w := laketest.Writer(st)
+	w.Tables = open()
+	if err := w.WriteBatch(ctx, laketest.Messages(t, ds, 0, 0, 0, laketest.DailyBars([]string{"AAPL"}, day, 4, ing))); err != nil {
+		t.Fatal(err)
+	}
+	c := open()
+	tbl, err := c.Reload(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A metadata file no log lists, named by the hint.
+	dir := path.Join(ds.Name, lake.MetadataDir)
+	current, err := st.Get(ctx, path.Join(dir, path.Base(tbl.MetadataLocation())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hinted, stray := path.Join(dir, "00000-hinted.metadata.json"), path.Join(dir, "00000-stray.metadata.json")
+	for k, b := range map[string][]byte{hinted: current, stray: current, path.Join(dir, lake.VersionHint): []byte("00000-hinted\n")} {
+		if err := os.WriteFile(st.Path(k), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unref, err := c.Unreferenced(ctx, ds.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unref[hinted] {
+		t.Errorf("%s, which version-hint.text names, is counted an orphan", hinted)
+	}
+	if !unref[stray] {
+		t.Errorf("%s, which nothing names, is not counted an orphan: %v", stray, unref)
+	}
+	// With no hint at all the search still answers.
+	if err := st.Delete(ctx, path.Join(dir, lake.VersionHint)); err != nil {
+		t.Fatal(err)
+	}
+	if unref, err = c.Unreferenced(ctx, ds.Name); err != nil || !unref[hinted] {
+		t.Errorf("without a hint: %s an orphan %v (%v), want it one", hinted, unref[hinted], err)
+	}
+}
