@@ -148,3 +148,52 @@ func BenchmarkEncodeCSV(b *testing.B) {
 	}
 	b.ReportMetric(float64(280*46*b.N)/b.Elapsed().Seconds(), "rows/s")
 }
+
+// TestUTCAppender checks the hand-written UTC timestamps against time's
+// layouts, for every unit, with and without a zone in the type, on the
+// edges of years 0-9999 and on random instants of every size.
+func TestUTCAppender(t *testing.T) {
+	day := int64(86400)
+	secs := []int64{0, -1, 1, minCSVSecond - 1, minCSVSecond, minCSVSecond + 1, minCSVSecond + 59*day, minCSVSecond + 60*day,
+		endCSVSecond - 1, endCSVSecond, 951782400 /* 2000-02-29 */, 951868800, 4107542400 /* 2100-02-28 */, -2203891200, 1795219200}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, unit := range []arrow.TimeUnit{arrow.Second, arrow.Millisecond, arrow.Microsecond, arrow.Nanosecond} {
+		per := int64(time.Second / unit.Multiplier())
+		vals := []int64{math.MinInt64, math.MinInt64 + 1, math.MaxInt64, math.MaxInt64 - 1}
+		for _, s := range secs {
+			if s > math.MaxInt64/per || s < math.MinInt64/per {
+				continue
+			}
+			for _, sub := range []int64{0, 1, per - 1, per / 2, per / 10, -1, -per + 1} {
+				vals = append(vals, s*per+sub)
+			}
+		}
+		for range 500000 {
+			switch rng.IntN(3) {
+			case 0: // years 0 to 9999
+				vals = append(vals, (minCSVSecond+rng.Int64N(endCSVSecond-minCSVSecond))*per+rng.Int64N(per))
+			case 1: // these decades, whole and part seconds
+				v := (1e9 + rng.Int64N(2e9)) * per
+				if rng.IntN(2) == 0 {
+					v += rng.Int64N(per)
+				}
+				vals = append(vals, v)
+			default:
+				vals = append(vals, int64(rng.Uint64()))
+			}
+		}
+		for _, zone := range []string{"", "UTC"} {
+			typ := &arrow.TimestampType{Unit: unit, TimeZone: zone}
+			want, err := layoutAppender(typ)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := utcAppender(unit, zone != "")
+			for _, v := range vals {
+				if g, w := string(got(nil, arrow.Timestamp(v))), string(want(nil, arrow.Timestamp(v))); g != w {
+					t.Fatalf("%s %q: %d: %q, layout %q", unit, zone, v, g, w)
+				}
+			}
+		}
+	}
+}
