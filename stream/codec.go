@@ -326,17 +326,25 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 	if nNodes != len(ds.Columns) {
 		return nil, 0, false
 	}
-	// buffer returns the body's next buffer, nil when it is empty. The
-	// buffers and each column's list of them are cut from one allocation
-	// each: a buffer over bytes it does not own keeps no count of its
+	// buffer returns the body's next buffer, nil when it is empty or is
+	// the validity bitmap of a column without NULLs (which the writers
+	// leave empty anyway). The buffers and each column's list of them are
+	// cut from one allocation each, the buffers only as many as are not
+	// empty: a buffer over bytes it does not own keeps no count of its
 	// references.
 	if nBufs > 3*nNodes {
 		return nil, 0, false
 	}
-	held := make([]memory.Buffer, nBufs)
+	nonEmpty := 0
+	for i := range nBufs {
+		if rb.GetInt64(bufs+flatbuffers.UOffsetT(16*i+8)) != 0 {
+			nonEmpty++
+		}
+	}
+	held := make([]memory.Buffer, nonEmpty)
 	lists := make([]*memory.Buffer, 0, nBufs)
-	bi := 0
-	buffer := func() (*memory.Buffer, bool) {
+	bi, hi := 0, 0
+	buffer := func(keep bool) (*memory.Buffer, bool) {
 		if bi >= nBufs {
 			return nil, false
 		}
@@ -346,10 +354,11 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 		if off < 0 || n < 0 || off%8 != 0 || off > int64(len(body)) || n > int64(len(body))-off {
 			return nil, false
 		}
-		if n == 0 {
+		if n == 0 || !keep {
 			return nil, true
 		}
-		b := &held[bi-1]
+		b := &held[hi]
+		hi++
 		b.Reset(body[off : off+n : off+n])
 		return b, true
 	}
@@ -361,7 +370,9 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 			}
 		}
 	}()
-	for i, f := range schema.Fields() {
+	// Schema.Fields copies the fields: Field does not.
+	for i := range schema.NumFields() {
+		f := schema.Field(i)
 		at := nodes + flatbuffers.UOffsetT(16*i)
 		length, nulls := rb.GetInt64(at), rb.GetInt64(at+8)
 		if length != rows || nulls < 0 || nulls > length {
@@ -377,13 +388,11 @@ func plainBatch(schema *arrow.Schema, ds *market.Dataset, meta, body []byte) (ar
 		buffers := lists[len(lists) : len(lists)+nbuf : len(lists)+nbuf]
 		lists = lists[:len(lists)+nbuf]
 		for j := range buffers {
-			b, ok := buffer()
+			b, ok := buffer(j > 0 || nulls > 0)
 			if !ok {
 				return nil, 0, false
 			}
-			if j > 0 || nulls > 0 {
-				buffers[j] = b
-			}
+			buffers[j] = b
 		}
 		data := array.NewData(f.Type, int(length), buffers, nil, int(nulls), 0)
 		cols[i] = array.MakeFromData(data)
