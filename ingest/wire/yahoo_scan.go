@@ -1,8 +1,10 @@
 package wire
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
+	"unsafe"
 )
 
 // Decoding the option chains with encoding/json was the largest cost of the processor
@@ -14,29 +16,35 @@ import (
 // reports false and the caller decodes the whole message with encoding/json, which then
 // also words the error. FuzzDecodeOptionChain holds the two to equal results.
 //
-// Strings are substrings of one copy of the message, and the numbers the pointer fields
-// point to live in shared blocks, so a contract costs no allocation of its own.
+// A contract costs no allocation of its own: the contracts of a message share blocks (the
+// calls and the puts of a series are each a run of one block), as do the numbers the
+// pointer fields point to and the bytes of the strings kept. Blocks are sized by the
+// message's count of '{', which bounds its contracts and costs little to take.
 type chainScanner struct {
 	b     []byte
-	s     string // b as a string; decoded strings are substrings of it
+	s     string // b viewed as a string, for keys and number literals; never kept
 	i     int
 	depth int
+	objs  int // the message's count of '{'
+	cts   []Contract
 	fl    []float64
 	in    []int64
 	bo    []bool
+	strs  []byte   // bytes of kept strings; written once, never changed
+	short []string // recently kept strings of up to 8 bytes (a currency, a contract size)
 }
 
 // maxSkipDepth bounds the nesting of skipped values; deeper ones go to encoding/json.
 const maxSkipDepth = 200
 
-// arenaBlock is how many numbers of one kind share an allocation: about as many as the
-// message holds (a contract is some 300 bytes with a dozen numbers), within bounds.
-func (sc *chainScanner) arenaBlock() int {
-	return min(max(len(sc.b)/32, 16), 1024)
+// block is how many items of which a contract holds perContract share an allocation:
+// enough for the contracts the message can hold, within bounds.
+func (sc *chainScanner) block(perContract int) int {
+	return min(max(sc.objs*perContract, 16), 4096)
 }
 
 func scanOptionChain(b []byte) (OptionChain, bool) {
-	sc := chainScanner{b: b, s: string(b)}
+	sc := chainScanner{b: b, s: unsafe.String(unsafe.SliceData(b), len(b)), objs: bytes.Count(b, []byte{'{'})}
 	var oc OptionChain
 	sc.ws()
 	if sc.null() {
@@ -55,9 +63,9 @@ func scanOptionChain(b []byte) (OptionChain, bool) {
 			oc.OptionChain.Error = e
 			return sc.object([]string{"code", "description"}, func(f int) bool {
 				if f == 0 {
-					return sc.str(&e.Code)
+					return sc.keep(&e.Code)
 				}
-				return sc.str(&e.Description)
+				return sc.keep(&e.Description)
 			})
 		})
 	})
@@ -74,7 +82,7 @@ func (sc *chainScanner) results(dst *[]OptionResult) bool {
 		return sc.object([]string{"underlyingSymbol", "expirationDates", "strikes", "quote", "options"}, func(f int) bool {
 			switch f {
 			case 0:
-				return sc.str(&r.UnderlyingSymbol)
+				return sc.keep(&r.UnderlyingSymbol)
 			case 1:
 				return sc.ints(&r.ExpirationDates)
 			case 2:
@@ -94,13 +102,13 @@ func (sc *chainScanner) quote(q *YahooQuote) bool {
 	return sc.object([]string{"symbol", "regularMarketPrice", "regularMarketTime", "currency"}, func(f int) bool {
 		switch f {
 		case 0:
-			return sc.str(&q.Symbol)
+			return sc.keep(&q.Symbol)
 		case 1:
 			return sc.floatPtr(&q.RegularMarketPrice)
 		case 2:
 			return sc.intPtr(&q.RegularMarketTime)
 		}
-		return sc.str(&q.Currency)
+		return sc.keep(&q.Currency)
 	})
 }
 
@@ -130,20 +138,28 @@ var contractFields = []string{"contractSymbol", "strike", "currency", "lastPrice
 	"volume", "openInterest", "bid", "ask", "contractSize", "expiration", "lastTradeDate", "impliedVolatility", "inTheMoney"}
 
 func (sc *chainScanner) contracts(dst *[]Contract) bool {
-	return sc.array(func(null bool) bool {
-		*dst = append(*dst, Contract{})
+	start := len(sc.cts) // this array's contracts are sc.cts[start:]
+	ok := sc.array(func(null bool) bool {
+		if len(sc.cts) == cap(sc.cts) {
+			// A new block, with the array's contracts so far moved to its start.
+			n := len(sc.cts) - start
+			cts := make([]Contract, n, max(sc.block(1), 2*n))
+			copy(cts, sc.cts[start:])
+			sc.cts, start = cts, 0
+		}
+		sc.cts = append(sc.cts, Contract{})
 		if null {
 			return true
 		}
-		c := &(*dst)[len(*dst)-1]
+		c := &sc.cts[len(sc.cts)-1]
 		return sc.object(contractFields, func(f int) bool {
 			switch f {
 			case 0:
-				return sc.str(&c.ContractSymbol)
+				return sc.keep(&c.ContractSymbol)
 			case 1:
 				return sc.floatPtr(&c.Strike)
 			case 2:
-				return sc.str(&c.Currency)
+				return sc.keep(&c.Currency)
 			case 3:
 				return sc.floatPtr(&c.LastPrice)
 			case 4:
@@ -159,7 +175,7 @@ func (sc *chainScanner) contracts(dst *[]Contract) bool {
 			case 9:
 				return sc.floatPtr(&c.Ask)
 			case 10:
-				return sc.str(&c.ContractSize)
+				return sc.keep(&c.ContractSize)
 			case 11:
 				return sc.intPtr(&c.Expiration)
 			case 12:
@@ -170,6 +186,11 @@ func (sc *chainScanner) contracts(dst *[]Contract) bool {
 			return sc.boolPtr(&c.InTheMoney)
 		})
 	}, func() { *dst = []Contract{} }, func() { *dst = nil })
+	if ok && len(sc.cts) > start {
+		// Capped, so that appending to the calls cannot overwrite the puts.
+		*dst = sc.cts[start:len(sc.cts):len(sc.cts)]
+	}
+	return ok
 }
 
 // object reads an object whose known keys are fields, calling field with the index of
@@ -296,7 +317,7 @@ func (sc *chainScanner) floatPtr(dst **float64) bool {
 		return false
 	}
 	if len(sc.fl) == cap(sc.fl) {
-		sc.fl = make([]float64, 0, sc.arenaBlock())
+		sc.fl = make([]float64, 0, sc.block(7))
 	}
 	sc.fl = append(sc.fl, x)
 	*dst = &sc.fl[len(sc.fl)-1]
@@ -313,7 +334,7 @@ func (sc *chainScanner) intPtr(dst **int64) bool {
 		return false
 	}
 	if len(sc.in) == cap(sc.in) {
-		sc.in = make([]int64, 0, sc.arenaBlock()/2)
+		sc.in = make([]int64, 0, sc.block(4))
 	}
 	sc.in = append(sc.in, x)
 	*dst = &sc.in[len(sc.in)-1]
@@ -334,15 +355,55 @@ func (sc *chainScanner) boolPtr(dst **bool) bool {
 		return false
 	}
 	if len(sc.bo) == cap(sc.bo) {
-		sc.bo = make([]bool, 0, sc.arenaBlock()/8)
+		sc.bo = make([]bool, 0, sc.block(1))
 	}
 	sc.bo = append(sc.bo, x)
 	*dst = &sc.bo[len(sc.bo)-1]
 	return true
 }
 
-// str reads a string into dst (null leaves dst as it is). Only strings of printable ASCII
-// without escapes are read here.
+// keep reads a string into dst as str does, copied out of the message: into the block of
+// kept strings, or, if it is short and was kept lately, the copy kept then.
+func (sc *chainScanner) keep(dst *string) bool {
+	if sc.null() {
+		return true
+	}
+	var s string
+	if !sc.str(&s) {
+		return false
+	}
+	if s == "" {
+		*dst = ""
+		return true
+	}
+	if len(s) <= 8 {
+		for _, k := range sc.short {
+			if k == s {
+				*dst = k
+				return true
+			}
+		}
+	}
+	if len(sc.strs)+len(s) > cap(sc.strs) {
+		sc.strs = make([]byte, 0, max(sc.block(24), len(s)))
+	}
+	at := len(sc.strs)
+	sc.strs = append(sc.strs, s...)
+	// The bytes at and past at are never written again, so the string is immutable.
+	*dst = unsafe.String(unsafe.SliceData(sc.strs[at:]), len(s))
+	if len(s) <= 8 {
+		if len(sc.short) == 4 {
+			copy(sc.short, sc.short[1:])
+			sc.short = sc.short[:3]
+		}
+		sc.short = append(sc.short, *dst)
+	}
+	return true
+}
+
+// str reads a string into dst (null leaves dst as it is) as a view of the message, which
+// the caller must not keep (keep copies). Only strings of printable ASCII without escapes
+// are read here.
 func (sc *chainScanner) str(dst *string) bool {
 	if sc.null() {
 		return true
