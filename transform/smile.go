@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tickerlake/tickerlake/market"
@@ -19,33 +21,80 @@ import (
 // -0.25. A figure without points on both sides is NULL rather than
 // extrapolated. Expirations without any IV give no row.
 func (c *Cleaner) Smiles(quotes []market.OptionQuote) []market.IVSmile {
-	type group struct {
-		snap, exp time.Time
-		sym       string
-	}
-	byGroup := map[group][]*market.OptionQuote{}
-	var order []group
+	// A message is one expiration as a rule, so each quote's group is looked
+	// up in a short list, the last one's first; a map takes over past a few.
+	var groups []smileGroup
+	var index map[smileKey]int
+	cur := -1
 	for i := range quotes {
 		q := &quotes[i]
 		// A point needs an IV and a delta; every other field of it is finite by construction.
 		if math.IsNaN(q.IV) || math.IsNaN(q.UnderlyingPrice) || math.IsNaN(q.Delta) || math.IsInf(q.Delta, 0) {
 			continue
 		}
-		g := group{q.SnapshotTS, q.Expiration, q.Symbol}
-		if _, ok := byGroup[g]; !ok {
-			order = append(order, g)
+		k := smileKey{q.SnapshotTS, q.Expiration, q.Symbol}
+		if cur < 0 || groups[cur].key != k {
+			cur = -1
+			if index != nil {
+				if j, ok := index[k]; ok {
+					cur = j
+				}
+			} else {
+				for j := range groups {
+					if groups[j].key == k {
+						cur = j
+						break
+					}
+				}
+			}
+			if cur < 0 {
+				cur = len(groups)
+				g := smileGroup{key: k, first: q}
+				if cur == 0 {
+					// The whole message, as a rule: room for it at once.
+					g.calls = make([]*market.OptionQuote, 0, len(quotes)-i)
+					g.puts = make([]*market.OptionQuote, 0, len(quotes)-i)
+				}
+				groups = append(groups, g)
+				if index == nil && len(groups) > 8 {
+					index = make(map[smileKey]int, 16)
+					for j := range groups {
+						index[groups[j].key] = j
+					}
+				} else if index != nil {
+					index[k] = cur
+				}
+			}
 		}
-		byGroup[g] = append(byGroup[g], q)
+		if g := &groups[cur]; q.Type == market.Call {
+			g.calls = append(g.calls, q)
+		} else {
+			g.puts = append(g.puts, q)
+		}
 	}
-	out := make([]market.IVSmile, 0, len(order))
-	for _, g := range order {
-		out = append(out, c.smile(byGroup[g]))
+	out := make([]market.IVSmile, 0, len(groups))
+	for i := range groups {
+		out = append(out, c.smile(groups[i].first, groups[i].calls, groups[i].puts))
 	}
 	return out
 }
 
-func (c *Cleaner) smile(qs []*market.OptionQuote) market.IVSmile {
-	first := qs[0]
+// smileKey is what a smile is of: a snapshot of one symbol's expiration.
+type smileKey struct {
+	snap, exp time.Time
+	sym       string
+}
+
+// smileGroup is a smile's quotes, in the order listed.
+type smileGroup struct {
+	key         smileKey
+	first       *market.OptionQuote
+	calls, puts []*market.OptionQuote
+}
+
+// smile builds the smile of one group from its first quote listed and its
+// calls and puts, which it sorts by strike.
+func (c *Cleaner) smile(first *market.OptionQuote, calls, puts []*market.OptionQuote) market.IVSmile {
 	years := first.DaysToExpiry / 365
 	p, _ := c.params(first, years)
 	s := market.IVSmile{
@@ -54,38 +103,11 @@ func (c *Cleaner) smile(qs []*market.OptionQuote) market.IVSmile {
 		Forward:    first.UnderlyingPrice * math.Exp((p.Rate-p.Div)*years),
 		IngestedAt: first.IngestedAt,
 	}
-	var calls, puts []*market.OptionQuote
-	for _, q := range qs {
-		if q.Type == market.Call {
-			calls = append(calls, q)
-		} else {
-			puts = append(puts, q)
-		}
-	}
 	byStrike := func(a, b *market.OptionQuote) int { return cmp.Compare(a.Strike, b.Strike) }
 	slices.SortFunc(calls, byStrike)
 	slices.SortFunc(puts, byStrike)
 
-	// One point per strike, out of the money preferred.
-	pts := map[float64]market.SmilePoint{}
-	add := func(q *market.OptionQuote, otm bool) {
-		if _, ok := pts[q.Strike]; ok && !otm {
-			return
-		}
-		pts[q.Strike] = market.SmilePoint{Strike: q.Strike, Moneyness: q.Strike / q.UnderlyingPrice,
-			LogMoneyness: math.Log(q.Strike / s.Forward), IV: q.IV, Delta: q.Delta, Type: q.Type}
-	}
-	for _, q := range calls {
-		add(q, q.Strike >= s.Forward)
-	}
-	for _, q := range puts {
-		add(q, q.Strike < s.Forward)
-	}
-	points := make([]market.SmilePoint, 0, len(pts))
-	for _, pt := range pts {
-		points = append(points, pt)
-	}
-	slices.SortFunc(points, func(a, b market.SmilePoint) int { return cmp.Compare(a.Strike, b.Strike) })
+	points := smilePoints(calls, puts, s.Forward)
 	s.Points = int64(len(points))
 
 	s.ATMIV = interpolate(len(points), 0, func(i int) (float64, float64) { return points[i].LogMoneyness, points[i].IV })
@@ -101,12 +123,50 @@ func (c *Cleaner) smile(qs []*market.OptionQuote) market.IVSmile {
 	})
 	s.Skew25 = s.Put25IV - s.Call25IV
 	s.Butterfly25 = (s.Put25IV+s.Call25IV)/2 - s.ATMIV
-	b, err := json.Marshal(points)
-	if err != nil {
-		b = []byte("[]") // unreachable: Smiles admits only finite points
-	}
-	s.Smile = string(b)
+	s.Smile = smileJSON(points)
 	return s
+}
+
+// smilePoints gives one point per strike, in strike order, from calls and
+// puts sorted by strike: the out-of-the-money contract's (the last listed
+// of them, calls before puts), else the first listed. A NaN strike, equal
+// to none, is a point of its own.
+func smilePoints(calls, puts []*market.OptionQuote, forward float64) []market.SmilePoint {
+	points := make([]market.SmilePoint, 0, len(calls)+len(puts))
+	point := func(q *market.OptionQuote) {
+		points = append(points, market.SmilePoint{Strike: q.Strike, Moneyness: q.Strike / q.UnderlyingPrice,
+			LogMoneyness: math.Log(q.Strike / forward), IV: q.IV, Delta: q.Delta, Type: q.Type})
+	}
+	// cmp.Compare sorts NaN first.
+	i, j := 0, 0
+	for ; i < len(calls) && math.IsNaN(calls[i].Strike); i++ {
+		point(calls[i])
+	}
+	for ; j < len(puts) && math.IsNaN(puts[j].Strike); j++ {
+		point(puts[j])
+	}
+	for i < len(calls) || j < len(puts) {
+		var k float64
+		switch {
+		case j == len(puts) || i < len(calls) && calls[i].Strike < puts[j].Strike:
+			k = calls[i].Strike
+		default:
+			k = puts[j].Strike
+		}
+		var win *market.OptionQuote
+		for ; i < len(calls) && calls[i].Strike == k; i++ {
+			if win == nil || k >= forward {
+				win = calls[i]
+			}
+		}
+		for ; j < len(puts) && puts[j].Strike == k; j++ {
+			if win == nil || k < forward {
+				win = puts[j]
+			}
+		}
+		point(win)
+	}
+	return points
 }
 
 // interpolate reads n points (x, y) in increasing x and returns y at x0,
@@ -131,4 +191,62 @@ func interpolate(n int, x0 float64, at func(i int) (x, y float64)) float64 {
 		px, py = x, y
 	}
 	return math.NaN()
+}
+
+// smileJSON is json.Marshal(points) as a string, written by hand (the
+// encoder's reflection was most of a smile's cost); "[]" if a figure is not
+// finite, which JSON cannot carry. TestSmileJSON holds it to json.Marshal.
+func smileJSON(points []market.SmilePoint) string {
+	var sb strings.Builder
+	sb.Grow(2 + len(points)*128)
+	var num [32]byte
+	float := func(key string, x float64) bool {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+		sb.WriteString(key)
+		sb.Write(appendJSONFloat(num[:0], x))
+		return true
+	}
+	sb.WriteByte('[')
+	for i, pt := range points {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if !float(`{"strike":`, pt.Strike) || !float(`,"moneyness":`, pt.Moneyness) || !float(`,"log_moneyness":`, pt.LogMoneyness) ||
+			!float(`,"iv":`, pt.IV) || !float(`,"delta":`, pt.Delta) {
+			return "[]"
+		}
+		sb.WriteString(`,"option_type":`)
+		switch pt.Type {
+		case market.Call:
+			sb.WriteString(`"call"}`)
+		case market.Put:
+			sb.WriteString(`"put"}`)
+		default:
+			b, _ := json.Marshal(string(pt.Type)) // a string always encodes
+			sb.Write(b)
+			sb.WriteByte('}')
+		}
+	}
+	sb.WriteByte(']')
+	return sb.String()
+}
+
+// appendJSONFloat appends a finite float64 as encoding/json writes it: the
+// shortest form that reads back, with an exponent below 1e-6 and from 1e21.
+func appendJSONFloat(b []byte, x float64) []byte {
+	format := byte('f')
+	if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, x, format, -1, 64)
+	if format == 'e' {
+		// e-09 to e-9, as encoding/json has it.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }

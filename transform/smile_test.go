@@ -1,14 +1,20 @@
 package transform
 
 import (
+	"cmp"
 	"encoding/json"
+	"fmt"
 	"math"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/quant"
+	"github.com/tickerlake/tickerlake/stream"
 )
 
 func TestInterpolate(t *testing.T) {
@@ -105,5 +111,156 @@ func TestSmiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// smilesByMap is Smiles as it was written before (a map of groups and one of
+// points by strike, the points through encoding/json): the reference
+// TestSmilesMatchReference holds Smiles to.
+func smilesByMap(c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
+	type group struct {
+		snap, exp time.Time
+		sym       string
+	}
+	byGroup := map[group][]*market.OptionQuote{}
+	var order []group
+	for i := range quotes {
+		q := &quotes[i]
+		if math.IsNaN(q.IV) || math.IsNaN(q.UnderlyingPrice) || math.IsNaN(q.Delta) || math.IsInf(q.Delta, 0) {
+			continue
+		}
+		g := group{q.SnapshotTS, q.Expiration, q.Symbol}
+		if _, ok := byGroup[g]; !ok {
+			order = append(order, g)
+		}
+		byGroup[g] = append(byGroup[g], q)
+	}
+	var out []market.IVSmile
+	for _, g := range order {
+		qs := byGroup[g]
+		first := qs[0]
+		years := first.DaysToExpiry / 365
+		p, _ := c.params(first, years)
+		s := market.IVSmile{
+			SnapshotTS: first.SnapshotTS, Symbol: first.Symbol, Expiration: first.Expiration,
+			DaysToExpiry: first.DaysToExpiry, UnderlyingPrice: first.UnderlyingPrice,
+			Forward:    first.UnderlyingPrice * math.Exp((p.Rate-p.Div)*years),
+			IngestedAt: first.IngestedAt,
+		}
+		var calls, puts []*market.OptionQuote
+		for _, q := range qs {
+			if q.Type == market.Call {
+				calls = append(calls, q)
+			} else {
+				puts = append(puts, q)
+			}
+		}
+		byStrike := func(a, b *market.OptionQuote) int { return cmp.Compare(a.Strike, b.Strike) }
+		slices.SortFunc(calls, byStrike)
+		slices.SortFunc(puts, byStrike)
+		pts := map[float64]market.SmilePoint{}
+		add := func(q *market.OptionQuote, otm bool) {
+			if _, ok := pts[q.Strike]; ok && !otm {
+				return
+			}
+			pts[q.Strike] = market.SmilePoint{Strike: q.Strike, Moneyness: q.Strike / q.UnderlyingPrice,
+				LogMoneyness: math.Log(q.Strike / s.Forward), IV: q.IV, Delta: q.Delta, Type: q.Type}
+		}
+		for _, q := range calls {
+			add(q, q.Strike >= s.Forward)
+		}
+		for _, q := range puts {
+			add(q, q.Strike < s.Forward)
+		}
+		points := make([]market.SmilePoint, 0, len(pts))
+		for _, pt := range pts {
+			points = append(points, pt)
+		}
+		slices.SortFunc(points, func(a, b market.SmilePoint) int { return cmp.Compare(a.Strike, b.Strike) })
+		s.Points = int64(len(points))
+		s.ATMIV = interpolate(len(points), 0, func(i int) (float64, float64) { return points[i].LogMoneyness, points[i].IV })
+		s.Call25IV = interpolate(len(calls), 0.25, func(i int) (float64, float64) {
+			q := calls[len(calls)-1-i]
+			return q.Delta, q.IV
+		})
+		s.Put25IV = interpolate(len(puts), -0.25, func(i int) (float64, float64) {
+			q := puts[len(puts)-1-i]
+			return q.Delta, q.IV
+		})
+		s.Skew25 = s.Put25IV - s.Call25IV
+		s.Butterfly25 = (s.Put25IV+s.Call25IV)/2 - s.ATMIV
+		b, err := json.Marshal(points)
+		if err != nil {
+			b = []byte("[]")
+		}
+		s.Smile = string(b)
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestSmilesMatchReference builds the smiles of a synthetic snapshot, and of
+// its quotes reordered with strikes listed twice (puts first, and groups
+// interleaved past the few Smiles looks up without a map), both ways.
+func TestSmilesMatchReference(t *testing.T) {
+	values, snapshot := benchSnapshot(t)
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)), EuropeanIV: true}
+	var all []market.OptionQuote
+	for _, v := range values[:40] {
+		res, err := c.Clean(stream.OptionData, v, snapshot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs := res.Rows.([]market.OptionQuote)
+		same(t, c, qs)
+		all = append(all, qs...)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	mixed := append([]market.OptionQuote(nil), all...)
+	for i := range len(all) / 3 {
+		q := all[rng.IntN(len(all))]
+		q.IV += 0.01 * float64(i%3) // the same strike and type, another IV
+		mixed = append(mixed, q)
+	}
+	rng.Shuffle(len(mixed), func(i, j int) { mixed[i], mixed[j] = mixed[j], mixed[i] })
+	same(t, c, mixed)
+}
+
+func same(t *testing.T, c *Cleaner, qs []market.OptionQuote) {
+	t.Helper()
+	// Sorting permutes the pointers Smiles is given, not the quotes, so both
+	// read the same input.
+	got, want := c.Smiles(qs), smilesByMap(c, qs)
+	if len(got) != len(want) {
+		t.Fatalf("%d smiles, the reference %d", len(got), len(want))
+	}
+	for i := range got {
+		if !reflect.DeepEqual(got[i], want[i]) && fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
+			t.Fatalf("smile %d:\n%+v\nthe reference:\n%+v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestSmileJSON holds the smile's hand-written JSON to encoding/json.
+func TestSmileJSON(t *testing.T) {
+	xs := []float64{0, math.Copysign(0, -1), 1, -1, 0.25, 1e-6, 9.99e-7, 1e-7, -1.5e-9, 1e20, 1e21, 1.2345e22, 5e-324,
+		math.MaxFloat64, 123456789.123, 0.1 + 0.2, -2.5e-300}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for range 2000 {
+		xs = append(xs, math.Float64frombits(rng.Uint64()))
+	}
+	for i, x := range xs {
+		pts := []market.SmilePoint{{Strike: x, Moneyness: xs[(i+1)%len(xs)], LogMoneyness: -x, IV: 0.2, Delta: x / 3, Type: market.Put},
+			{Strike: 1, Moneyness: 2, LogMoneyness: 3, IV: x, Delta: 0.5, Type: market.Call}, {Type: "<&é\xff"}}
+		want, err := json.Marshal(pts)
+		if err != nil {
+			want = []byte("[]")
+		}
+		if got := smileJSON(pts); got != string(want) {
+			t.Fatalf("smileJSON(%v) = %s, encoding/json %s", pts, got, want)
+		}
+	}
+	if got := smileJSON([]market.SmilePoint{}); got != "[]" {
+		t.Fatalf("no points: %s", got)
 	}
 }
