@@ -135,12 +135,16 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 		t  market.OptionType
 		ct *wire.Contract
 	}
+	n := 0
+	for si := range res.Options {
+		n += len(res.Options[si].Calls) + len(res.Options[si].Puts)
+	}
 	// De-duplication: the last listing of a contract symbol wins.
-	var all []listed
-	last := map[string]int{}
+	all := make([]listed, 0, n)
+	last := make(map[string]int, n)
 	for si := range res.Options {
 		series := &res.Options[si]
-		for _, side := range []struct {
+		for _, side := range [...]struct {
 			t  market.OptionType
 			cs []wire.Contract
 		}{{market.Call, series.Calls}, {market.Put, series.Puts}} {
@@ -151,6 +155,8 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 		}
 	}
 	now := c.now().UTC()
+	ch := chain{sym: sym, root: market.OCCRoot(sym), snapshot: snapshot, snapshotUTC: snapshot.UTC(),
+		snapshotDate: market.DateOf(snapshot), future: c.future(snapshot), spot: spot}
 	var exp expiries
 	out := make([]market.OptionQuote, 0, len(last))
 	var rejects []Reject
@@ -159,7 +165,7 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 			rep.Deduplicated++
 			continue
 		}
-		q, reason, detail := c.option(sym, l.t, l.ct, snapshot, spot)
+		q, reason, detail := ch.option(l.t, l.ct)
 		if reason != "" {
 			payload, _ := json.Marshal(l.ct)
 			rejects = append(rejects, Reject{Reason: reason, Detail: detail, Symbol: sym, Payload: payload})
@@ -182,17 +188,44 @@ func val(p *float64) float64 {
 	return *p
 }
 
-func (c *Cleaner) option(sym string, typ market.OptionType, ct *wire.Contract, snapshot time.Time, spot float64) (market.OptionQuote, string, string) {
+// chain is what the quotes of one chain message share, worked out once for
+// all of them.
+type chain struct {
+	sym, root    string // canonical symbol, its OCC root
+	snapshot     time.Time
+	snapshotUTC  time.Time
+	snapshotDate time.Time // the snapshot's New York date
+	future       bool      // the snapshot is past the clock's horizon
+	spot         float64
+	// traded is the New York date of instants in [tradedFrom, tradedTo):
+	// the last date a last trade fell on.
+	traded, tradedFrom, tradedTo time.Time
+}
+
+// dateOf is market.DateOf(t), remembered for the day of the last t: the
+// last trades of a chain fall on one or a few days.
+func (ch *chain) dateOf(t time.Time) time.Time {
+	if ch.tradedTo.IsZero() || t.Before(ch.tradedFrom) || !t.Before(ch.tradedTo) {
+		d := market.DateOf(t)
+		ch.traded = d
+		ch.tradedFrom = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, market.NewYork)
+		ch.tradedTo = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, market.NewYork)
+	}
+	return ch.traded
+}
+
+func (ch *chain) option(typ market.OptionType, ct *wire.Contract) (market.OptionQuote, string, string) {
 	occ, err := ParseOCC(ct.ContractSymbol)
 	if err != nil {
 		return market.OptionQuote{}, ReasonContract, err.Error()
 	}
+	snapshot := ch.snapshot
 	q := market.OptionQuote{
-		SnapshotTS: snapshot.UTC(), Symbol: sym, ContractSymbol: ct.ContractSymbol, Type: typ,
+		SnapshotTS: ch.snapshotUTC, Symbol: ch.sym, ContractSymbol: ct.ContractSymbol, Type: typ,
 		Expiration: occ.Expiration, Strike: val(ct.Strike), LastPrice: val(ct.LastPrice),
 		Bid: val(ct.Bid), Ask: val(ct.Ask), Change: val(ct.Change), PercentChange: val(ct.PercentChange),
 		SourceIV: val(ct.ImpliedVolatility), ContractSize: ct.ContractSize, Currency: ct.Currency,
-		UnderlyingPrice: spot,
+		UnderlyingPrice: ch.spot,
 	}
 	if ct.Volume != nil {
 		q.Volume = *ct.Volume
@@ -214,21 +247,21 @@ func (c *Cleaner) option(sym string, typ market.OptionType, ct *wire.Contract, s
 		return q, ReasonNegativeQuote, fmt.Sprintf("%s bid %v ask %v last %v", ct.ContractSymbol, q.Bid, q.Ask, q.LastPrice)
 	case q.Bid > q.Ask:
 		return q, ReasonCrossed, fmt.Sprintf("%s bid %v > ask %v", ct.ContractSymbol, q.Bid, q.Ask)
-	case q.Expiration.Before(market.DateOf(snapshot)):
+	case q.Expiration.Before(ch.snapshotDate):
 		return q, ReasonExpired, fmt.Sprintf("%s expired %s before snapshot %s", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), snapshot.Format(time.RFC3339))
-	case !q.LastTradeTS.IsZero() && q.Expiration.Before(market.DateOf(q.LastTradeTS)):
+	case !q.LastTradeTS.IsZero() && q.Expiration.Before(ch.dateOf(q.LastTradeTS)):
 		return q, ReasonExpired, fmt.Sprintf("%s expired %s before its last trade %s", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), q.LastTradeTS.Format(time.RFC3339))
 	case !occ.Expiration.Equal(q.Expiration) || occ.Type != typ || math.Abs(occ.Strike-q.Strike) > 1e-6:
 		return q, ReasonContract, fmt.Sprintf("%s disagrees with expiration %s, type %s, strike %v", ct.ContractSymbol, q.Expiration.Format("2006-01-02"), typ, q.Strike)
-	case !rootOf(occ.Root, sym):
-		return q, ReasonContract, fmt.Sprintf("%s is not an option on %s", ct.ContractSymbol, sym)
-	case c.future(snapshot):
+	case !rootOf(occ.Root, ch.root):
+		return q, ReasonContract, fmt.Sprintf("%s is not an option on %s", ct.ContractSymbol, ch.sym)
+	case ch.future:
 		return q, ReasonFuture, fmt.Sprintf("snapshot %s is after now", snapshot.Format(time.RFC3339))
 	}
 	if ct.InTheMoney != nil {
 		q.InTheMoney = *ct.InTheMoney
-	} else if !math.IsNaN(spot) {
-		q.InTheMoney = (typ == market.Call) == (spot > q.Strike)
+	} else if !math.IsNaN(ch.spot) {
+		q.InTheMoney = (typ == market.Call) == (ch.spot > q.Strike)
 	}
 	return q, "", ""
 }
@@ -286,10 +319,10 @@ func (c *Cleaner) rate(years float64) float64 {
 	return c.Curve.Rate(years)
 }
 
-// rootOf reports whether an OCC root names options on sym: the root itself
-// (BRKB for BRK.B) or, after a corporate action, the root and one digit (AAPL1).
-func rootOf(root, sym string) bool {
-	want := market.OCCRoot(sym)
+// rootOf reports whether an OCC root names options on the symbol whose root
+// is want (market.OCCRoot): want itself (BRKB for BRK.B) or, after a
+// corporate action, want and one digit (AAPL1).
+func rootOf(root, want string) bool {
 	if root == want {
 		return true
 	}

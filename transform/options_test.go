@@ -48,3 +48,18 @@ func TestOptionsAtIntrinsic(t *testing.T) {
 		t.Errorf("unsolved %d by reason %v, want 3 by %v", rep.Unsolved, rep.UnsolvedBy, want)
 	}
 }
+
+// TestChainDateOf holds the chain's remembered New York date to
+// market.DateOf, over instants around both 2026 clock changes, in an order
+// that goes back and forth between days.
+func TestChainDateOf(t *testing.T) {
+	var ch chain
+	for _, start := range []time.Time{time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)} {
+		for i := range 1000 {
+			at := start.Add(time.Duration(i*37%1000) * 7 * time.Minute)
+			if got, want := ch.dateOf(at), market.DateOf(at); !got.Equal(want) {
+				t.Fatalf("dateOf(%v) = %v, market.DateOf %v", at, got, want)
+			}
+		}
+	}
+}
