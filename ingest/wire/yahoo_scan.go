@@ -40,7 +40,7 @@ const maxSkipDepth = 200
 // block is how many items of which a contract holds perContract share an allocation:
 // enough for the contracts the message can hold, within bounds.
 func (sc *chainScanner) block(perContract int) int {
-	return min(max(sc.objs*perContract, 16), 4096)
+	return min(max(sc.objs*perContract, 8), 4096)
 }
 
 func scanOptionChain(b []byte) (OptionChain, bool) {
@@ -50,8 +50,8 @@ func scanOptionChain(b []byte) (OptionChain, bool) {
 	if sc.null() {
 		return oc, sc.end()
 	}
-	ok := sc.object([]string{"optionChain"}, func(f int) bool {
-		return sc.object([]string{"result", "error"}, func(f int) bool {
+	ok := sc.object(rootFields, func(f int) bool {
+		return sc.object(chainFields, func(f int) bool {
 			if f == 0 {
 				return sc.results(&oc.OptionChain.Result)
 			}
@@ -61,7 +61,7 @@ func scanOptionChain(b []byte) (OptionChain, bool) {
 			}
 			e := &YahooError{}
 			oc.OptionChain.Error = e
-			return sc.object([]string{"code", "description"}, func(f int) bool {
+			return sc.object(errorFields, func(f int) bool {
 				if f == 0 {
 					return sc.keep(&e.Code)
 				}
@@ -79,7 +79,7 @@ func (sc *chainScanner) results(dst *[]OptionResult) bool {
 			return true
 		}
 		r := &(*dst)[len(*dst)-1]
-		return sc.object([]string{"underlyingSymbol", "expirationDates", "strikes", "quote", "options"}, func(f int) bool {
+		return sc.object(resultFields, func(f int) bool {
 			switch f {
 			case 0:
 				return sc.keep(&r.UnderlyingSymbol)
@@ -99,7 +99,7 @@ func (sc *chainScanner) quote(q *YahooQuote) bool {
 	if sc.null() {
 		return true
 	}
-	return sc.object([]string{"symbol", "regularMarketPrice", "regularMarketTime", "currency"}, func(f int) bool {
+	return sc.object(quoteFields, func(f int) bool {
 		switch f {
 		case 0:
 			return sc.keep(&q.Symbol)
@@ -119,7 +119,7 @@ func (sc *chainScanner) series(dst *[]OptionSeries) bool {
 			return true
 		}
 		s := &(*dst)[len(*dst)-1]
-		return sc.object([]string{"expirationDate", "calls", "puts"}, func(f int) bool {
+		return sc.object(seriesFields, func(f int) bool {
 			switch f {
 			case 0:
 				if sc.null() {
@@ -134,8 +134,30 @@ func (sc *chainScanner) series(dst *[]OptionSeries) bool {
 	}, func() { *dst = []OptionSeries{} }, func() { *dst = nil })
 }
 
-var contractFields = []string{"contractSymbol", "strike", "currency", "lastPrice", "change", "percentChange",
-	"volume", "openInterest", "bid", "ask", "contractSize", "expiration", "lastTradeDate", "impliedVolatility", "inTheMoney"}
+// fieldSet is the keys of an object's fields, in the order Yahoo sends them.
+type fieldSet struct {
+	names  []string
+	quoted []string // each name in quotes: the key as it appears in the message
+}
+
+func fields(names ...string) fieldSet {
+	fs := fieldSet{names: names}
+	for _, n := range names {
+		fs.quoted = append(fs.quoted, strconv.Quote(n))
+	}
+	return fs
+}
+
+var (
+	rootFields     = fields("optionChain")
+	chainFields    = fields("result", "error")
+	errorFields    = fields("code", "description")
+	resultFields   = fields("underlyingSymbol", "expirationDates", "strikes", "quote", "options")
+	quoteFields    = fields("symbol", "regularMarketPrice", "regularMarketTime", "currency")
+	seriesFields   = fields("expirationDate", "calls", "puts")
+	contractFields = fields("contractSymbol", "strike", "currency", "lastPrice", "change", "percentChange",
+		"volume", "openInterest", "bid", "ask", "contractSize", "expiration", "lastTradeDate", "impliedVolatility", "inTheMoney")
+)
 
 func (sc *chainScanner) contracts(dst *[]Contract) bool {
 	start := len(sc.cts) // this array's contracts are sc.cts[start:]
@@ -193,10 +215,10 @@ func (sc *chainScanner) contracts(dst *[]Contract) bool {
 	return ok
 }
 
-// object reads an object whose known keys are fields, calling field with the index of
-// each known key, the scanner at its value; other keys' values are skipped. A key given
-// twice, or one that equals a field only case-insensitively, gives up.
-func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
+// object reads an object whose known keys are fs, calling field with the index of each
+// known key, the scanner at its value; other keys' values are skipped. A key given twice,
+// or one that equals a field only case-insensitively, gives up.
+func (sc *chainScanner) object(fs fieldSet, field func(int) bool) bool {
 	if !sc.consume('{') {
 		return false
 	}
@@ -208,22 +230,18 @@ func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
 	next := 0 // the field expected next: Yahoo sends them in the order listed
 	for {
 		sc.ws()
-		var key string
-		if !sc.str(&key) {
-			return false
-		}
-		sc.ws()
-		if !sc.consume(':') {
-			return false
-		}
-		sc.ws()
 		f := -1
-		if next < len(fields) && key == fields[next] {
-			// No two fields' names are equal but for case, so an exact
-			// match needs no check against the others.
+		if next < len(fs.names) && strings.HasPrefix(sc.s[sc.i:], fs.quoted[next]) {
+			// The key is the field's name exactly (a name needs no escape), and no two
+			// fields' names are equal but for case, so it needs no check against the others.
+			sc.i += len(fs.quoted[next])
 			f = next
 		} else {
-			for j, name := range fields {
+			var key string
+			if !sc.str(&key) {
+				return false
+			}
+			for j, name := range fs.names {
 				if key == name {
 					f = j
 					break
@@ -233,6 +251,11 @@ func (sc *chainScanner) object(fields []string, field func(int) bool) bool {
 				}
 			}
 		}
+		sc.ws()
+		if !sc.consume(':') {
+			return false
+		}
+		sc.ws()
 		next = f + 1
 		if f >= 0 {
 			if seen&(1<<f) != 0 {
@@ -285,26 +308,50 @@ func (sc *chainScanner) array(elem func(null bool) bool, setEmpty, setNull func(
 	}
 }
 
+// floats reads an array of numbers into a run of the block of floats.
 func (sc *chainScanner) floats(dst *[]float64) bool {
-	return sc.array(func(null bool) bool {
+	start := len(sc.fl)
+	ok := sc.array(func(null bool) bool {
 		var x float64
 		if !null && !sc.float(&x) {
 			return false
 		}
-		*dst = append(*dst, x)
+		if len(sc.fl) == cap(sc.fl) {
+			n := len(sc.fl) - start
+			fl := make([]float64, n, max(sc.block(7), 2*n))
+			copy(fl, sc.fl[start:])
+			sc.fl, start = fl, 0
+		}
+		sc.fl = append(sc.fl, x)
 		return true
 	}, func() { *dst = []float64{} }, func() { *dst = nil })
+	if ok && len(sc.fl) > start {
+		*dst = sc.fl[start:len(sc.fl):len(sc.fl)]
+	}
+	return ok
 }
 
+// ints reads an array of integers into a run of the block of integers.
 func (sc *chainScanner) ints(dst *[]int64) bool {
-	return sc.array(func(null bool) bool {
+	start := len(sc.in)
+	ok := sc.array(func(null bool) bool {
 		var x int64
 		if !null && !sc.int(&x) {
 			return false
 		}
-		*dst = append(*dst, x)
+		if len(sc.in) == cap(sc.in) {
+			n := len(sc.in) - start
+			in := make([]int64, n, max(sc.block(4), 2*n))
+			copy(in, sc.in[start:])
+			sc.in, start = in, 0
+		}
+		sc.in = append(sc.in, x)
 		return true
 	}, func() { *dst = []int64{} }, func() { *dst = nil })
+	if ok && len(sc.in) > start {
+		*dst = sc.in[start:len(sc.in):len(sc.in)]
+	}
+	return ok
 }
 
 func (sc *chainScanner) floatPtr(dst **float64) bool {
@@ -471,24 +518,93 @@ func (sc *chainScanner) digits() bool {
 	return sc.i > start
 }
 
+// float reads a number as encoding/json reads it into a float64. One of at most 15
+// significant digits and no exponent, the common case, is read in the same pass as its
+// syntax: its digits as an integer, exact in a float64, over a power of ten, also exact,
+// is correctly rounded. Others go to strconv.
 func (sc *chainScanner) float(dst *float64) bool {
-	lit, _, ok := sc.number()
-	if !ok {
+	b, i := sc.b, sc.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	var m uint64
+	digits := 0
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+		digits = 1
+	case i < len(b) && b[i]-'1' < 9:
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+			m = m*10 + uint64(b[i]-'0')
+			digits++
+		}
+	default:
 		return false
 	}
-	x, err := parseFloat(lit)
-	*dst = x
-	return err == nil
+	frac := 0
+	if i < len(b) && b[i] == '.' {
+		i++
+		from := i
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+			m = m*10 + uint64(b[i]-'0')
+		}
+		if frac = i - from; frac == 0 {
+			return false
+		}
+		digits += frac
+	}
+	if digits > 15 || i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		lit, _, ok := sc.number()
+		if !ok {
+			return false
+		}
+		x, err := strconv.ParseFloat(lit, 64)
+		*dst = x
+		return err == nil
+	}
+	x := float64(m) / pow10[frac]
+	if neg {
+		x = -x
+	}
+	*dst, sc.i = x, i
+	return true
 }
 
+// int reads an integer as encoding/json reads it into an int64: up to 18 digits in the
+// same pass as its syntax, longer ones by strconv.
 func (sc *chainScanner) int(dst *int64) bool {
-	lit, frac, ok := sc.number()
-	if !ok || frac {
+	b, i := sc.b, sc.i
+	neg := i < len(b) && b[i] == '-'
+	if neg {
+		i++
+	}
+	var m int64
+	from := i
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i]-'1' < 9:
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+			m = m*10 + int64(b[i]-'0')
+		}
+	default:
 		return false
 	}
-	x, err := strconv.ParseInt(lit, 10, 64)
-	*dst = x
-	return err == nil
+	if i-from > 18 || i < len(b) && (b[i] == '.' || b[i] == 'e' || b[i] == 'E') {
+		lit, frac, ok := sc.number()
+		if !ok || frac {
+			return false
+		}
+		x, err := strconv.ParseInt(lit, 10, 64)
+		*dst = x
+		return err == nil
+	}
+	if neg {
+		m = -m
+	}
+	*dst, sc.i = m, i
+	return true
 }
 
 // skip passes over one value of any kind, checking its syntax as encoding/json does.
@@ -505,7 +621,7 @@ func (sc *chainScanner) skip() bool {
 		if c == '[' {
 			return sc.array(func(null bool) bool { return null || sc.skip() }, func() {}, func() {})
 		}
-		return sc.object(nil, nil)
+		return sc.object(fieldSet{}, nil)
 	case c == '"':
 		return sc.skipString()
 	case c == 't':
