@@ -132,7 +132,8 @@ func (c *Cleaner) smile(first *market.OptionQuote, calls, puts []*market.OptionQ
 // of them, calls before puts), else the first listed. A NaN strike, equal
 // to none, is a point of its own.
 func smilePoints(calls, puts []*market.OptionQuote, forward float64) []market.SmilePoint {
-	points := make([]market.SmilePoint, 0, len(calls)+len(puts))
+	// Calls and puts share their strikes as a rule.
+	points := make([]market.SmilePoint, 0, max(len(calls), len(puts)))
 	point := func(q *market.OptionQuote) {
 		points = append(points, market.SmilePoint{Strike: q.Strike, Moneyness: q.Strike / q.UnderlyingPrice,
 			LogMoneyness: math.Log(q.Strike / forward), IV: q.IV, Delta: q.Delta, Type: q.Type})
@@ -198,7 +199,7 @@ func interpolate(n int, x0 float64, at func(i int) (x, y float64)) float64 {
 // finite, which JSON cannot carry. TestSmileJSON holds it to json.Marshal.
 func smileJSON(points []market.SmilePoint) string {
 	var sb strings.Builder
-	sb.Grow(2 + len(points)*128)
+	sb.Grow(2 + len(points)*160) // a point takes some 150 bytes
 	var num [32]byte
 	float := func(key string, x float64) bool {
 		if math.IsNaN(x) || math.IsInf(x, 0) {
