@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"runtime"
-	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -30,7 +30,9 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 	for _, r := range recs {
 		rows += r.NumRows()
 	}
-	out := slices.Grow(dst, 256+int(rows)*8*schema.NumFields())
+	start := len(dst)
+	perRow := csvRowBytes(ds)
+	out := growBytes(dst, 256+int(rows)*perRow*9/8)
 	for i, f := range schema.Fields() {
 		if i > 0 {
 			out = append(out, ',')
@@ -54,7 +56,11 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 	for i := 1; i < len(chunks); i++ {
 		g.Go(func() error {
 			var err error
-			tails[i], err = appendCSVRows(encodeBuffer(), ds, schema, chunks[i], 0)
+			var n int64
+			for _, r := range chunks[i] {
+				n += r.NumRows()
+			}
+			tails[i], err = appendCSVRows(growBytes(encodeBuffer(), int(n)*perRow*9/8), ds, schema, chunks[i], 0)
 			return err
 		})
 	}
@@ -69,15 +75,46 @@ func encodeCSV(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte
 		out = append(out, t...)
 		recycle(t)
 	}
+	if rows > 0 {
+		rowBytes.Store(ds, int(int64(len(out)-start)/rows)+1)
+	}
 	return out, nil
+}
+
+// rowBytes keeps, per dataset, the bytes per row of its last CSV object
+// (an int), so that the next one's buffer is sized once for all its rows.
+// Sized from its first batch instead, an object whose first chain had
+// short rows grew and copied its buffer again once or twice; the first
+// batch still sizes the first object of a dataset.
+var rowBytes sync.Map
+
+// csvRowBytes is the bytes per row to reserve for a CSV object of ds.
+func csvRowBytes(ds *market.Dataset) int {
+	if n, ok := rowBytes.Load(ds); ok {
+		return n.(int)
+	}
+	return 8 * len(ds.Columns)
+}
+
+// growBytes is slices.Grow for a buffer that may be a recycled one, empty
+// with a large capacity: it copies b's length, where slices.Grow copies
+// its whole capacity.
+func growBytes(b []byte, n int) []byte {
+	if cap(b)-len(b) >= n {
+		return b
+	}
+	grown := make([]byte, len(b), len(b)+n)
+	copy(grown, b)
+	return grown
 }
 
 // csvChunkRows is the fewest rows worth formatting on a goroutine of
 // their own.
 const csvChunkRows = 4096
 
-// appendCSVRows appends the rows of recs to out, sizing out once, from
-// the first batch, for reserve rows (or those of recs, if more).
+// appendCSVRows appends the rows of recs to out, growing out once, when
+// it is short, by the first batch's bytes per row for reserve rows (or
+// those of recs, if more).
 func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []arrow.RecordBatch, reserve int64) ([]byte, error) {
 	var rows int64
 	for _, r := range recs {
@@ -103,7 +140,7 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 		// Size the buffer once rather than let it double and copy.
 		if !sized && rec.NumRows() > 0 {
 			perRow := (len(out) - start) / int(rec.NumRows())
-			out = slices.Grow(out, int(reserve-rec.NumRows())*perRow*9/8)
+			out = growBytes(out, int(reserve-rec.NumRows())*perRow*9/8)
 			sized = true
 		}
 	}
