@@ -1,13 +1,14 @@
 //go:build unix
 
-package stream_test
+package stream
 
 import "syscall"
 
-// cpuSeconds is the CPU time this process has used, user and system: on a
+// CPUSeconds is the CPU time this process has used, user and system: on a
 // shared machine the codec benchmarks report it beside the wall-clock
-// figure, which other processes' load distorts.
-func cpuSeconds() float64 {
+// figure, which other processes' load distorts. It is exported, in a test
+// file only, for the benchmarks of package stream_test.
+func CPUSeconds() float64 {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -128,6 +128,8 @@ func produceBatches(values [][]byte, max int) [][][]byte {
 	return append(out, batch)
 }
 
+var cpuSeconds = stream.CPUSeconds
+
 // reportCPU reports the CPU time an iteration took since cpu0, in
 // milliseconds: steadier than ns/op on a shared machine.
 func reportCPU(b *testing.B, cpu0 float64) {
