@@ -72,6 +72,13 @@ func american(p Params) (dual, rule) {
 // americanAt is american given the value without volatility, det, which a volatility search
 // works out once; it also returns the European price it floors with.
 func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
+	var c fpConst
+	return americanAtWith(p, det, &c)
+}
+
+// americanAtWith is americanAt taking the factors of the fixed-point method that do not
+// depend on volatility from c (see fpConst).
+func americanAtWith(p Params, det float64, c *fpConst) (v dual, how rule, euro dual) {
 	intrinsic := p.intrinsic()
 	if p.Time == 0 {
 		return constant(intrinsic), ruleOther, euro
@@ -91,7 +98,7 @@ func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
 	case americanEuropean:
 		v = euro
 	default:
-		v = fpAmerican(p)
+		v = fpAmericanWith(p, c)
 	}
 	if math.IsNaN(v.v) {
 		v, how = constant(americanTree(p, treeSteps)), ruleOther
@@ -470,6 +477,7 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	}
 	vf := newVolFree(p)
 	det := deterministicAmerican(p)
+	var fc fpConst // what the prices below share
 	var lastV, lastVega float64
 	solved, full := false, false
 	for it := 0; it < 12 && !solved; it++ {
@@ -478,10 +486,10 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 		var a, euro vnum
 		var how rule
 		if full {
-			d, how, _ = americanAt(q, det)
+			d, how, _ = americanAtWith(q, det, &fc)
 			a = vnum{d.v, d.vol}
 		} else {
-			a, how, euro = americanVega(q, det)
+			a, how, euro = americanVegaWith(q, det, &fc)
 		}
 		f := a.v - price
 		if how != ruleClosedForm || math.IsNaN(f) {
@@ -548,7 +556,7 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	for range 4 {
 		q := p
 		q.Vol = v
-		d, how, _ := americanAt(q, det)
+		d, how, _ := americanAtWith(q, det, &fc)
 		f := d.v - price
 		if how != ruleClosedForm || math.IsNaN(f) || !(d.vol > 0) {
 			return 0, dual{}, false

@@ -148,16 +148,78 @@ func gaussLegendre(n int) (x, w []float64) {
 // fpAmerican is the American price of p by the fixed-point method, for a yield (call) or
 // rate (put) above zero, with its derivatives.
 func fpAmerican(p Params) dual {
+	var c fpConst
+	return fpAmericanWith(p, &c)
+}
+
+// fpAmericanWith is fpAmerican taking the factors that do not depend on volatility from c,
+// which it fills first if they are another contract's.
+func fpAmericanWith(p Params, c *fpConst) dual {
 	vol, rate, div, t := grad{v: p.Vol, vol: 1}, grad{v: p.Rate, r: 1}, grad{v: p.Div}, grad{v: p.Time, t: 1}
 	if p.Kind == Put {
 		// P(S) = K·u(S/K): ∂/∂S = u', ∂²/∂S² = u”/K.
-		u, ux, uxx := unitPut(1/p.Strike*p.Spot, rate, div, vol, t)
+		u, ux, uxx := unitPut(1/p.Strike*p.Spot, rate, div, vol, t, c.of(p.Rate, p.Div, p.Time))
 		return dual{v: p.Strike * u.v, s: ux, ss: uxx / p.Strike, vol: p.Strike * u.vol, r: p.Strike * u.r, t: p.Strike * u.t}
 	}
 	// C(S) = S·u(K/S): ∂/∂S = u - x·u', ∂²/∂S² = x²·u”/S.
 	x := p.Strike * (1 / p.Spot)
-	u, ux, uxx := unitPut(x, div, rate, vol, t)
+	u, ux, uxx := unitPut(x, div, rate, vol, t, c.of(p.Div, p.Rate, p.Time))
 	return dual{v: p.Spot * u.v, s: u.v - x*ux, ss: x * x * uxx / p.Spot, vol: p.Spot * u.vol, r: p.Spot * u.r, t: p.Spot * u.t}
+}
+
+// fpConst holds the factors of the fixed-point method that do not depend on volatility, for
+// the unit-strike put of one rate, yield and time: log X and X, and the exponentials of rate
+// and yield at every node and quadrature point, about a third of the exponentials of a
+// pricing. A volatility search prices one contract several times over and works them out
+// once; the vega path and the full one read the same numbers, as each would have worked
+// them out.
+type fpConst struct {
+	r, q, t             float64 // what the factors are of, once filled
+	filled              bool
+	tab                 *fpTables
+	lx, x               float64                  // log X, X = e^{log X}
+	eru, equ            [fpNodes][fpQuad]float64 // e^{ru}, e^{qu} at node j, point k
+	carry               [fpNodes]float64         // e^{-(r-q)τ_j}
+	expm1, bawEq, bawEr [fpNodes]float64         // e^{-rτ_j} - 1, e^{-qτ_j}, e^{-rτ_j}
+	ers, eqs            [fpPriceQuad]float64     // e^{-rs}, e^{-qs} at the premium's points
+	er, eq              float64                  // e^{-rT}, e^{-qT}
+}
+
+// of returns c holding the factors of rate r, yield q and time t, filling it if it holds
+// another's.
+func (c *fpConst) of(r, q, t float64) *fpConst {
+	if c.filled && c.r == r && c.q == q && c.t == t {
+		return c
+	}
+	c.r, c.q, c.t, c.filled = r, q, t, true
+	tab := fpTablesFor(t)
+	c.tab = tab
+	c.lx = 0
+	if q > r {
+		c.lx = fastLog(r / q)
+	}
+	c.x = fastExp(c.lx)
+	// Each factor is worked out as the paths did before they read it here, operation for
+	// operation, so that the prices stay the same to the bit.
+	for j := range tab.nodes {
+		tau := tab.node[j] * t
+		for k := range tab.quad {
+			u := (1 - tab.qHalf[k]*tab.qHalf[k]) * tau
+			c.eru[j][k] = fastExp(r * u)
+			c.equ[j][k] = fastExp(q * u)
+		}
+		c.carry[j] = fastExp(-((r - q) * tau))
+		c.expm1[j] = math.Expm1(-(r * tau))
+		c.bawEq[j] = fastExp(-(q * tau))
+		c.bawEr[j] = fastExp(-(r * tau))
+	}
+	for k := range tab.priceQuad {
+		half := tab.pHalf[k]
+		s := t * (half * half)
+		c.ers[k], c.eqs[k] = fastExp(-(r * s)), fastExp(-(q * s))
+	}
+	c.er, c.eq = fastExp(-(r * t)), fastExp(-(q * t))
+	return c
 }
 
 // unitPut is the American put of unit strike on spot x, rate r > 0, yield q, volatility v
@@ -165,9 +227,9 @@ func fpAmerican(p Params) dual {
 // and second derivatives in x. The spot enters only through log x, linearly in every d±,
 // so its derivatives follow from the densities at each point with a few multiplications
 // rather than by carrying two more fields through every step.
-func unitPut(x float64, r, q, v, t grad) (price grad, px, pxx float64) {
-	tab := fpTablesFor(t.v)
-	g, h, lx := putBoundary(tab, r, q, v, t)
+func unitPut(x float64, r, q, v, t grad, c *fpConst) (price grad, px, pxx float64) {
+	tab := c.tab
+	g, h, lx := putBoundary(tab, r, q, v, t, c)
 
 	// The premium at spot x, given the boundary.
 	lnx := fastLog(x)
@@ -181,7 +243,7 @@ func unitPut(x float64, r, q, v, t grad) (price grad, px, pxx float64) {
 	ivsT := vsT.recip()
 	d1 := drift.add(v2).mul(t).addConst(lnx).mul(ivsT)
 	d2 := d1.sub(vsT)
-	er, eq := r.mul(t).scale(-1).exp(), q.mul(t).scale(-1).exp()
+	er, eq := r.mul(t).scale(-1).expIs(c.er), q.mul(t).scale(-1).expIs(c.eq)
 	n1, pd1 := normGradPDF(d1.scale(-1))
 	n2, pd2 := normGradPDF(d2.scale(-1))
 	price = er.mul(n2).sub(eq.scale(x).mul(n1))
@@ -215,7 +277,7 @@ func unitPut(x float64, r, q, v, t grad) (price grad, px, pxx float64) {
 		dp := dm.add(vsT.scale(half))
 		// ds = T (1+y)/2 dy = T·half·dy.
 		w := tab.pw[k] * half
-		ers, eqs := r.mul(s).scale(-1).exp(), q.mul(s).scale(-1).exp()
+		ers, eqs := r.mul(s).scale(-1).expIs(c.ers[k]), q.mul(s).scale(-1).expIs(c.eqs[k])
 		nm, nmv := normGradPDF(dm.scale(-1))
 		np, npv := normGradPDF(dp.scale(-1))
 		sumR = sumR.add(ers.mul(nm).scale(w))
@@ -242,9 +304,10 @@ func unitPut(x float64, r, q, v, t grad) (price grad, px, pxx float64) {
 
 // putBoundary is the exercise boundary of the unit-strike put for rate r > 0, yield q,
 // volatility v and time t: log(B(T)/X), H at the nodes, and log X.
-func putBoundary(tab *fpTables, r, q, v, t grad) (g0 grad, h [fpNodes]grad, lx grad) {
+func putBoundary(tab *fpTables, r, q, v, t grad, c *fpConst) (g0 grad, h [fpNodes]grad, lx grad) {
 	if q.v > r.v {
-		lx = r.div(q).log()
+		rq := r.div(q)
+		lx = rq.chain(c.lx, 1/rq.v) // rq.log()
 	}
 	v2 := v.mul(v)
 	drift := r.sub(q).sub(v2.scale(0.5)) // of log S: r - q - σ²/2
@@ -255,7 +318,7 @@ func putBoundary(tab *fpTables, r, q, v, t grad) (g0 grad, h [fpNodes]grad, lx g
 	for j := range tab.nodes {
 		tau[j] = t.scale(tab.node[j])
 		sqt[j] = tau[j].sqrt()
-		g[j] = bawBoundary(tau[j], sqt[j], r, q, v, lx)
+		g[j] = bawBoundary(tau[j], sqt[j], r, q, v, lx, c, j)
 		h[j] = g[j].mul(g[j])
 	}
 
@@ -264,14 +327,14 @@ func putBoundary(tab *fpTables, r, q, v, t grad) (g0 grad, h [fpNodes]grad, lx g
 	for j := range tab.nodes {
 		for k := range tab.quad {
 			u := tau[j].scale(1 - tab.qHalf[k]*tab.qHalf[k])
-			eru[j][k] = r.mul(u).exp()
-			equ[j][k] = q.mul(u).exp()
+			eru[j][k] = r.mul(u).expIs(c.eru[j][k])
+			equ[j][k] = q.mul(u).expIs(c.equ[j][k])
 		}
 	}
 	for range fpIterations {
 		var next [fpNodes]grad
 		for j := range tab.nodes {
-			next[j] = fpStep(tab, j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx)
+			next[j] = fpStep(tab, j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx, c.carry[j])
 		}
 		g = next
 		for j := range tab.nodes {
@@ -295,7 +358,7 @@ func interpBoundary(n int, w *[fpNodes]float64, h *[fpNodes]grad, lx grad) grad 
 
 // fpStep is the Jacobi-Newton step of the fixed-point equation at node j: it returns the
 // next log(B/X) there.
-func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQuad]grad, r, q, v, v2, drift, lx grad) grad {
+func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQuad]grad, r, q, v, v2, drift, lx grad, carry float64) grad {
 	tj, st := tau[j], sqt[j]
 	lb := lx.add(g[j])
 	b := lb.exp()
@@ -332,7 +395,7 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 	}
 	num = num.add(r.mul(stv).mul(nI))
 	den = den.add(q.mul(dI))
-	c := r.sub(q).mul(tj).scale(-1).exp()
+	c := r.sub(q).mul(tj).scale(-1).expIs(carry)
 	f := c.mul(num).div(den)
 	fd := c.mul(numD.div(den).sub(denD.mul(num).div(den.mul(den))))
 	nb := b.add(b.sub(f).div(fd.addConst(-1)))
@@ -353,23 +416,24 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 //	1 - B = p(B) - (1 - e^{-qτ} N(-d₁(B))) B/λ,  λ = (1 - ω - √((ω-1)² + 4M/h))/2,
 //
 // M = 2r/σ², ω = 2(r-q)/σ², h = 1 - e^{-rτ}, from the seed in Haug's Complete Guide.
-func bawBoundary(tau, sqt, r, q, v, lx grad) grad {
+func bawBoundary(tau, sqt, r, q, v, lx grad, c *fpConst, j int) grad {
 	if tau.v == 0 {
 		return grad{}
 	}
 	v2 := v.mul(v)
 	m := r.scale(2).div(v2)
 	om1 := r.sub(q).scale(2).div(v2).addConst(-1)
-	h := r.mul(tau).scale(-1).expm1().scale(-1)
+	e := c.expm1[j]
+	h := r.mul(tau).scale(-1).chain(e, e+1).scale(-1) // 1 - e^{-rτ}
 	lam := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4).div(h)).sqrt()).scale(0.5)
 	lamInf := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4)).sqrt()).scale(0.5)
 	sInf := lamInf.recip().scale(-1).addConst(1).recip()
 	vst := v.mul(sqt)
 	h1 := r.sub(q).mul(tau).sub(vst.scale(2)).div(sInf.scale(-1).addConst(1))
-	x := lx.exp()
+	x := lx.expIs(c.x)
 	b := sInf.add(x.sub(sInf).mul(h1.exp()))
-	eq := q.mul(tau).scale(-1).exp()
-	er := r.mul(tau).scale(-1).exp()
+	eq := q.mul(tau).scale(-1).expIs(c.bawEq[j])
+	er := r.mul(tau).scale(-1).expIs(c.bawEr[j])
 	carry := r.sub(q).add(v2.scale(0.5)).mul(tau)
 	for range fpSeedSteps {
 		d1 := b.log().add(carry).div(vst)

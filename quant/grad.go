@@ -45,10 +45,8 @@ func (a grad) exp() grad {
 	return a.chain(e, e)
 }
 
-func (a grad) expm1() grad {
-	e := math.Expm1(a.v)
-	return a.chain(e, e+1)
-}
+// expIs is a.exp() given e = fastExp(a.v), worked out before.
+func (a grad) expIs(e float64) grad { return a.chain(e, e) }
 
 func (a grad) log() grad { return a.chain(fastLog(a.v), 1/a.v) }
 

@@ -84,6 +84,13 @@ func pdfVnum(x vnum) vnum {
 // vega (per unit of volatility), how it was priced, and the European price with its vega.
 // Where americanAt gives a price without derivatives (ruleOther) so does this.
 func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
+	var c fpConst
+	return americanVegaWith(p, det, &c)
+}
+
+// americanVegaWith is americanVega taking the factors of the fixed-point method that do
+// not depend on volatility from c (see fpConst).
+func americanVegaWith(p Params, det float64, c *fpConst) (v vnum, how rule, euro vnum) {
 	intrinsic := p.intrinsic()
 	if p.Time == 0 {
 		return vnum{v: intrinsic}, ruleOther, euro
@@ -104,7 +111,7 @@ func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
 	case americanEuropean:
 		v = euro
 	default:
-		v = fpAmericanVega(p)
+		v = fpAmericanVega(p, c)
 	}
 	if math.IsNaN(v.v) {
 		v, how = vnum{v: americanTree(p, treeSteps)}, ruleOther
@@ -119,19 +126,19 @@ func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
 }
 
 // fpAmericanVega is fpAmerican with the derivative in volatility only.
-func fpAmericanVega(p Params) vnum {
+func fpAmericanVega(p Params, c *fpConst) vnum {
 	vol := vnum{p.Vol, 1}
 	if p.Kind == Put {
-		return unitPutVega(1/p.Strike*p.Spot, p.Rate, p.Div, vol, p.Time).scale(p.Strike)
+		return unitPutVega(1/p.Strike*p.Spot, p.Rate, p.Div, vol, p.Time, c.of(p.Rate, p.Div, p.Time)).scale(p.Strike)
 	}
-	u := unitPutVega(p.Strike*(1/p.Spot), p.Div, p.Rate, vol, p.Time)
+	u := unitPutVega(p.Strike*(1/p.Spot), p.Div, p.Rate, vol, p.Time, c.of(p.Div, p.Rate, p.Time))
 	return vnum{p.Spot * u.v, p.Spot * u.vol}
 }
 
 // unitPutVega is unitPut with the derivative in volatility only.
-func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
-	tab := fpTablesFor(t)
-	g, h, lx := putBoundaryVega(tab, r, q, v, t)
+func unitPutVega(x, r, q float64, v vnum, t float64, c *fpConst) vnum {
+	tab := c.tab
+	g, h, lx := putBoundaryVega(tab, r, q, v, t, c)
 
 	lnx := fastLog(x)
 	if lnx <= lx+g.v {
@@ -144,14 +151,13 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 	ivsT := vsT.recip()
 	d1 := drift.add(v2).mulc(t).addConst(lnx).mul(ivsT)
 	d2 := d1.sub(vsT)
-	er, eq := fastExp(-(r * t)), fastExp(-(q * t))
+	er, eq := c.er, c.eq
 	price := normVnum(d2.scale(-1)).scale(er).sub(normVnum(d1.scale(-1)).scale(x * eq))
 	dt := drift.mulc(t)
 	var sumR, sumQ float64
 	var sumRv, sumQv float64
 	for k := range tab.priceQuad {
 		half := tab.pHalf[k]
-		s := t * (half * half)
 		var hu vnum
 		for i := range tab.nodes {
 			hu = hu.add(h[i].scale(tab.priceInterp[k][i]))
@@ -167,7 +173,7 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 		dp := dm.add(vsT.scale(half))
 		w := tab.pw[k] * half
 		nm, np := normVnum(dm.scale(-1)), normVnum(dp.scale(-1))
-		ers, eqs := fastExp(-(r * s)), fastExp(-(q * s))
+		ers, eqs := c.ers[k], c.eqs[k]
 		sumR += w * (ers * nm.v)
 		sumRv += w * (ers * nm.vol)
 		sumQ += w * (eqs * np.v)
@@ -178,10 +184,8 @@ func unitPutVega(x, r, q float64, v vnum, t float64) vnum {
 }
 
 // putBoundaryVega is putBoundary with the derivative in volatility only; log X is a constant.
-func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64) (g0 vnum, h [fpNodes]vnum, lx float64) {
-	if q > r {
-		lx = fastLog(r / q)
-	}
+func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64, c *fpConst) (g0 vnum, h [fpNodes]vnum, lx float64) {
+	lx = c.lx
 	v2 := v.mul(v)
 	drift := v2.scale(0.5).scale(-1).addConst(r - q)
 
@@ -190,22 +194,14 @@ func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64) (g0 vnum, h
 	for j := range tab.nodes {
 		tau[j] = tab.node[j] * t
 		sqt[j] = math.Sqrt(tau[j])
-		g[j] = bawBoundaryVega(tau[j], sqt[j], r, q, v, lx)
+		g[j] = bawBoundaryVega(tau[j], sqt[j], r, q, v, lx, c, j)
 		h[j] = g[j].mul(g[j])
 	}
 
-	var eru, equ [fpNodes][fpQuad]float64
-	for j := range tab.nodes {
-		for k := range tab.quad {
-			u := (1 - tab.qHalf[k]*tab.qHalf[k]) * tau[j]
-			eru[j][k] = fastExp(r * u)
-			equ[j][k] = fastExp(q * u)
-		}
-	}
 	for range fpIterations {
 		var next [fpNodes]vnum
 		for j := range tab.nodes {
-			next[j] = fpStepVega(tab, j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx)
+			next[j] = fpStepVega(tab, j, &tau, &sqt, &g, &h, &c.eru[j], &c.equ[j], r, q, v, v2, drift, lx, c.carry[j])
 		}
 		g = next
 		for j := range tab.nodes {
@@ -216,7 +212,7 @@ func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64) (g0 vnum, h
 }
 
 // fpStepVega is fpStep with the derivative in volatility only.
-func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx float64) vnum {
+func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx, c float64) vnum {
 	tj, st := tau[j], sqt[j]
 	lb := g[j].addConst(lx)
 	b := lb.exp()
@@ -250,7 +246,6 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 	}
 	num = num.add(stv.scale(r).mul(nI))
 	den = den.add(dI.scale(q))
-	c := fastExp(-((r - q) * tj))
 	f := num.scale(c).div(den)
 	fd := numD.div(den).sub(denD.mul(num).div(den.mul(den))).scale(c)
 	nb := b.add(b.sub(f).div(fd.addConst(-1)))
@@ -276,23 +271,23 @@ func interpBoundaryVega(n int, w *[fpNodes]float64, h *[fpNodes]vnum, lx float64
 }
 
 // bawBoundaryVega is bawBoundary with the derivative in volatility only.
-func bawBoundaryVega(tau, sqt, r, q float64, v vnum, lx float64) vnum {
+func bawBoundaryVega(tau, sqt, r, q float64, v vnum, lx float64, c *fpConst, j int) vnum {
 	if tau == 0 {
 		return vnum{}
 	}
 	v2 := v.mul(v)
 	m := vnum{v: 2 * r}.div(v2)
 	om1 := vnum{v: (r - q) * 2}.div(v2).addConst(-1)
-	h := -math.Expm1(-(r * tau))
+	h := -c.expm1[j]
 	lam := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4).divc(h)).sqrt()).scale(0.5)
 	lamInf := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4)).sqrt()).scale(0.5)
 	sInf := lamInf.recip().scale(-1).addConst(1).recip()
 	vst := v.mulc(sqt)
 	h1 := vst.scale(2).scale(-1).addConst((r - q) * tau).div(sInf.scale(-1).addConst(1))
-	x := fastExp(lx)
+	x := c.x
 	b := sInf.add(h1.exp().mul(sInf.scale(-1).addConst(x)))
-	eq := fastExp(-(q * tau))
-	er := fastExp(-(r * tau))
+	eq := c.bawEq[j]
+	er := c.bawEr[j]
 	carry := v2.scale(0.5).addConst(r - q).mulc(tau)
 	for range fpSeedSteps {
 		d1 := b.log().add(carry).div(vst)
