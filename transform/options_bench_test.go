@@ -8,6 +8,7 @@ import (
 	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest"
 	"github.com/tickerlake/tickerlake/ingest/synthetic"
+	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -34,8 +35,9 @@ func benchSnapshot(tb testing.TB) (values [][]byte, snapshot string) {
 
 // BenchmarkCleanOptions runs the option topic's cleaning step (decoding,
 // the rules, European IV and Greeks, smiles) over one snapshot of 40
-// symbols' chains, an operation a snapshot; BenchmarkCleanOptions/smiles
-// is the smiles alone, from the quotes cleaning gave. European pricing
+// symbols' chains, an operation a snapshot; BenchmarkCleanOptions/decode
+// is the decoding alone, and BenchmarkCleanOptions/smiles the smiles alone,
+// from the quotes cleaning gave. European pricing
 // keeps the analytics small beside the rest, whose CPU and allocations
 // per contract this measures; BenchmarkEnrich is the analytics alone.
 func BenchmarkCleanOptions(b *testing.B) {
@@ -51,6 +53,20 @@ func BenchmarkCleanOptions(b *testing.B) {
 		quotes = append(quotes, res.Rows.([]market.OptionQuote))
 		contracts += res.N + len(res.Rejects) + res.Report.Deduplicated
 	}
+	b.Run("decode", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu0 := cpuSeconds()
+		n := 0
+		for b.Loop() {
+			for _, v := range values {
+				if _, err := wire.DecodeOptionChain(v); err != nil {
+					b.Fatal(err)
+				}
+			}
+			n += contracts
+		}
+		reportPerCPU(b, n, cpu0, "contracts")
+	})
 	b.Run("clean", func(b *testing.B) {
 		b.ReportAllocs()
 		cpu0 := cpuSeconds()
