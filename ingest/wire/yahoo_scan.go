@@ -38,9 +38,14 @@ type chainScanner struct {
 const maxSkipDepth = 200
 
 // block is how many items of which a contract holds perContract share an allocation:
-// enough for the contracts the message can hold, within bounds.
-func (sc *chainScanner) block(perContract int) int {
-	return min(max(sc.objs*perContract, 8), 4096)
+// enough for the contracts the message can hold, within bounds. A block after the first
+// (used is the size of the one full) is for the contracts the rest of the message can hold.
+func (sc *chainScanner) block(perContract, used int) int {
+	objs := sc.objs
+	if used > 0 {
+		objs = bytes.Count(sc.b[sc.i:], []byte{'{'}) + 1
+	}
+	return min(max(objs*perContract, 8), 4096)
 }
 
 func scanOptionChain(b []byte) (OptionChain, bool) {
@@ -165,7 +170,7 @@ func (sc *chainScanner) contracts(dst *[]Contract) bool {
 		if len(sc.cts) == cap(sc.cts) {
 			// A new block, with the array's contracts so far moved to its start.
 			n := len(sc.cts) - start
-			cts := make([]Contract, n, max(sc.block(1), 2*n))
+			cts := make([]Contract, n, max(sc.block(1, cap(sc.cts)), 2*n))
 			copy(cts, sc.cts[start:])
 			sc.cts, start = cts, 0
 		}
@@ -318,7 +323,7 @@ func (sc *chainScanner) floats(dst *[]float64) bool {
 		}
 		if len(sc.fl) == cap(sc.fl) {
 			n := len(sc.fl) - start
-			fl := make([]float64, n, max(sc.block(7), 2*n))
+			fl := make([]float64, n, max(sc.block(7, cap(sc.fl)), 2*n))
 			copy(fl, sc.fl[start:])
 			sc.fl, start = fl, 0
 		}
@@ -341,7 +346,7 @@ func (sc *chainScanner) ints(dst *[]int64) bool {
 		}
 		if len(sc.in) == cap(sc.in) {
 			n := len(sc.in) - start
-			in := make([]int64, n, max(sc.block(4), 2*n))
+			in := make([]int64, n, max(sc.block(4, cap(sc.in)), 2*n))
 			copy(in, sc.in[start:])
 			sc.in, start = in, 0
 		}
@@ -364,7 +369,7 @@ func (sc *chainScanner) floatPtr(dst **float64) bool {
 		return false
 	}
 	if len(sc.fl) == cap(sc.fl) {
-		sc.fl = make([]float64, 0, sc.block(7))
+		sc.fl = make([]float64, 0, sc.block(7, cap(sc.fl)))
 	}
 	sc.fl = append(sc.fl, x)
 	*dst = &sc.fl[len(sc.fl)-1]
@@ -381,7 +386,7 @@ func (sc *chainScanner) intPtr(dst **int64) bool {
 		return false
 	}
 	if len(sc.in) == cap(sc.in) {
-		sc.in = make([]int64, 0, sc.block(4))
+		sc.in = make([]int64, 0, sc.block(4, cap(sc.in)))
 	}
 	sc.in = append(sc.in, x)
 	*dst = &sc.in[len(sc.in)-1]
@@ -402,7 +407,7 @@ func (sc *chainScanner) boolPtr(dst **bool) bool {
 		return false
 	}
 	if len(sc.bo) == cap(sc.bo) {
-		sc.bo = make([]bool, 0, sc.block(1))
+		sc.bo = make([]bool, 0, sc.block(1, cap(sc.bo)))
 	}
 	sc.bo = append(sc.bo, x)
 	*dst = &sc.bo[len(sc.bo)-1]
@@ -432,7 +437,7 @@ func (sc *chainScanner) keep(dst *string) bool {
 		}
 	}
 	if len(sc.strs)+len(s) > cap(sc.strs) {
-		sc.strs = make([]byte, 0, max(sc.block(24), len(s)))
+		sc.strs = make([]byte, 0, max(sc.block(24, cap(sc.strs)), len(s)))
 	}
 	at := len(sc.strs)
 	sc.strs = append(sc.strs, s...)
