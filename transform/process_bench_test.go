@@ -6,7 +6,9 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/ingest/wire"
+	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
 )
@@ -55,4 +57,32 @@ func BenchmarkTraced(b *testing.B) {
 		}
 		p.traced(m, time.Time{}, out)
 	}
+}
+
+// BenchmarkProcessOptions runs Process over one snapshot of 40 symbols'
+// option chains (an operation a snapshot), priced European-style so that
+// the rest of the per-contract work (decoding, cleaning, smiles, Arrow
+// encoding, dead letters) shows beside the analytics.
+func BenchmarkProcessOptions(b *testing.B) {
+	values, snapshot := benchSnapshot(b)
+	msgs := make([]kafka.Message, len(values))
+	for i, v := range values {
+		msgs[i] = kafka.Message{Topic: stream.OptionData, Key: []byte("AAPL"), Value: v,
+			Headers: stream.Headers(stream.HeaderSnapshot, snapshot, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")}
+	}
+	c := &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)), EuropeanIV: true}
+	p := &Processor{Cleaner: c, Metrics: metrics.New()}
+	b.ReportAllocs()
+	cpu0 := cpuSeconds()
+	n := 0
+	for b.Loop() {
+		for _, m := range msgs {
+			out, err := p.Process(m)
+			if err != nil || len(out) == 0 {
+				b.Fatalf("%d messages, %v", len(out), err)
+			}
+		}
+		n++
+	}
+	reportPerCPU(b, n, cpu0, "snapshots")
 }

@@ -166,15 +166,16 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := string(m.Key)
 	for i := range res.Rejects {
 		if res.Rejects[i].Symbol == "" {
-			res.Rejects[i].Symbol = key
+			res.Rejects[i].Symbol = string(m.Key)
 		}
 	}
 	p.count(res)
-	msgs := p.deadLetters(m, res.Rejects)
-	for _, b := range []struct {
+	origin := []byte(stream.Origin(m))
+	msgs := make([]kafka.Message, 0, len(res.Rejects)+2)
+	msgs = p.appendDeadLetters(msgs, m, origin, res.Rejects)
+	for _, b := range [...]struct {
 		topic string
 		ds    *market.Dataset
 		rows  any
@@ -188,15 +189,22 @@ func (p *Processor) Process(m kafka.Message) ([]kafka.Message, error) {
 			return nil, err
 		}
 		p.Metrics.Processed.WithLabelValues(b.topic).Add(float64(b.n))
-		msgs = append(msgs, kafka.Message{Topic: b.topic, Key: m.Key, Value: value, Headers: stream.Headers(
-			stream.HeaderEncoding, stream.EncodingArrow,
-			stream.HeaderSchema, b.ds.Name,
-			stream.HeaderSchemaVersion, strconv.Itoa(market.SchemaVersion),
-			stream.HeaderOrigin, stream.Origin(m),
+		msgs = append(msgs, kafka.Message{Topic: b.topic, Key: m.Key, Value: value, Headers: append(make([]kafka.Header, 0, 5),
+			kafka.Header{Key: stream.HeaderEncoding, Value: encodingArrow},
+			kafka.Header{Key: stream.HeaderSchema, Value: []byte(b.ds.Name)},
+			kafka.Header{Key: stream.HeaderSchemaVersion, Value: schemaVersion},
+			kafka.Header{Key: stream.HeaderOrigin, Value: origin},
 		)})
 	}
 	return p.traced(m, start, msgs), nil
 }
+
+// The values of the processed messages' fixed headers, which they share: no
+// one writes to a header's value.
+var (
+	encodingArrow = []byte(stream.EncodingArrow)
+	schemaVersion = []byte(strconv.Itoa(market.SchemaVersion))
+)
 
 // Result is what cleaning one raw message gave.
 type Result struct {
@@ -315,18 +323,28 @@ func snapshotOf(header string, res wire.OptionResult) (time.Time, error) {
 }
 
 func (p *Processor) deadLetters(m kafka.Message, rejects []Reject) []kafka.Message {
-	out := make([]kafka.Message, 0, len(rejects))
+	return p.appendDeadLetters(make([]kafka.Message, 0, len(rejects)), m, []byte(stream.Origin(m)), rejects)
+}
+
+// appendDeadLetters appends the dead letters of rejects to out; origin is
+// stream.Origin(m), which they share (no one writes to a header's value).
+func (p *Processor) appendDeadLetters(out []kafka.Message, m kafka.Message, origin []byte, rejects []Reject) []kafka.Message {
+	if len(rejects) == 0 {
+		return out
+	}
+	schema := []byte(stream.Header(m, stream.HeaderSchema))
 	for _, r := range rejects {
 		p.Metrics.DeadLettered.WithLabelValues(m.Topic, r.Reason).Inc()
 		key := r.Symbol
 		if key == "" {
 			key = string(m.Key)
 		}
-		out = append(out, kafka.Message{Topic: stream.DeadLetter, Key: []byte(key), Value: r.Payload, Headers: stream.Headers(
-			stream.HeaderReason, r.Reason,
-			stream.HeaderDetail, r.Detail,
-			stream.HeaderOrigin, stream.Origin(m),
-			stream.HeaderSchema, stream.Header(m, stream.HeaderSchema),
+		// Room for the trace header traced adds.
+		out = append(out, kafka.Message{Topic: stream.DeadLetter, Key: []byte(key), Value: r.Payload, Headers: append(make([]kafka.Header, 0, 5),
+			kafka.Header{Key: stream.HeaderReason, Value: []byte(r.Reason)},
+			kafka.Header{Key: stream.HeaderDetail, Value: []byte(r.Detail)},
+			kafka.Header{Key: stream.HeaderOrigin, Value: origin},
+			kafka.Header{Key: stream.HeaderSchema, Value: schema},
 		)})
 	}
 	return out
