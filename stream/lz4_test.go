@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"testing"
@@ -17,8 +18,8 @@ import (
 
 // TestLz4CodecReuse: writers and readers taken from the free lists again
 // and again give back every batch as it went in, a stock LZ4 frame reader
-// and kafka-go's own codec read the frames they write, and they read a
-// stock writer's frames.
+// and kafka-go's own codec read the frames they write, each block as the
+// reference compressor makes it, and they read a stock writer's frames.
 func TestLz4CodecReuse(t *testing.T) {
 	c, ok := compress.Codecs[compress.Lz4].(*lz4Codec)
 	if !ok {
@@ -35,6 +36,9 @@ func TestLz4CodecReuse(t *testing.T) {
 		// size; blocks of at most 1 MiB.
 		if len(frame) < 6 || frame[4] != 0x60 || frame[5] != 0x60 {
 			t.Fatalf("batch %d: frame descriptor % x, want 60 60", i, frame[4:min(len(frame), 6)])
+		}
+		if err := referenceBlocks(frame, in); err != nil {
+			t.Fatalf("batch %d: %v", i, err)
 		}
 		// kafka-go's own codec, as a consumer without ours decodes them.
 		kr := new(kafkalz4.Codec).NewReader(bytes.NewReader(frame))
@@ -128,5 +132,44 @@ func TestCodecsThroughBroker(t *testing.T) {
 				t.Errorf("%d records not read back", len(want))
 			}
 		})
+	}
+}
+
+// referenceBlocks checks that a frame of the codec holds in as 1 MiB blocks
+// compressed as the reference C library's LZ4_compress_fast compresses
+// them (lz4.CompressorCCompat), or stored where that is no smaller.
+func referenceBlocks(frame, in []byte) error {
+	const header, block = 7, 1 << 20
+	rest := frame[header:]
+	var c lz4.CompressorCCompat
+	dst := make([]byte, lz4.CompressBlockBound(block))
+	for n := 0; ; n++ {
+		if len(rest) < 4 {
+			return fmt.Errorf("frame ends without its end mark")
+		}
+		word := binary.LittleEndian.Uint32(rest)
+		rest = rest[4:]
+		if word == 0 {
+			if len(in) != 0 || len(rest) != 0 {
+				return fmt.Errorf("end mark with %d bytes of input left and %d of frame after it", len(in), len(rest))
+			}
+			return nil
+		}
+		stored, size := word&(1<<31) != 0, int(word&^(1<<31))
+		if size > len(rest) {
+			return fmt.Errorf("block %d: %d bytes, %d left in the frame", n, size, len(rest))
+		}
+		src := in[:min(block, len(in))]
+		in = in[len(src):]
+		m, err := c.CompressBlock(src, dst[:len(src)])
+		switch {
+		case err != nil:
+			return fmt.Errorf("block %d: %w", n, err)
+		case m == 0 && (!stored || !bytes.Equal(rest[:size], src)):
+			return fmt.Errorf("block %d: incompressible, but not stored as it is", n)
+		case m > 0 && (stored || !bytes.Equal(rest[:size], dst[:m])):
+			return fmt.Errorf("block %d: %d bytes unlike the reference compressor's %d", n, size, m)
+		}
+		rest = rest[size:]
 	}
 }
