@@ -30,11 +30,11 @@ import (
 // (prices, Greeks, volumes and open interest rarely repeat, and hashing
 // them costs more than it saves: without, an options snapshot's fresh
 // file is 1.8% smaller, 110.0 bytes a row against 112.0), contracts' last
-// trade times (each contract's own, for
-// the same reason), contract symbols (a snapshot names each contract once,
-// and a day's contracts outgrow the dictionary page limit anyway) and IV
-// smiles (a smile's JSON is its own: hashed twice and copied four times on
-// its way into a dictionary that holds every row).
+// trade times (each contract's own, for the same reason), contract symbols
+// (a snapshot names each contract once, and a day's contracts outgrow the
+// dictionary page limit anyway) and IV smiles (a smile's JSON is its own:
+// hashed twice and copied four times on its way into a dictionary that
+// holds every row).
 func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 	return parquetProperties(ds, compress.DefaultCompressionLevel)
 }
