@@ -559,13 +559,22 @@ func (sc *chainScanner) float(dst *float64) bool {
 		}
 		digits += frac
 	}
-	if digits > 15 || i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		lit, _, ok := sc.number()
-		if !ok {
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		from := i
+		for ; i < len(b) && b[i]-'0' < 10; i++ {
+		}
+		if i == from {
 			return false
 		}
-		x, err := strconv.ParseFloat(lit, 64)
-		*dst = x
+		digits = 16 // for strconv
+	}
+	if digits > 15 {
+		x, err := strconv.ParseFloat(sc.s[sc.i:i], 64)
+		*dst, sc.i = x, i
 		return err == nil
 	}
 	x := float64(m) / pow10[frac]
@@ -677,7 +686,15 @@ func (sc *chainScanner) skipString() bool {
 	return false
 }
 
+// ws passes over whitespace. Yahoo sends none, so the check for none is inlined.
 func (sc *chainScanner) ws() {
+	if sc.i < len(sc.b) && sc.b[sc.i] > ' ' {
+		return
+	}
+	sc.wsSlow()
+}
+
+func (sc *chainScanner) wsSlow() {
 	for sc.i < len(sc.b) {
 		switch sc.b[sc.i] {
 		case ' ', '\t', '\n', '\r':
@@ -704,7 +721,9 @@ func (sc *chainScanner) literal(word string) bool {
 	return false
 }
 
-func (sc *chainScanner) null() bool { return sc.literal("null") }
+func (sc *chainScanner) null() bool {
+	return sc.i < len(sc.b) && sc.b[sc.i] == 'n' && sc.literal("null")
+}
 
 // end reports whether only whitespace is left.
 func (sc *chainScanner) end() bool {
