@@ -463,3 +463,32 @@ func TestEarlyExerciseBound(t *testing.T) {
 	}
 	t.Logf("%d contracts with a negligible early-exercise premium", skipped)
 }
+
+// An AmericanCache solving a chain's contracts in turn, expirations, kinds, rates and
+// yields interleaved as quotes come, gives ImpliedVolGreeks's numbers to the bit.
+func TestAmericanCacheMatches(t *testing.T) {
+	var c AmericanCache
+	solved := 0
+	for _, rq := range [][2]float64{{0.04, 0.015}, {0.05, 0.06}, {0.04, 0.015}} {
+		for _, tm := range []float64{10.0 / 365, 45.0 / 365, 1.5} {
+			for _, k := range []float64{70, 85, 95, 100, 105, 115, 140} {
+				for _, kind := range []Kind{Call, Put} {
+					p := Params{Kind: kind, Spot: 100, Strike: k, Rate: rq[0], Div: rq[1], Vol: 0.2 + 0.002*k, Time: tm}
+					price := AmericanPrice(p)
+					p.Vol = 0
+					v, g, err := ImpliedVolGreeks(p, price, American)
+					cv, cg, cerr := c.ImpliedVolGreeks(p, price, American)
+					if v != cv || g != cg || (err == nil) != (cerr == nil) {
+						t.Fatalf("%+v at %v: cached %v %+v %v, uncached %v %+v %v", p, price, cv, cg, cerr, v, g, err)
+					}
+					if err == nil {
+						solved++
+					}
+				}
+			}
+		}
+	}
+	if solved < 100 {
+		t.Errorf("only %d of 126 contracts solved", solved)
+	}
+}

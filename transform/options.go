@@ -101,8 +101,12 @@ func expiryClose(d time.Time) time.Time {
 
 // expiries remembers the last expiration's close: a chain lists one or a few
 // expirations, and finding 16:00 in New York costs more than the rest of a
-// quote's bookkeeping.
-type expiries struct{ date, close time.Time }
+// quote's bookkeeping. american keeps what the American volatility searches of
+// an expiration's contracts share.
+type expiries struct {
+	date, close time.Time
+	american    quant.AmericanCache
+}
 
 func (e *expiries) closeOf(d time.Time) time.Time {
 	if e.close.IsZero() || !d.Equal(e.date) {
@@ -291,7 +295,7 @@ func (c *Cleaner) enrich(q *market.OptionQuote, exp *expiries) error {
 		return nil
 	}
 	p, style := c.params(q, years)
-	iv, g, err := quant.ImpliedVolGreeks(p, price, style)
+	iv, g, err := exp.american.ImpliedVolGreeks(p, price, style)
 	if err != nil {
 		return err
 	}
