@@ -61,9 +61,19 @@ func parquetProperties(ds *market.Dataset, level int) *parquet.WriterProperties 
 		if c.Type == market.Float64 || c.Type == market.Int64 || c.Name == "last_trade_ts" || c.Name == "contract_symbol" || c.Name == "smile" {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
+		if level == freshLevel && ds == market.OptionQuotes && analytics[c.Name] {
+			opts = append(opts, parquet.WithCompressionFor(c.Name, compress.Codecs.Uncompressed))
+		}
 	}
 	return parquet.NewWriterProperties(opts...)
 }
+
+// analytics are the option quotes' columns the processor computes, to
+// full precision: zstd finds nothing in them (stored as they are, the
+// pages of the options snapshot of BenchmarkWriterSnapshot came out 19
+// bytes larger each) and took as long to find it as a price column's
+// encoding. Fresh files store them uncompressed; compaction still tries.
+var analytics = map[string]bool{"iv": true, "delta": true, "gamma": true, "theta": true, "vega": true, "rho": true}
 
 // EncodeParquet encodes recs as a Parquet object with the writer's settings.
 func EncodeParquet(ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {

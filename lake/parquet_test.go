@@ -93,7 +93,8 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 // large enough that the column chunks span several pages and the
 // dictionaries of unique values fall back to plain pages, where the pages
 // are cut at other rows than pqarrow's, with nulls in batches sliced at
-// odd offsets and batches without any.
+// odd offsets and batches without any; as the writer's fresh files (their
+// analytics columns uncompressed) and as compaction's.
 func TestEncodeParquetReadsBack(t *testing.T) {
 	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	const rows = 140000 // a float column's 1 MiB page holds 131072 values
@@ -126,44 +127,66 @@ func TestEncodeParquetReadsBack(t *testing.T) {
 			b.Release()
 		}
 	}()
-	data, err := EncodeParquet(market.OptionQuotes, batches)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tbl.Release()
-	if tbl.NumRows() != rows || rd.NumRowGroups() != 1 {
-		t.Fatalf("%d rows in %d row groups, want %d in 1", tbl.NumRows(), rd.NumRowGroups(), rows)
-	}
-	pages := 0
-	for i := range tbl.NumCols() {
-		got := tbl.Column(int(i)).Data()
-		if len(got.Chunks()) != 1 {
-			t.Fatalf("column %s read back in %d chunks", tbl.Schema().Field(int(i)).Name, len(got.Chunks()))
-		}
-		if !array.Equal(got.Chunk(0), rec.Column(int(i))) {
-			t.Errorf("column %s reads back other values", tbl.Schema().Field(int(i)).Name)
-		}
-		pr, err := rd.RowGroup(0).GetColumnPageReader(int(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for pr.Next() {
-			pages++
-		}
-	}
-	if cols := int(tbl.NumCols()); pages <= cols+2 {
-		t.Errorf("%d pages in %d columns: the test wants columns of several pages", pages, cols)
+	for _, tc := range []struct {
+		name   string
+		encode func([]byte, *market.Dataset, []arrow.RecordBatch) ([]byte, error)
+		fresh  bool
+	}{{"compacted", encodeParquet, false}, {"fresh", encodeFreshParquet, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			data, err := tc.encode(nil, market.OptionQuotes, batches)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rd, err := file.NewParquetReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fr, err := pqarrow.NewFileReader(rd, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tbl, err := fr.ReadTable(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tbl.Release()
+			if tbl.NumRows() != rows || rd.NumRowGroups() != 1 {
+				t.Fatalf("%d rows in %d row groups, want %d in 1", tbl.NumRows(), rd.NumRowGroups(), rows)
+			}
+			pages := 0
+			for i := range tbl.NumCols() {
+				got := tbl.Column(int(i)).Data()
+				if len(got.Chunks()) != 1 {
+					t.Fatalf("column %s read back in %d chunks", tbl.Schema().Field(int(i)).Name, len(got.Chunks()))
+				}
+				if !array.Equal(got.Chunk(0), rec.Column(int(i))) {
+					t.Errorf("column %s reads back other values", tbl.Schema().Field(int(i)).Name)
+				}
+				pr, err := rd.RowGroup(0).GetColumnPageReader(int(i))
+				if err != nil {
+					t.Fatal(err)
+				}
+				for pr.Next() {
+					pages++
+				}
+			}
+			if cols := int(tbl.NumCols()); pages <= cols+2 {
+				t.Errorf("%d pages in %d columns: the test wants columns of several pages", pages, cols)
+			}
+			// Fresh files store the computed analytics uncompressed.
+			for i := range rd.RowGroup(0).NumColumns() {
+				c, err := rd.MetaData().RowGroup(0).ColumnChunk(i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := compress.Codecs.Zstd
+				if tc.fresh && analytics[c.PathInSchema().String()] {
+					want = compress.Codecs.Uncompressed
+				}
+				if c.Compression() != want {
+					t.Errorf("column %s compressed with %s, want %s", c.PathInSchema(), c.Compression(), want)
+				}
+			}
+		})
 	}
 }
