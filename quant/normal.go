@@ -3,18 +3,11 @@ package quant
 import "math"
 
 // normCDF is the standard normal distribution function: the density times the Mills ratio
-// from millsRatio, one exponential and a polynomial where math.Erfc takes a rational
-// function near the centre and two exponentials in the tails.
+// (millsTable), one exponential and a polynomial where math.Erfc takes a rational function
+// near the centre and two exponentials in the tails.
 func normCDF(x float64) float64 {
-	z := math.Abs(x)
-	if !(z < millsHi) {
-		return 0.5 * math.Erfc(-x/math.Sqrt2)
-	}
-	tail := tailPDF(z) * millsRatio(z)
-	if x < 0 {
-		return tail
-	}
-	return 1 - tail
+	c, _ := normCDFPDF(x)
+	return c
 }
 
 // normCDFPDF is normCDF(x) and normPDF(x), the same numbers to the last bit, with one
@@ -24,10 +17,17 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	if !(z < millsHi) {
 		return 0.5 * math.Erfc(-x/math.Sqrt2), normPDF(x)
 	}
+	// The Mills ratio at z from the nearest point's Taylor coefficients, by Estrin's scheme:
+	// the pairs, then the quadruples, formed side by side.
+	i := int(z*millsN + 0.5)
+	d := z - float64(i)*(1.0/millsN)
+	c := &millsTable[i]
+	d2 := d * d
+	r := ((c[0] + c[1]*d) + d2*(c[2]+c[3]*d)) + (d2*d2)*((c[4]+c[5]*d)+d2*(c[6]+c[7]*d))
 	// As in tailPDF; -0.5·x·x of normPDF is -0.5·z² exactly, the halving being exact.
 	zz := z * z
 	e := fastExp(-0.5 * zz)
-	tail := e * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi * millsRatio(z)
+	tail := e * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi * r
 	if x >= 0 {
 		tail = 1 - tail
 	}
@@ -67,17 +67,6 @@ var millsTable = func() [][millsTerms]float64 {
 func tailPDF(z float64) float64 {
 	zz := z * z
 	return fastExp(-0.5*zz) * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi
-}
-
-func millsRatio(z float64) float64 {
-	i := int(z*millsN + 0.5)
-	d := z - float64(i)*(1.0/millsN)
-	c := &millsTable[i]
-	// Estrin's scheme: the pairs, then the quadruples, are formed side by side.
-	d2 := d * d
-	lo := (c[0] + c[1]*d) + d2*(c[2]+c[3]*d)
-	hi := (c[4] + c[5]*d) + d2*(c[6]+c[7]*d)
-	return lo + (d2*d2)*hi
 }
 
 // normPDF is the standard normal density.
