@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -15,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	pqgo "github.com/parquet-go/parquet-go"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -173,6 +176,23 @@ func TestEncodeParquetReadsBack(t *testing.T) {
 			if cols := int(tbl.NumCols()); pages <= cols+2 {
 				t.Errorf("%d pages in %d columns: the test wants columns of several pages", pages, cols)
 			}
+			// parquet-go, which the lake's other readers stand for, reads
+			// the same values.
+			pf, err := pqgo.OpenFile(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range []string{"iv", "strike"} {
+				var want []float64
+				for _, q := range quotes {
+					if v := map[string]float64{"iv": q.IV, "strike": q.Strike}[name]; !math.IsNaN(v) {
+						want = append(want, v)
+					}
+				}
+				if got := parquetGoDoubles(t, pf.Root().Column(name)); !slices.Equal(got, want) {
+					t.Errorf("parquet-go reads other %s values (%d, want %d)", name, len(got), len(want))
+				}
+			}
 			// Fresh files store the computed analytics uncompressed.
 			for i := range rd.RowGroup(0).NumColumns() {
 				c, err := rd.MetaData().RowGroup(0).ColumnChunk(i)
@@ -188,5 +208,32 @@ func TestEncodeParquetReadsBack(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// parquetGoDoubles reads a float column's values, nulls left out, with
+// parquet-go.
+func parquetGoDoubles(t *testing.T, col *pqgo.Column) []float64 {
+	t.Helper()
+	pages := col.Pages()
+	defer pages.Close()
+	var out []float64
+	for {
+		p, err := pages.ReadPage()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("column %s: %v", col.Name(), err)
+		}
+		vals := make([]pqgo.Value, p.NumValues())
+		if n, err := p.Values().ReadValues(vals); err != nil && err != io.EOF || n != len(vals) {
+			t.Fatalf("column %s: %d of %d values: %v", col.Name(), n, len(vals), err)
+		}
+		for _, v := range vals {
+			if !v.IsNull() {
+				out = append(out, v.Double())
+			}
+		}
 	}
 }
