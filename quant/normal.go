@@ -38,7 +38,7 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 // first millsTerms coefficients of its Taylor series about each point, which follow from
 // R' = zR - 1: differentiating k times gives R^(k+1) = zR^(k) + kR^(k-1). With steps of 1/64
 // and eight terms the truncation is below 1e-19 relative and N agrees with math.Erfc to
-// about its own accuracy (TestNormCDF); the polynomial is a few fused multiply-adds deep.
+// about its own accuracy (TestNormCDF); the polynomial is three multiply-adds deep.
 // Above millsHi N(-z) is below 1e-300.
 const (
 	millsHi    = 37
