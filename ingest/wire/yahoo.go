@@ -65,7 +65,8 @@ type Contract struct {
 }
 
 // DecodeOptionChain parses an option-data message. It gives what
-// encoding/json gives (see chainScanner), without reflection.
+// encoding/json gives (see chainScanner), without reflection; the result
+// does not refer to b.
 func DecodeOptionChain(b []byte) (OptionResult, error) {
 	oc, ok := scanOptionChain(b)
 	if !ok {
