@@ -2,6 +2,7 @@ package wire
 
 import (
 	"fmt"
+	"reflect"
 	"testing"
 )
 
@@ -29,5 +30,25 @@ func TestDecodeOptionChainNumbersAndKeys(t *testing.T) {
 	)
 	for _, s := range ins {
 		checkSameDecode(t, []byte(s))
+	}
+}
+
+// TestDecodeOptionChainOwnsItsResult overwrites each message after decoding it: the result,
+// whose strings the scanner copies into its own blocks, stays as decoded.
+func TestDecodeOptionChainOwnsItsResult(t *testing.T) {
+	ins := recordedChains(t)
+	for _, s := range chainEdgeCases {
+		ins = append(ins, []byte(s))
+	}
+	for _, b := range ins {
+		b = append([]byte(nil), b...)
+		got, err := DecodeOptionChain(b)
+		want, werr := decodeOptionChainJSON(b)
+		for i := range b {
+			b[i] = 'X'
+		}
+		if (err == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
+			t.Fatalf("after the message was overwritten: %+v, %v; want %+v, %v", got, err, want, werr)
+		}
 	}
 }
