@@ -37,9 +37,9 @@ type chainScanner struct {
 // maxSkipDepth bounds the nesting of skipped values; deeper ones go to encoding/json.
 const maxSkipDepth = 200
 
-// block is how many items of which a contract holds perContract share an allocation:
-// enough for the contracts the message can hold, within bounds. A block after the first
-// (used is the size of the one full) is for the contracts the rest of the message can hold.
+// block is how many items of a kind a contract holds perContract of share an allocation:
+// enough for the contracts the message can hold, within bounds. used is the capacity of
+// the block it replaces; past the first, only the rest of the message is counted.
 func (sc *chainScanner) block(perContract, used int) int {
 	objs := sc.objs
 	if used > 0 {
