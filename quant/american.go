@@ -415,10 +415,10 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 		hi = lo
 	}
 	if intrinsic := p.intrinsic(); price <= intrinsic+PriceTol {
-		return 0, Greeks{}, fmt.Errorf("american %s price %g, intrinsic %g: %w", p.Kind, price, intrinsic, ErrAtIntrinsic)
+		return 0, Greeks{}, &priceError{shape: atIntrinsic, american: true, kind: p.Kind, price: price, lo: intrinsic, err: ErrAtIntrinsic}
 	}
-	if err := checkBounds(price, lo, hi, p); err != nil {
-		return 0, Greeks{}, fmt.Errorf("american: %w", err)
+	if err := checkBounds(price, lo, hi, p, true); err != nil {
+		return 0, Greeks{}, err
 	}
 	if price-lo <= PriceTol {
 		// Above intrinsic and at the value without volatility (a carry that makes waiting
@@ -441,7 +441,7 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 		return 0, Greeks{}, fmt.Errorf("implied vol: american %s price not computable for %+v", p.Kind, p)
 	}
 	if ftop < -PriceTol {
-		return 0, Greeks{}, fmt.Errorf("american %s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
+		return 0, Greeks{}, &priceError{shape: aboveSearch, american: true, kind: p.Kind, price: price, lo: lo, hi: hi, err: ErrVolOutOfRange}
 	}
 	v := brent(f, 0, MaxVol, lo-price, ftop)
 	if math.IsNaN(v) {

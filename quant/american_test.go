@@ -492,3 +492,46 @@ func TestAmericanCacheMatches(t *testing.T) {
 		t.Errorf("only %d of 126 contracts solved", solved)
 	}
 }
+
+// TestPriceErrorsRead: the refusals a volatility search formats only when read say what
+// they said when they were formatted at once, and keep their kinds.
+func TestPriceErrorsRead(t *testing.T) {
+	put := Params{Kind: Put, Spot: 90, Strike: 100, Rate: 0.05, Time: 0.5}
+	short := Params{Kind: Call, Spot: 100, Strike: 100, Time: 1.0 / 365}
+	eloE, ehiE := Bounds(put)
+	loA := AmericanPrice(short)
+	lo, hi := Bounds(short)
+	tests := []struct {
+		name  string
+		err   func() error
+		want  string
+		kinds []error
+	}{
+		{"european outside", func() error { _, err := ImpliedVol(put, 100.5); return err },
+			fmt.Sprintf("put price %g outside [%g, %g]: %v", 100.5, eloE, ehiE, ErrNoSolution), []error{ErrNoSolution}},
+		{"european above the search", func() error { _, err := ImpliedVol(short, 99); return err },
+			fmt.Sprintf("call price %g (bounds [%g, %g]): %v", 99.0, lo, hi, ErrVolOutOfRange), []error{ErrVolOutOfRange}},
+		{"american outside", func() error { _, err := ImpliedVolStyle(put, 100.5, American); return err },
+			fmt.Sprintf("american: put price %g outside [%g, %g]: %v", 100.5, AmericanPrice(put), 100.0, ErrNoSolution), []error{ErrNoSolution}},
+		{"american at intrinsic", func() error { _, err := ImpliedVolStyle(put, 9.9, American); return err },
+			fmt.Sprintf("american put price %g, intrinsic %g: %v", 9.9, 10.0, ErrAtIntrinsic), []error{ErrAtIntrinsic, ErrNoSolution}},
+		{"american above the search", func() error { _, err := ImpliedVolStyle(short, 99, American); return err },
+			fmt.Sprintf("american call price %g (bounds [%g, %g]): %v", 99.0, loA, 100.0, ErrVolOutOfRange), []error{ErrVolOutOfRange}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.err()
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error reads %q, want %q", err, tt.want)
+			}
+			for _, k := range tt.kinds {
+				if !errors.Is(err, k) {
+					t.Errorf("%v is not %v", err, k)
+				}
+			}
+		})
+	}
+}

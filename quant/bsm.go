@@ -240,7 +240,7 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 		return 0, fmt.Errorf("implied vol: %w", err)
 	}
 	lo, hi := Bounds(p)
-	if err := checkBounds(price, lo, hi, p); err != nil {
+	if err := checkBounds(price, lo, hi, p, false); err != nil {
 		return 0, err
 	}
 	if price-lo <= PriceTol {
@@ -257,7 +257,7 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 		return 0, fmt.Errorf("implied vol: %s price not computable for %+v", p.Kind, p)
 	}
 	if top < -PriceTol {
-		return 0, fmt.Errorf("%s price %g (bounds [%g, %g]): %w", p.Kind, price, lo, hi, ErrVolOutOfRange)
+		return 0, &priceError{shape: aboveSearch, kind: p.Kind, price: price, lo: lo, hi: hi, err: ErrVolOutOfRange}
 	}
 	// Price is increasing in vol, so the bracket keeps f(a) < 0 <= f(bTop) as it shrinks.
 	a, bTop := 0.0, MaxVol
@@ -296,13 +296,50 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 	return v, nil
 }
 
-// checkBounds rejects prices outside [lo, hi], allowing PriceTol of rounding either side.
-func checkBounds(price, lo, hi float64, p Params) error {
+// checkBounds rejects prices outside [lo, hi], allowing PriceTol of rounding either side;
+// american says which search refuses it.
+func checkBounds(price, lo, hi float64, p Params, american bool) error {
 	if math.IsNaN(price) || price < lo-PriceTol || price > hi+PriceTol {
-		return fmt.Errorf("%s price %g outside [%g, %g]: %w", p.Kind, price, lo, hi, ErrNoSolution)
+		return &priceError{shape: outsideBounds, american: american, kind: p.Kind, price: price, lo: lo, hi: hi, err: ErrNoSolution}
 	}
 	return nil
 }
+
+// priceError is a price an implied volatility cannot explain. It is formatted only when
+// read: a chain's cleaning meets thousands of them (deep in-the-money quotes at
+// intrinsic value, stale quotes outside the bounds) and reads only which kind each is
+// (errors.Is), where formatting each took a fifth of what the cleaning allocated.
+type priceError struct {
+	shape         priceShape
+	american      bool
+	kind          Kind
+	price, lo, hi float64 // lo is the intrinsic value for atIntrinsic
+	err           error
+}
+
+type priceShape uint8
+
+const (
+	outsideBounds priceShape = iota // price outside [lo, hi]
+	aboveSearch                     // price above what MaxVol gives, bounds [lo, hi]
+	atIntrinsic                     // price at or below the intrinsic value lo
+)
+
+func (e *priceError) Error() string {
+	switch {
+	case e.shape == atIntrinsic:
+		return fmt.Sprintf("american %s price %g, intrinsic %g: %v", e.kind, e.price, e.lo, e.err)
+	case e.shape == aboveSearch && e.american:
+		return fmt.Sprintf("american %s price %g (bounds [%g, %g]): %v", e.kind, e.price, e.lo, e.hi, e.err)
+	case e.shape == aboveSearch:
+		return fmt.Sprintf("%s price %g (bounds [%g, %g]): %v", e.kind, e.price, e.lo, e.hi, e.err)
+	case e.american:
+		return fmt.Sprintf("american: %s price %g outside [%g, %g]: %v", e.kind, e.price, e.lo, e.hi, e.err)
+	}
+	return fmt.Sprintf("%s price %g outside [%g, %g]: %v", e.kind, e.price, e.lo, e.hi, e.err)
+}
+
+func (e *priceError) Unwrap() error { return e.err }
 
 // initialVol is the Corrado-Miller (1996) estimate, computed on the call price given by
 // put-call parity and on discounted spot and strike so dividends and rates are accounted for.
