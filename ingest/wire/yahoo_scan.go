@@ -313,6 +313,19 @@ func (sc *chainScanner) array(elem func(null bool) bool, setEmpty, setNull func(
 	}
 }
 
+// appendRun appends x to the run of blk that starts at start. A full block's run
+// moves to a new block, sized for perContract values a contract left in the message
+// and at least twice the run; appendRun returns the block and the run's start in it.
+func appendRun[T any](sc *chainScanner, blk []T, start int, x T, perContract int) ([]T, int) {
+	if len(blk) == cap(blk) {
+		n := len(blk) - start
+		moved := make([]T, n, max(sc.block(perContract, cap(blk)), 2*n))
+		copy(moved, blk[start:])
+		blk, start = moved, 0
+	}
+	return append(blk, x), start
+}
+
 // floats reads an array of numbers into a run of the block of floats.
 func (sc *chainScanner) floats(dst *[]float64) bool {
 	start := len(sc.fl)
@@ -321,13 +334,7 @@ func (sc *chainScanner) floats(dst *[]float64) bool {
 		if !null && !sc.float(&x) {
 			return false
 		}
-		if len(sc.fl) == cap(sc.fl) {
-			n := len(sc.fl) - start
-			fl := make([]float64, n, max(sc.block(7, cap(sc.fl)), 2*n))
-			copy(fl, sc.fl[start:])
-			sc.fl, start = fl, 0
-		}
-		sc.fl = append(sc.fl, x)
+		sc.fl, start = appendRun(sc, sc.fl, start, x, 7)
 		return true
 	}, func() { *dst = []float64{} }, func() { *dst = nil })
 	if ok && len(sc.fl) > start {
@@ -344,13 +351,7 @@ func (sc *chainScanner) ints(dst *[]int64) bool {
 		if !null && !sc.int(&x) {
 			return false
 		}
-		if len(sc.in) == cap(sc.in) {
-			n := len(sc.in) - start
-			in := make([]int64, n, max(sc.block(4, cap(sc.in)), 2*n))
-			copy(in, sc.in[start:])
-			sc.in, start = in, 0
-		}
-		sc.in = append(sc.in, x)
+		sc.in, start = appendRun(sc, sc.in, start, x, 4)
 		return true
 	}, func() { *dst = []int64{} }, func() { *dst = nil })
 	if ok && len(sc.in) > start {
