@@ -116,7 +116,9 @@ func (c *Catalog) Unreferenced(ctx context.Context, dataset string) (map[string]
 func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.Dataset) (map[string]bool, error) {
 	name := strings.Join(tbl.Identifier(), ".")
 	md := tbl.Metadata()
-	ref := map[string]bool{path.Join(ds.Name, lake.MetadataDir, lake.VersionHint): true}
+	dir := path.Join(ds.Name, lake.MetadataDir)
+	hintKey := path.Join(dir, lake.VersionHint)
+	ref := map[string]bool{hintKey: true}
 	add := func(loc string) error {
 		k, ok := c.keyOf(loc)
 		if !ok {
@@ -146,8 +148,7 @@ func (c *Catalog) referenced(ctx context.Context, tbl *table.Table, ds *market.D
 	// The metadata file version-hint.text names, which path-based readers
 	// open: it is the current one unless a commit raced the hint's write,
 	// and then it must stay until the next commit points the hint on.
-	dir := path.Join(ds.Name, lake.MetadataDir)
-	if b, err := c.store.Get(ctx, path.Join(dir, lake.VersionHint)); err == nil {
+	if b, err := c.store.Get(ctx, hintKey); err == nil {
 		hint := strings.TrimSpace(string(b))
 		ref[path.Join(dir, hint)] = true // readers try the name as given first
 		ref[path.Join(dir, hint+".metadata.json")] = true

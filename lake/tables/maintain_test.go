@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/apache/iceberg-go/table"
+	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/tables"
@@ -441,6 +442,15 @@ func TestJanitorOnEachStore(t *testing.T) {
 	}
 }
 
+// fourDailyBars is sym's daily bars of four weekdays from 2 November 2026,
+// as processed messages on the given partition from offset 0.
+func fourDailyBars(t *testing.T, partition int, sym string) []kafka.Message {
+	t.Helper()
+	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
+	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+	return laketest.Messages(t, market.DailyBars, partition, 0, 0, laketest.DailyBars([]string{sym}, day, 4, ing))
+}
+
 // TestReplayLeavesTheVersionHint: a writer replaying a range it committed
 // itself, while another writer committed since, commits nothing and so
 // leaves version-hint.text alone: its own view of the table is stale, and
@@ -450,15 +460,13 @@ func TestReplayLeavesTheVersionHint(t *testing.T) {
 	ctx := context.Background()
 	_, st, open := reopenableLake(t)
 	ds := market.DailyBars
-	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	w1, w2 := laketest.Writer(st), laketest.Writer(st)
 	w1.Tables, w2.Tables = open(), open()
-	msgs := laketest.Messages(t, ds, 0, 0, 0, laketest.DailyBars([]string{"AAPL"}, day, 4, ing))
+	msgs := fourDailyBars(t, 0, "AAPL")
 	if err := w1.WriteBatch(ctx, msgs); err != nil {
 		t.Fatal(err)
 	}
-	if err := w2.WriteBatch(ctx, laketest.Messages(t, ds, 1, 0, 0, laketest.DailyBars([]string{"MSFT"}, day, 4, ing))); err != nil {
+	if err := w2.WriteBatch(ctx, fourDailyBars(t, 1, "MSFT")); err != nil {
 		t.Fatal(err)
 	}
 	c := open()
@@ -489,11 +497,9 @@ func TestOrphansSpareTheHintedMetadata(t *testing.T) {
 	ctx := context.Background()
 	_, st, open := reopenableLake(t)
 	ds := market.DailyBars
-	day := time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
-	ing := time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 	w := laketest.Writer(st)
 	w.Tables = open()
-	if err := w.WriteBatch(ctx, laketest.Messages(t, ds, 0, 0, 0, laketest.DailyBars([]string{"AAPL"}, day, 4, ing))); err != nil {
+	if err := w.WriteBatch(ctx, fourDailyBars(t, 0, "AAPL")); err != nil {
 		t.Fatal(err)
 	}
 	c := open()
