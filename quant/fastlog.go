@@ -61,8 +61,8 @@ func fastLog(x float64) float64 {
 	return kf*ln2Hi + e[1] + (log1pSmall(r) + kf*ln2Lo)
 }
 
-// log1pSmall is log(1 + r) for |r| <= 1/128, by its Taylor series to r⁸ (truncation below
-// 3e-20 relative).
+// log1pSmall is log(1 + r) for |r| < 1/256, what fastLog passes it, by its Taylor series to
+// r⁸ (truncation about r⁸/9 relative, below 1e-20).
 func log1pSmall(r float64) float64 {
 	r2 := r * r
 	p := r2 * ((-1.0/2 + r*(1.0/3)) + r2*((-1.0/4+r*(1.0/5))+r2*((-1.0/6+r*(1.0/7))+r2*(-1.0/8))))
