@@ -605,8 +605,8 @@ func newtonFromEuropeanWith(p Params, price float64, fc *fpConst) (v float64, d 
 // expected within PriceTol, so that the first price of newtonFromEuropean, at the European
 // implied volatility, lands and should carry every derivative: where the method prices
 // European (americanMethodOf) it is nil, and where earlyExerciseBound is within a hundred
-// times PriceTol the premium was within PriceTol on every fixed-point contract of
-// BenchmarkEnrich, the bound exceeding it a hundred to a thousand times.
+// times PriceTol the premium is within PriceTol on every fixed-point contract of
+// TestEarlyExerciseBound's grid, the bound exceeding it a hundred times or more.
 func premiumWithinTol(p Params, v float64) bool {
 	rate, yield := p.Rate, p.Div
 	if p.Kind == Put {

@@ -422,9 +422,11 @@ func TestImpliedVolStyleErrors(t *testing.T) {
 }
 
 // The early-exercise bound is at or above the premium the exercise boundary gives, everywhere
-// on a grid, and where it is negligible the price is the European one.
+// on a grid, and where it is negligible the price is the European one; where
+// premiumWithinTol expects it, the premium of a fixed-point contract is within PriceTol.
 func TestEarlyExerciseBound(t *testing.T) {
-	skipped := 0
+	skipped, within := 0, 0
+	minRatio := math.Inf(1)
 	for _, kind := range []Kind{Call, Put} {
 		for _, k := range []float64{40, 60, 80, 95, 100, 105, 120, 150, 200, 300} {
 			for _, tm := range []float64{0.002, 0.02, 0.1, 0.25, 1, 3} {
@@ -447,6 +449,15 @@ func TestEarlyExerciseBound(t *testing.T) {
 						if premium > bound*(1+1e-9)+1e-13 {
 							t.Errorf("%+v: premium %g above bound %g", p, premium, bound)
 						}
+						if americanMethodOf(p) == americanFixedPoint && premiumWithinTol(p, vol) {
+							within++
+							if premium > PriceTol {
+								t.Errorf("%+v: premium %g above PriceTol, bound %g", p, premium, bound)
+							}
+							if premium > 0 {
+								minRatio = math.Min(minRatio, bound/premium)
+							}
+						}
 						if bound < negligiblePremium {
 							skipped++
 							if got, want := AmericanPrice(p), Price(p); got != math.Max(want, deterministicAmerican(p)) {
@@ -461,7 +472,11 @@ func TestEarlyExerciseBound(t *testing.T) {
 	if skipped < 100 {
 		t.Errorf("only %d of the grid's contracts have a negligible premium", skipped)
 	}
-	t.Logf("%d contracts with a negligible early-exercise premium", skipped)
+	if within < 20 {
+		t.Errorf("only %d fixed-point contracts of the grid with a premium expected within PriceTol", within)
+	}
+	t.Logf("%d contracts with a negligible early-exercise premium; %d fixed-point ones expected within PriceTol, the bound at least %.0f times their premium",
+		skipped, within, minRatio)
 }
 
 // An AmericanCache solving a chain's contracts in turn, expirations, kinds, rates and
