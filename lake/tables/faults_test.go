@@ -46,13 +46,7 @@ func newLogLines() (*slog.Logger, chan string) {
 // again; once the catalog is back it goes on, and the table holds every
 // commit once.
 func TestCatalogUnreachable(t *testing.T) {
-	dsn := os.Getenv("TICKERLAKE_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TICKERLAKE_TEST_PG_DSN is not set under CI: scripts/services/postgres.sh did not run")
-		}
-		t.Skip("no PostgreSQL: run scripts/services/postgres.sh and export what it prints")
-	}
+	dsn := sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL catalog tests")
 	u, err := url.Parse(sinktest.PostgresDB(t, dsn))
 	if err != nil {
 		t.Fatal(err)

@@ -45,13 +45,7 @@ func TestTablesFollowCommits(t *testing.T) {
 	}
 	sqlite := func(t *testing.T) string { return filepath.Join(t.TempDir(), "catalog.db") }
 	postgres := func(t *testing.T) string {
-		dsn := os.Getenv("TICKERLAKE_TEST_PG_DSN")
-		if dsn == "" {
-			if os.Getenv("CI") == "true" {
-				t.Fatal("TICKERLAKE_TEST_PG_DSN is not set under CI: scripts/services/postgres.sh did not run")
-			}
-			t.Skip("no PostgreSQL: run scripts/services/postgres.sh and export what it prints")
-		}
+		dsn := sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL catalog tests")
 		return sinktest.PostgresDB(t, dsn)
 	}
 	for _, tc := range []struct {

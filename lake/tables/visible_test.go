@@ -149,13 +149,7 @@ func TestTableExistsReadsNoManifest(t *testing.T) {
 // Exists as the embedded SQLite one does, for a table and for none, in a
 // process that has loaded neither.
 func TestTableExistsInPostgres(t *testing.T) {
-	dsn := os.Getenv("TICKERLAKE_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("TICKERLAKE_TEST_PG_DSN is not set under CI: scripts/services/postgres.sh did not run")
-		}
-		t.Skip("no PostgreSQL: run scripts/services/postgres.sh and export what it prints")
-	}
+	dsn := sinktest.Env(t, "TICKERLAKE_TEST_PG_DSN", "the PostgreSQL catalog tests")
 	uri := sinktest.PostgresDB(t, dsn)
 	ctx := context.Background()
 	st, err := lake.NewDir(filepath.Join(t.TempDir(), "lake"))
