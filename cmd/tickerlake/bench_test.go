@@ -251,7 +251,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	}
 	dials := "a reader that gives up on a late fetch answer dials again"
 	if mode == backlog {
-		dials += "; the processor started in the timed part dials its connections once, some 50"
+		dials += "; the count includes the dials of the processor started in the timed part"
 	}
 	b.Logf("  %.1f new broker connections a snapshot (%s)", float64(conns)/float64(b.N), dials)
 	b.Logf("  allocated %.0f B and %.1f objects a row, %.1f collections a snapshot (the process: broker, both roles and this publisher)",
