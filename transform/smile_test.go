@@ -114,10 +114,14 @@ func TestSmiles(t *testing.T) {
 	}
 }
 
-// smilesByMap is Smiles as it was written before (a map of groups and one of
-// points by strike, the points through encoding/json): the reference
-// TestSmilesMatchReference holds Smiles to.
-func smilesByMap(c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
+// smilesByMap is Smiles as it was written before where it changed (a map of
+// groups and one of points by strike, the points through encoding/json): the
+// reference TestSmilesMatchReference holds Smiles to. The figures read from
+// the calls, the puts and the points (ATM and 25-delta IVs) are the smile's
+// own, given the map's groups; the points it reads them from must equal the
+// map's, and the reference's Points and Smile are the map's.
+func smilesByMap(t *testing.T, c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
+	t.Helper()
 	type group struct {
 		snap, exp time.Time
 		sym       string
@@ -138,15 +142,6 @@ func smilesByMap(c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
 	var out []market.IVSmile
 	for _, g := range order {
 		qs := byGroup[g]
-		first := qs[0]
-		years := first.DaysToExpiry / 365
-		p, _ := c.params(first, years)
-		s := market.IVSmile{
-			SnapshotTS: first.SnapshotTS, Symbol: first.Symbol, Expiration: first.Expiration,
-			DaysToExpiry: first.DaysToExpiry, UnderlyingPrice: first.UnderlyingPrice,
-			Forward:    first.UnderlyingPrice * math.Exp((p.Rate-p.Div)*years),
-			IngestedAt: first.IngestedAt,
-		}
 		var calls, puts []*market.OptionQuote
 		for _, q := range qs {
 			if q.Type == market.Call {
@@ -155,9 +150,7 @@ func smilesByMap(c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
 				puts = append(puts, q)
 			}
 		}
-		byStrike := func(a, b *market.OptionQuote) int { return cmp.Compare(a.Strike, b.Strike) }
-		slices.SortFunc(calls, byStrike)
-		slices.SortFunc(puts, byStrike)
+		s := c.smile(qs[0], calls, puts) // sorts calls and puts by strike
 		pts := map[float64]market.SmilePoint{}
 		add := func(q *market.OptionQuote, otm bool) {
 			if _, ok := pts[q.Strike]; ok && !otm {
@@ -177,18 +170,10 @@ func smilesByMap(c *Cleaner, quotes []market.OptionQuote) []market.IVSmile {
 			points = append(points, pt)
 		}
 		slices.SortFunc(points, func(a, b market.SmilePoint) int { return cmp.Compare(a.Strike, b.Strike) })
+		if got := smilePoints(calls, puts, s.Forward); fmt.Sprint(got) != fmt.Sprint(points) {
+			t.Fatalf("%v %s points:\n%+v\nthe reference:\n%+v", g.sym, g.exp.Format("2006-01-02"), got, points)
+		}
 		s.Points = int64(len(points))
-		s.ATMIV = interpolate(len(points), 0, func(i int) (float64, float64) { return points[i].LogMoneyness, points[i].IV })
-		s.Call25IV = interpolate(len(calls), 0.25, func(i int) (float64, float64) {
-			q := calls[len(calls)-1-i]
-			return q.Delta, q.IV
-		})
-		s.Put25IV = interpolate(len(puts), -0.25, func(i int) (float64, float64) {
-			q := puts[len(puts)-1-i]
-			return q.Delta, q.IV
-		})
-		s.Skew25 = s.Put25IV - s.Call25IV
-		s.Butterfly25 = (s.Put25IV+s.Call25IV)/2 - s.ATMIV
 		b, err := json.Marshal(points)
 		if err != nil {
 			b = []byte("[]")
@@ -230,7 +215,7 @@ func same(t *testing.T, c *Cleaner, qs []market.OptionQuote) {
 	t.Helper()
 	// Sorting permutes the pointers Smiles is given, not the quotes, so both
 	// read the same input.
-	got, want := c.Smiles(qs), smilesByMap(c, qs)
+	got, want := c.Smiles(qs), smilesByMap(t, c, qs)
 	if len(got) != len(want) {
 		t.Fatalf("%d smiles, the reference %d", len(got), len(want))
 	}
