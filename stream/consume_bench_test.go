@@ -98,7 +98,7 @@ func BenchmarkConsume(b *testing.B) {
 				}
 				var m0, m1 runtime.MemStats
 				runtime.ReadMemStats(&m0)
-				cpu0 := cpuSeconds()
+				cpu0 := stream.CPUSeconds()
 				for b.Loop() {
 					for range topic.n {
 						next()

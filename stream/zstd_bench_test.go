@@ -62,7 +62,7 @@ func BenchmarkCodecs(b *testing.B) {
 			var frames [][]byte
 			compressed := 0
 			b.Run(topic.name+"/"+c.name+"/compress", func(b *testing.B) {
-				cpu0 := cpuSeconds()
+				cpu0 := stream.CPUSeconds()
 				for b.Loop() {
 					frames, compressed = frames[:0], 0
 					for _, batch := range batches {
@@ -86,7 +86,7 @@ func BenchmarkCodecs(b *testing.B) {
 			})
 			b.Run(topic.name+"/"+c.name+"/decompress", func(b *testing.B) {
 				buf := make([]byte, 0, 1<<20)
-				cpu0 := cpuSeconds()
+				cpu0 := stream.CPUSeconds()
 				for b.Loop() {
 					n := 0
 					for _, f := range frames {
@@ -128,13 +128,11 @@ func produceBatches(values [][]byte, max int) [][][]byte {
 	return append(out, batch)
 }
 
-var cpuSeconds = stream.CPUSeconds
-
 // reportCPU reports the CPU time an iteration took since cpu0, in
 // milliseconds: steadier than ns/op on a shared machine.
 func reportCPU(b *testing.B, cpu0 float64) {
 	if b.N > 0 {
-		b.ReportMetric(1000*(cpuSeconds()-cpu0)/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(1000*(stream.CPUSeconds()-cpu0)/float64(b.N), "cpu-ms/op")
 	}
 }
 
@@ -203,7 +201,7 @@ func BenchmarkEncodeBatch(b *testing.B) {
 	} {
 		b.Run(tt.name, func(b *testing.B) {
 			b.ReportAllocs()
-			cpu0 := cpuSeconds()
+			cpu0 := stream.CPUSeconds()
 			for b.Loop() {
 				for _, qs := range quotes {
 					if _, err := tt.encode(qs); err != nil {
