@@ -29,7 +29,9 @@ func TestNormCDF(t *testing.T) {
 }
 
 // normCDFPDF must give what normCDF and normPDF give, to the bit, or the vega path and the
-// full pricing would no longer price alike (TestVegaPathMatchesDual).
+// full pricing would no longer price alike (TestVegaPathMatchesDual). normCDF returns
+// normCDFPDF's first result, so it is the density, worked out apart by normPDF, that can
+// part here.
 func TestNormCDFPDFMatches(t *testing.T) {
 	xs := []float64{0, math.Copysign(0, -1), 1.0 / millsN, 0.5 / millsN, -0.5 / millsN, millsHi, -millsHi, math.Nextafter(millsHi, 0), math.Inf(1), math.Inf(-1), 1e-310}
 	for x := -40.0; x <= 40; x += 0.000917 {
