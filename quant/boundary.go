@@ -174,9 +174,8 @@ func fpAmericanWith(p Params, c *fpConst) dual {
 // once; the vega path and the full one read the same numbers, as each would have worked
 // them out.
 type fpConst struct {
-	r, q, t             float64 // what the factors are of, once filled
-	filled              bool
-	tab                 *fpTables
+	r, q, t             float64                  // what the factors are of, once tab is set
+	tab                 *fpTables                // nil until the first fill
 	lx, x               float64                  // log X, X = e^{log X}
 	eru, equ            [fpNodes][fpQuad]float64 // e^{ru}, e^{qu} at node j, point k
 	carry               [fpNodes]float64         // e^{-(r-q)τ_j}
@@ -188,10 +187,10 @@ type fpConst struct {
 // of returns c holding the factors of rate r, yield q and time t, filling it if it holds
 // another's.
 func (c *fpConst) of(r, q, t float64) *fpConst {
-	if c.filled && c.r == r && c.q == q && c.t == t {
+	if c.tab != nil && c.r == r && c.q == q && c.t == t {
 		return c
 	}
-	c.r, c.q, c.t, c.filled = r, q, t, true
+	c.r, c.q, c.t = r, q, t
 	tab := fpTablesFor(t)
 	c.tab = tab
 	c.lx = 0
