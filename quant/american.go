@@ -124,14 +124,18 @@ const (
 	americanEuropean
 )
 
+// callRates is the rate earned and the yield paid by the call that prices p: (Rate, Div)
+// for a call and, by the put-call symmetry, (Div, Rate) for a put.
+func (p Params) callRates() (rate, yield float64) {
+	if p.Kind == Put {
+		return p.Div, p.Rate
+	}
+	return p.Rate, p.Div
+}
+
 // americanMethodOf picks the method for p, for americanAt and americanVega alike.
 func americanMethodOf(p Params) americanMethod {
-	// The call that is priced earns rate r' and pays yield q': (r, q) for a call and, by
-	// the put-call symmetry, (q, r) for a put.
-	rate, yield := p.Rate, p.Div
-	if p.Kind == Put {
-		rate, yield = p.Div, p.Rate
-	}
+	rate, yield := p.callRates()
 	carry := rate - yield
 	switch {
 	case yield <= 0 && rate >= 0:
@@ -459,10 +463,7 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 // is false elsewhere, or where the European solution misses the price by more than
 // PriceTol; the caller then takes the general search.
 func europeanSolve(p Params, price float64) (v float64, d dual, ok bool) {
-	rate, yield := p.Rate, p.Div
-	if p.Kind == Put {
-		rate, yield = p.Div, p.Rate
-	}
+	rate, yield := p.callRates()
 	if !(yield <= 0 && rate >= 0) || !(p.Time > 0) {
 		return 0, dual{}, false
 	}
@@ -608,10 +609,7 @@ func newtonFromEuropeanWith(p Params, price float64, fc *fpConst) (v float64, d 
 // times PriceTol the premium is within PriceTol on every fixed-point contract of
 // TestEarlyExerciseBound's grid, the bound exceeding it a hundred times or more.
 func premiumWithinTol(p Params, v float64) bool {
-	rate, yield := p.Rate, p.Div
-	if p.Kind == Put {
-		rate, yield = p.Div, p.Rate
-	}
+	rate, yield := p.callRates()
 	if !(yield > 0) {
 		return false
 	}
