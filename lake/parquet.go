@@ -37,7 +37,7 @@ import (
 // hashed twice and copied four times on its way into a dictionary that
 // holds every row).
 func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
-	return parquetProperties(ds, compress.DefaultCompressionLevel)
+	return parquetProperties(ds, false)
 }
 
 // freshLevel is the zstd level of the Parquet files the writer commits:
@@ -50,9 +50,14 @@ func ParquetProperties(ds *market.Dataset) *parquet.WriterProperties {
 // quarter of the writer's CPU.
 const freshLevel = 1
 
-// parquetProperties are ParquetProperties with pages compressed at zstd's
-// level (compress.DefaultCompressionLevel for zstd's default).
-func parquetProperties(ds *market.Dataset, level int) *parquet.WriterProperties {
+// parquetProperties are ParquetProperties, or with fresh those of the
+// files the writer commits: pages at freshLevel, the analytics
+// uncompressed.
+func parquetProperties(ds *market.Dataset, fresh bool) *parquet.WriterProperties {
+	level := compress.DefaultCompressionLevel
+	if fresh {
+		level = freshLevel
+	}
 	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(level),
@@ -63,7 +68,7 @@ func parquetProperties(ds *market.Dataset, level int) *parquet.WriterProperties 
 		if c.Type == market.Float64 || c.Type == market.Int64 || c.Name == "last_trade_ts" || c.Name == "contract_symbol" || c.Name == "smile" {
 			opts = append(opts, parquet.WithDictionaryFor(c.Name, false))
 		}
-		if level == freshLevel && ds == market.OptionQuotes && analytics[c.Name] {
+		if fresh && ds == market.OptionQuotes && analytics[c.Name] {
 			opts = append(opts, parquet.WithCompressionFor(c.Name, compress.Codecs.Uncompressed))
 		}
 	}
@@ -88,9 +93,9 @@ func encodeParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]
 }
 
 // encodeFreshParquet appends a Parquet file of recs to dst as the writer
-// commits it, at freshLevel.
+// commits it (parquetProperties, fresh).
 func encodeFreshParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch) ([]byte, error) {
-	return encodeParquetWith(dst, ds, recs, parquetProperties(ds, freshLevel))
+	return encodeParquetWith(dst, ds, recs, parquetProperties(ds, true))
 }
 
 // encodeParquetWith writes record batches as pqarrow.FileWriter does with
