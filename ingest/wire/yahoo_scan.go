@@ -167,14 +167,7 @@ var (
 func (sc *chainScanner) contracts(dst *[]Contract) bool {
 	start := len(sc.cts) // this array's contracts are sc.cts[start:]
 	ok := sc.array(func(null bool) bool {
-		if len(sc.cts) == cap(sc.cts) {
-			// A new block, with the array's contracts so far moved to its start.
-			n := len(sc.cts) - start
-			cts := make([]Contract, n, max(sc.block(1, cap(sc.cts)), 2*n))
-			copy(cts, sc.cts[start:])
-			sc.cts, start = cts, 0
-		}
-		sc.cts = append(sc.cts, Contract{})
+		sc.cts, start = appendRun(sc, sc.cts, start, Contract{}, 1)
 		if null {
 			return true
 		}
