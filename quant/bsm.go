@@ -308,7 +308,8 @@ func checkBounds(price, lo, hi float64, p Params, american bool) error {
 // priceError is a price an implied volatility cannot explain. It is formatted only when
 // read: a chain's cleaning meets thousands of them (deep in-the-money quotes at
 // intrinsic value, stale quotes outside the bounds) and reads only which kind each is
-// (errors.Is), where formatting each took a fifth of what the cleaning allocated.
+// (errors.Is): formatting each at once made a snapshot's cleaning allocate 13,646
+// objects where it now allocates 7,991 (-bench 'CleanOptions/clean' -benchmem ./transform/).
 type priceError struct {
 	shape         priceShape
 	american      bool
