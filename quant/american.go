@@ -382,9 +382,8 @@ func ImpliedVolGreeks(p Params, price float64, s Style) (float64, Greeks, error)
 
 // AmericanCache keeps what the American volatility searches of contracts with one rate,
 // yield and expiry share, the exponentials at the exercise boundary's nodes and quadrature
-// points (about a fifth of the exponentials of a search on BenchmarkEnrich/american), for a
-// caller that solves the contracts of a chain one after another. The zero value is ready to use; a cache is not
-// safe for concurrent use.
+// points (fpConst), for a caller that solves the contracts of a chain one after another.
+// The zero value is ready to use; a cache is not safe for concurrent use.
 type AmericanCache struct{ call, put fpConst }
 
 // ImpliedVolGreeks is the package's ImpliedVolGreeks, the same numbers, taking from c what
