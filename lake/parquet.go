@@ -14,7 +14,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
-	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
@@ -23,6 +22,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/tickerlake/tickerlake/internal/freelist"
 	"github.com/tickerlake/tickerlake/market"
+	"github.com/tickerlake/tickerlake/stream"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -157,19 +157,18 @@ func encodeParquetWith(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch,
 var storedSchemas sync.Map
 
 // storedSchema is what pqarrow stores under ARROW:schema: the schema as an
-// IPC stream with no batches, base64. It is the same for every file of a
-// dataset and is kept: serialising it again was 2% of the writer's CPU, as
-// much as writing a dictionary column.
+// IPC stream with no batches (stream.SchemaStream), base64. It is the same
+// for every file of a dataset and is kept: serialising it again was 2% of
+// the writer's CPU, as much as writing a dictionary column.
 func storedSchema(ds *market.Dataset) (string, error) {
 	if v, ok := storedSchemas.Load(ds); ok {
 		return v.(string), nil
 	}
-	var ipcSchema bytes.Buffer
-	iw := ipc.NewWriter(&ipcSchema, ipc.WithSchema(ds.ArrowSchema()), ipc.WithAllocator(memory.DefaultAllocator))
-	if err := iw.Close(); err != nil {
-		return "", err
+	ipcSchema, ok := stream.SchemaStream(ds)
+	if !ok {
+		return "", fmt.Errorf("no IPC schema for dataset %s", ds.Name)
 	}
-	v := base64.StdEncoding.EncodeToString(ipcSchema.Bytes())
+	v := base64.StdEncoding.EncodeToString(ipcSchema)
 	storedSchemas.Store(ds, v)
 	return v, nil
 }

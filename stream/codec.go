@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 
@@ -191,6 +192,17 @@ var schemaPrefix = sync.OnceValue(func() map[*market.Dataset][]byte {
 
 // ipcEOS ends an IPC stream.
 var ipcEOS = []byte{0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0}
+
+// SchemaStream is the dataset's schema as an IPC stream with no batches,
+// as pqarrow stores it in a Parquet file; ok is false for a dataset not
+// of market.Datasets.
+func SchemaStream(ds *market.Dataset) (stream []byte, ok bool) {
+	prefix, ok := schemaPrefix()[ds]
+	if !ok {
+		return nil, false
+	}
+	return slices.Concat(prefix, ipcEOS), true
+}
 
 // DecodeBatches reads an IPC stream of the dataset's schema; the caller
 // releases the batches. The Arrow reader trusts the sizes and offsets a
