@@ -29,7 +29,8 @@ import (
 // compressed size first (then doubled by ReadFrom when the batch
 // decompresses to more, as the raw JSON does at 7 to 1): here the pool
 // keeps its buffers and that growth hardly shows, whereas in the options
-// pipeline, with a collection a snapshot, it allocated some 3 MB a snapshot.
+// pipeline, with a collection a snapshot, it allocated some 3 MB a snapshot
+// (a -memprofile of BenchmarkOptionsRawToLake in cmd/tickerlake, bytes.growSlice under kafka-go).
 func BenchmarkConsume(b *testing.B) {
 	raw, processed := benchTopics(b)
 	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, stream.OptionData, stream.ProcessedOptionData))
