@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"math"
+	"os"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -205,6 +207,11 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	cpu := laketest.CPUTime(b).Seconds() - cpu0
 	if profiling {
 		pprof.StopCPUProfile()
+		if *pipelineProfile != "" {
+			if err := os.WriteFile(*pipelineProfile, prof.Bytes(), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
 	}
 	runtime.ReadMemStats(&mem1)
 	if got, want := committedRows(b, &lake.Catalog{Store: dirStore}, market.OptionQuotes.Name), written(); got != want {
@@ -264,6 +271,10 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	}
 	b.Logf("  %-34s %s  (%d puts a snapshot, wall, in the pipeline)", "store: lake puts", perSnap(putSeconds/float64(b.N)), puts/int64(b.N))
 }
+
+// pipelineProfile names a file for the CPU profile of BenchmarkOptionsRawToLake's timed
+// part alone (go test's -cpuprofile covers the setup and the untimed publishing too).
+var pipelineProfile = flag.String("pipeline.cpuprofile", "", "write the CPU profile of BenchmarkOptionsRawToLake's timed part to `file`")
 
 // committedRows is how many rows of a dataset the lake's commit records hold.
 func committedRows(tb testing.TB, cat *lake.Catalog, dataset string) int64 {
