@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"sync"
@@ -189,6 +190,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	conns0 := broker.Connections()
 	var prof bytes.Buffer
 	profiling := pprof.StartCPUProfile(&prof) == nil // not when go test -cpuprofile runs one
+	stopTrace := startPipelineTrace(b)
 	cpu0 := laketest.CPUTime(b).Seconds()
 	switch mode {
 	case streamed:
@@ -203,6 +205,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 		}
 	}
 	b.StopTimer()
+	stopTrace()
 	conns := broker.Connections() - conns0
 	cpu := laketest.CPUTime(b).Seconds() - cpu0
 	if profiling {
@@ -275,6 +278,30 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 // pipelineProfile names a file for the CPU profile of BenchmarkOptionsRawToLake's timed
 // part alone (go test's -cpuprofile covers the setup and the untimed publishing too).
 var pipelineProfile = flag.String("pipeline.cpuprofile", "", "write the CPU profile of BenchmarkOptionsRawToLake's timed part to `file`")
+
+// pipelineTrace names a file for an execution trace of BenchmarkOptionsRawToLake's timed
+// part alone, where go test's -trace covers the setup and the untimed publishing too: go
+// tool trace -pprof=sync (or net, sched) on it says where the pipeline's goroutines wait.
+var pipelineTrace = flag.String("pipeline.trace", "", "write an execution trace of BenchmarkOptionsRawToLake's timed part to `file`")
+
+// startPipelineTrace starts the trace -pipeline.trace asks for and returns what stops it
+// and writes the file.
+func startPipelineTrace(b *testing.B) (stop func()) {
+	if *pipelineTrace == "" {
+		return func() {}
+	}
+	var buf bytes.Buffer
+	if err := trace.Start(&buf); err != nil {
+		b.Logf("no pipeline trace: %v", err) // go test -trace runs one
+		return func() {}
+	}
+	return func() {
+		trace.Stop()
+		if err := os.WriteFile(*pipelineTrace, buf.Bytes(), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
 
 // committedRows is how many rows of a dataset the lake's commit records hold.
 func committedRows(tb testing.TB, cat *lake.Catalog, dataset string) int64 {
