@@ -314,10 +314,11 @@ func putBoundary(tab *fpTables, r, q, v, t grad, c *fpConst) (g0 grad, h [fpNode
 	// g_j = log(B/X) <= 0 at node j, τ_j = node_j T; H_j = g_j².
 	var tau, sqt [fpNodes]grad
 	var g [fpNodes]grad
+	baw := newBAWSeed(r, q, v, lx, c)
 	for j := range tab.nodes {
 		tau[j] = t.scale(tab.node[j])
 		sqt[j] = tau[j].sqrt()
-		g[j] = bawBoundary(tau[j], sqt[j], r, q, v, lx, c, j)
+		g[j] = baw.at(tau[j], sqt[j], r, q, v, lx, c, j)
 		h[j] = g[j].mul(g[j])
 	}
 
@@ -408,46 +409,67 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 	return ng
 }
 
-// bawBoundary is log(B/X) at τ from the exercise boundary of Barone-Adesi and Whaley,
+// bawSeed holds what the Barone-Adesi-Whaley boundary (bawSeed.at) shares between the
+// nodes: the factors that depend on volatility, rate and yield but not on τ.
+type bawSeed struct {
+	negOm1, om1sq, m4 grad // -(ω-1), (ω-1)², 4M
+	sInf, sInfC       grad // the boundary at infinite time, 1 - it
+	x, xs             grad // X, X - sInf
+	rq, carry         grad // r - q, r - q + σ²/2
+}
+
+func newBAWSeed(r, q, v, lx grad, c *fpConst) bawSeed {
+	v2 := v.mul(v)
+	m := r.scale(2).div(v2)
+	om1 := r.sub(q).scale(2).div(v2).addConst(-1)
+	var s bawSeed
+	s.negOm1, s.om1sq, s.m4 = om1.scale(-1), om1.mul(om1), m.scale(4)
+	lamInf := s.negOm1.sub(s.om1sq.add(s.m4).sqrt()).scale(0.5)
+	s.sInf = lamInf.recip().scale(-1).addConst(1).recip()
+	s.sInfC = s.sInf.scale(-1).addConst(1)
+	s.x = lx.expIs(c.x)
+	s.xs = s.x.sub(s.sInf)
+	s.rq = r.sub(q)
+	s.carry = s.rq.add(v2.scale(0.5))
+	return s
+}
+
+// at is log(B/X) at τ = node j from the exercise boundary of Barone-Adesi and Whaley,
 // "Efficient Analytic Approximation of American Option Values", Journal of Finance 42, 1987:
 // a few Newton steps on
 //
 //	1 - B = p(B) - (1 - e^{-qτ} N(-d₁(B))) B/λ,  λ = (1 - ω - √((ω-1)² + 4M/h))/2,
 //
 // M = 2r/σ², ω = 2(r-q)/σ², h = 1 - e^{-rτ}, from the seed in Haug's Complete Guide.
-func bawBoundary(tau, sqt, r, q, v, lx grad, c *fpConst, j int) grad {
+func (s *bawSeed) at(tau, sqt, r, q, v, lx grad, c *fpConst, j int) grad {
 	if tau.v == 0 {
 		return grad{}
 	}
-	v2 := v.mul(v)
-	m := r.scale(2).div(v2)
-	om1 := r.sub(q).scale(2).div(v2).addConst(-1)
 	e := c.expm1[j]
 	h := r.mul(tau).scale(-1).chain(e, e+1).scale(-1) // 1 - e^{-rτ}
-	lam := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4).div(h)).sqrt()).scale(0.5)
-	lamInf := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4)).sqrt()).scale(0.5)
-	sInf := lamInf.recip().scale(-1).addConst(1).recip()
+	lam := s.negOm1.sub(s.om1sq.add(s.m4.div(h)).sqrt()).scale(0.5)
 	vst := v.mul(sqt)
-	h1 := r.sub(q).mul(tau).sub(vst.scale(2)).div(sInf.scale(-1).addConst(1))
-	x := lx.expIs(c.x)
-	b := sInf.add(x.sub(sInf).mul(h1.exp()))
+	h1 := s.rq.mul(tau).sub(vst.scale(2)).div(s.sInfC)
+	b := s.sInf.add(s.xs.mul(h1.exp()))
 	eq := q.mul(tau).scale(-1).expIs(c.bawEq[j])
 	er := r.mul(tau).scale(-1).expIs(c.bawEr[j])
-	carry := r.sub(q).add(v2.scale(0.5)).mul(tau)
+	carry := s.carry.mul(tau)
+	vstLam := vst.mul(lam)
 	for range fpSeedSteps {
 		d1 := b.log().add(carry).div(vst)
-		n1 := normGrad(d1.scale(-1))
+		// n(d₁) is the density normCDFPDF works out for N(-d₁).
+		n1, pd1 := normGradPDF(d1.scale(-1))
 		en1 := eq.mul(n1)
 		pE := er.mul(normGrad(d1.sub(vst).scale(-1))).sub(b.mul(en1))
 		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
-		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(eq.mul(pdfGrad(d1)).div(vst.mul(lam)))
+		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(eq.mul(d1.chain(pd1, -d1.v*pd1)).div(vstLam))
 		nb := b.sub(gv.div(gd))
-		if !(nb.v > 0 && nb.v < x.v) || math.IsNaN(nb.v) {
+		if !(nb.v > 0 && nb.v < s.x.v) || math.IsNaN(nb.v) {
 			break
 		}
 		b = nb
 	}
-	if !(b.v < x.v) {
+	if !(b.v < s.x.v) {
 		return grad{}
 	}
 	return b.log().sub(lx)

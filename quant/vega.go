@@ -9,7 +9,7 @@ import "math"
 // derivative instead of the three of grad.
 //
 // The functions below repeat the arithmetic of unitPut, putBoundary, fpStep and
-// bawBoundary on the values in the same order, so the price they give is the one
+// bawSeed.at on the values in the same order, so the price they give is the one
 // AmericanGreeks gives, to the last bit (TestVegaPathMatchesDual).
 type vnum struct {
 	v, vol float64
@@ -67,6 +67,12 @@ func (a vnum) sqrt() vnum {
 func normVnum(x vnum) vnum {
 	c, n := normCDFPDF(x.v)
 	return x.chain(c, n)
+}
+
+// normVnumPDF is normVnum of x and the density n(x), worked out once.
+func normVnumPDF(x vnum) (cdf vnum, pdf float64) {
+	c, n := normCDFPDF(x.v)
+	return x.chain(c, n), n
 }
 
 // normAndPDFVnum is normVnum and pdfVnum of x, the density worked out once.
@@ -191,10 +197,11 @@ func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64, c *fpConst)
 
 	var tau, sqt [fpNodes]float64
 	var g [fpNodes]vnum
+	baw := newBAWSeedVega(r, q, v, c)
 	for j := range tab.nodes {
 		tau[j] = tab.node[j] * t
 		sqt[j] = math.Sqrt(tau[j])
-		g[j] = bawBoundaryVega(tau[j], sqt[j], r, q, v, lx, c, j)
+		g[j] = baw.at(tau[j], sqt[j], r, q, v, lx, c, j)
 		h[j] = g[j].mul(g[j])
 	}
 
@@ -270,32 +277,50 @@ func interpBoundaryVega(n int, w *[fpNodes]float64, h *[fpNodes]vnum, lx float64
 	return hu.sqrt().scale(-1).addConst(lx)
 }
 
-// bawBoundaryVega is bawBoundary with the derivative in volatility only.
-func bawBoundaryVega(tau, sqt, r, q float64, v vnum, lx float64, c *fpConst, j int) vnum {
-	if tau == 0 {
-		return vnum{}
-	}
+// bawSeedVega is bawSeed with the derivative in volatility only.
+type bawSeedVega struct {
+	negOm1, om1sq, m4 vnum
+	sInf, sInfC       vnum
+	xs                vnum // X - sInf
+	carry             vnum // r - q + σ²/2
+}
+
+func newBAWSeedVega(r, q float64, v vnum, c *fpConst) bawSeedVega {
 	v2 := v.mul(v)
 	m := vnum{v: 2 * r}.div(v2)
 	om1 := vnum{v: (r - q) * 2}.div(v2).addConst(-1)
+	var s bawSeedVega
+	s.negOm1, s.om1sq, s.m4 = om1.scale(-1), om1.mul(om1), m.scale(4)
+	lamInf := s.negOm1.sub(s.om1sq.add(s.m4).sqrt()).scale(0.5)
+	s.sInf = lamInf.recip().scale(-1).addConst(1).recip()
+	s.sInfC = s.sInf.scale(-1).addConst(1)
+	s.xs = s.sInf.scale(-1).addConst(c.x)
+	s.carry = v2.scale(0.5).addConst(r - q)
+	return s
+}
+
+// at is bawSeed.at with the derivative in volatility only.
+func (s *bawSeedVega) at(tau, sqt, r, q float64, v vnum, lx float64, c *fpConst, j int) vnum {
+	if tau == 0 {
+		return vnum{}
+	}
 	h := -c.expm1[j]
-	lam := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4).divc(h)).sqrt()).scale(0.5)
-	lamInf := om1.scale(-1).sub(om1.mul(om1).add(m.scale(4)).sqrt()).scale(0.5)
-	sInf := lamInf.recip().scale(-1).addConst(1).recip()
+	lam := s.negOm1.sub(s.om1sq.add(s.m4.divc(h)).sqrt()).scale(0.5)
 	vst := v.mulc(sqt)
-	h1 := vst.scale(2).scale(-1).addConst((r - q) * tau).div(sInf.scale(-1).addConst(1))
+	h1 := vst.scale(2).scale(-1).addConst((r - q) * tau).div(s.sInfC)
 	x := c.x
-	b := sInf.add(h1.exp().mul(sInf.scale(-1).addConst(x)))
+	b := s.sInf.add(h1.exp().mul(s.xs))
 	eq := c.bawEq[j]
 	er := c.bawEr[j]
-	carry := v2.scale(0.5).addConst(r - q).mulc(tau)
+	carry := s.carry.mulc(tau)
+	vstLam := vst.mul(lam)
 	for range fpSeedSteps {
 		d1 := b.log().add(carry).div(vst)
-		n1 := normVnum(d1.scale(-1))
+		n1, pd1 := normVnumPDF(d1.scale(-1))
 		en1 := n1.scale(eq)
 		pE := normVnum(d1.sub(vst).scale(-1)).scale(er).sub(b.mul(en1))
 		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
-		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(pdfVnum(d1).scale(eq).div(vst.mul(lam)))
+		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(d1.chain(pd1, -d1.v*pd1).scale(eq).div(vstLam))
 		nb := b.sub(gv.div(gd))
 		if !(nb.v > 0 && nb.v < x) || math.IsNaN(nb.v) {
 			break
