@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -133,25 +134,39 @@ func encodeParquetWith(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch,
 	}
 	buf := bytes.NewBuffer(dst)
 	buf.Grow(int(rows) * 8 * len(ds.Columns) / 4)
-	w, err := file.NewParquetWriterWithError(buf, pqSchema.Root(), file.WithWriterProps(props), file.WithWriteMetadata(meta))
-	if err != nil {
-		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
-	}
-	for _, group := range rowGroups(recs, props.MaxRowGroupLength()) {
-		err := writeRowGroup(w, schema, props, &arrProps, group)
+	sink := &tellBuffer{Buffer: buf, base: buf.Len()}
+	fmb := metadata.NewFileMetadataBuilder(pqSchema, props, meta)
+	sink.WriteString("PAR1")
+	for k, group := range rowGroups(recs, props.MaxRowGroupLength()) {
+		err := writeRowGroup(sink, fmb.AppendRowGroup(), int16(k), schema, props, &arrProps, group)
 		for _, r := range group {
 			r.Release()
 		}
 		if err != nil {
-			w.Close()
 			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
 		}
 	}
-	if err := w.Close(); err != nil {
+	fileMeta, err := fmb.Finish()
+	if err != nil {
 		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
 	}
+	n, err := fileMeta.WriteTo(sink, nil)
+	if err != nil {
+		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
+	}
+	sink.Write(binary.LittleEndian.AppendUint32(nil, uint32(n)))
+	sink.WriteString("PAR1")
 	return buf.Bytes(), nil
 }
+
+// tellBuffer is the file being written, after base bytes of something
+// else: the offsets a Parquet file records count from its start.
+type tellBuffer struct {
+	*bytes.Buffer
+	base int
+}
+
+func (b *tellBuffer) Tell() int64 { return int64(b.Len() - b.base) }
 
 // storedSchemas keeps storedSchema's text per dataset.
 var storedSchemas sync.Map
@@ -204,44 +219,84 @@ func rowGroups(recs []arrow.RecordBatch, maxRows int64) [][]arrow.RecordBatch {
 	return groups
 }
 
-// writeRowGroup writes one buffered row group, its columns shared out
-// among GOMAXPROCS goroutines, each with its own write context.
-func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterProperties, arrProps *pqarrow.ArrowWriterProperties, recs []arrow.RecordBatch) error {
-	rgw, err := w.AppendBufferedRowGroupChecked()
-	if err != nil {
-		return err
+// writeRowGroup writes one row group, as file.Writer's buffered row
+// groups lay it out, its columns shared out among GOMAXPROCS goroutines:
+// the plain columns encoded as plainChunks, the others with arrow-go's
+// column writers, each worker with its own write context. The column
+// chunks go into the file in order once all are encoded.
+func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, ordinal int16, schema *arrow.Schema, props *parquet.WriterProperties, arrProps *pqarrow.ArrowWriterProperties, recs []arrow.RecordBatch) error {
+	ncols := schema.NumFields()
+	metas := make([]*metadata.ColumnChunkMetaDataBuilder, ncols)
+	for i := range metas {
+		metas[i] = rgMeta.NextColumnChunk()
 	}
+	writers := make([]file.ColumnChunkWriter, ncols)
+	chunks := make([]*plainChunk, ncols)
+	defer func() {
+		for _, c := range chunks {
+			if c != nil {
+				plainChunks.Put(c)
+			}
+		}
+	}()
 	// Plain columns first: they are compressed here, dictionary columns
 	// only when the row group closes, so taking them early evens out the
 	// workers' last columns.
-	order := make([]int, 0, schema.NumFields())
+	order := make([]int, 0, ncols)
 	for pass := range 2 {
-		for i := range schema.NumFields() {
-			if col, _ := rgw.Column(i); (pass == 0) != props.DictionaryEnabledFor(col.Descr().Path()) {
+		for i := range ncols {
+			if (pass == 0) != props.DictionaryEnabledFor(metas[i].Descr().Path()) {
 				order = append(order, i)
 			}
 		}
 	}
 	var next atomic.Int64
 	var g errgroup.Group
-	for range min(runtime.GOMAXPROCS(0), schema.NumFields()) {
+	for range min(runtime.GOMAXPROCS(0), ncols) {
 		g.Go(func() error {
-			ctx := pqarrow.NewArrowWriteContext(context.Background(), arrProps)
+			var ctx context.Context
 			join := joiner()
 			defer join.recycle()
 			var levels []int16
+			var parts []arrow.Array
 			for {
 				n := int(next.Add(1) - 1)
 				if n >= len(order) {
 					return nil
 				}
 				i := order[n]
-				cw, err := rgw.Column(i)
+				descr := metas[i].Descr()
+				path := descr.Path()
+				parts = parts[:0]
+				for _, r := range recs {
+					parts = append(parts, r.Column(i))
+				}
+				if plainChunkFits(props, descr, parts) {
+					c := newPlainChunk()
+					chunks[i] = c
+					var codec compress.Codec
+					if ct := props.CompressionFor(path); ct != compress.Codecs.Uncompressed {
+						var err error
+						if codec, err = compress.GetCodec(ct); err != nil {
+							return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+						}
+					}
+					if err := c.encode(descr, parts, props.WriteBatchSize(), codec, props.CompressionLevelFor(path), props.MaxStatsSizeFor(path)); err != nil {
+						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+					}
+					continue
+				}
+				pager, err := file.NewPageWriter(sink, props.CompressionFor(path), props.CompressionLevelFor(path), metas[i], ordinal, int16(i), props.Allocator(), true, nil, nil)
 				if err != nil {
-					return err
+					return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+				}
+				cw := file.NewColumnChunkWriter(metas[i], pager, props)
+				writers[i] = cw
+				if ctx == nil {
+					ctx = pqarrow.NewArrowWriteContext(context.Background(), arrProps)
 				}
 				nullable := schema.Field(i).Nullable
-				if dict := stringDictionary(recs, i, props.DictionaryEnabledFor(cw.Descr().Path())); dict != nil {
+				if dict := stringDictionary(recs, i, props.DictionaryEnabledFor(path)); dict != nil {
 					var def []int16
 					if nullable {
 						def = slices.Repeat([]int16{1}, dict.Len())
@@ -281,7 +336,7 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 				// closing the row group would do it column after column.
 				// A dictionary column's pages must wait for its
 				// dictionary, which only closing writes.
-				if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !props.DictionaryEnabledFor(cw.Descr().Path()) {
+				if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !props.DictionaryEnabledFor(path) {
 					if err := f.FlushBufferedDataPages(); err != nil {
 						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 					}
@@ -289,11 +344,32 @@ func writeRowGroup(w *file.Writer, schema *arrow.Schema, props *parquet.WriterPr
 			}
 		})
 	}
-	if err := g.Wait(); err != nil {
-		rgw.Close()
+	err := g.Wait()
+	var rows int64
+	for _, r := range recs {
+		rows += r.NumRows()
+	}
+	for i := range ncols {
+		if err != nil {
+			if writers[i] != nil {
+				writers[i].Close()
+			}
+			continue
+		}
+		if c := chunks[i]; c != nil {
+			err = c.writeTo(sink, metas[i])
+		} else {
+			err = writers[i].Close()
+			if err == nil && writers[i].RowsWritten() != int(rows) {
+				err = fmt.Errorf("column %s: %d rows written, want %d", schema.Field(i).Name, writers[i].RowsWritten(), rows)
+			}
+		}
+	}
+	if err != nil {
 		return err
 	}
-	return rgw.Close()
+	rgMeta.SetNumRows(int(rows))
+	return rgMeta.Finish(0, ordinal)
 }
 
 // columnJoiner joins column i of a row group's batches into one array.

@@ -49,23 +49,35 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 			b.Release()
 		}
 	}()
+	// Few columns without a dictionary, or the writer's settings: most
+	// columns plain, some uncompressed (fresh) or not (compacted).
+	someDict := func(maxRows int64) func() *parquet.WriterProperties {
+		return func() *parquet.WriterProperties {
+			return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithStats(true),
+				parquet.WithMaxRowGroupLength(maxRows), parquet.WithDictionaryFor("strike", false), parquet.WithDictionaryFor("iv", false))
+		}
+	}
+	writers := func(fresh bool) func() *parquet.WriterProperties {
+		return func() *parquet.WriterProperties { return parquetProperties(market.OptionQuotes, fresh) }
+	}
 	for _, tc := range []struct {
-		name    string
-		maxRows int64
-		recs    []arrow.RecordBatch
+		name  string
+		props func() *parquet.WriterProperties
+		recs  []arrow.RecordBatch
 	}{
-		{"one batch", 1 << 20, batches[3:]},
-		{"batches", 1 << 20, batches},
-		{"groups inside batches", 11, batches},
-		{"groups on batch edges", 7, batches},
-		{"few contracts a group", 100, batches},
-		{"no batches", 1 << 20, nil},
+		{"one batch", someDict(1 << 20), batches[3:]},
+		{"batches", someDict(1 << 20), batches},
+		{"groups inside batches", someDict(11), batches},
+		{"groups on batch edges", someDict(7), batches},
+		{"few contracts a group", someDict(100), batches},
+		{"no batches", someDict(1 << 20), nil},
+		{"fresh, one batch", writers(true), batches[3:]},
+		{"fresh, batches", writers(true), batches},
+		{"compacted, batches", writers(false), batches},
+		{"fresh, batch of one row", writers(true), batches[:1]},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			props := func() *parquet.WriterProperties {
-				return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithStats(true),
-					parquet.WithMaxRowGroupLength(tc.maxRows), parquet.WithDictionaryFor("strike", false), parquet.WithDictionaryFor("iv", false))
-			}
+			props := tc.props
 			got, err := encodeParquetWith(nil, market.OptionQuotes, tc.recs, props())
 			if err != nil {
 				t.Fatal(err)

@@ -1,0 +1,4 @@
+package lake
+
+// EncodeFreshParquet is encodeFreshParquet, for the external benchmarks.
+var EncodeFreshParquet = encodeFreshParquet

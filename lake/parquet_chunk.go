@@ -1,0 +1,522 @@
+package lake
+
+import (
+	"encoding/binary"
+	"math"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/schema"
+	"github.com/tickerlake/tickerlake/internal/freelist"
+)
+
+// plainChunk is a column chunk of one PLAIN data page (version 1), encoded
+// straight from a row group's batches: the bytes arrow-go's column writer
+// writes for the same values (TestEncodeParquetMatchesFileWriter), without
+// its detours. arrow-go encodes the values into a growing buffer,
+// copies them behind the levels, compresses, copies the page into the
+// column's buffer and that into the file, each step with buffers of its
+// own per column chunk: with a fresh file's column chunks of a few
+// thousand values, that and the setup of encoders, level writers and page
+// writers per column chunk cost more than compressing the page.
+type plainChunk struct {
+	page  []byte // header then data, as the file holds them
+	data  []byte // the page's uncompressed body: levels, then values
+	comp  []byte // the compressed body
+	lvls  []int16
+	rle   rleEncoder
+	stats metadata.EncodedStatistics
+
+	values       int64 // levels in the page: rows
+	header       int   // bytes of the page header
+	uncompressed int   // the page body's bytes before compression
+}
+
+// plainChunkFits reports whether a column chunk of col's parts can be
+// written as a plainChunk: a flat column of a type it encodes, without a
+// dictionary (booleans never have one), with statistics, whose values arrow-go would put in one
+// page (under the data page size), with at least one row.
+func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array) bool {
+	path := descr.Path()
+	// arrow-go writes booleans without a dictionary whatever props say.
+	dict := props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
+	if dict || !props.StatisticsEnabledFor(path) || props.EncodingFor(path) != parquet.Encodings.Plain ||
+		props.DataPageVersion() != parquet.DataPageV1 || props.PageIndexEnabledFor(path) || props.BloomFilterEnabledFor(path) ||
+		props.FileEncryptionProperties() != nil || descr.MaxRepetitionLevel() != 0 || descr.MaxDefinitionLevel() > 1 ||
+		descr.SortOrder() == schema.SortUNKNOWN || len(parts) == 0 {
+		return false
+	}
+	var rows, size int64
+	for _, p := range parts {
+		rows += int64(p.Len())
+		switch a := p.(type) {
+		case *array.Float64, *array.Int64, *array.Timestamp:
+			size += 8 * int64(a.Len())
+		case *array.Date32:
+			size += 4 * int64(a.Len())
+		case *array.Boolean:
+			size += int64(a.Len())
+		case *array.String:
+			offs := a.ValueOffsets()
+			size += 4*int64(a.Len()) + int64(offs[len(offs)-1]-offs[0])
+		default:
+			return false
+		}
+	}
+	if rows == 0 || size >= props.DataPageSize() {
+		return false
+	}
+	switch t := parts[0].DataType().(type) {
+	case *arrow.TimestampType:
+		// pqarrow stores microseconds as they are; other units it converts.
+		return t.Unit == arrow.Microsecond && descr.PhysicalType() == parquet.Types.Int64
+	case *arrow.Float64Type:
+		return descr.PhysicalType() == parquet.Types.Double
+	case *arrow.Int64Type:
+		return descr.PhysicalType() == parquet.Types.Int64
+	case *arrow.Date32Type:
+		return descr.PhysicalType() == parquet.Types.Int32
+	case *arrow.BooleanType:
+		return descr.PhysicalType() == parquet.Types.Boolean
+	case *arrow.StringType:
+		return descr.PhysicalType() == parquet.Types.ByteArray
+	}
+	return false
+}
+
+// encode builds the chunk's page from parts, the column's arrays in row
+// order, compressed with codec (nil for none) at level.
+func (c *plainChunk) encode(descr *schema.Column, parts []arrow.Array, batchSize int64, codec compress.Codec, level int, maxStats int64) error {
+	c.data = c.data[:0]
+	c.values = 0
+	for _, p := range parts {
+		c.values += int64(p.Len())
+	}
+	if descr.MaxDefinitionLevel() > 0 {
+		c.data = append(c.data, 0, 0, 0, 0) // the levels' length
+		c.encodeLevels(parts, batchSize)
+		binary.LittleEndian.PutUint32(c.data, uint32(len(c.data)-4))
+	}
+	st := metadata.NewStatistics(descr, memory.DefaultAllocator)
+	var bits []byte // a boolean page's values
+	nbits, boolNulls := 0, int64(0)
+	for _, p := range parts {
+		d := p.Data()
+		off, n, nulls := d.Offset(), d.Len(), int64(p.NullN())
+		var valid []byte
+		if nulls > 0 && d.Buffers()[0] != nil {
+			valid = d.Buffers()[0].Bytes()
+		} else {
+			nulls = 0
+		}
+		switch a := p.(type) {
+		case *array.Float64:
+			c.data = appendFixed(c.data, a.Float64Values(), valid, off)
+			updateStats(st.(*metadata.Float64Statistics), a.Float64Values(), valid, off, nulls)
+		case *array.Int64:
+			c.data = appendFixed(c.data, a.Int64Values(), valid, off)
+			updateStats(st.(*metadata.Int64Statistics), a.Int64Values(), valid, off, nulls)
+		case *array.Timestamp:
+			v := a.TimestampValues()
+			i64 := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
+			c.data = appendFixed(c.data, i64, valid, off)
+			updateStats(st.(*metadata.Int64Statistics), i64, valid, off, nulls)
+		case *array.Date32:
+			v := a.Date32Values()
+			i32 := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
+			c.data = appendFixed(c.data, i32, valid, off)
+			updateStats(st.(*metadata.Int32Statistics), i32, valid, off, nulls)
+		case *array.Boolean:
+			vals := d.Buffers()[1].Bytes()
+			for i := range n {
+				if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+					continue
+				}
+				if nbits%8 == 0 {
+					bits = append(bits, 0)
+				}
+				if bitutil.BitIsSet(vals, off+i) {
+					bits[nbits/8] |= 1 << (nbits % 8)
+				}
+				nbits++
+			}
+			boolNulls += nulls
+		case *array.String:
+			offsets := a.ValueOffsets()
+			data := a.ValueBytes()
+			base := offsets[0]
+			for i := range n {
+				if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+					continue
+				}
+				s, e := offsets[i]-base, offsets[i+1]-base
+				c.data = binary.LittleEndian.AppendUint32(c.data, uint32(e-s))
+				c.data = append(c.data, data[s:e]...)
+			}
+			if err := st.(*metadata.ByteArrayStatistics).UpdateFromArrow(a, true); err != nil {
+				return err
+			}
+		}
+	}
+	if b, ok := st.(*metadata.BooleanStatistics); ok {
+		b.UpdateFromBitmap(bits, 0, int64(nbits), boolNulls)
+		c.data = append(c.data, bits...)
+	}
+	var err error
+	if c.stats, err = st.Encode(); err != nil {
+		return err
+	}
+	c.stats.ApplyStatSizeLimits(int(maxStats))
+	c.stats.Signed = descr.SortOrder() == schema.SortSIGNED
+	c.uncompressed = len(c.data)
+	body := c.data
+	if codec != nil {
+		c.comp = codec.EncodeLevel(c.comp[:0], c.data, level)
+		body = c.comp
+	}
+	c.page = appendDataPageHeader(c.page[:0], int32(c.uncompressed), int32(len(body)), int32(c.values), &c.stats)
+	c.header = len(c.page)
+	c.page = append(c.page, body...)
+	return nil
+}
+
+// encodeLevels appends the RLE definition levels of parts to c.data,
+// passed to the encoder in runs of batchSize as arrow-go's column writer
+// passes them.
+func (c *plainChunk) encodeLevels(parts []arrow.Array, batchSize int64) {
+	c.rle.reset(c.data, 1)
+	lvls := c.lvls[:0]
+	for _, p := range parts {
+		d := p.Data()
+		var valid []byte
+		if p.NullN() > 0 && d.Buffers()[0] != nil {
+			valid = d.Buffers()[0].Bytes()
+		}
+		for i := range d.Len() {
+			l := int16(1)
+			if valid != nil && !bitutil.BitIsSet(valid, d.Offset()+i) {
+				l = 0
+			}
+			lvls = append(lvls, l)
+			if int64(len(lvls)) == batchSize {
+				c.rle.putLevels(lvls)
+				lvls = lvls[:0]
+			}
+		}
+	}
+	c.rle.putLevels(lvls)
+	c.lvls = lvls
+	c.data = c.rle.flush()
+}
+
+// appendFixed appends the values of vals[off:off+n] that valid (nil for
+// all) marks present, little-endian, as PLAIN stores them.
+func appendFixed[T int32 | int64 | float64](dst []byte, vals []T, valid []byte, off int) []byte {
+	if valid == nil {
+		return append(dst, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(vals))), len(vals)*int(unsafe.Sizeof(vals[0])))...)
+	}
+	for i, v := range vals {
+		if bitutil.BitIsSet(valid, off+i) {
+			dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&v)), unsafe.Sizeof(v))...)
+		}
+	}
+	return dst
+}
+
+// typedStats are arrow-go's statistics of a fixed-width physical type.
+type typedStats[T any] interface {
+	Update(values []T, numNull int64)
+	UpdateSpaced(values []T, validBits []byte, validBitsOffset, numNull int64)
+}
+
+func updateStats[T any](st typedStats[T], vals []T, valid []byte, off int, nulls int64) {
+	if valid == nil {
+		st.Update(vals, 0)
+		return
+	}
+	st.UpdateSpaced(vals, valid, int64(off), nulls)
+}
+
+// rleEncoder is arrow-go's RLE/bit-packing hybrid encoder of levels
+// (parquet/internal/utils.RleEncoder, which is internal), writing into a
+// byte slice: the same runs for the same calls. Literal values always come
+// in groups of eight, whole bytes.
+type rleEncoder struct {
+	out       []byte
+	width     int
+	buf       [8]uint64
+	nbuf      int
+	cur       uint64
+	rep, lit  int32
+	indicator int // where the pending literal run's header goes; -1 for none
+}
+
+func (r *rleEncoder) reset(out []byte, width int) {
+	*r = rleEncoder{out: out, width: width, indicator: -1}
+}
+
+// flush ends the last run and returns the output.
+func (r *rleEncoder) flush() []byte {
+	if r.lit > 0 || r.rep > 0 || r.nbuf > 0 {
+		allRep := r.lit == 0 && (r.rep == int32(r.nbuf) || r.nbuf == 0)
+		if r.rep > 0 && allRep {
+			r.flushRepeated()
+		} else {
+			for r.nbuf != 0 && r.nbuf < 8 {
+				r.buf[r.nbuf] = 0
+				r.nbuf++
+			}
+			r.lit += int32(r.nbuf)
+			r.flushLiteral(true)
+			r.rep = 0
+		}
+	}
+	return r.out
+}
+
+func (r *rleEncoder) flushBuffered(done bool) {
+	if r.rep >= 8 {
+		r.nbuf = 0
+		if r.lit != 0 {
+			r.flushLiteral(true)
+		}
+		return
+	}
+	r.lit += int32(r.nbuf)
+	if r.lit/8+1 >= 1<<6 {
+		r.flushLiteral(true)
+	} else {
+		r.flushLiteral(done)
+	}
+	r.rep = 0
+}
+
+func (r *rleEncoder) flushLiteral(updateIndicator bool) {
+	if r.indicator == -1 {
+		r.indicator = len(r.out)
+		r.out = append(r.out, 0)
+	}
+	if r.nbuf > 0 {
+		// eight values of width bits: width whole bytes
+		var packed uint64
+		for i, v := range r.buf[:r.nbuf] {
+			packed |= v << (i * r.width)
+		}
+		for range r.width {
+			r.out = append(r.out, byte(packed))
+			packed >>= 8
+		}
+	}
+	r.nbuf = 0
+	if updateIndicator {
+		r.out[r.indicator] = byte((r.lit/8)<<1 | 1)
+		r.indicator = -1
+		r.lit = 0
+	}
+}
+
+func (r *rleEncoder) flushRepeated() {
+	r.out = binary.AppendUvarint(r.out, uint64(r.rep)<<1)
+	v := r.cur
+	for range (r.width + 7) / 8 {
+		r.out = append(r.out, byte(v))
+		v >>= 8
+	}
+	r.rep = 0
+	r.nbuf = 0
+}
+
+func (r *rleEncoder) put(v uint64) {
+	if r.cur == v {
+		r.rep++
+		if r.rep > 8 {
+			return
+		}
+	} else {
+		if r.rep >= 8 {
+			r.flushRepeated()
+		}
+		r.rep = 1
+		r.cur = v
+	}
+	r.buf[r.nbuf] = v
+	r.nbuf++
+	if r.nbuf == 8 {
+		r.flushBuffered(false)
+	}
+}
+
+// putLevels is RleEncoder.PutBatchLevels.
+func (r *rleEncoder) putLevels(values []int16) {
+	encoded := 0
+	for encoded < len(values) {
+		value := values[encoded]
+		if r.rep >= 8 && r.cur == uint64(value) {
+			end := encoded + 1
+			for end < len(values) && values[end] == value {
+				end++
+			}
+			n := min(end-encoded, int(math.MaxInt32-r.rep))
+			r.rep += int32(n)
+			encoded += n
+			if r.rep == math.MaxInt32 && encoded < len(values) && values[encoded] == value {
+				r.flushRepeated()
+			}
+			continue
+		}
+		if r.rep == 0 && r.nbuf == 0 && len(values)-encoded >= 8 && values[encoded+7] == value {
+			end := encoded + 1
+			for end < len(values) && values[end] == value {
+				end++
+			}
+			if end-encoded >= 8 {
+				r.cur = uint64(value)
+				if r.lit != 0 {
+					r.rep = 8
+					r.flushLiteral(true)
+					encoded += 8
+				}
+				n := min(end-encoded, int(math.MaxInt32-r.rep))
+				r.rep += int32(n)
+				encoded += n
+				continue
+			}
+		}
+		end := min(len(values), encoded+8-r.nbuf)
+		for ; encoded < end; encoded++ {
+			r.put(uint64(values[encoded]))
+		}
+	}
+}
+
+// Thrift compact protocol, for page headers: field types and writers.
+const (
+	thriftI32    = 5
+	thriftI64    = 6
+	thriftBinary = 8
+	thriftStruct = 12
+)
+
+// thriftWriter appends a struct's fields in the compact protocol.
+type thriftWriter struct {
+	out  []byte
+	last []int16 // the last field id written, per open struct
+}
+
+func (w *thriftWriter) field(id int16, typ byte) {
+	last := &w.last[len(w.last)-1]
+	if d := id - *last; d > 0 && d <= 15 {
+		w.out = append(w.out, byte(d)<<4|typ)
+	} else {
+		w.out = append(w.out, typ)
+		w.out = binary.AppendUvarint(w.out, uint64((int64(id)<<1)^(int64(id)>>63)))
+	}
+	*last = id
+}
+
+func (w *thriftWriter) i32(id int16, v int32) {
+	w.field(id, thriftI32)
+	w.out = binary.AppendUvarint(w.out, uint64(uint32((v<<1)^(v>>31))))
+}
+
+func (w *thriftWriter) i64(id int16, v int64) {
+	w.field(id, thriftI64)
+	w.out = binary.AppendUvarint(w.out, uint64((v<<1)^(v>>63)))
+}
+
+func (w *thriftWriter) binary(id int16, v []byte) {
+	w.field(id, thriftBinary)
+	w.out = binary.AppendUvarint(w.out, uint64(len(v)))
+	w.out = append(w.out, v...)
+}
+
+func (w *thriftWriter) begin(id int16) {
+	if id != 0 {
+		w.field(id, thriftStruct)
+	}
+	w.last = append(w.last, 0)
+}
+
+func (w *thriftWriter) end() {
+	w.out = append(w.out, 0)
+	w.last = w.last[:len(w.last)-1]
+}
+
+// appendDataPageHeader appends the PageHeader of a version 1 PLAIN data
+// page with RLE levels, as arrow-go serialises it.
+func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, stats *metadata.EncodedStatistics) []byte {
+	w := thriftWriter{out: dst, last: make([]int16, 0, 3)}
+	w.begin(0)
+	w.i32(1, 0) // DATA_PAGE
+	w.i32(2, uncompressed)
+	w.i32(3, compressed)
+	w.begin(5)
+	w.i32(1, values)
+	w.i32(2, int32(parquet.Encodings.Plain))
+	w.i32(3, int32(parquet.Encodings.RLE))
+	w.i32(4, int32(parquet.Encodings.RLE))
+	w.begin(5)
+	if stats.HasMax && stats.Signed && stats.Max != nil {
+		w.binary(1, stats.Max)
+	}
+	if stats.HasMin && stats.Signed && stats.Min != nil {
+		w.binary(2, stats.Min)
+	}
+	if stats.HasNullCount {
+		w.i64(3, stats.NullCount)
+	}
+	if stats.HasDistinctCount {
+		w.i64(4, stats.DistinctCount)
+	}
+	if stats.HasMax && stats.Max != nil {
+		w.binary(5, stats.Max)
+	}
+	if stats.HasMin && stats.Min != nil {
+		w.binary(6, stats.Min)
+	}
+	w.end()
+	w.end()
+	w.end()
+	return w.out
+}
+
+// plainChunks keeps plainChunks, and their buffers, between column chunks.
+var plainChunks = freelist.List[*plainChunk]{Max: 64}
+
+func newPlainChunk() *plainChunk {
+	if c, ok := plainChunks.Get(); ok {
+		return c
+	}
+	return &plainChunk{}
+}
+
+// writeTo appends the column chunk to the file: its page, then its
+// column metadata (as arrow-go's buffered page writer does).
+func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDataBuilder) error {
+	pos := sink.Tell()
+	sink.Write(c.page)
+	if c.stats.IsSet() {
+		meta.SetStats(c.stats)
+	}
+	err := meta.Finish(metadata.ChunkMetaInfo{
+		NumValues:        c.values,
+		IndexPageOffset:  -1,
+		DataPageOffset:   pos,
+		CompressedSize:   int64(len(c.page)),
+		UncompressedSize: int64(c.header + c.uncompressed),
+	}, false, false, metadata.EncodingStats{
+		DictEncodingStats: map[parquet.Encoding]int32{},
+		DataEncodingStats: map[parquet.Encoding]int32{parquet.Encodings.Plain: 1},
+	})
+	if err != nil {
+		return err
+	}
+	_, err = meta.WriteTo(sink)
+	return err
+}
