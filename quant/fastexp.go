@@ -21,6 +21,12 @@ func fastExp(x float64) float64 {
 	if !(x > -700 && x < 700) {
 		return math.Exp(x)
 	}
+	return expInRange(x)
+}
+
+// expInRange is fastExp for x in (-700, 700), where the caller knows it to be: the
+// densities of normCDFPDF, whose arguments are above -0.5·millsHi².
+func expInRange(x float64) float64 {
 	const (
 		n       = 1 << expTableBits
 		invLn2N = n / math.Ln2

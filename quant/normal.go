@@ -26,7 +26,7 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	r := ((c[0] + c[1]*d) + d2*(c[2]+c[3]*d)) + (d2*d2)*((c[4]+c[5]*d)+d2*(c[6]+c[7]*d))
 	// As in tailPDF; -0.5·x·x of normPDF is -0.5·z² exactly, the halving being exact.
 	zz := z * z
-	e := fastExp(-0.5 * zz)
+	e := expInRange(-0.5 * zz) // -0.5·millsHi² > -700
 	tail := e * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi * r
 	if x >= 0 {
 		tail = 1 - tail
@@ -47,8 +47,7 @@ const (
 )
 
 // millsTable holds R^(k)(z0)/k! for k < millsTerms at z0 = i/millsN, a cache line a point.
-var millsTable = func() [][millsTerms]float64 {
-	t := make([][millsTerms]float64, millsHi*millsN+1)
+var millsTable = func() (t [millsHi*millsN + 1][millsTerms]float64) {
 	for i := range t {
 		z := float64(i) / millsN
 		c := &t[i]
