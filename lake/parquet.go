@@ -281,7 +281,7 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 							return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 						}
 					}
-					if err := c.encode(descr, parts, props.WriteBatchSize(), codec, props.CompressionLevelFor(path), props.MaxStatsSizeFor(path)); err != nil {
+					if err := c.encode(props, descr, parts, codec); err != nil {
 						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 					}
 					continue
@@ -357,7 +357,7 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 			continue
 		}
 		if c := chunks[i]; c != nil {
-			err = c.writeTo(sink, metas[i])
+			err = c.writeTo(sink, metas[i], props)
 		} else {
 			err = writers[i].Close()
 			if err == nil && writers[i].RowsWritten() != int(rows) {

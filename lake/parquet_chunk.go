@@ -2,7 +2,10 @@ package lake
 
 import (
 	"encoding/binary"
+	"fmt"
 	"math"
+	"math/bits"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -34,8 +37,11 @@ type plainChunk struct {
 	stats metadata.EncodedStatistics
 
 	values       int64 // levels in the page: rows
-	header       int   // bytes of the page header
-	uncompressed int   // the page body's bytes before compression
+	uncompressed int   // the chunk's bytes before compression, headers included
+
+	dict       bool // a dictionary page first, then the data page
+	dictPage   int  // the dictionary page's bytes, header included
+	dictionary chunkDictionary
 }
 
 // plainChunkFits reports whether a column chunk of col's parts can be
@@ -46,15 +52,19 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 	path := descr.Path()
 	// arrow-go writes booleans without a dictionary whatever props say.
 	dict := props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
-	if dict || !props.StatisticsEnabledFor(path) || props.EncodingFor(path) != parquet.Encodings.Plain ||
+	if dict && (props.DictionaryCostFallbackEnabledFor(path) || descr.PhysicalType() == parquet.Types.Double) {
+		return false
+	}
+	if !props.StatisticsEnabledFor(path) || props.EncodingFor(path) != parquet.Encodings.Plain ||
 		props.DataPageVersion() != parquet.DataPageV1 || props.PageIndexEnabledFor(path) || props.BloomFilterEnabledFor(path) ||
 		props.FileEncryptionProperties() != nil || descr.MaxRepetitionLevel() != 0 || descr.MaxDefinitionLevel() > 1 ||
 		descr.SortOrder() == schema.SortUNKNOWN || len(parts) == 0 {
 		return false
 	}
-	var rows, size int64
+	var rows, nulls, size int64
 	for _, p := range parts {
 		rows += int64(p.Len())
+		nulls += int64(p.NullN())
 		switch a := p.(type) {
 		case *array.Float64, *array.Int64, *array.Timestamp:
 			size += 8 * int64(a.Len())
@@ -69,7 +79,10 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 			return false
 		}
 	}
-	if rows == 0 || size >= props.DataPageSize() {
+	// A dictionary's values are at most the column's: under both limits,
+	// arrow-go neither cuts a page nor falls back to plain values.
+	// An empty dictionary is left to arrow-go.
+	if rows == 0 || size >= props.DataPageSize() || dict && (size >= props.DictionaryPageSizeLimit() || nulls == rows) {
 		return false
 	}
 	switch t := parts[0].DataType().(type) {
@@ -92,7 +105,14 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 
 // encode builds the chunk's page from parts, the column's arrays in row
 // order, compressed with codec (nil for none) at level.
-func (c *plainChunk) encode(descr *schema.Column, parts []arrow.Array, batchSize int64, codec compress.Codec, level int, maxStats int64) error {
+func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, codec compress.Codec) error {
+	path := descr.Path()
+	batchSize, level, maxStats := props.WriteBatchSize(), props.CompressionLevelFor(path), props.MaxStatsSizeFor(path)
+	c.dict = props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
+	c.dictionary.reset()
+	c.dictPage = 0
+	c.uncompressed = 0
+	c.page = c.page[:0]
 	c.data = c.data[:0]
 	c.values = 0
 	for _, p := range parts {
@@ -114,6 +134,12 @@ func (c *plainChunk) encode(descr *schema.Column, parts []arrow.Array, batchSize
 			valid = d.Buffers()[0].Bytes()
 		} else {
 			nulls = 0
+		}
+		if c.dict {
+			if err := c.dictionary.add(p, valid, off, n, st); err != nil {
+				return err
+			}
+			continue
 		}
 		switch a := p.(type) {
 		case *array.Float64:
@@ -174,14 +200,37 @@ func (c *plainChunk) encode(descr *schema.Column, parts []arrow.Array, batchSize
 	}
 	c.stats.ApplyStatSizeLimits(int(maxStats))
 	c.stats.Signed = descr.SortOrder() == schema.SortSIGNED
-	c.uncompressed = len(c.data)
+	encoding := parquet.Encodings.Plain
+	if c.dict {
+		// The dictionary page, then the indices' bit width and runs.
+		dict := c.dictionary.plain()
+		body := dict
+		if codec != nil {
+			c.comp = codec.EncodeLevel(c.comp[:0], dict, level)
+			body = c.comp
+		}
+		c.page = appendDictPageHeader(c.page, int32(len(dict)), int32(len(body)), int32(c.dictionary.n), props.DictionaryPageEncoding())
+		c.uncompressed = len(c.page) + len(dict)
+		c.page = append(c.page, body...)
+		c.dictPage = len(c.page)
+		width := c.dictionary.width()
+		c.data = append(c.data, byte(width))
+		c.rle.reset(c.data, width)
+		for _, k := range c.dictionary.indices {
+			c.rle.put(uint64(k))
+		}
+		c.data = c.rle.flush()
+		encoding = props.DictionaryIndexEncoding()
+	}
+	c.uncompressed += len(c.data)
 	body := c.data
 	if codec != nil {
 		c.comp = codec.EncodeLevel(c.comp[:0], c.data, level)
 		body = c.comp
 	}
-	c.page = appendDataPageHeader(c.page[:0], int32(c.uncompressed), int32(len(body)), int32(c.values), &c.stats)
-	c.header = len(c.page)
+	start := len(c.page)
+	c.page = appendDataPageHeader(c.page, int32(len(c.data)), int32(len(body)), int32(c.values), encoding, &c.stats)
+	c.uncompressed += len(c.page) - start
 	c.page = append(c.page, body...)
 	return nil
 }
@@ -304,13 +353,16 @@ func (r *rleEncoder) flushLiteral(updateIndicator bool) {
 	}
 	if r.nbuf > 0 {
 		// eight values of width bits: width whole bytes
-		var packed uint64
-		for i, v := range r.buf[:r.nbuf] {
-			packed |= v << (i * r.width)
-		}
-		for range r.width {
-			r.out = append(r.out, byte(packed))
-			packed >>= 8
+		var acc uint64
+		nacc := 0
+		for _, v := range r.buf[:r.nbuf] {
+			acc |= v << nacc
+			nacc += r.width
+			for nacc >= 8 {
+				r.out = append(r.out, byte(acc))
+				acc >>= 8
+				nacc -= 8
+			}
 		}
 	}
 	r.nbuf = 0
@@ -397,6 +449,7 @@ func (r *rleEncoder) putLevels(values []int16) {
 
 // Thrift compact protocol, for page headers: field types and writers.
 const (
+	thriftFalse  = 2
 	thriftI32    = 5
 	thriftI64    = 6
 	thriftBinary = 8
@@ -448,9 +501,9 @@ func (w *thriftWriter) end() {
 	w.last = w.last[:len(w.last)-1]
 }
 
-// appendDataPageHeader appends the PageHeader of a version 1 PLAIN data
-// page with RLE levels, as arrow-go serialises it.
-func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, stats *metadata.EncodedStatistics) []byte {
+// appendDataPageHeader appends the PageHeader of a version 1 data page
+// with RLE levels, as arrow-go serialises it.
+func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) []byte {
 	w := thriftWriter{out: dst, last: make([]int16, 0, 3)}
 	w.begin(0)
 	w.i32(1, 0) // DATA_PAGE
@@ -458,7 +511,7 @@ func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, st
 	w.i32(3, compressed)
 	w.begin(5)
 	w.i32(1, values)
-	w.i32(2, int32(parquet.Encodings.Plain))
+	w.i32(2, int32(encoding))
 	w.i32(3, int32(parquet.Encodings.RLE))
 	w.i32(4, int32(parquet.Encodings.RLE))
 	w.begin(5)
@@ -498,25 +551,164 @@ func newPlainChunk() *plainChunk {
 
 // writeTo appends the column chunk to the file: its page, then its
 // column metadata (as arrow-go's buffered page writer does).
-func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDataBuilder) error {
+func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDataBuilder, props *parquet.WriterProperties) error {
 	pos := sink.Tell()
 	sink.Write(c.page)
 	if c.stats.IsSet() {
 		meta.SetStats(c.stats)
 	}
-	err := meta.Finish(metadata.ChunkMetaInfo{
+	info := metadata.ChunkMetaInfo{
 		NumValues:        c.values,
 		IndexPageOffset:  -1,
-		DataPageOffset:   pos,
+		DataPageOffset:   pos + int64(c.dictPage),
 		CompressedSize:   int64(len(c.page)),
-		UncompressedSize: int64(c.header + c.uncompressed),
-	}, false, false, metadata.EncodingStats{
+		UncompressedSize: int64(c.uncompressed),
+	}
+	stats := metadata.EncodingStats{
 		DictEncodingStats: map[parquet.Encoding]int32{},
 		DataEncodingStats: map[parquet.Encoding]int32{parquet.Encodings.Plain: 1},
-	})
+	}
+	if c.dict {
+		info.DictPageOffset = pos
+		stats.DictEncodingStats = map[parquet.Encoding]int32{props.DictionaryPageEncoding(): 1}
+		stats.DataEncodingStats = map[parquet.Encoding]int32{props.DictionaryIndexEncoding(): 1}
+	}
+	err := meta.Finish(info, c.dict, false, stats)
 	if err != nil {
 		return err
 	}
 	_, err = meta.WriteTo(sink)
 	return err
+}
+
+// appendDictPageHeader appends the PageHeader of a dictionary page, as
+// arrow-go serialises it.
+func appendDictPageHeader(dst []byte, uncompressed, compressed, values int32, encoding parquet.Encoding) []byte {
+	w := thriftWriter{out: dst, last: make([]int16, 0, 2)}
+	w.begin(0)
+	w.i32(1, 2) // DICTIONARY_PAGE
+	w.i32(2, uncompressed)
+	w.i32(3, compressed)
+	w.begin(7)
+	w.i32(1, values)
+	w.i32(2, int32(encoding))
+	w.field(3, thriftFalse) // is_sorted
+	w.end()
+	w.end()
+	return w.out
+}
+
+// chunkDictionary is a dictionary column chunk's values, each once in
+// the order of first appearance (as arrow-go's dictionary encoder keeps
+// them), and the index of every present value.
+type chunkDictionary struct {
+	n       int      // values
+	fixed   []byte   // PLAIN values of a fixed-width column
+	strs    []string // a string column's values
+	indices []int32
+	ints    map[int64]int32
+	strIdx  map[string]int32
+	buf     []byte
+}
+
+func (d *chunkDictionary) reset() {
+	d.n = 0
+	d.fixed, d.strs, d.indices = d.fixed[:0], d.strs[:0], d.indices[:0]
+	clear(d.ints)
+	clear(d.strIdx)
+}
+
+// width is the bit width of the indices, as arrow-go's encoder has it.
+func (d *chunkDictionary) width() int {
+	if d.n <= 1 {
+		return d.n
+	}
+	return bits.Len32(uint32(d.n - 1))
+}
+
+// plain returns the dictionary page's body.
+func (d *chunkDictionary) plain() []byte {
+	if len(d.strs) == 0 {
+		return d.fixed
+	}
+	d.buf = d.buf[:0]
+	for _, v := range d.strs {
+		d.buf = binary.LittleEndian.AppendUint32(d.buf, uint32(len(v)))
+		d.buf = append(d.buf, v...)
+	}
+	return d.buf
+}
+
+// add indexes the present values of p (n from off; valid nil for all)
+// and updates st.
+func (d *chunkDictionary) add(p arrow.Array, valid []byte, off, n int, st metadata.TypedStatistics) error {
+	nulls := int64(p.NullN())
+	if valid == nil {
+		nulls = 0
+	}
+	switch a := p.(type) {
+	case *array.Int64:
+		addFixed(d, a.Int64Values(), valid, off)
+		updateStats(st.(*metadata.Int64Statistics), a.Int64Values(), valid, off, nulls)
+	case *array.Timestamp:
+		v := a.TimestampValues()
+		i64 := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
+		addFixed(d, i64, valid, off)
+		updateStats(st.(*metadata.Int64Statistics), i64, valid, off, nulls)
+	case *array.Date32:
+		v := a.Date32Values()
+		i32 := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
+		addFixed(d, i32, valid, off)
+		updateStats(st.(*metadata.Int32Statistics), i32, valid, off, nulls)
+	case *array.String:
+		if d.strIdx == nil {
+			d.strIdx = map[string]int32{}
+		}
+		last, lastValue := int32(-1), ""
+		for i := range n {
+			if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+				continue
+			}
+			v := a.Value(i)
+			if last < 0 || v != lastValue {
+				k, ok := d.strIdx[v]
+				if !ok {
+					k = int32(d.n)
+					v = strings.Clone(v)
+					d.strIdx[v] = k
+					d.strs = append(d.strs, v)
+					d.n++
+				}
+				last, lastValue = k, v
+			}
+			d.indices = append(d.indices, last)
+		}
+		return st.(*metadata.ByteArrayStatistics).UpdateFromArrow(a, true)
+	default:
+		return fmt.Errorf("no dictionary for %s", p.DataType())
+	}
+	return nil
+}
+
+func addFixed[T int32 | int64](d *chunkDictionary, vals []T, valid []byte, off int) {
+	if d.ints == nil {
+		d.ints = map[int64]int32{}
+	}
+	last, lastValue := int32(-1), T(0)
+	for i, v := range vals {
+		if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+			continue
+		}
+		if last < 0 || v != lastValue {
+			k, ok := d.ints[int64(v)]
+			if !ok {
+				k = int32(d.n)
+				d.ints[int64(v)] = k
+				d.fixed = append(d.fixed, unsafe.Slice((*byte)(unsafe.Pointer(&v)), unsafe.Sizeof(v))...)
+				d.n++
+			}
+			last, lastValue = k, v
+		}
+		d.indices = append(d.indices, last)
+	}
 }
