@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -23,18 +24,33 @@ import (
 
 // TestEncodeParquetMatchesFileWriter checks the column-parallel encoder
 // writes the very bytes pqarrow.FileWriter's WriteBuffered writes for the
-// same batches: nulls, all-null and all-present columns, string columns
-// with few values and with too many for a dictionary of their own,
-// several batches and row groups cut inside a batch and on its edge.
+// same batches: nulls alone and in runs, all-null and all-present
+// columns, string columns with few values and with too many for a
+// dictionary of their own, dictionaries of hundreds of timestamps,
+// several batches and row groups cut inside a batch and on its edge, with
+// few columns plain and with the writer's settings.
 func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	var quotes []market.OptionQuote
+	rng := rand.New(rand.NewPCG(1, 2))
+	inRun := false // of nulls in mid and delta
 	for i := range maxDictionary + 100 {
 		q := market.OptionQuote{SnapshotTS: ts, Symbol: []string{"AAPL", "MSFT"}[i/600], ContractSymbol: fmt.Sprintf("AAPL261127C%08d", i),
-			Type: market.Call, Expiration: ts.Truncate(24*time.Hour).AddDate(0, 0, 7), Strike: 100 + float64(i), LastPrice: 1 + float64(i)/10,
-			Bid: math.NaN(), Ask: 1.2, Volume: int64(i), ContractSize: "REGULAR", Currency: "USD", IV: 0.25, IngestedAt: ts.Add(time.Second)}
+			Type: market.Call, Expiration: ts.Truncate(24*time.Hour).AddDate(0, 0, 7+i%13), Strike: 100 + float64(i), LastPrice: 1 + float64(i)/10,
+			Bid: math.NaN(), Ask: 1.2, Change: rng.NormFloat64(), Volume: int64(i), ContractSize: "REGULAR", Currency: "USD", IV: 0.25,
+			Mid: float64(i % 50), Delta: rng.Float64(), IngestedAt: ts.Add(time.Duration(i/3) * time.Second)}
 		if i%3 == 0 {
 			q.LastPrice, q.Type, q.LastTradeTS = math.NaN(), market.Put, ts.Add(-time.Duration(i)*time.Minute)
+		}
+		// Nulls alone, in runs short and long, and values between.
+		if rng.IntN(4) == 0 {
+			q.Change = math.NaN()
+		}
+		if rng.IntN(20) == 0 {
+			inRun = !inRun
+		}
+		if inRun {
+			q.Mid, q.Delta = math.NaN(), math.NaN()
 		}
 		quotes = append(quotes, q)
 	}
