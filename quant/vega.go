@@ -320,8 +320,10 @@ func (s *bawSeedVega) at(tau, sqt, r, q float64, v vnum, lx float64, c *fpConst,
 		en1 := n1.scale(eq)
 		pE := normVnum(d1.sub(vst).scale(-1)).scale(er).sub(b.mul(en1))
 		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
-		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(d1.chain(pd1, -d1.v*pd1).scale(eq).div(vstLam))
-		nb := b.sub(gv.div(gd))
+		epd1 := d1.chain(pd1, -d1.v*pd1).scale(eq)
+		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(epd1.div(vstLam))
+		gdd := epd1.div(b.mul(vst)).mul(lam.recip().addConst(-1).sub(d1.div(vstLam)))
+		nb := b.sub(gv.mul(gd).scale(2).div(gd.mul(gd).scale(2).sub(gv.mul(gdd))))
 		if !(nb.v > 0 && nb.v < x) || math.IsNaN(nb.v) {
 			break
 		}
