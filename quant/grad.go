@@ -58,24 +58,11 @@ func (a grad) sqrt() grad {
 // normGrad is N(x) with its derivatives.
 func normGrad(x grad) grad {
 	c, n := normCDFPDF(x.v)
-	return x.chain(c, n)
+	return grad{c, n * x.vol, n * x.r, n * x.t}
 }
 
 // normGradPDF is normGrad of x and the density n(x), worked out once.
 func normGradPDF(x grad) (cdf grad, pdf float64) {
 	c, n := normCDFPDF(x.v)
-	return x.chain(c, n), n
-}
-
-// pdfGrad is n(x) with its derivatives.
-func pdfGrad(x grad) grad {
-	n := normPDF(x.v)
-	return x.chain(n, -x.v*n)
-}
-
-// normAndPDFGrad is normGrad and pdfGrad of x, the density worked out once: the boundary's
-// integrands need both at the same point.
-func normAndPDFGrad(x grad) (cdf, pdf grad) {
-	c, n := normCDFPDF(x.v)
-	return x.chain(c, n), x.chain(n, -x.v*n)
+	return grad{c, n * x.vol, n * x.r, n * x.t}, n
 }

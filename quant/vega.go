@@ -64,26 +64,18 @@ func (a vnum) sqrt() vnum {
 	return a.chain(q, 0.5/q)
 }
 
+// The Gaussians below spell out chain as struct literals, the same arithmetic, so that the
+// compiler inlines them.
+
 func normVnum(x vnum) vnum {
 	c, n := normCDFPDF(x.v)
-	return x.chain(c, n)
+	return vnum{c, n * x.vol}
 }
 
 // normVnumPDF is normVnum of x and the density n(x), worked out once.
 func normVnumPDF(x vnum) (cdf vnum, pdf float64) {
 	c, n := normCDFPDF(x.v)
-	return x.chain(c, n), n
-}
-
-// normAndPDFVnum is normVnum and pdfVnum of x, the density worked out once.
-func normAndPDFVnum(x vnum) (cdf, pdf vnum) {
-	c, n := normCDFPDF(x.v)
-	return x.chain(c, n), x.chain(n, -x.v*n)
-}
-
-func pdfVnum(x vnum) vnum {
-	n := normPDF(x.v)
-	return x.chain(n, -x.v*n)
+	return vnum{c, n * x.vol}, n
 }
 
 // americanVega is americanAt with the derivative in volatility only: the price of p and its
@@ -228,8 +220,10 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 	dtj := drift.mulc(tj)
 	dm0 := lb.add(dtj).mul(ivst)
 	dp0 := dm0.add(vst)
-	np0, pp0 := normAndPDFVnum(dp0)
-	pm0 := pdfVnum(dm0)
+	cp0, np01 := normCDFPDF(dp0.v)
+	np0, pp0 := vnum{cp0, np01 * dp0.vol}, vnum{np01, -dp0.v * np01 * dp0.vol}
+	nm0 := normPDF(dm0.v)
+	pm0 := vnum{nm0, -dm0.v * nm0 * dm0.vol}
 	num := pm0.mul(ivst)
 	den := pp0.mul(ivst).add(np0)
 	ibv := b.mul(v2).recip().scale(-1)
@@ -244,8 +238,11 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 		lbu := interpBoundaryVega(tab.nodes, &tab.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
-		np, pp := normAndPDFVnum(dp)
-		pm := pdfVnum(dm)
+		// N(dp) and the densities at dp and dm with their vegas, as in fpStep.
+		cp, np1 := normCDFPDF(dp.v)
+		np, pp := vnum{cp, np1 * dp.vol}, vnum{np1, -dp.v * np1 * dp.vol}
+		nm := normPDF(dm.v)
+		pm := vnum{nm, -dm.v * nm * dm.vol}
 		w := tab.qw[k]
 		em, eq := w*eru[k], w*equ[k]
 		nI = nI.add(pm.scale(em))
