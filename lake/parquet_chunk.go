@@ -33,6 +33,7 @@ type plainChunk struct {
 	data  []byte // the page's uncompressed body: levels, then values
 	comp  []byte // the compressed body
 	lvls  []int16
+	strs  []parquet.ByteArray // a string part's values, for statistics
 	rle   rleEncoder
 	stats metadata.EncodedStatistics
 
@@ -184,15 +185,19 @@ func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Colum
 				s, e := offsets[i]-base, offsets[i+1]-base
 				c.data = binary.LittleEndian.AppendUint32(c.data, uint32(e-s))
 				c.data = append(c.data, data[s:e]...)
+				c.strs = append(c.strs, byteArray(data[s:e]))
 			}
-			if err := st.(*metadata.ByteArrayStatistics).UpdateFromArrow(a, true); err != nil {
-				return err
-			}
+			// Not UpdateFromArrow, which leaves out empty strings.
+			st.(*metadata.ByteArrayStatistics).Update(c.strs, nulls)
+			c.strs = c.strs[:0]
 		}
 	}
 	if b, ok := st.(*metadata.BooleanStatistics); ok {
 		b.UpdateFromBitmap(bits, 0, int64(nbits), boolNulls)
 		c.data = append(c.data, bits...)
+	}
+	if b, ok := st.(*metadata.ByteArrayStatistics); ok && c.dict {
+		c.dictionary.stringStats(b)
 	}
 	var err error
 	if c.stats, err = st.Encode(); err != nil {
@@ -602,20 +607,30 @@ func appendDictPageHeader(dst []byte, uncompressed, compressed, values int32, en
 // the order of first appearance (as arrow-go's dictionary encoder keeps
 // them), and the index of every present value.
 type chunkDictionary struct {
-	n       int      // values
-	fixed   []byte   // PLAIN values of a fixed-width column
-	strs    []string // a string column's values
-	indices []int32
-	ints    map[int64]int32
-	strIdx  map[string]int32
-	buf     []byte
+	n        int      // values
+	fixed    []byte   // PLAIN values of a fixed-width column
+	strs     []string // a string column's values
+	indices  []int32
+	strNulls int64 // nulls in a string column
+	ints     map[int64]int32
+	strIdx   map[string]int32
+	buf      []byte
 }
 
 func (d *chunkDictionary) reset() {
-	d.n = 0
+	d.n, d.strNulls = 0, 0
 	d.fixed, d.strs, d.indices = d.fixed[:0], d.strs[:0], d.indices[:0]
 	clear(d.ints)
 	clear(d.strIdx)
+}
+
+// stringStats updates st with a string column's values.
+func (d *chunkDictionary) stringStats(st *metadata.ByteArrayStatistics) {
+	vals := make([]parquet.ByteArray, len(d.strs))
+	for i, v := range d.strs {
+		vals[i] = byteArray(unsafe.Slice(unsafe.StringData(v), len(v)))
+	}
+	st.Update(vals, d.strNulls)
 }
 
 // width is the bit width of the indices, as arrow-go's encoder has it.
@@ -683,7 +698,9 @@ func (d *chunkDictionary) add(p arrow.Array, valid []byte, off, n int, st metada
 			}
 			d.indices = append(d.indices, last)
 		}
-		return st.(*metadata.ByteArrayStatistics).UpdateFromArrow(a, true)
+		// Statistics come from the distinct values, once all are in:
+		// comparing every value was as dear as indexing it.
+		d.strNulls += nulls
 	default:
 		return fmt.Errorf("no dictionary for %s", p.DataType())
 	}
@@ -711,4 +728,13 @@ func addFixed[T int32 | int64](d *chunkDictionary, vals []T, valid []byte, off i
 		}
 		d.indices = append(d.indices, last)
 	}
+}
+
+// byteArray is b as statistics take it: an empty value is not nil, which
+// they would take for none.
+func byteArray(b []byte) parquet.ByteArray {
+	if b == nil {
+		return parquet.ByteArray{}
+	}
+	return b
 }

@@ -26,9 +26,9 @@ import (
 // writes the very bytes pqarrow.FileWriter's WriteBuffered writes for the
 // same batches: nulls alone and in runs, all-null and all-present
 // columns, string columns with few values and with too many for a
-// dictionary of their own, dictionaries of hundreds of timestamps,
-// several batches and row groups cut inside a batch and on its edge, with
-// few columns plain and with the writer's settings.
+// dictionary of their own, empty strings, dictionaries of hundreds of
+// dates and timestamps, several batches and row groups cut inside a batch
+// and on its edge, with few columns plain and with the writer's settings.
 func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	var quotes []market.OptionQuote
@@ -51,6 +51,13 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 		}
 		if inRun {
 			q.Mid, q.Delta = math.NaN(), math.NaN()
+		}
+		// An empty string, the least of a column's values.
+		if i >= 600 {
+			q.Currency = ""
+		}
+		if i == 5 {
+			q.ContractSymbol = ""
 		}
 		quotes = append(quotes, q)
 	}
