@@ -40,6 +40,7 @@ const (
 	fpQuad       = 6  // the most Gauss-Legendre points of each boundary integral
 	fpPriceQuad  = 16 // the most Gauss-Legendre points of the premium integral
 	fpIterations = 2  // Jacobi-Newton steps from the Barone-Adesi-Whaley boundary
+	fpFirstQuad  = 3  // Gauss-Legendre points of each boundary integral in the first step
 	fpSeedSteps  = 1  // Halley steps on the Barone-Adesi-Whaley boundary at each node
 )
 
@@ -47,16 +48,31 @@ const (
 // quadrature rules, and the weights that interpolate H at every quadrature point from its
 // values at the nodes (the interpolation points are fixed fractions of T too). Arrays hold
 // the largest sizes; nodes, quad and priceQuad say how much of them is used.
+//
+// The first Jacobi-Newton step integrates with fpFirstQuad points only (rule[0]): it moves
+// the seed most of the way, and the last step, with the full rule (rule[1]), sets the
+// digits. On the grid of TestAmericanAgainstConvergedTree the largest error stays 0.24 of
+// the tolerance below a year and goes from 0.34 to 0.31 beyond, for a fifth to a quarter
+// fewer points.
 type fpTables struct {
-	nodes, quad, priceQuad int
-	node                   [fpNodes]float64 // τ_j / T = (1 + cos(jπ/n))²/4
-	qw                     [fpQuad]float64  // weights
-	qHalf                  [fpQuad]float64  // (1 + y_k)/2: √(elapsed/τ_j)
-	interp                 [fpNodes][fpQuad][fpNodes]float64
-	pw                     [fpPriceQuad]float64
-	pHalf                  [fpPriceQuad]float64 // √(elapsed/T)
-	priceInterp            [fpPriceQuad][fpNodes]float64
+	nodes, priceQuad int
+	node             [fpNodes]float64 // τ_j / T = (1 + cos(jπ/n))²/4
+	rule             [2]quadRule      // of the first Jacobi-Newton step, of the others
+	pw               [fpPriceQuad]float64
+	pHalf            [fpPriceQuad]float64 // √(elapsed/T)
+	priceInterp      [fpPriceQuad][fpNodes]float64
 }
+
+// quadRule is a Gauss-Legendre rule of the boundary's integrals at every node.
+type quadRule struct {
+	quad   int
+	qw     [fpQuad]float64 // weights
+	qHalf  [fpQuad]float64 // (1 + y_k)/2: √(elapsed/τ_j)
+	interp [fpNodes][fpQuad][fpNodes]float64
+}
+
+// ruleOf is the index into fpTables.rule of Jacobi-Newton step it.
+func ruleOf(it int) int { return min(it, 1) }
 
 var (
 	fpTabShort = newFPTables(4, 5, 12)
@@ -72,21 +88,25 @@ func fpTablesFor(t float64) *fpTables {
 }
 
 func newFPTables(nodes, quad, priceQuad int) *fpTables {
-	t := &fpTables{nodes: nodes, quad: quad, priceQuad: priceQuad}
+	t := &fpTables{nodes: nodes, priceQuad: priceQuad}
 	for j := range nodes {
 		x := math.Cos(float64(j) * math.Pi / float64(nodes))
 		t.node[j] = 0.25 * (1 + x) * (1 + x)
 	}
-	y, w := gaussLegendre(quad)
-	for k := range quad {
-		t.qw[k], t.qHalf[k] = w[k], 0.5*(1+y[k])
-		for j := range nodes {
-			// u/T = τ_j/T · (1 - half²), z = 2√(u/T) - 1.
-			z := 2*math.Sqrt(t.node[j]*(1-t.qHalf[k]*t.qHalf[k])) - 1
-			t.interp[j][k] = chebWeights(z, nodes)
+	for i, n := range []int{fpFirstQuad, quad} {
+		r := &t.rule[i]
+		r.quad = n
+		y, w := gaussLegendre(n)
+		for k := range n {
+			r.qw[k], r.qHalf[k] = w[k], 0.5*(1+y[k])
+			for j := range nodes {
+				// u/T = τ_j/T · (1 - half²), z = 2√(u/T) - 1.
+				z := 2*math.Sqrt(t.node[j]*(1-r.qHalf[k]*r.qHalf[k])) - 1
+				r.interp[j][k] = chebWeights(z, nodes)
+			}
 		}
 	}
-	y, w = gaussLegendre(priceQuad)
+	y, w := gaussLegendre(priceQuad)
 	for k := range priceQuad {
 		t.pw[k], t.pHalf[k] = w[k], 0.5*(1+y[k])
 		t.priceInterp[k] = chebWeights(2*math.Sqrt(1-t.pHalf[k]*t.pHalf[k])-1, nodes)
@@ -174,14 +194,14 @@ func fpAmericanWith(p Params, c *fpConst) dual {
 // once; the vega path and the full one read the same numbers, as each would have worked
 // them out.
 type fpConst struct {
-	r, q, t             float64                  // what the factors are of, once tab is set
-	tab                 *fpTables                // nil until the first fill
-	lx, x               float64                  // log X, X = e^{log X}
-	eru, equ            [fpNodes][fpQuad]float64 // e^{ru}, e^{qu} at node j, point k
-	carry               [fpNodes]float64         // e^{-(r-q)τ_j}
-	expm1, bawEq, bawEr [fpNodes]float64         // e^{-rτ_j} - 1, e^{-qτ_j}, e^{-rτ_j}
-	ers, eqs            [fpPriceQuad]float64     // e^{-rs}, e^{-qs} at the premium's points
-	er, eq              float64                  // e^{-rT}, e^{-qT}
+	r, q, t             float64                     // what the factors are of, once tab is set
+	tab                 *fpTables                   // nil until the first fill
+	lx, x               float64                     // log X, X = e^{log X}
+	eru, equ            [2][fpNodes][fpQuad]float64 // e^{ru}, e^{qu} at rule i, node j, point k
+	carry               [fpNodes]float64            // e^{-(r-q)τ_j}
+	expm1, bawEq, bawEr [fpNodes]float64            // e^{-rτ_j} - 1, e^{-qτ_j}, e^{-rτ_j}
+	ers, eqs            [fpPriceQuad]float64        // e^{-rs}, e^{-qs} at the premium's points
+	er, eq              float64                     // e^{-rT}, e^{-qT}
 }
 
 // of returns c holding the factors of rate r, yield q and time t, filling it if it holds
@@ -202,10 +222,13 @@ func (c *fpConst) of(r, q, t float64) *fpConst {
 	// operation, so that the prices stay the same to the bit.
 	for j := range tab.nodes {
 		tau := tab.node[j] * t
-		for k := range tab.quad {
-			u := (1 - tab.qHalf[k]*tab.qHalf[k]) * tau
-			c.eru[j][k] = fastExp(r * u)
-			c.equ[j][k] = fastExp(q * u)
+		for i := range tab.rule {
+			rl := &tab.rule[i]
+			for k := range rl.quad {
+				u := (1 - rl.qHalf[k]*rl.qHalf[k]) * tau
+				c.eru[i][j][k] = fastExp(r * u)
+				c.equ[i][j][k] = fastExp(q * u)
+			}
 		}
 		c.carry[j] = fastExp(-((r - q) * tau))
 		c.expm1[j] = math.Expm1(-(r * tau))
@@ -327,18 +350,22 @@ func putBoundary(tab *fpTables, r, q, v, t grad, c *fpConst) (g0 grad, h [fpNode
 	}
 
 	// What the iterations share at node j and quadrature point k: u = τ_j - s.
-	var eru, equ [fpNodes][fpQuad]grad
-	for j := range tab.nodes {
-		for k := range tab.quad {
-			u := tau[j].scale(1 - tab.qHalf[k]*tab.qHalf[k])
-			eru[j][k] = r.mul(u).expIs(c.eru[j][k])
-			equ[j][k] = q.mul(u).expIs(c.equ[j][k])
+	var eru, equ [2][fpNodes][fpQuad]grad
+	for i := range tab.rule {
+		rl := &tab.rule[i]
+		for j := range tab.nodes {
+			for k := range rl.quad {
+				u := tau[j].scale(1 - rl.qHalf[k]*rl.qHalf[k])
+				eru[i][j][k] = r.mul(u).expIs(c.eru[i][j][k])
+				equ[i][j][k] = q.mul(u).expIs(c.equ[i][j][k])
+			}
 		}
 	}
-	for range fpIterations {
+	for it := range fpIterations {
 		var next [fpNodes]grad
+		i := ruleOf(it)
 		for j := range tab.nodes {
-			next[j] = fpStep(tab, j, &tau, &sqt, &g, &h, &eru[j], &equ[j], r, q, v, v2, drift, lx, c.carry[j])
+			next[j] = fpStep(tab, &tab.rule[i], j, &tau, &sqt, &g, &h, &eru[i][j], &equ[i][j], r, q, v, v2, drift, lx, c.carry[j])
 		}
 		g = next
 		for j := range tab.nodes {
@@ -362,7 +389,7 @@ func interpBoundary(n int, w *[fpNodes]float64, h *[fpNodes]grad, lx grad) grad 
 
 // fpStep is the Jacobi-Newton step of the fixed-point equation at node j: it returns the
 // next log(B/X) there.
-func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQuad]grad, r, q, v, v2, drift, lx grad, carry float64) grad {
+func fpStep(tab *fpTables, rl *quadRule, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQuad]grad, r, q, v, v2, drift, lx grad, carry float64) grad {
 	tj, st := tau[j], sqt[j]
 	lb := lx.add(g[j])
 	b := lb.exp()
@@ -389,9 +416,9 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 	denD := dm0.mul(pp0).div(tj).mul(ibv)
 	stv := st.div(v) // √τ/σ
 	var nI, dI grad
-	for k := range tab.quad {
-		half := tab.qHalf[k]
-		lbu := interpBoundary(tab.nodes, &tab.interp[j][k], h, lx)
+	for k := range rl.quad {
+		half := rl.qHalf[k]
+		lbu := interpBoundary(tab.nodes, &rl.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
 		// N(dp) and the densities at dp and dm with their derivatives, written out here
@@ -404,7 +431,7 @@ func fpStep(tab *fpTables, j int, tau, sqt, g, h *[fpNodes]grad, eru, equ *[fpQu
 		nm := normPDF(dm.v)
 		fm := -dm.v * nm
 		pm := grad{nm, fm * dm.vol, fm * dm.r, fm * dm.t}
-		w := tab.qw[k]
+		w := rl.qw[k]
 		// du = τ(1+y)/2 dy and σ√(τ-u) = σ√τ·half, so n/(σ√(τ-u)) du = n √τ/σ dy.
 		em, eq := eru[k].scale(w), equ[k].scale(w)
 		nI = nI.add(em.mul(pm))

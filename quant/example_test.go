@@ -26,7 +26,7 @@ func Example() {
 	fmt.Printf("delta %.4f vega/pt %.4f theta/day %.4f\n", g.Delta, g.Vega, g.ThetaDay)
 	fmt.Printf("american implied vol at 9.10: %.4f\n", vol)
 	// Output:
-	// rate 0.0423 european 9.0292 american 9.2368
+	// rate 0.0423 european 9.0292 american 9.2369
 	// delta -0.5399 vega/pt 0.2783 theta/day -0.0140
 	// american implied vol at 9.10: 0.2450
 }

@@ -197,10 +197,11 @@ func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64, c *fpConst)
 		h[j] = g[j].mul(g[j])
 	}
 
-	for range fpIterations {
+	for it := range fpIterations {
 		var next [fpNodes]vnum
+		i := ruleOf(it)
 		for j := range tab.nodes {
-			next[j] = fpStepVega(tab, j, &tau, &sqt, &g, &h, &c.eru[j], &c.equ[j], r, q, v, v2, drift, lx, c.carry[j])
+			next[j] = fpStepVega(tab, &tab.rule[i], j, &tau, &sqt, &g, &h, &c.eru[i][j], &c.equ[i][j], r, q, v, v2, drift, lx, c.carry[j])
 		}
 		g = next
 		for j := range tab.nodes {
@@ -211,7 +212,7 @@ func putBoundaryVega(tab *fpTables, r, q float64, v vnum, t float64, c *fpConst)
 }
 
 // fpStepVega is fpStep with the derivative in volatility only.
-func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx, c float64) vnum {
+func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes]vnum, eru, equ *[fpQuad]float64, r, q float64, v, v2, drift vnum, lx, c float64) vnum {
 	tj, st := tau[j], sqt[j]
 	lb := g[j].addConst(lx)
 	b := lb.exp()
@@ -233,9 +234,9 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 	stvv := st / v.v
 	stv := vnum{stvv, -stvv / v.v * v.vol}
 	var nI, dI vnum
-	for k := range tab.quad {
-		half := tab.qHalf[k]
-		lbu := interpBoundaryVega(tab.nodes, &tab.interp[j][k], h, lx)
+	for k := range rl.quad {
+		half := rl.qHalf[k]
+		lbu := interpBoundaryVega(tab.nodes, &rl.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
 		dp := dm.add(vst.scale(half))
 		// N(dp) and the densities at dp and dm with their vegas, as in fpStep.
@@ -243,7 +244,7 @@ func fpStepVega(tab *fpTables, j int, tau, sqt *[fpNodes]float64, g, h *[fpNodes
 		np, pp := vnum{cp, np1 * dp.vol}, vnum{np1, -dp.v * np1 * dp.vol}
 		nm := normPDF(dm.v)
 		pm := vnum{nm, -dm.v * nm * dm.vol}
-		w := tab.qw[k]
+		w := rl.qw[k]
 		em, eq := w*eru[k], w*equ[k]
 		nI = nI.add(pm.scale(em))
 		dI = dI.add(pp.mul(stv).add(np.mulc(tj).scale(half)).scale(eq))
