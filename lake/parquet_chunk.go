@@ -125,6 +125,10 @@ func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Colum
 		binary.LittleEndian.PutUint32(c.data, uint32(len(c.data)-4))
 	}
 	st := metadata.NewStatistics(descr, memory.DefaultAllocator)
+	// A float column's least and greatest values, NaNs left out, and its
+	// nulls: arrow-go's statistics take the values of a part with nulls
+	// one by one through an interface.
+	fmin, fmax, fnulls := math.Inf(1), math.Inf(-1), int64(0)
 	var bits []byte // a boolean page's values
 	nbits, boolNulls := 0, int64(0)
 	for _, p := range parts {
@@ -145,7 +149,8 @@ func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Colum
 		switch a := p.(type) {
 		case *array.Float64:
 			c.data = appendFixed(c.data, a.Float64Values(), valid, off)
-			updateStats(st.(*metadata.Float64Statistics), a.Float64Values(), valid, off, nulls)
+			fmin, fmax = floatMinMax(a.Float64Values(), valid, off, fmin, fmax)
+			fnulls += nulls
 		case *array.Int64:
 			c.data = appendFixed(c.data, a.Int64Values(), valid, off)
 			updateStats(st.(*metadata.Int64Statistics), a.Int64Values(), valid, off, nulls)
@@ -195,6 +200,10 @@ func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Colum
 	if b, ok := st.(*metadata.BooleanStatistics); ok {
 		b.UpdateFromBitmap(bits, 0, int64(nbits), boolNulls)
 		c.data = append(c.data, bits...)
+	}
+	if f, ok := st.(*metadata.Float64Statistics); ok {
+		f.Update(nil, fnulls)
+		f.SetMinMax(fmin, fmax) // nothing when all are NaN or null
 	}
 	if b, ok := st.(*metadata.ByteArrayStatistics); ok && c.dict {
 		c.dictionary.stringStats(b)
@@ -737,4 +746,18 @@ func byteArray(b []byte) parquet.ByteArray {
 		return parquet.ByteArray{}
 	}
 	return b
+}
+
+// floatMinMax folds the present values of vals (from off in valid; nil
+// for all) into lo and hi as arrow-go's statistics do: NaN is neither.
+// Which of -0 and +0 it keeps does not matter: statistics store -0 as a
+// least and +0 as a greatest zero.
+func floatMinMax(vals []float64, valid []byte, off int, lo, hi float64) (float64, float64) {
+	for i, v := range vals {
+		if valid != nil && !bitutil.BitIsSet(valid, off+i) || v != v {
+			continue
+		}
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
 }
