@@ -84,6 +84,22 @@ func TestEncodeRecordAsIPCWriter(t *testing.T) {
 			if direct, err := EncodeBatch(tt.ds, tt.rows); err != nil || !bytes.Equal(direct, want) {
 				t.Fatalf("EncodeBatch wrote %d bytes unlike ipc.Writer's %d (%v)", len(direct), len(want), err)
 			}
+			// Appended after bytes of its own, into a buffer left dirty
+			// by an earlier message, the same bytes.
+			dirty := bytes.Repeat([]byte{0xa5}, 3+len(want)+100)
+			appended, err := AppendBatch(dirty[:3], tt.ds, tt.rows)
+			if err != nil || &appended[0] != &dirty[0] || !bytes.Equal(appended[:3], dirty[:3]) || !bytes.Equal(appended[3:], want) {
+				t.Fatalf("AppendBatch into a used buffer wrote %d bytes unlike ipc.Writer's %d (%v)", len(appended)-3, len(want), err)
+			}
+			// Into one with too little room left, whose spare bytes
+			// are dirty too.
+			for _, room := range []int{0, len(want) - 1} {
+				dirty := bytes.Repeat([]byte{0xa5}, 3+room)
+				grown, err := AppendBatch(dirty[:3], tt.ds, tt.rows)
+				if err != nil || !bytes.Equal(grown[:3], dirty[:3]) || !bytes.Equal(grown[3:], want) {
+					t.Fatalf("AppendBatch into a buffer with %d bytes of room wrote %d bytes unlike ipc.Writer's %d (%v)", room, len(grown)-3, len(want), err)
+				}
+			}
 			recs, err := DecodeBatches(tt.ds, got)
 			if err != nil {
 				t.Fatal(err)
