@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tickerlake/tickerlake/ingest/wire"
@@ -162,7 +163,7 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 	ch := chain{sym: sym, root: market.OCCRoot(sym), snapshot: snapshot, snapshotUTC: snapshot.UTC(),
 		snapshotDate: market.DateOf(snapshot), future: c.future(snapshot), spot: spot}
 	var exp expiries
-	out := make([]market.OptionQuote, 0, len(last))
+	out := quoteBuffer(len(last))
 	var rejects []Reject
 	for i, l := range all {
 		if last[l.ct.ContractSymbol] != i {
@@ -183,6 +184,26 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 		out = append(out, q)
 	}
 	return out, rejects, rep
+}
+
+// quoteBuffers keeps the quote slices Processor.Process is done with (a
+// chain's quotes are encoded and dropped), for the next chains' quotes.
+var quoteBuffers sync.Pool // of *[]market.OptionQuote
+
+// quoteBuffer returns an empty slice with room for n quotes, recycled if
+// one is at hand. Every quote appended to it is written whole.
+func quoteBuffer(n int) []market.OptionQuote {
+	if b, ok := quoteBuffers.Get().(*[]market.OptionQuote); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]market.OptionQuote, 0, n)
+}
+
+// recycleQuotes hands back quotes; nothing may use them afterwards.
+func recycleQuotes(quotes []market.OptionQuote) {
+	if cap(quotes) > 0 {
+		quoteBuffers.Put(&quotes)
+	}
 }
 
 func val(p *float64) float64 {
