@@ -402,7 +402,7 @@ func fpStep(tab *fpTables, rl *quadRule, j int, tau, sqt, g, h *[fpNodes]grad, e
 	fp0 := -dp0.v * np01
 	np0 := grad{cp0, np01 * dp0.vol, np01 * dp0.r, np01 * dp0.t}
 	pp0 := grad{np01, fp0 * dp0.vol, fp0 * dp0.r, fp0 * dp0.t}
-	nm0 := normPDF(dm0.v)
+	nm0 := densityBelow(np01, b.v/carry, dm0.v) // B(τ)/1·e^{(r-q)τ}
 	fm0 := -dm0.v * nm0
 	pm0 := grad{nm0, fm0 * dm0.vol, fm0 * dm0.r, fm0 * dm0.t}
 	num := pm0.mul(ivst)
@@ -504,7 +504,11 @@ func (s *bawSeed) at(tau, sqt, r, q, v, lx grad, c *fpConst, j int) grad {
 		// n(d₁) is the density normCDFPDF works out for N(-d₁).
 		n1, pd1 := normGradPDF(d1.scale(-1))
 		en1 := eq.mul(n1)
-		pE := er.mul(normGrad(d1.sub(vst).scale(-1))).sub(b.mul(en1))
+		// N(-d₂) from n(d₂) = n(d₁)·B e^{(r-q)τ}.
+		md2 := d1.sub(vst).scale(-1)
+		pd2 := densityBelow(pd1, b.v/c.carry[j], -md2.v)
+		n2 := md2.chain(normCDFOf(md2.v, pd2), pd2)
+		pE := er.mul(n2).sub(b.mul(en1))
 		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
 		epd1 := eq.mul(d1.chain(pd1, -d1.v*pd1)) // e^{-qτ} n(d₁)
 		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(epd1.div(vstLam))

@@ -34,6 +34,35 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 	return tail, e * invSqrt2Pi
 }
 
+// normCDFOf is normCDF(x) given the density n(x), worked out another way: the Mills ratio
+// times it, without an exponential.
+func normCDFOf(x, pdf float64) float64 {
+	z := math.Abs(x)
+	if !(z < millsHi) {
+		return 0.5 * math.Erfc(-x/math.Sqrt2)
+	}
+	i := int(z*millsN + 0.5)
+	d := z - float64(i)*(1.0/millsN)
+	c := &millsTable[i]
+	d2 := d * d
+	r := ((c[0] + c[1]*d) + d2*(c[2]+c[3]*d)) + (d2*d2)*((c[4]+c[5]*d)+d2*(c[6]+c[7]*d))
+	tail := pdf * r
+	if x >= 0 {
+		tail = 1 - tail
+	}
+	return tail
+}
+
+// densityBelow is n(d₋) given n(d₊) and their ratio n(d₋)/n(d₊) = S/K·e^{(r-q)τ} (from
+// S e^{-qτ} n(d₊) = K e^{-rτ} n(d₋)), which saves an exponential; above a ratio of one
+// n(d₊) may have underflowed where n(d₋) has not, and the density is worked out afresh.
+func densityBelow(pdfPlus, ratio, dMinus float64) float64 {
+	if ratio <= 1 {
+		return pdfPlus * ratio
+	}
+	return normPDF(dMinus)
+}
+
 // The Mills ratio R(z) = N(-z)/n(z) is held on [0, millsHi) at steps of 1/millsN as the
 // first millsTerms coefficients of its Taylor series about each point, which follow from
 // R' = zR - 1: differentiating k times gives R^(k+1) = zR^(k) + kR^(k-1). With steps of 1/64

@@ -47,3 +47,32 @@ func TestNormCDFPDFMatches(t *testing.T) {
 		t.Errorf("normCDFPDF(NaN) = %v, %v", c, n)
 	}
 }
+
+// normCDFOf, given the density, agrees with normCDFPDF but for normCDFPDF's correction of
+// the rounding of x² (a relative 0.5·x²·2⁻⁵³ at most), and densityBelow's ratio of the
+// densities at d₋ = d₊ - σ√τ gives n(d₋) to within rounding of the ratio's exponential.
+func TestNormCDFOfAndDensityBelow(t *testing.T) {
+	worstCDF, worstPDF := 0.0, 0.0
+	for x := -38.0; x <= 38; x += 0.000917 {
+		c, n := normCDFPDF(x)
+		if got := normCDFOf(x, n); c != 0 {
+			worstCDF = math.Max(worstCDF, math.Abs(got-c)/c/(1+x*x))
+		}
+		for _, vst := range []float64{1e-3, 0.1, 0.7, 3} {
+			dm := x - vst
+			// n(d₋)/n(d₊) = e^{σ√τ(d₋ + d₊)/2}, here from math.Exp.
+			ratio := math.Exp(vst * (dm + x) / 2)
+			want := normPDF(dm)
+			if got := densityBelow(n, ratio, dm); want > 1e-300 {
+				worstPDF = math.Max(worstPDF, math.Abs(got-want)/want)
+			}
+		}
+	}
+	t.Logf("normCDFOf within %.3g·(1+x²) of normCDFPDF, densityBelow within %.3g of normPDF", worstCDF, worstPDF)
+	if worstCDF > 2e-16 {
+		t.Errorf("normCDFOf is %.3g off normCDFPDF", worstCDF)
+	}
+	if worstPDF > 1e-12 {
+		t.Errorf("densityBelow is %.3g off normPDF", worstPDF)
+	}
+}

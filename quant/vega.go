@@ -223,7 +223,7 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 	dp0 := dm0.add(vst)
 	cp0, np01 := normCDFPDF(dp0.v)
 	np0, pp0 := vnum{cp0, np01 * dp0.vol}, vnum{np01, -dp0.v * np01 * dp0.vol}
-	nm0 := normPDF(dm0.v)
+	nm0 := densityBelow(np01, b.v/c, dm0.v)
 	pm0 := vnum{nm0, -dm0.v * nm0 * dm0.vol}
 	num := pm0.mul(ivst)
 	den := pp0.mul(ivst).add(np0)
@@ -316,7 +316,10 @@ func (s *bawSeedVega) at(tau, sqt, r, q float64, v vnum, lx float64, c *fpConst,
 		d1 := b.log().add(carry).div(vst)
 		n1, pd1 := normVnumPDF(d1.scale(-1))
 		en1 := n1.scale(eq)
-		pE := normVnum(d1.sub(vst).scale(-1)).scale(er).sub(b.mul(en1))
+		md2 := d1.sub(vst).scale(-1)
+		pd2 := densityBelow(pd1, b.v/c.carry[j], -md2.v)
+		n2 := vnum{normCDFOf(md2.v, pd2), pd2 * md2.vol}
+		pE := n2.scale(er).sub(b.mul(en1))
 		gv := b.scale(-1).addConst(1).sub(pE).add(en1.scale(-1).addConst(1).mul(b).div(lam))
 		epd1 := d1.chain(pd1, -d1.v*pd1).scale(eq)
 		gd := en1.addConst(-1).add(en1.scale(-1).addConst(1).div(lam)).add(epd1.div(vstLam))
