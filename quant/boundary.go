@@ -60,6 +60,7 @@ type fpTables struct {
 	rule             [2]quadRule      // of the first Jacobi-Newton step, of the others
 	pw               [fpPriceQuad]float64
 	pHalf            [fpPriceQuad]float64 // √(elapsed/T)
+	pInvHalf         [fpPriceQuad]float64 // 1/pHalf, held so that no point divides
 	priceInterp      [fpPriceQuad][fpNodes]float64
 }
 
@@ -68,6 +69,7 @@ type quadRule struct {
 	quad   int
 	qw     [fpQuad]float64 // weights
 	qHalf  [fpQuad]float64 // (1 + y_k)/2: √(elapsed/τ_j)
+	qInv   [fpQuad]float64 // 1/qHalf, held so that no point divides
 	interp [fpNodes][fpQuad][fpNodes]float64
 }
 
@@ -99,6 +101,7 @@ func newFPTables(nodes, quad, priceQuad int) *fpTables {
 		y, w := gaussLegendre(n)
 		for k := range n {
 			r.qw[k], r.qHalf[k] = w[k], 0.5*(1+y[k])
+			r.qInv[k] = 1 / r.qHalf[k]
 			for j := range nodes {
 				// u/T = τ_j/T · (1 - half²), z = 2√(u/T) - 1.
 				z := 2*math.Sqrt(t.node[j]*(1-r.qHalf[k]*r.qHalf[k])) - 1
@@ -109,6 +112,7 @@ func newFPTables(nodes, quad, priceQuad int) *fpTables {
 	y, w := gaussLegendre(priceQuad)
 	for k := range priceQuad {
 		t.pw[k], t.pHalf[k] = w[k], 0.5*(1+y[k])
+		t.pInvHalf[k] = 1 / t.pHalf[k]
 		t.priceInterp[k] = chebWeights(2*math.Sqrt(1-t.pHalf[k]*t.pHalf[k])-1, nodes)
 	}
 	return t
@@ -290,7 +294,7 @@ func unitPut(x float64, r, q, v, t grad, c *fpConst) (price grad, px, pxx float6
 		if hu.v > 1e-300 {
 			lbu = lx.sub(hu.sqrt())
 		}
-		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(1 / half)
+		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(tab.pInvHalf[k])
 		if dm.v > 8.3 {
 			// N(-d₋) < 5e-17 and d₊ > d₋: the spot is too far from the boundary for
 			// exercise then to count.
@@ -419,7 +423,7 @@ func fpStep(tab *fpTables, rl *quadRule, j int, tau, sqt, g, h *[fpNodes]grad, e
 	for k := range rl.quad {
 		half := rl.qHalf[k]
 		lbu := interpBoundary(tab.nodes, &rl.interp[j][k], h, lx)
-		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
+		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
 		dp := dm.add(vst.scale(half))
 		// N(dp) and the densities at dp and dm with their derivatives, written out here
 		// rather than behind helpers the compiler would not inline: the calls cost a

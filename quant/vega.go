@@ -164,7 +164,7 @@ func unitPutVega(x, r, q float64, v vnum, t float64, c *fpConst) vnum {
 		if hu.v > 1e-300 {
 			lbu = hu.sqrt().scale(-1).addConst(lx)
 		}
-		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(1 / half)
+		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(tab.pInvHalf[k])
 		if dm.v > 8.3 {
 			continue
 		}
@@ -237,7 +237,7 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 	for k := range rl.quad {
 		half := rl.qHalf[k]
 		lbu := interpBoundaryVega(tab.nodes, &rl.interp[j][k], h, lx)
-		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(1 / half)
+		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
 		dp := dm.add(vst.scale(half))
 		// N(dp) and the densities at dp and dm with their vegas, as in fpStep.
 		cp, np1 := normCDFPDF(dp.v)
