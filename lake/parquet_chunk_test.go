@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
+	"github.com/tickerlake/tickerlake/market"
 )
 
 // TestFloatMinMaxAsArrowGo checks a float column's statistics, folded by
@@ -74,5 +79,47 @@ func TestFloatMinMaxAsArrowGo(t *testing.T) {
 		if g.HasMin != w.HasMin || g.HasMax != w.HasMax || g.NullCount != w.NullCount || !bytes.Equal(g.Min, w.Min) || !bytes.Equal(g.Max, w.Max) {
 			t.Fatalf("round %d: statistics %+v, arrow-go's %+v", round, g, w)
 		}
+	}
+}
+
+// TestEncodeParquetLongStrings checks files whose string statistics are
+// long (smiles of up to 5,000 bytes) match pqarrow.FileWriter's bytes: a
+// column chunk's metadata then outgrows the buffer arrow-go serialises it
+// through, and part of it lands in the file.
+func TestEncodeParquetLongStrings(t *testing.T) {
+	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
+	for _, size := range []int{10, 900, 2100, 5000} {
+		var smiles []market.IVSmile
+		for i := range 5 {
+			smiles = append(smiles, market.IVSmile{SnapshotTS: ts, Symbol: "AAPL", Expiration: ts.AddDate(0, 0, i),
+				Points: int64(i), Smile: strings.Repeat(string(rune('a'+i)), size), IngestedAt: ts})
+		}
+		rec, err := market.IVSmiles.Record(memory.DefaultAllocator, smiles)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, fresh := range []bool{true, false} {
+			recs := []arrow.RecordBatch{rec.NewSlice(0, 2), rec.NewSlice(2, 5)}
+			got, err := encodeParquetWith(nil, market.IVSmiles, recs, parquetProperties(market.IVSmiles, fresh))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want bytes.Buffer
+			fw, err := pqarrow.NewFileWriter(market.IVSmiles.ArrowSchema(), &want, parquetProperties(market.IVSmiles, fresh),
+				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fw.WriteBuffered(rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := fw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Errorf("smiles of %d bytes, fresh %v: %d bytes differ from pqarrow's %d", size, fresh, len(got), want.Len())
+			}
+		}
+		rec.Release()
 	}
 }
