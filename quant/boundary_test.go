@@ -121,3 +121,32 @@ func TestNegativeCarryNeedsTree(t *testing.T) {
 		t.Errorf("the fixed-point method meets the tolerance on all %d contracts: the tree fallback is no longer needed", points)
 	}
 }
+
+// TestAmericanNearTreeCarry checks the fixed-point method just short of the negative carry
+// where the tree takes over (-b√T between 0.4 and treeCarryRatio times σ): there the
+// boundary hugs the strike, its integrands are steepest for the method, and the first
+// Jacobi-Newton step's short rule (fpFirstQuad) costs the most digits: the largest error
+// is 0.75 of the tolerance, about 0.34 with the full rule in the first step too.
+func TestAmericanNearTreeCarry(t *testing.T) {
+	if testing.Short() {
+		t.Skip("binomial trees of 8192 steps take seconds")
+	}
+	rng := rand.New(rand.NewPCG(11, 2016))
+	const points = 40
+	worst := 0.0
+	for n := 0; n < points; {
+		p := randomContract(rng)
+		rate, yield := p.callRates()
+		ratio := -(rate - yield) * math.Sqrt(p.Time) / p.Vol
+		if yield <= 0 || ratio < 0.4 || ratio >= treeCarryRatio || americanMethodOf(p) != americanFixedPoint {
+			continue
+		}
+		n++
+		got, tree := AmericanPrice(p), americanTree(p, 8192)
+		if !withinTreeTol(got, tree) {
+			t.Errorf("AmericanPrice %.6f, tree %.6f for %+v", got, tree, p)
+		}
+		worst = math.Max(worst, math.Abs(got-tree)/math.Max(2e-4*math.Abs(tree), 5e-4))
+	}
+	t.Logf("%d contracts near the tree's carry: largest error %.2f of the tolerance", points, worst)
+}
