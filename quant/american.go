@@ -501,9 +501,9 @@ const finalResidual = PriceTol / 8
 // already: the early-exercise premium is small and moves slowly with volatility, so the
 // European implied volatility of the price is close, and steps with the exact vega of the
 // closed form converge in a few prices. The steps price with vega alone (americanVega)
-// unless a step expects to land within PriceTol: then the next price is the one with every
-// derivative (americanAt), which the solution returns, and a price that lands saves pricing
-// again for the Greeks. ok is false when a step leaves (0, MaxVol), a price comes from the
+// unless a step expects to land (fullAfterFirst, fullAfterHalley): then the next price is
+// the one with every derivative (americanAt), which the solution returns, and a price that
+// lands saves pricing again for the Greeks. ok is false when a step leaves (0, MaxVol), a price comes from the
 // tree or the steps do not converge; the caller then brackets.
 func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	var fc fpConst

@@ -27,10 +27,13 @@ import "math"
 // whichever is larger, of a converged binomial tree across spot/strike 0.5-2, expiry 1 day
 // to 3 years, volatility 5-150%, rate 0-10% and yield 0-8% (TestAmericanAgainstConvergedTree).
 // More nodes and points buy digits at the cost of speed: the premium integral's points
-// matter most, the Barone-Adesi-Whaley steps least. Below a year the boundary has less time
-// to bend and fewer of them do (fpTablesFor): 4 intervals, 5 and 12 points below a year,
-// 5, 6 and 16 beyond. On the 150 seeded contracts of TestAmericanAgainstConvergedTree the
-// largest error is 0.22 of the tolerance below a year and 0.34 beyond (the test logs both).
+// matter most, the Barone-Adesi-Whaley steps least (one Halley step does what two Newton
+// steps did), and the first Jacobi-Newton step needs only 3 points (fpFirstQuad). Below a
+// year the boundary has less time to bend and fewer of them do (fpTablesFor): 4 intervals,
+// 5 and 12 points below a year, 5, 6 and 16 beyond. On the 150 seeded contracts of
+// TestAmericanAgainstConvergedTree the largest error is 0.24 of the tolerance below a year
+// and 0.31 beyond (the test logs both); just short of the negative carry where the tree
+// takes over it is 0.75 (TestAmericanNearTreeCarry).
 // Sizes picked by volatility as well would let the price jump with volatility and trip the
 // implied volatility's Newton steps; still smaller ones (3, 4 and 8) come near the tolerance
 // at a few months and high volatility. The price jumps by its error at a year, where the
