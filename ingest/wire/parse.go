@@ -15,9 +15,10 @@ import (
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
-// parseFloat is strconv.ParseFloat(s, 64). A plain decimal ([-]digits[.digits]) whose
-// digits fit in 53 bits is one exact integer divided by an exact power of ten, which IEEE
-// division rounds correctly (Clinger's fast path); everything else goes to strconv.
+// parseFloat is strconv.ParseFloat(s, 64). A plain decimal ([-]digits[.digits]) of at
+// most 19 digits whose integer fits in 53 bits is one exact integer divided by an exact
+// power of ten, which IEEE division rounds correctly (Clinger's fast path); everything
+// else goes to strconv.
 func parseFloat(s string) (float64, error) {
 	i := 0
 	neg := len(s) > 0 && s[0] == '-'
@@ -38,7 +39,7 @@ func parseFloat(s string) (float64, error) {
 		}
 		frac = i - from
 	}
-	if digits += frac; i != len(s) || digits == 0 || digits > 15 {
+	if digits += frac; i != len(s) || digits == 0 || digits > 19 || m > 1<<53 {
 		return strconv.ParseFloat(s, 64)
 	}
 	x := float64(m) / pow10[frac]
