@@ -409,7 +409,11 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 	if err := p.Validate(); err != nil {
 		return 0, Greeks{}, fmt.Errorf("implied vol: %w", err)
 	}
-	lo := AmericanPrice(p)
+	// AmericanPrice at zero volatility, with the value without volatility worked out once
+	// for the Newton steps as well.
+	det := deterministicAmerican(p)
+	zero, _, _ := americanVega(p, det)
+	lo := zero.v
 	hi := p.Spot
 	if p.Kind == Put {
 		hi = p.Strike
@@ -431,7 +435,7 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 	if v, d, ok := europeanSolve(p, price); ok {
 		return v, greeksOf(d), nil
 	}
-	if v, d, ok := newtonFromEuropeanWith(p, price, fc); ok {
+	if v, d, ok := newtonFromEuropeanWith(p, price, det, fc); ok {
 		return v, greeksOf(d), nil
 	}
 	f := func(v float64) float64 {
@@ -507,18 +511,18 @@ const finalResidual = PriceTol / 8
 // tree or the steps do not converge; the caller then brackets.
 func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 	var fc fpConst
-	return newtonFromEuropeanWith(p, price, &fc)
+	return newtonFromEuropeanWith(p, price, deterministicAmerican(p), &fc)
 }
 
-// newtonFromEuropeanWith is newtonFromEuropean taking the factors of the fixed-point method
-// that do not depend on volatility from fc (see fpConst).
-func newtonFromEuropeanWith(p Params, price float64, fc *fpConst) (v float64, d dual, ok bool) {
+// newtonFromEuropeanWith is newtonFromEuropean given the value without volatility, det, and
+// taking the factors of the fixed-point method that do not depend on volatility from fc
+// (see fpConst).
+func newtonFromEuropeanWith(p Params, price, det float64, fc *fpConst) (v float64, d dual, ok bool) {
 	v, err := ImpliedVol(p, price)
 	if err != nil || v <= 0 {
 		return 0, dual{}, false
 	}
 	vf := newVolFree(p)
-	det := deterministicAmerican(p)
 	var lastV, lastVega float64
 	solved, full := false, premiumWithinTol(p, v)
 	for it := 0; it < 12 && !solved; it++ {
