@@ -196,8 +196,8 @@ func fpAmericanWith(p Params, c *fpConst) dual {
 
 // fpConst holds the factors of the fixed-point method that do not depend on volatility, for
 // the unit-strike put of one rate, yield and time: log X and X, and the exponentials of rate
-// and yield at every node and quadrature point (some 115 of a pricing's 300-odd, by a
-// count of the code). A volatility search prices one contract several times over and works them out
+// and yield at every node and quadrature point (some 108 of a pricing's 230-odd below a
+// year, by a count of the code). A volatility search prices one contract several times over and works them out
 // once; the vega path and the full one read the same numbers, as each would have worked
 // them out.
 type fpConst struct {
