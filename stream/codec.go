@@ -74,7 +74,9 @@ func AppendBatch(dst []byte, ds *market.Dataset, rows any) ([]byte, error) {
 		dst = dst[:start+size]
 		clear(dst[start:])
 	} else {
-		dst = append(dst, make([]byte, size)...)
+		grown := make([]byte, start+size)
+		copy(grown, dst)
+		dst = grown
 	}
 	out := dst[start:]
 	n := copy(out, prefix)
