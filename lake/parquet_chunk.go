@@ -33,18 +33,32 @@ type plainChunk struct {
 	data       []byte // the page's uncompressed body: levels, then values
 	comp       []byte // the compressed body
 	lvls       []int16
-	strs       []parquet.ByteArray // a string part's values, for statistics
-	meta       []byte              // the column chunk's metadata
-	statistics map[*schema.Column]metadata.TypedStatistics
+	strs       []parquet.ByteArray                            // a string part's values, for statistics
+	meta       []byte                                         // the column chunk's metadata
+	statistics map[*schema.Column][2]metadata.TypedStatistics // a page's and the chunk's
 	rle        rleEncoder
 	stats      metadata.EncodedStatistics
 
-	values       int64 // levels in the page: rows
+	values       int64 // levels in the chunk: rows
+	pages        int32 // data pages
 	uncompressed int   // the chunk's bytes before compression, headers included
 
 	dict       bool // a dictionary page first, then the data page
 	dictPage   int  // the dictionary page's bytes, header included
 	dictionary chunkDictionary
+
+	codec    compress.Codec // nil for none
+	level    int
+	maxStats int
+	signed   bool
+
+	// The page being built.
+	vals       []byte // values
+	rleBuf     []byte // definition levels
+	pageLevels int
+	pageNulls  int64
+	nbits      int     // a boolean page's values
+	fmin, fmax float64 // a float page's least and greatest values
 }
 
 // plainChunkFits reports whether a column chunk of col's parts can be
@@ -82,10 +96,12 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 			return false
 		}
 	}
-	// A dictionary's values are at most the column's: under both limits,
-	// arrow-go neither cuts a page nor falls back to plain values.
-	// An empty dictionary is left to arrow-go.
-	if rows == 0 || size >= props.DataPageSize() || dict && (size >= props.DictionaryPageSizeLimit() || nulls == rows) {
+	// Plain pages are cut where arrow-go cuts them. A dictionary's values
+	// are at most the column's: under both limits, arrow-go neither cuts
+	// a page nor falls back to plain values. An empty dictionary is left
+	// to arrow-go, and so are booleans of more than a page.
+	onePage := dict || descr.PhysicalType() == parquet.Types.Boolean
+	if rows == 0 || onePage && size >= props.DataPageSize() || dict && (size >= props.DictionaryPageSizeLimit() || nulls == rows) {
 		return false
 	}
 	switch t := parts[0].DataType().(type) {
@@ -110,155 +126,264 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 // order, compressed with codec (nil for none) at level.
 func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, codec compress.Codec) error {
 	path := descr.Path()
-	batchSize, level, maxStats := props.WriteBatchSize(), props.CompressionLevelFor(path), props.MaxStatsSizeFor(path)
 	c.dict = props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
+	c.codec, c.level = codec, props.CompressionLevelFor(path)
+	c.maxStats, c.signed = int(props.MaxStatsSizeFor(path)), descr.SortOrder() == schema.SortSIGNED
 	c.dictionary.reset()
-	c.dictPage = 0
-	c.uncompressed = 0
+	c.dictPage, c.pages, c.uncompressed = 0, 0, 0
 	c.page = c.page[:0]
-	c.data = c.data[:0]
 	c.values = 0
 	for _, p := range parts {
 		c.values += int64(p.Len())
 	}
-	if descr.MaxDefinitionLevel() > 0 {
-		c.data = append(c.data, 0, 0, 0, 0) // the levels' length
-		c.encodeLevels(parts, batchSize)
-		binary.LittleEndian.PutUint32(c.data, uint32(len(c.data)-4))
-	}
 	st, ok := c.statistics[descr]
-	if ok {
-		st.Reset()
-	} else {
+	if !ok {
 		// Kept per column (the layouts keep the columns): a new one
 		// builds a value encoder of its own.
-		st = metadata.NewStatistics(descr, memory.DefaultAllocator)
+		st = [2]metadata.TypedStatistics{metadata.NewStatistics(descr, memory.DefaultAllocator), metadata.NewStatistics(descr, memory.DefaultAllocator)}
 		if c.statistics == nil {
-			c.statistics = map[*schema.Column]metadata.TypedStatistics{}
+			c.statistics = map[*schema.Column][2]metadata.TypedStatistics{}
 		}
 		c.statistics[descr] = st
 	}
-	// A float column's least and greatest values, NaNs left out, and its
-	// nulls: arrow-go's statistics take the values of a part with nulls
-	// one by one through an interface.
-	fmin, fmax, fnulls := math.Inf(1), math.Inf(-1), int64(0)
-	var bits []byte // a boolean page's values
-	nbits, boolNulls := 0, int64(0)
-	for _, p := range parts {
-		d := p.Data()
-		off, n, nulls := d.Offset(), d.Len(), int64(p.NullN())
-		var valid []byte
-		if nulls > 0 && d.Buffers()[0] != nil {
-			valid = d.Buffers()[0].Bytes()
-		} else {
-			nulls = 0
-		}
-		if c.dict {
-			if err := c.dictionary.add(p, valid, off, n, st); err != nil {
+	// As new: Reset leaves the null count unset, which merging keeps.
+	for _, s := range st {
+		s.Reset()
+		s.IncNulls(0)
+	}
+	if c.dict {
+		return c.encodeDict(props, descr, parts, st[0])
+	}
+	return c.encodePlain(props.DataPageSize(), props.WriteBatchSize(), descr.MaxDefinitionLevel() > 0, parts, st[0], st[1])
+}
+
+// encodePlain encodes parts as PLAIN data pages, cut where arrow-go's
+// column writer cuts them: after the first run of batchSize levels that
+// takes a page's values to pageSize bytes.
+func (c *plainChunk) encodePlain(pageSize, batchSize int64, levels bool, parts []arrow.Array, page, chunk metadata.TypedStatistics) error {
+	c.startPage(levels)
+	pi, j := 0, 0 // the next level: parts[pi], value j
+	for left := c.values; left > 0; {
+		batch := min(left, batchSize)
+		left -= batch
+		c.lvls = c.lvls[:0]
+		for k := int(batch); k > 0; {
+			for parts[pi].Len() == j {
+				pi, j = pi+1, 0
+			}
+			n := min(k, parts[pi].Len()-j)
+			if err := c.appendPlain(parts[pi], j, n, levels, page); err != nil {
 				return err
 			}
-			continue
+			j, k = j+n, k-n
 		}
-		switch a := p.(type) {
-		case *array.Float64:
-			c.data = appendFixed(c.data, a.Float64Values(), valid, off)
-			fmin, fmax = floatMinMax(a.Float64Values(), valid, off, fmin, fmax)
-			fnulls += nulls
-		case *array.Int64:
-			c.data = appendFixed(c.data, a.Int64Values(), valid, off)
-			updateStats(st.(*metadata.Int64Statistics), a.Int64Values(), valid, off, nulls)
-		case *array.Timestamp:
-			v := a.TimestampValues()
-			i64 := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
-			c.data = appendFixed(c.data, i64, valid, off)
-			updateStats(st.(*metadata.Int64Statistics), i64, valid, off, nulls)
-		case *array.Date32:
-			v := a.Date32Values()
-			i32 := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
-			c.data = appendFixed(c.data, i32, valid, off)
-			updateStats(st.(*metadata.Int32Statistics), i32, valid, off, nulls)
-		case *array.Boolean:
-			vals := d.Buffers()[1].Bytes()
-			for i := range n {
-				if valid != nil && !bitutil.BitIsSet(valid, off+i) {
-					continue
-				}
-				if nbits%8 == 0 {
-					bits = append(bits, 0)
-				}
-				if bitutil.BitIsSet(vals, off+i) {
-					bits[nbits/8] |= 1 << (nbits % 8)
-				}
-				nbits++
+		if levels {
+			c.rle.putLevels(c.lvls)
+		}
+		if int64(len(c.vals)) >= pageSize {
+			if err := c.flushPage(levels, page, chunk); err != nil {
+				return err
 			}
-			boolNulls += nulls
-		case *array.String:
-			offsets := a.ValueOffsets()
-			data := a.ValueBytes()
-			base := offsets[0]
-			for i := range n {
-				if valid != nil && !bitutil.BitIsSet(valid, off+i) {
-					continue
-				}
-				s, e := offsets[i]-base, offsets[i+1]-base
-				c.data = binary.LittleEndian.AppendUint32(c.data, uint32(e-s))
-				c.data = append(c.data, data[s:e]...)
-				c.strs = append(c.strs, byteArray(data[s:e]))
-			}
-			// Not UpdateFromArrow, which leaves out empty strings.
-			st.(*metadata.ByteArrayStatistics).Update(c.strs, nulls)
-			c.strs = c.strs[:0]
+			c.startPage(levels)
 		}
 	}
-	if b, ok := st.(*metadata.BooleanStatistics); ok {
-		b.UpdateFromBitmap(bits, 0, int64(nbits), boolNulls)
-		c.data = append(c.data, bits...)
+	if c.pageLevels > 0 {
+		if err := c.flushPage(levels, page, chunk); err != nil {
+			return err
+		}
 	}
-	if f, ok := st.(*metadata.Float64Statistics); ok {
-		f.Update(nil, fnulls)
-		f.SetMinMax(fmin, fmax) // nothing when all are NaN or null
+	var err error
+	if c.stats, err = chunk.Encode(); err != nil {
+		return err
 	}
-	if b, ok := st.(*metadata.ByteArrayStatistics); ok && c.dict {
+	c.stats.ApplyStatSizeLimits(c.maxStats)
+	c.stats.Signed = c.signed
+	return nil
+}
+
+func (c *plainChunk) startPage(levels bool) {
+	c.vals = c.vals[:0]
+	c.pageLevels, c.nbits, c.pageNulls = 0, 0, 0
+	c.fmin, c.fmax = math.Inf(1), math.Inf(-1)
+	if levels {
+		c.rle.reset(c.rleBuf[:0], 1)
+	}
+}
+
+// appendPlain adds n values of p from its value j to the page: their
+// levels to c.lvls, the present ones to c.vals and to the page's
+// statistics st (a float column's and a boolean's to c's fields, taken in
+// when the page is cut).
+func (c *plainChunk) appendPlain(p arrow.Array, j, n int, levels bool, st metadata.TypedStatistics) error {
+	d := p.Data()
+	off := d.Offset() + j
+	var valid []byte
+	nulls := int64(0)
+	if p.NullN() > 0 && d.Buffers()[0] != nil {
+		valid = d.Buffers()[0].Bytes()
+		nulls = int64(n - bitutil.CountSetBits(valid, off, n))
+	}
+	if nulls == 0 {
+		valid = nil
+	}
+	c.pageLevels += n
+	c.pageNulls += nulls
+	if levels {
+		for i := range n {
+			l := int16(1)
+			if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+				l = 0
+			}
+			c.lvls = append(c.lvls, l)
+		}
+	}
+	switch a := p.(type) {
+	case *array.Float64:
+		v := a.Float64Values()[j : j+n]
+		c.vals = appendFixed(c.vals, v, valid, off)
+		c.fmin, c.fmax = floatMinMax(v, valid, off, c.fmin, c.fmax)
+	case *array.Int64:
+		v := a.Int64Values()[j : j+n]
+		c.vals = appendFixed(c.vals, v, valid, off)
+		updateStats(st.(*metadata.Int64Statistics), v, valid, off, nulls)
+	case *array.Timestamp:
+		ts := a.TimestampValues()[j : j+n]
+		v := unsafe.Slice((*int64)(unsafe.Pointer(unsafe.SliceData(ts))), len(ts))
+		c.vals = appendFixed(c.vals, v, valid, off)
+		updateStats(st.(*metadata.Int64Statistics), v, valid, off, nulls)
+	case *array.Date32:
+		ds := a.Date32Values()[j : j+n]
+		v := unsafe.Slice((*int32)(unsafe.Pointer(unsafe.SliceData(ds))), len(ds))
+		c.vals = appendFixed(c.vals, v, valid, off)
+		updateStats(st.(*metadata.Int32Statistics), v, valid, off, nulls)
+	case *array.Boolean:
+		bits := d.Buffers()[1].Bytes()
+		for i := range n {
+			if valid != nil && !bitutil.BitIsSet(valid, off+i) {
+				continue
+			}
+			if c.nbits%8 == 0 {
+				c.vals = append(c.vals, 0)
+			}
+			if bitutil.BitIsSet(bits, off+i) {
+				c.vals[c.nbits/8] |= 1 << (c.nbits % 8)
+			}
+			c.nbits++
+		}
+	case *array.String:
+		offsets := a.ValueOffsets()
+		data := a.ValueBytes()
+		base := offsets[0]
+		c.strs = c.strs[:0]
+		for i := j; i < j+n; i++ {
+			if valid != nil && !bitutil.BitIsSet(valid, d.Offset()+i) {
+				continue
+			}
+			s, e := offsets[i]-base, offsets[i+1]-base
+			c.vals = binary.LittleEndian.AppendUint32(c.vals, uint32(e-s))
+			c.vals = append(c.vals, data[s:e]...)
+			c.strs = append(c.strs, byteArray(data[s:e]))
+		}
+		// Not UpdateFromArrow, which leaves out empty strings.
+		st.(*metadata.ByteArrayStatistics).Update(c.strs, nulls)
+	default:
+		return fmt.Errorf("no plain encoding for %s", p.DataType())
+	}
+	return nil
+}
+
+// flushPage appends the page built since startPage to c.page, and merges
+// its statistics into the chunk's.
+func (c *plainChunk) flushPage(levels bool, page, chunk metadata.TypedStatistics) error {
+	switch st := page.(type) {
+	case *metadata.Float64Statistics:
+		st.Update(nil, c.pageNulls)
+		st.SetMinMax(c.fmin, c.fmax) // nothing when all are NaN or null
+	case *metadata.BooleanStatistics:
+		st.UpdateFromBitmap(c.vals, 0, int64(c.nbits), c.pageNulls)
+	}
+	c.data = c.data[:0]
+	if levels {
+		c.rleBuf = c.rle.flush()
+		c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(c.rleBuf)))
+		c.data = append(c.data, c.rleBuf...)
+	}
+	c.data = append(c.data, c.vals...)
+	stats, err := page.Encode()
+	if err != nil {
+		return err
+	}
+	stats.ApplyStatSizeLimits(c.maxStats)
+	stats.Signed = c.signed
+	c.appendPage(int32(c.pageLevels), parquet.Encodings.Plain, &stats)
+	chunk.Merge(page)
+	page.Reset()
+	return nil
+}
+
+// appendPage appends c.data, compressed, as a data page of values levels.
+func (c *plainChunk) appendPage(values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) {
+	body := c.data
+	if c.codec != nil {
+		c.comp = c.codec.EncodeLevel(c.comp[:0], c.data, c.level)
+		body = c.comp
+	}
+	start := len(c.page)
+	c.page = appendDataPageHeader(c.page, int32(len(c.data)), int32(len(body)), values, encoding, stats)
+	c.uncompressed += len(c.page) - start + len(c.data)
+	c.page = append(c.page, body...)
+	c.pages++
+}
+
+// encodeDict encodes parts as a dictionary page and one data page of
+// indices (plainChunkFits saw they fit).
+func (c *plainChunk) encodeDict(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, st metadata.TypedStatistics) error {
+	c.data = c.data[:0]
+	levels := descr.MaxDefinitionLevel() > 0
+	if levels {
+		c.data = append(c.data, 0, 0, 0, 0) // the levels' length
+		c.encodeLevels(parts, props.WriteBatchSize())
+		binary.LittleEndian.PutUint32(c.data, uint32(len(c.data)-4))
+	}
+	for _, p := range parts {
+		d := p.Data()
+		off, n := d.Offset(), d.Len()
+		var valid []byte
+		if p.NullN() > 0 && d.Buffers()[0] != nil {
+			valid = d.Buffers()[0].Bytes()
+		}
+		if err := c.dictionary.add(p, valid, off, n, st); err != nil {
+			return err
+		}
+	}
+	if b, ok := st.(*metadata.ByteArrayStatistics); ok {
 		c.dictionary.stringStats(b)
 	}
 	var err error
 	if c.stats, err = st.Encode(); err != nil {
 		return err
 	}
-	c.stats.ApplyStatSizeLimits(int(maxStats))
-	c.stats.Signed = descr.SortOrder() == schema.SortSIGNED
-	encoding := parquet.Encodings.Plain
-	if c.dict {
-		// The dictionary page, then the indices' bit width and runs.
-		dict := c.dictionary.plain()
-		body := dict
-		if codec != nil {
-			c.comp = codec.EncodeLevel(c.comp[:0], dict, level)
-			body = c.comp
-		}
-		c.page = appendDictPageHeader(c.page, int32(len(dict)), int32(len(body)), int32(c.dictionary.n), props.DictionaryPageEncoding())
-		c.uncompressed = len(c.page) + len(dict)
-		c.page = append(c.page, body...)
-		c.dictPage = len(c.page)
-		width := c.dictionary.width()
-		c.data = append(c.data, byte(width))
-		c.rle.reset(c.data, width)
-		for _, k := range c.dictionary.indices {
-			c.rle.put(uint64(k))
-		}
-		c.data = c.rle.flush()
-		encoding = props.DictionaryIndexEncoding()
-	}
-	c.uncompressed += len(c.data)
-	body := c.data
-	if codec != nil {
-		c.comp = codec.EncodeLevel(c.comp[:0], c.data, level)
+	c.stats.ApplyStatSizeLimits(c.maxStats)
+	c.stats.Signed = c.signed
+	// The dictionary page, then the indices' bit width and runs.
+	dict := c.dictionary.plain()
+	body := dict
+	if c.codec != nil {
+		c.comp = c.codec.EncodeLevel(c.comp[:0], dict, c.level)
 		body = c.comp
 	}
-	start := len(c.page)
-	c.page = appendDataPageHeader(c.page, int32(len(c.data)), int32(len(body)), int32(c.values), encoding, &c.stats)
-	c.uncompressed += len(c.page) - start
+	c.page = appendDictPageHeader(c.page, int32(len(dict)), int32(len(body)), int32(c.dictionary.n), props.DictionaryPageEncoding())
+	c.uncompressed = len(c.page) + len(dict)
 	c.page = append(c.page, body...)
+	c.dictPage = len(c.page)
+	width := c.dictionary.width()
+	c.data = append(c.data, byte(width))
+	c.rle.reset(c.data, width)
+	for _, k := range c.dictionary.indices {
+		c.rle.put(uint64(k))
+	}
+	c.data = c.rle.flush()
+	c.appendPage(int32(c.values), props.DictionaryIndexEncoding(), &c.stats)
 	return nil
 }
 
@@ -593,7 +718,7 @@ func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDat
 	}
 	stats := metadata.EncodingStats{
 		DictEncodingStats: map[parquet.Encoding]int32{},
-		DataEncodingStats: map[parquet.Encoding]int32{parquet.Encodings.Plain: 1},
+		DataEncodingStats: map[parquet.Encoding]int32{parquet.Encodings.Plain: c.pages},
 	}
 	if c.dict {
 		info.DictPageOffset = pos

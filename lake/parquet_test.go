@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	pqgo "github.com/parquet-go/parquet-go"
 	"github.com/tickerlake/tickerlake/market"
@@ -130,9 +131,10 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 // written column by column as one array each, reads back as the batches:
 // large enough that the column chunks span several pages and the
 // dictionaries of unique values fall back to plain pages, where the pages
-// are cut at other rows than pqarrow's, with nulls in batches sliced at
-// odd offsets and batches without any; as the writer's fresh files (their
-// analytics columns uncompressed) and as compaction's.
+// are cut at other rows than pqarrow's for the batches (but at the same
+// as for one batch of them all, whose bytes it writes), with nulls in
+// batches sliced at odd offsets and batches without any; as the writer's
+// fresh files (their analytics columns uncompressed) and as compaction's.
 func TestEncodeParquetReadsBack(t *testing.T) {
 	ts := time.Date(2026, 11, 20, 15, 0, 0, 0, time.UTC)
 	const rows = 140000 // a float column's 1 MiB page holds 131072 values
@@ -175,6 +177,21 @@ func TestEncodeParquetReadsBack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The pages are cut where pqarrow cuts them for the batches
+			// written as one: the plain column chunks hold the same bytes.
+			var want bytes.Buffer
+			fw, err := pqarrow.NewFileWriter(market.OptionQuotes.ArrowSchema(), &want, parquetProperties(market.OptionQuotes, tc.fresh),
+				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fw.WriteBuffered(rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := fw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			sameChunks(t, data, want.Bytes())
 			rd, err := file.NewParquetReader(bytes.NewReader(data))
 			if err != nil {
 				t.Fatal(err)
@@ -268,6 +285,44 @@ func parquetGoDoubles(t *testing.T, col *pqgo.Column) []float64 {
 		for _, v := range vals {
 			if !v.IsNull() {
 				out = append(out, v.Double())
+			}
+		}
+	}
+}
+
+// sameChunks checks the column chunks of Parquet file got that hold
+// plain values only (no dictionary) are byte for byte want's.
+func sameChunks(t *testing.T, got, want []byte) {
+	t.Helper()
+	var mds [2]*metadata.FileMetaData
+	for i, data := range [][]byte{got, want} {
+		rd, err := file.NewParquetReader(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mds[i] = rd.MetaData()
+	}
+	if mds[0].NumRowGroups() != mds[1].NumRowGroups() {
+		t.Fatalf("%d row groups, want %d", mds[0].NumRowGroups(), mds[1].NumRowGroups())
+	}
+	for g := range mds[0].NumRowGroups() {
+		for c := range mds[0].RowGroup(g).NumColumns() {
+			var chunks [2][]byte
+			var dict bool
+			for i, md := range mds {
+				cc, err := md.RowGroup(g).ColumnChunk(c)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dict = dict || cc.HasDictionaryPage()
+				off := cc.DataPageOffset()
+				if cc.HasDictionaryPage() {
+					off = cc.DictionaryPageOffset()
+				}
+				chunks[i] = [][]byte{got, want}[i][off : off+cc.TotalCompressedSize()]
+			}
+			if !dict && !bytes.Equal(chunks[0], chunks[1]) {
+				t.Errorf("row group %d, column %d: %d bytes differ from pqarrow's %d", g, c, len(chunks[0]), len(chunks[1]))
 			}
 		}
 	}
