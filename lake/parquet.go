@@ -493,10 +493,12 @@ func (j *columnJoiner) column(recs []arrow.RecordBatch, i int) (arrow.Array, err
 		rows += r.Column(i).Len()
 		nulls += r.Column(i).NullN()
 	}
-	j.values = slices.Grow(j.values[:0], rows*width)
+	// A larger buffer replaces a kept one rather than growing it:
+	// slices.Grow would copy its whole old capacity for nothing.
+	j.values = reuse(j.values, rows*width)[:0]
 	var valid *memory.Buffer
 	if nulls > 0 {
-		j.valid = slices.Grow(j.valid[:0], int(bitutil.BytesForBits(int64(rows))))[:bitutil.BytesForBits(int64(rows))]
+		j.valid = reuse(j.valid, int(bitutil.BytesForBits(int64(rows))))
 		valid = memory.NewBufferBytes(j.valid)
 	}
 	at := 0
@@ -516,6 +518,15 @@ func (j *columnJoiner) column(recs []arrow.RecordBatch, i int) (arrow.Array, err
 	data := array.NewData(first.DataType(), rows, []*memory.Buffer{valid, memory.NewBufferBytes(j.values)}, nil, nulls, 0)
 	defer data.Release()
 	return array.MakeFromData(data), nil
+}
+
+// reuse returns b resliced to n bytes, or a new slice if b is too small;
+// its bytes are not cleared.
+func reuse(b []byte, n int) []byte {
+	if cap(b) < n {
+		return make([]byte, n)
+	}
+	return b[:n]
 }
 
 // maxDictionary is the most distinct values stringDictionary collects.
