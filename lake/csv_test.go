@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,12 +47,24 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 		q.Strike, q.Volume, q.SnapshotTS = float64(i)/8, int64(i), ts.Add(time.Duration(i/100)*time.Second)
 		chain = append(chain, q)
 	}
+	// Texts repeated down a column, of every length around the 32 bytes
+	// copied in words, quoted or not.
+	var repeats []market.DailyBar
+	for n := range 41 {
+		for _, sym := range []string{strings.Repeat("s", n), strings.Repeat(",", n)} {
+			for k := range 3 {
+				repeats = append(repeats, market.DailyBar{Symbol: sym, Date: ts.Truncate(24 * time.Hour), Open: 1 / float64(n+1),
+					High: 1e-7 * float64(n+1), Low: float64(k), Close: 1e300 / float64(n+1), IngestedAt: ts})
+			}
+		}
+	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(4))
 	for _, tc := range []struct {
 		name string
 		ds   *market.Dataset
 		rows any
-	}{{"option_quotes", market.OptionQuotes, quotes}, {"daily_bars", market.DailyBars, bars}, {"chunked", market.OptionQuotes, chain}} {
+	}{{"option_quotes", market.OptionQuotes, quotes}, {"daily_bars", market.DailyBars, bars}, {"chunked", market.OptionQuotes, chain},
+		{"repeats", market.DailyBars, repeats}} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec, err := tc.ds.Record(memory.DefaultAllocator, tc.rows)
 			if err != nil {
