@@ -276,9 +276,10 @@ func rowGroups(recs []arrow.RecordBatch, maxRows int64) [][]arrow.RecordBatch {
 
 // writeRowGroup writes one row group, as file.Writer's buffered row
 // groups lay it out, its columns shared out among GOMAXPROCS goroutines:
-// the plain columns encoded as plainChunks, the others with arrow-go's
-// column writers, each worker with its own write context. The column
-// chunks go into the file in order once all are encoded.
+// the columns chunkFits takes encoded as columnChunks, the others (a
+// compaction's dictionaries of more than a page) with arrow-go's column
+// writers, each worker with its own write context. The column chunks go
+// into the file in order once all are encoded.
 func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, ordinal int16, schema *arrow.Schema, props *parquet.WriterProperties, arrProps *pqarrow.ArrowWriterProperties, recs []arrow.RecordBatch) error {
 	ncols := schema.NumFields()
 	metas := make([]*metadata.ColumnChunkMetaDataBuilder, ncols)
@@ -286,11 +287,11 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 		metas[i] = rgMeta.NextColumnChunk()
 	}
 	writers := make([]file.ColumnChunkWriter, ncols)
-	chunks := make([]*plainChunk, ncols)
+	chunks := make([]*columnChunk, ncols)
 	defer func() {
 		for _, c := range chunks {
 			if c != nil {
-				plainChunks.Put(c)
+				columnChunks.Put(c)
 			}
 		}
 	}()
@@ -326,8 +327,8 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 				for _, r := range recs {
 					parts = append(parts, r.Column(i))
 				}
-				if plainChunkFits(props, descr, parts) {
-					c := newPlainChunk()
+				if chunkFits(props, descr, parts) {
+					c := newColumnChunk()
 					chunks[i] = c
 					var codec compress.Codec
 					if ct := props.CompressionFor(path); ct != compress.Codecs.Uncompressed {

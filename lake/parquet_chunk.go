@@ -19,22 +19,22 @@ import (
 	"github.com/tickerlake/tickerlake/internal/freelist"
 )
 
-// plainChunk is a column chunk of one PLAIN data page (version 1), encoded
-// straight from a row group's batches: the bytes arrow-go's column writer
-// writes for the same values (TestEncodeParquetMatchesFileWriter), without
-// its detours. arrow-go encodes the values into a growing buffer,
+// columnChunk is a column chunk encoded straight from a row group's
+// batches, PLAIN data pages (version 1) or a dictionary page and a page of
+// indices: the bytes arrow-go's column writer writes for the same values
+// (TestEncodeParquetMatchesFileWriter, TestEncodeParquetReadsBack),
+// without its detours. arrow-go encodes the values into a growing buffer,
 // copies them behind the levels, compresses, copies the page into the
 // column's buffer and that into the file, each step with buffers of its
 // own per column chunk: with a fresh file's column chunks of a few
 // thousand values, that and the setup of encoders, level writers and page
-// writers per column chunk cost more than compressing the page.
-type plainChunk struct {
-	page       []byte // header then data, as the file holds them
-	data       []byte // the page's uncompressed body: levels, then values
-	comp       []byte // the compressed body
+// writers per column chunk cost more than compressing the pages.
+type columnChunk struct {
+	page       []byte // the pages, headers and bodies, as the file holds them
+	data       []byte // a page's uncompressed body: levels, then values
+	comp       []byte // its compressed body
 	lvls       []int16
 	strs       []parquet.ByteArray                            // a string part's values, for statistics
-	meta       []byte                                         // the column chunk's metadata
 	statistics map[*schema.Column][2]metadata.TypedStatistics // a page's and the chunk's
 	rle        rleEncoder
 	stats      metadata.EncodedStatistics
@@ -61,11 +61,10 @@ type plainChunk struct {
 	fmin, fmax float64 // a float page's least and greatest values
 }
 
-// plainChunkFits reports whether a column chunk of col's parts can be
-// written as a plainChunk: a flat column of a type it encodes, without a
-// dictionary (booleans never have one), with statistics, whose values arrow-go would put in one
-// page (under the data page size), with at least one row.
-func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array) bool {
+// chunkFits reports whether a column chunk of parts can be written as a
+// columnChunk: a flat column of a type it encodes, with statistics, at
+// least one row, and, with a dictionary, values that fit one page.
+func chunkFits(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array) bool {
 	path := descr.Path()
 	// arrow-go writes booleans without a dictionary whatever props say.
 	dict := props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
@@ -122,9 +121,9 @@ func plainChunkFits(props *parquet.WriterProperties, descr *schema.Column, parts
 	return false
 }
 
-// encode builds the chunk's page from parts, the column's arrays in row
-// order, compressed with codec (nil for none) at level.
-func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, codec compress.Codec) error {
+// encode builds the chunk's pages from parts, the column's arrays in row
+// order, compressed with codec (nil for none).
+func (c *columnChunk) encode(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, codec compress.Codec) error {
 	path := descr.Path()
 	c.dict = props.DictionaryEnabledFor(path) && descr.PhysicalType() != parquet.Types.Boolean
 	c.codec, c.level = codec, props.CompressionLevelFor(path)
@@ -160,7 +159,7 @@ func (c *plainChunk) encode(props *parquet.WriterProperties, descr *schema.Colum
 // encodePlain encodes parts as PLAIN data pages, cut where arrow-go's
 // column writer cuts them: after the first run of batchSize levels that
 // takes a page's values to pageSize bytes.
-func (c *plainChunk) encodePlain(pageSize, batchSize int64, levels bool, parts []arrow.Array, page, chunk metadata.TypedStatistics) error {
+func (c *columnChunk) encodePlain(pageSize, batchSize int64, levels bool, parts []arrow.Array, page, chunk metadata.TypedStatistics) error {
 	c.startPage(levels)
 	pi, j := 0, 0 // the next level: parts[pi], value j
 	for left := c.values; left > 0; {
@@ -201,7 +200,7 @@ func (c *plainChunk) encodePlain(pageSize, batchSize int64, levels bool, parts [
 	return nil
 }
 
-func (c *plainChunk) startPage(levels bool) {
+func (c *columnChunk) startPage(levels bool) {
 	c.vals = c.vals[:0]
 	c.pageLevels, c.nbits, c.pageNulls = 0, 0, 0
 	c.fmin, c.fmax = math.Inf(1), math.Inf(-1)
@@ -214,7 +213,7 @@ func (c *plainChunk) startPage(levels bool) {
 // levels to c.lvls, the present ones to c.vals and to the page's
 // statistics st (a float column's and a boolean's to c's fields, taken in
 // when the page is cut).
-func (c *plainChunk) appendPlain(p arrow.Array, j, n int, levels bool, st metadata.TypedStatistics) error {
+func (c *columnChunk) appendPlain(p arrow.Array, j, n int, levels bool, st metadata.TypedStatistics) error {
 	d := p.Data()
 	off := d.Offset() + j
 	var valid []byte
@@ -294,7 +293,7 @@ func (c *plainChunk) appendPlain(p arrow.Array, j, n int, levels bool, st metada
 
 // flushPage appends the page built since startPage to c.page, and merges
 // its statistics into the chunk's.
-func (c *plainChunk) flushPage(levels bool, page, chunk metadata.TypedStatistics) error {
+func (c *columnChunk) flushPage(levels bool, page, chunk metadata.TypedStatistics) error {
 	switch st := page.(type) {
 	case *metadata.Float64Statistics:
 		st.Update(nil, c.pageNulls)
@@ -322,7 +321,7 @@ func (c *plainChunk) flushPage(levels bool, page, chunk metadata.TypedStatistics
 }
 
 // appendPage appends c.data, compressed, as a data page of values levels.
-func (c *plainChunk) appendPage(values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) {
+func (c *columnChunk) appendPage(values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) {
 	body := c.data
 	if c.codec != nil {
 		c.comp = c.codec.EncodeLevel(c.comp[:0], c.data, c.level)
@@ -336,8 +335,8 @@ func (c *plainChunk) appendPage(values int32, encoding parquet.Encoding, stats *
 }
 
 // encodeDict encodes parts as a dictionary page and one data page of
-// indices (plainChunkFits saw they fit).
-func (c *plainChunk) encodeDict(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, st metadata.TypedStatistics) error {
+// indices (chunkFits saw they fit).
+func (c *columnChunk) encodeDict(props *parquet.WriterProperties, descr *schema.Column, parts []arrow.Array, st metadata.TypedStatistics) error {
 	c.data = c.data[:0]
 	levels := descr.MaxDefinitionLevel() > 0
 	if levels {
@@ -390,7 +389,7 @@ func (c *plainChunk) encodeDict(props *parquet.WriterProperties, descr *schema.C
 // encodeLevels appends the RLE definition levels of parts to c.data,
 // passed to the encoder in runs of batchSize as arrow-go's column writer
 // passes them.
-func (c *plainChunk) encodeLevels(parts []arrow.Array, batchSize int64) {
+func (c *columnChunk) encodeLevels(parts []arrow.Array, batchSize int64) {
 	c.rle.reset(c.data, 1)
 	lvls := c.lvls[:0]
 	for _, p := range parts {
@@ -691,19 +690,19 @@ func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, en
 	return w.out
 }
 
-// plainChunks keeps plainChunks, and their buffers, between column chunks.
-var plainChunks = freelist.List[*plainChunk]{Max: 64}
+// columnChunks keeps columnChunks, and their buffers, between column chunks.
+var columnChunks = freelist.List[*columnChunk]{Max: 64}
 
-func newPlainChunk() *plainChunk {
-	if c, ok := plainChunks.Get(); ok {
+func newColumnChunk() *columnChunk {
+	if c, ok := columnChunks.Get(); ok {
 		return c
 	}
-	return &plainChunk{}
+	return &columnChunk{}
 }
 
 // writeTo appends the column chunk to the file: its page, then its
 // column metadata (as arrow-go's buffered page writer does).
-func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDataBuilder, props *parquet.WriterProperties) error {
+func (c *columnChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDataBuilder, props *parquet.WriterProperties) error {
 	pos := sink.Tell()
 	sink.Write(c.page)
 	if c.stats.IsSet() {
@@ -741,7 +740,7 @@ func (c *plainChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDat
 }
 
 // metaBound is the most bytes the thrift ColumnChunk of c can take.
-func (c *plainChunk) metaBound(descr *schema.Column) int {
+func (c *columnChunk) metaBound(descr *schema.Column) int {
 	n := 256 + 2*(len(c.stats.Min)+len(c.stats.Max))
 	for _, p := range descr.ColumnPath() {
 		n += 5 + len(p)
