@@ -333,6 +333,55 @@ func appendCSVField(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
+// appendFloat appends f as strconv.AppendFloat(dst, f, 'g', -1, 64) does.
+// Prices, strikes and sizes mostly have at most four decimals; for such a
+// value of magnitude in [1e-4, 1e6) the shortest decimal that reads back
+// as f is n/10⁴ for the integer n nearest f·10⁴ (values 10⁻⁴ apart cannot
+// both round to f there), and 'g' prints it without an exponent. Writing
+// n's digits costs a fraction of the general algorithm, which every other
+// value still takes.
+func appendFloat(dst []byte, f float64) []byte {
+	n := math.Round(f * 1e4)
+	if n == 0 || n <= -1e10 || n >= 1e10 || n/1e4 != f {
+		return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	u := uint64(n)
+	var b [16]byte // sign, 6 integer digits, point, 4 decimals
+	i := len(b)
+	if frac := u % 10000; frac != 0 {
+		digits := 4
+		if frac%100 == 0 {
+			frac, digits = frac/100, 2
+		}
+		if frac%10 == 0 {
+			frac, digits = frac/10, digits-1
+		}
+		for range digits {
+			i--
+			b[i] = byte('0' + frac%10)
+			frac /= 10
+		}
+		i--
+		b[i] = '.'
+	}
+	for u /= 10000; ; u /= 10 {
+		i--
+		b[i] = byte('0' + u%10)
+		if u < 10 {
+			break
+		}
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return append(dst, b[i:]...)
+}
+
 // The instants of years 0 to 9999, in seconds since the epoch: outside
 // them time's layout would not print four digits and arrow-go writes the
 // raw number.

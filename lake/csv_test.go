@@ -93,8 +93,32 @@ func TestEncodeCSVMatchesArrow(t *testing.T) {
 	}
 }
 
-// FuzzAppendFloat checks the float text against strconv on the
-// values the fuzzer makes (FuzzAppendFloatBits on their bit patterns).
+// TestAppendFloat checks the four-decimal fast path against strconv on the
+// edges of where it applies and on random values of every shape.
+func TestAppendFloat(t *testing.T) {
+	vals := []float64{0, math.Copysign(0, -1), 1, -1, 0.1, 0.3, 0.1 + 0.2, 1.1, 2.675, 0.0001, -0.0001, 0.00005, 0.00015,
+		99999.9999, 999999.9999, 1e6, -1e6, 123456.7, 1e10, 1e15, 1e21, 5e-324, math.MaxFloat64, math.NaN(), math.Inf(1), math.Inf(-1),
+		1.0000000000000002, 0.30000000000000004, 12345.678900000001}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		switch rng.IntN(4) {
+		case 0: // prices and strikes: few decimals
+			vals = append(vals, float64(rng.Int64N(2e10)-1e10)/math.Pow(10, float64(rng.IntN(6))))
+		case 1: // analytics: full precision
+			vals = append(vals, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(12)-6)))
+		case 2: // sums of decimals, which carry binary noise
+			vals = append(vals, float64(rng.IntN(10000))/100+float64(rng.IntN(100))/10000)
+		default: // any bit pattern
+			vals = append(vals, math.Float64frombits(rng.Uint64()))
+		}
+	}
+	for _, v := range vals {
+		if got, want := string(appendFloat(nil, v)), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+			t.Fatalf("%v (%#x): %q, strconv %q", v, math.Float64bits(v), got, want)
+		}
+	}
+}
+
 func FuzzAppendFloat(f *testing.F) {
 	for _, v := range []float64{0, 1.25, -0.0001, 999999.9999, 0.1 + 0.2, 1e21} {
 		f.Add(v)
