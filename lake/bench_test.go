@@ -14,10 +14,6 @@ import (
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 	"github.com/segmentio/kafka-go"
-	"github.com/tickerlake/tickerlake/clock"
-	"github.com/tickerlake/tickerlake/ingest"
-	"github.com/tickerlake/tickerlake/ingest/synthetic"
-	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/lake/tables"
@@ -150,21 +146,9 @@ func BenchmarkWriterThroughput(b *testing.B) {
 // quotes' decoded batches, one after the other; parquet-go writes the same
 // rows with bare parquet-go, zstd, into memory. All in CPU time per row.
 func BenchmarkWriterSnapshot(b *testing.B) {
-	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
-	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 3}))
-	var syms []string
-	for _, c := range market.Universe()[:40] {
-		syms = append(syms, c.Symbol)
-	}
-	cl := &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}
 	var msgs []kafka.Message
 	var rows []market.OptionQuote
-	err := src.Fetch(context.Background(), ingest.NewTask(ingest.Options, at, at, syms...), func(r ingest.Raw) error {
-		res, err := wire.DecodeOptionChain(r.Value)
-		if err != nil {
-			return err
-		}
-		q, _ := cl.Options(res, at)
+	lake.SnapshotChains(b, func(q []market.OptionQuote, cl *transform.Cleaner) error {
 		rows = append(rows, q...)
 		i := len(msgs) / 2
 		quotes := laketest.Messages(b, market.OptionQuotes, i%5, int64(i), 0, q)
@@ -173,9 +157,6 @@ func BenchmarkWriterSnapshot(b *testing.B) {
 		msgs = append(msgs, smiles...)
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
 	var recs []arrow.RecordBatch
 	for _, m := range msgs {
 		if m.Topic != laketest.Topic(market.OptionQuotes) {

@@ -1,15 +1,9 @@
 package lake_test
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/tickerlake/tickerlake/clock"
-	"github.com/tickerlake/tickerlake/ingest"
-	"github.com/tickerlake/tickerlake/ingest/synthetic"
-	"github.com/tickerlake/tickerlake/ingest/wire"
 	"github.com/tickerlake/tickerlake/lake"
 	"github.com/tickerlake/tickerlake/lake/laketest"
 	"github.com/tickerlake/tickerlake/market"
@@ -60,21 +54,9 @@ type freshFile struct {
 // quotes file, then the smiles file, of each of five Kafka partitions.
 // Their batches are released when b ends.
 func freshFiles(b *testing.B) []freshFile {
-	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
-	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 3}))
-	var syms []string
-	for _, c := range market.Universe()[:40] {
-		syms = append(syms, c.Symbol)
-	}
-	cl := &transform.Cleaner{Calendar: market.NYSE(), Clock: clock.System{}}
 	files := make([]freshFile, 10)
 	chains := 0
-	err := src.Fetch(context.Background(), ingest.NewTask(ingest.Options, at, at, syms...), func(r ingest.Raw) error {
-		res, err := wire.DecodeOptionChain(r.Value)
-		if err != nil {
-			return err
-		}
-		q, _ := cl.Options(res, at)
+	lake.SnapshotChains(b, func(q []market.OptionQuote, cl *transform.Cleaner) error {
 		p := chains % 5
 		chains++
 		for k, rs := range []any{q, cl.Smiles(q)} {
@@ -90,9 +72,6 @@ func freshFiles(b *testing.B) []freshFile {
 		}
 		return nil
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
 	b.Cleanup(func() {
 		for _, f := range files {
 			for _, r := range f.recs {
