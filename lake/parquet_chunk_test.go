@@ -13,7 +13,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 	"github.com/tickerlake/tickerlake/market"
 )
@@ -104,20 +103,9 @@ func TestEncodeParquetLongStrings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want bytes.Buffer
-			fw, err := pqarrow.NewFileWriter(market.IVSmiles.ArrowSchema(), &want, parquetProperties(market.IVSmiles, fresh),
-				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.WriteBuffered(rec); err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want.Bytes()) {
-				t.Errorf("smiles of %d bytes, fresh %v: %d bytes differ from pqarrow's %d", size, fresh, len(got), want.Len())
+			want := pqarrowFile(t, market.IVSmiles, parquetProperties(market.IVSmiles, fresh), rec)
+			if !bytes.Equal(got, want) {
+				t.Errorf("smiles of %d bytes, fresh %v: %d bytes differ from pqarrow's %d", size, fresh, len(got), len(want))
 			}
 		}
 		rec.Release()

@@ -106,22 +106,9 @@ func TestEncodeParquetMatchesFileWriter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var want bytes.Buffer
-			fw, err := pqarrow.NewFileWriter(market.OptionQuotes.ArrowSchema(), &want, props(),
-				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range tc.recs {
-				if err := fw.WriteBuffered(r); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := fw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, want.Bytes()) {
-				t.Fatalf("%d bytes differ from pqarrow's %d", len(got), want.Len())
+			want := pqarrowFile(t, market.OptionQuotes, props(), tc.recs...)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%d bytes differ from pqarrow's %d", len(got), len(want))
 			}
 		})
 	}
@@ -179,19 +166,7 @@ func TestEncodeParquetReadsBack(t *testing.T) {
 			}
 			// The pages are cut where pqarrow cuts them for the batches
 			// written as one: the plain column chunks hold the same bytes.
-			var want bytes.Buffer
-			fw, err := pqarrow.NewFileWriter(market.OptionQuotes.ArrowSchema(), &want, parquetProperties(market.OptionQuotes, tc.fresh),
-				pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.WriteBuffered(rec); err != nil {
-				t.Fatal(err)
-			}
-			if err := fw.Close(); err != nil {
-				t.Fatal(err)
-			}
-			sameChunks(t, data, want.Bytes())
+			sameChunks(t, data, pqarrowFile(t, market.OptionQuotes, parquetProperties(market.OptionQuotes, tc.fresh), rec))
 			rd, err := file.NewParquetReader(bytes.NewReader(data))
 			if err != nil {
 				t.Fatal(err)
@@ -288,6 +263,27 @@ func parquetGoDoubles(t *testing.T, col *pqgo.Column) []float64 {
 			}
 		}
 	}
+}
+
+// pqarrowFile is the Parquet file pqarrow.FileWriter writes of recs with
+// props, each written with WriteBuffered.
+func pqarrowFile(t *testing.T, ds *market.Dataset, props *parquet.WriterProperties, recs ...arrow.RecordBatch) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := pqarrow.NewFileWriter(ds.ArrowSchema(), &buf, props,
+		pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema(), pqarrow.WithAllocator(memory.DefaultAllocator)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := fw.WriteBuffered(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // sameChunks checks the column chunks of Parquet file got that hold
