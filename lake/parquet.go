@@ -154,11 +154,13 @@ func newFileLayout(ds *market.Dataset, props *parquet.WriterProperties) (*fileLa
 			return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
 		}
 	}
-	stored, err := storedSchema(ds)
-	if err != nil {
-		return nil, fmt.Errorf("parquet %s: store schema: %w", ds.Name, err)
+	// What pqarrow stores under ARROW:schema: the schema as an IPC stream
+	// with no batches, base64.
+	ipcSchema, ok := stream.SchemaStream(ds)
+	if !ok {
+		return nil, fmt.Errorf("parquet %s: store schema: no IPC schema for dataset %s", ds.Name, ds.Name)
 	}
-	if err := l.meta.Append("ARROW:schema", stored); err != nil {
+	if err := l.meta.Append("ARROW:schema", base64.StdEncoding.EncodeToString(ipcSchema)); err != nil {
 		return nil, fmt.Errorf("parquet %s: %w", ds.Name, err)
 	}
 	return l, nil
@@ -222,26 +224,6 @@ type tellBuffer struct {
 }
 
 func (b *tellBuffer) Tell() int64 { return int64(b.Len() - b.base) }
-
-// storedSchemas keeps storedSchema's text per dataset.
-var storedSchemas sync.Map
-
-// storedSchema is what pqarrow stores under ARROW:schema: the schema as an
-// IPC stream with no batches (stream.SchemaStream), base64. It is the same
-// for every file of a dataset and is kept: serialising it again was 2% of
-// the writer's CPU, as much as writing a dictionary column.
-func storedSchema(ds *market.Dataset) (string, error) {
-	if v, ok := storedSchemas.Load(ds); ok {
-		return v.(string), nil
-	}
-	ipcSchema, ok := stream.SchemaStream(ds)
-	if !ok {
-		return "", fmt.Errorf("no IPC schema for dataset %s", ds.Name)
-	}
-	v := base64.StdEncoding.EncodeToString(ipcSchema)
-	storedSchemas.Store(ds, v)
-	return v, nil
-}
 
 // rowGroups cuts batches into row groups of at most maxRows rows where
 // WriteBuffered would: a batch goes whole into the current group while it
