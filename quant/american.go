@@ -489,9 +489,9 @@ func europeanSolve(p Params, price float64) (v float64, d dual, ok bool) {
 // should carry every derivative once it lands one time in eight or more. On the
 // benchmark's chains that holds where the error expected of the first step (the premium's
 // bend) is within 10·PriceTol and that of Halley's steps (Newton's error) within
-// 100·PriceTol: with these bounds rather than PriceTol, BenchmarkEnrich/american prices
-// 2080 times instead of 2123. The steps are the same either way (but for the rounding of
-// the two vegas), so what lands is the same volatility.
+// 100·PriceTol, bounds picked on BenchmarkEnrich/american's chains (no test counts the
+// pricings). The steps are the same either way (but for the rounding of the two vegas), so
+// what lands is the same volatility.
 const (
 	fullAfterFirst  = 10 * PriceTol
 	fullAfterHalley = 100 * PriceTol
