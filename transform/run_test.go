@@ -24,17 +24,7 @@ import (
 func TestRunPublishesWhatProcessGives(t *testing.T) {
 	values, snapshot := benchSnapshot(t)
 	values = values[:120]
-	b, err := stream.StartBroker("127.0.0.1:0", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	k := stream.Cluster{Brokers: []string{b.Addr()}}
-	if _, err := stream.EnsureTopics(ctx, k, 1); err != nil {
-		t.Fatal(err)
-	}
+	ctx, k := testBroker(t)
 	newCleaner := func() *Cleaner {
 		return &Cleaner{Calendar: market.NYSE(), Clock: clock.NewManual(time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)), EuropeanIV: true}
 	}

@@ -16,22 +16,30 @@ import (
 	"github.com/tickerlake/tickerlake/stream"
 )
 
+// testBroker starts a broker with the project's topics for the test, and
+// returns it with a context that bounds the test to two minutes.
+func testBroker(t *testing.T) (context.Context, stream.Cluster) {
+	t.Helper()
+	b, err := stream.StartBroker("127.0.0.1:0", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	k := stream.Cluster{Brokers: []string{b.Addr()}}
+	if _, err := stream.EnsureTopics(ctx, k, 1); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, k
+}
+
 // TestTrailingYieldAfterRestart runs a processor on a real broker over
 // AAPL's chart events, stops it, and starts a new one with an empty
 // Cleaner: the new processor prices with the trailing yield of the
 // dividends the first one published, not 0.
 func TestTrailingYieldAfterRestart(t *testing.T) {
-	b, err := stream.StartBroker("127.0.0.1:0", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	k := stream.Cluster{Brokers: []string{b.Addr()}}
-	if _, err := stream.EnsureTopics(ctx, k, 1); err != nil {
-		t.Fatal(err)
-	}
+	ctx, k := testBroker(t)
 	feed, err := market.FeedOf(market.CorporateActions)
 	if err != nil {
 		t.Fatal(err)
