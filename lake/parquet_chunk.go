@@ -652,14 +652,21 @@ func (w *thriftWriter) end() {
 	w.last = w.last[:len(w.last)-1]
 }
 
+// pageHeader starts a PageHeader of page type typ and the page's sizes,
+// with room for depth nested structs.
+func pageHeader(dst []byte, typ, uncompressed, compressed int32, depth int) thriftWriter {
+	w := thriftWriter{out: dst, last: make([]int16, 0, depth)}
+	w.begin(0)
+	w.i32(1, typ)
+	w.i32(2, uncompressed)
+	w.i32(3, compressed)
+	return w
+}
+
 // appendDataPageHeader appends the PageHeader of a version 1 data page
 // with RLE levels, as arrow-go serialises it.
 func appendDataPageHeader(dst []byte, uncompressed, compressed, values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) []byte {
-	w := thriftWriter{out: dst, last: make([]int16, 0, 3)}
-	w.begin(0)
-	w.i32(1, 0) // DATA_PAGE
-	w.i32(2, uncompressed)
-	w.i32(3, compressed)
+	w := pageHeader(dst, 0, uncompressed, compressed, 3) // DATA_PAGE
 	w.begin(5)
 	w.i32(1, values)
 	w.i32(2, int32(encoding))
@@ -751,11 +758,7 @@ func (c *columnChunk) metaBound(descr *schema.Column) int {
 // appendDictPageHeader appends the PageHeader of a dictionary page, as
 // arrow-go serialises it.
 func appendDictPageHeader(dst []byte, uncompressed, compressed, values int32, encoding parquet.Encoding) []byte {
-	w := thriftWriter{out: dst, last: make([]int16, 0, 2)}
-	w.begin(0)
-	w.i32(1, 2) // DICTIONARY_PAGE
-	w.i32(2, uncompressed)
-	w.i32(3, compressed)
+	w := pageHeader(dst, 2, uncompressed, compressed, 2) // DICTIONARY_PAGE
 	w.begin(7)
 	w.i32(1, values)
 	w.i32(2, int32(encoding))
