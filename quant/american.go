@@ -409,11 +409,10 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 	if err := p.Validate(); err != nil {
 		return 0, Greeks{}, fmt.Errorf("implied vol: %w", err)
 	}
-	// AmericanPrice at zero volatility, with the value without volatility worked out once
-	// for the Newton steps as well.
+	// AmericanPrice at zero volatility is the value without volatility (americanVega; at
+	// T = 0 it is the intrinsic value), which the Newton steps take as well.
 	det := deterministicAmerican(p)
-	zero, _, _ := americanVega(p, det)
-	lo := zero.v
+	lo := det
 	hi := p.Spot
 	if p.Kind == Put {
 		hi = p.Strike
