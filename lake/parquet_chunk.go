@@ -216,10 +216,9 @@ func (c *columnChunk) startPage(levels bool) {
 func (c *columnChunk) appendPlain(p arrow.Array, j, n int, levels bool, st metadata.TypedStatistics) error {
 	d := p.Data()
 	off := d.Offset() + j
-	var valid []byte
+	valid := validBits(p)
 	nulls := int64(0)
-	if p.NullN() > 0 && d.Buffers()[0] != nil {
-		valid = d.Buffers()[0].Bytes()
+	if valid != nil {
 		nulls = int64(n - bitutil.CountSetBits(valid, off, n))
 	}
 	if nulls == 0 {
@@ -346,12 +345,7 @@ func (c *columnChunk) encodeDict(props *parquet.WriterProperties, descr *schema.
 	}
 	for _, p := range parts {
 		d := p.Data()
-		off, n := d.Offset(), d.Len()
-		var valid []byte
-		if p.NullN() > 0 && d.Buffers()[0] != nil {
-			valid = d.Buffers()[0].Bytes()
-		}
-		if err := c.dictionary.add(p, valid, off, n, st); err != nil {
+		if err := c.dictionary.add(p, validBits(p), d.Offset(), d.Len(), st); err != nil {
 			return err
 		}
 	}
@@ -393,11 +387,7 @@ func (c *columnChunk) encodeLevels(parts []arrow.Array, batchSize int64) {
 	c.rle.reset(c.data, 1)
 	lvls := c.lvls[:0]
 	for _, p := range parts {
-		d := p.Data()
-		var valid []byte
-		if p.NullN() > 0 && d.Buffers()[0] != nil {
-			valid = d.Buffers()[0].Bytes()
-		}
+		d, valid := p.Data(), validBits(p)
 		for i := range d.Len() {
 			l := int16(1)
 			if valid != nil && !bitutil.BitIsSet(valid, d.Offset()+i) {
@@ -413,6 +403,14 @@ func (c *columnChunk) encodeLevels(parts []arrow.Array, batchSize int64) {
 	c.rle.putLevels(lvls)
 	c.lvls = lvls
 	c.data = c.rle.flush()
+}
+
+// validBits is p's validity bitmap, nil when it has no nulls.
+func validBits(p arrow.Array) []byte {
+	if p.NullN() == 0 || p.Data().Buffers()[0] == nil {
+		return nil
+	}
+	return p.Data().Buffers()[0].Bytes()
 }
 
 // appendFixed appends the values of vals[off:off+n] that valid (nil for
