@@ -210,11 +210,7 @@ func benchRawToLake(b *testing.B, cleaner *transform.Cleaner, mode feed) {
 	cpu := laketest.CPUTime(b).Seconds() - cpu0
 	if profiling {
 		pprof.StopCPUProfile()
-		if *pipelineProfile != "" {
-			if err := os.WriteFile(*pipelineProfile, prof.Bytes(), 0o644); err != nil {
-				b.Fatal(err)
-			}
-		}
+		writeFlagFile(b, *pipelineProfile, prof.Bytes())
 	}
 	runtime.ReadMemStats(&mem1)
 	if got, want := committedRows(b, &lake.Catalog{Store: dirStore}, market.OptionQuotes.Name), written(); got != want {
@@ -297,9 +293,17 @@ func startPipelineTrace(b *testing.B) (stop func()) {
 	}
 	return func() {
 		trace.Stop()
-		if err := os.WriteFile(*pipelineTrace, buf.Bytes(), 0o644); err != nil {
-			b.Fatal(err)
-		}
+		writeFlagFile(b, *pipelineTrace, buf.Bytes())
+	}
+}
+
+// writeFlagFile writes data to the file a flag names, if it names one.
+func writeFlagFile(b *testing.B, name string, data []byte) {
+	if name == "" {
+		return
+	}
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		b.Fatal(err)
 	}
 }
 
