@@ -221,8 +221,8 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 	dtj := drift.mulc(tj)
 	dm0 := lb.add(dtj).mul(ivst)
 	dp0 := dm0.add(vst)
-	cp0, np01 := normCDFPDF(dp0.v)
-	np0, pp0 := vnum{cp0, np01 * dp0.vol}, vnum{np01, -dp0.v * np01 * dp0.vol}
+	np0, np01 := normVnumPDF(dp0)
+	pp0 := vnum{np01, -dp0.v * np01 * dp0.vol}
 	nm0 := densityBelow(np01, b.v/c, dm0.v)
 	pm0 := vnum{nm0, -dm0.v * nm0 * dm0.vol}
 	num := pm0.mul(ivst)
@@ -240,8 +240,8 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
 		dp := dm.add(vst.scale(half))
 		// N(dp) and the densities at dp and dm with their vegas, as in fpStep.
-		cp, np1 := normCDFPDF(dp.v)
-		np, pp := vnum{cp, np1 * dp.vol}, vnum{np1, -dp.v * np1 * dp.vol}
+		np, np1 := normVnumPDF(dp)
+		pp := vnum{np1, -dp.v * np1 * dp.vol}
 		nm := normPDF(dm.v)
 		pm := vnum{nm, -dm.v * nm * dm.vol}
 		w := rl.qw[k]
