@@ -110,8 +110,7 @@ func encodeFreshParquet(dst []byte, ds *market.Dataset, recs []arrow.RecordBatch
 
 // fileLayout is what the Parquet files of a dataset written with the
 // same properties share: the properties, the Parquet schema and the
-// key-value metadata. Building them for each file cost a tenth as much
-// as encoding a fresh file's columns.
+// key-value metadata, built once rather than for each file.
 type fileLayout struct {
 	props    *parquet.WriterProperties
 	arrProps pqarrow.ArrowWriterProperties

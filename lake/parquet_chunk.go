@@ -736,7 +736,7 @@ func (c *columnChunk) writeTo(sink *tellBuffer, meta *metadata.ColumnChunkMetaDa
 	// arrow-go serialises the column chunk's metadata after its pages
 	// through a 4 KiB buffered writer it never flushes: a file holds none
 	// of it unless it outgrows the buffer (readers take the footer's
-	// copy). Serialising it was a tenth of a fresh column chunk's cost.
+	// copy), so it is serialised only when it would.
 	if c.metaBound(meta.Descr()) <= 4096 {
 		return nil
 	}
