@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -161,6 +162,10 @@ func (c *columnChunk) encode(props *parquet.WriterProperties, descr *schema.Colu
 // takes a page's values to pageSize bytes.
 func (c *columnChunk) encodePlain(pageSize, batchSize int64, levels bool, parts []arrow.Array, page, chunk metadata.TypedStatistics) error {
 	c.startPage(levels)
+	// The chunks are shared by all columns, so a chunk's buffers were sized
+	// by whichever column it held last: taking the room a page needs at
+	// once allocates it once rather than doubling it a value at a time.
+	c.vals = slices.Grow(c.vals, plainPageBound(parts, c.values, pageSize, batchSize))
 	pi, j := 0, 0 // the next level: parts[pi], value j
 	for left := c.values; left > 0; {
 		batch := min(left, batchSize)
@@ -198,6 +203,31 @@ func (c *columnChunk) encodePlain(pageSize, batchSize int64, levels bool, parts 
 	c.stats.ApplyStatSizeLimits(c.maxStats)
 	c.stats.Signed = c.signed
 	return nil
+}
+
+// plainPageBound is about the most value bytes a PLAIN page of parts
+// (values levels in all) holds: all of them, or a page's size and a
+// batch's share more (encodePlain cuts a page after the batch that takes
+// it to pageSize bytes).
+func plainPageBound(parts []arrow.Array, values, pageSize, batchSize int64) int {
+	var size int64
+	for _, p := range parts {
+		switch a := p.(type) {
+		case *array.Boolean:
+			size += (int64(a.Len()) + 7) / 8
+		case *array.String:
+			offs := a.ValueOffsets()
+			size += 4*int64(a.Len()) + int64(offs[len(offs)-1]-offs[0])
+		case *array.Date32:
+			size += 4 * int64(a.Len())
+		default:
+			size += 8 * int64(a.Len())
+		}
+	}
+	if values <= 0 || size <= pageSize {
+		return int(size)
+	}
+	return int(min(size, pageSize+size/values*batchSize+8))
 }
 
 func (c *columnChunk) startPage(levels bool) {
@@ -300,35 +330,38 @@ func (c *columnChunk) flushPage(levels bool, page, chunk metadata.TypedStatistic
 	case *metadata.BooleanStatistics:
 		st.UpdateFromBitmap(c.vals, 0, int64(c.nbits), c.pageNulls)
 	}
-	c.data = c.data[:0]
+	// Without levels the page's body is its values as they are.
+	body := c.vals
 	if levels {
 		c.rleBuf = c.rle.flush()
+		c.data = slices.Grow(c.data[:0], 4+len(c.rleBuf)+len(c.vals))
 		c.data = binary.LittleEndian.AppendUint32(c.data, uint32(len(c.rleBuf)))
 		c.data = append(c.data, c.rleBuf...)
+		c.data = append(c.data, c.vals...)
+		body = c.data
 	}
-	c.data = append(c.data, c.vals...)
 	stats, err := page.Encode()
 	if err != nil {
 		return err
 	}
 	stats.ApplyStatSizeLimits(c.maxStats)
 	stats.Signed = c.signed
-	c.appendPage(int32(c.pageLevels), parquet.Encodings.Plain, &stats)
+	c.appendPage(body, int32(c.pageLevels), parquet.Encodings.Plain, &stats)
 	chunk.Merge(page)
 	page.Reset()
 	return nil
 }
 
-// appendPage appends c.data, compressed, as a data page of values levels.
-func (c *columnChunk) appendPage(values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) {
-	body := c.data
+// appendPage appends data, compressed, as a data page of values levels.
+func (c *columnChunk) appendPage(data []byte, values int32, encoding parquet.Encoding, stats *metadata.EncodedStatistics) {
+	body := data
 	if c.codec != nil {
-		c.comp = c.codec.EncodeLevel(c.comp[:0], c.data, c.level)
+		c.comp = c.codec.EncodeLevel(c.comp[:0], data, c.level)
 		body = c.comp
 	}
 	start := len(c.page)
-	c.page = appendDataPageHeader(c.page, int32(len(c.data)), int32(len(body)), values, encoding, stats)
-	c.uncompressed += len(c.page) - start + len(c.data)
+	c.page = appendDataPageHeader(c.page, int32(len(data)), int32(len(body)), values, encoding, stats)
+	c.uncompressed += len(c.page) - start + len(data)
 	c.page = append(c.page, body...)
 	c.pages++
 }
@@ -376,7 +409,7 @@ func (c *columnChunk) encodeDict(props *parquet.WriterProperties, descr *schema.
 		c.rle.put(uint64(k))
 	}
 	c.data = c.rle.flush()
-	c.appendPage(int32(c.values), props.DictionaryIndexEncoding(), &c.stats)
+	c.appendPage(c.data, int32(c.values), props.DictionaryIndexEncoding(), &c.stats)
 	return nil
 }
 
