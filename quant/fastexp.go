@@ -24,27 +24,28 @@ func fastExp(x float64) float64 {
 	return expInRange(x)
 }
 
-// expInRange is fastExp for x in (-700, 700), where the caller knows it to be: the
-// densities of normCDFPDF, whose arguments are above -0.5·millsHi².
+// The constants of expInRange, which normCDFPDF writes out as well.
+const (
+	expN       = 1 << expTableBits
+	expInvLn2N = expN / math.Ln2
+	// ln2/expN split so that k·expLn2Hi is exact for |k| < 2^22.
+	expLn2Hi = 0x1.62e42feep-7
+	expLn2Lo = math.Ln2/expN - expLn2Hi
+	// Adding 1.5·2^52 rounds to an integer held in the low bits of the mantissa.
+	roundShift = 0x1.8p52
+)
+
+// expInRange is fastExp for x in (-700, 700), where the caller knows it to be.
 func expInRange(x float64) float64 {
-	const (
-		n       = 1 << expTableBits
-		invLn2N = n / math.Ln2
-		// ln2/n split so that k·ln2Hi is exact for |k| < 2^22.
-		ln2Hi = 0x1.62e42feep-7
-		ln2Lo = math.Ln2/n - ln2Hi
-		// Adding 1.5·2^52 rounds to an integer held in the low bits of the mantissa.
-		shift = 0x1.8p52
-	)
-	kd := x*invLn2N + shift
-	k := int64(math.Float64bits(kd) - math.Float64bits(shift))
-	kd -= shift
-	r := x - kd*ln2Hi - kd*ln2Lo
+	kd := x*expInvLn2N + roundShift
+	k := int64(math.Float64bits(kd) - math.Float64bits(roundShift))
+	kd -= roundShift
+	r := x - kd*expLn2Hi - kd*expLn2Lo
 	// e^r - 1, added to the table value last so that its rounding error stays small.
 	// Estrin's scheme: the halves of the polynomial are formed side by side.
 	r2 := r * r
 	q := r * ((1 + r*(1.0/2)) + r2*((1.0/6+r*(1.0/24))+r2*(1.0/120)))
-	t := expTable[k&(n-1)]
+	t := expTable[k&(expN-1)]
 	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
 	return (t + t*q) * scale
 }

@@ -18,15 +18,30 @@ func normCDFPDF(x float64) (cdf, pdf float64) {
 		return 0.5 * math.Erfc(-x/math.Sqrt2), normPDF(x)
 	}
 	// The Mills ratio at z from the nearest point's Taylor coefficients, by Estrin's scheme:
-	// the pairs, then the quadruples, formed side by side.
-	i := int(z*millsN + 0.5)
-	d := z - float64(i)*(1.0/millsN)
+	// the pairs, then the quadruples, formed side by side. The point is found as expInRange
+	// rounds, in the low bits of the mantissa, which takes fewer steps than a conversion to
+	// an integer and back; halfway between two points it is the even one, either being as
+	// close.
+	id := z*millsN + roundShift
+	i := int(math.Float64bits(id) - math.Float64bits(roundShift))
+	id -= roundShift
+	d := z - id*(1.0/millsN)
 	c := &millsTable[i]
 	d2 := d * d
 	r := ((c[0] + c[1]*d) + d2*(c[2]+c[3]*d)) + (d2*d2)*((c[4]+c[5]*d)+d2*(c[6]+c[7]*d))
-	// As in tailPDF; -0.5·x·x of normPDF is -0.5·z² exactly, the halving being exact.
+	// As in tailPDF; -0.5·x·x of normPDF is -0.5·z² exactly, the halving being exact. The
+	// density's exponential is expInRange (-0.5·millsHi² > -700) written out: a call would
+	// save the polynomial and restore it around it, at every point of every pricing.
 	zz := z * z
-	e := expInRange(-0.5 * zz) // -0.5·millsHi² > -700
+	xe := -0.5 * zz
+	kd := xe*expInvLn2N + roundShift
+	k := int64(math.Float64bits(kd) - math.Float64bits(roundShift))
+	kd -= roundShift
+	re := xe - kd*expLn2Hi - kd*expLn2Lo
+	re2 := re * re
+	q := re * ((1 + re*(1.0/2)) + re2*((1.0/6+re*(1.0/24))+re2*(1.0/120)))
+	t := expTable[k&(expN-1)]
+	e := (t + t*q) * math.Float64frombits(uint64((k>>expTableBits)+1023)<<52)
 	tail := e * (1 - 0.5*math.FMA(z, z, -zz)) * invSqrt2Pi * r
 	if x >= 0 {
 		tail = 1 - tail
