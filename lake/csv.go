@@ -13,6 +13,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/tickerlake/tickerlake/internal/shortfloat"
 	"github.com/tickerlake/tickerlake/market"
 	"golang.org/x/sync/errgroup"
 )
@@ -339,11 +340,12 @@ func appendCSVField(dst []byte, s string) []byte {
 // as f is n/10⁴ for the integer n nearest f·10⁴ (values 10⁻⁴ apart cannot
 // both round to f there), and 'g' prints it without an exponent. Writing
 // n's digits costs a fraction of the general algorithm, which every other
-// value still takes.
+// value, the Greeks at full precision among them, still takes, through
+// shortfloat: strconv's text, faster (its BenchmarkGreeks compares them).
 func appendFloat(dst []byte, f float64) []byte {
 	n := math.Round(f * 1e4)
 	if n == 0 || n <= -1e10 || n >= 1e10 || n/1e4 != f {
-		return strconv.AppendFloat(dst, f, 'g', -1, 64)
+		return shortfloat.Append(dst, f, 'g')
 	}
 	neg := n < 0
 	if neg {

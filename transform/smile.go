@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tickerlake/tickerlake/internal/shortfloat"
 	"github.com/tickerlake/tickerlake/market"
 )
 
@@ -236,12 +236,13 @@ func smileJSON(points []market.SmilePoint) string {
 
 // appendJSONFloat appends a finite float64 as encoding/json writes it: the
 // shortest form that reads back, with an exponent below 1e-6 and from 1e21.
+// shortfloat writes strconv's text for 'e' and 'f', faster.
 func appendJSONFloat(b []byte, x float64) []byte {
 	format := byte('f')
 	if abs := math.Abs(x); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
 		format = 'e'
 	}
-	b = strconv.AppendFloat(b, x, format, -1, 64)
+	b = shortfloat.Append(b, x, format)
 	if format == 'e' {
 		// e-09 to e-9, as encoding/json has it.
 		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
