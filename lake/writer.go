@@ -111,13 +111,15 @@ type rangeKey struct {
 
 // WriteBatch commits a batch of processed messages to the lake.
 func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
-	groups := map[rangeKey][]kafka.Message{}
-	for _, m := range batch {
-		k := rangeKey{m.Topic, m.Partition}
-		groups[k] = append(groups[k], m)
+	// Each range's messages are cut from one copy of the batch, counted
+	// first, rather than appended to a slice of their own that grows
+	// message by message (a message is some 200 bytes).
+	counts := map[rangeKey]int{}
+	for i := range batch {
+		counts[rangeKey{batch[i].Topic, batch[i].Partition}]++
 	}
-	keys := make([]rangeKey, 0, len(groups))
-	for k := range groups {
+	keys := make([]rangeKey, 0, len(counts))
+	for k := range counts {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
@@ -126,6 +128,16 @@ func (w *Writer) WriteBatch(ctx context.Context, batch []kafka.Message) error {
 		}
 		return keys[i].partition < keys[j].partition
 	})
+	all := make([]kafka.Message, 0, len(batch))
+	groups := make(map[rangeKey][]kafka.Message, len(keys))
+	for _, k := range keys {
+		groups[k] = all[len(all) : len(all) : len(all)+counts[k]]
+		all = all[:len(all)+counts[k]]
+	}
+	for i := range batch {
+		k := rangeKey{batch[i].Topic, batch[i].Partition}
+		groups[k] = append(groups[k], batch[i])
+	}
 	// Each range's data objects are encoded and put side by side with the
 	// other ranges' (a put waits on the store, an fsync or the network);
 	// the commits follow one at a time in range order, each once its own
@@ -422,16 +434,24 @@ func recycle(b []byte) {
 // them. The caller releases the batches.
 func decodeMessages(ds *market.Dataset, msgs []kafka.Message) ([][]arrow.RecordBatch, error) {
 	out := make([][]arrow.RecordBatch, len(msgs))
+	// A few workers take the messages in turn: a goroutine a message cost
+	// more to start than a small message takes to decode.
+	var next atomic.Int64
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, m := range msgs {
+	for range min(runtime.GOMAXPROCS(0), len(msgs)) {
 		g.Go(func() error {
-			recs, err := stream.DecodeBatches(ds, m.Value)
-			if err != nil {
-				return fmt.Errorf("%s: %w", stream.Origin(m), err)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(msgs) {
+					return nil
+				}
+				recs, err := stream.DecodeBatches(ds, msgs[i].Value)
+				if err != nil {
+					next.Store(int64(len(msgs))) // the others stop too
+					return fmt.Errorf("%s: %w", stream.Origin(msgs[i]), err)
+				}
+				out[i] = recs
 			}
-			out[i] = recs
-			return nil
 		})
 	}
 	return out, g.Wait()
