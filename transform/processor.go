@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -121,19 +122,26 @@ func (p *Processor) processBatch(batch []kafka.Message) ([]kafka.Message, error)
 		byKey[k] = append(byKey[k], i)
 	}
 	results := make([][]kafka.Message, len(batch))
+	// A few workers take the keys in turn: a goroutine a key cost more to
+	// start, and to grow the stack of, than a short chain takes to process.
+	var next atomic.Int64
 	var g errgroup.Group
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for _, k := range keys {
-		idx := byKey[k]
+	for range min(runtime.GOMAXPROCS(0), len(keys)) {
 		g.Go(func() error {
-			for _, i := range idx {
-				msgs, err := p.process(batch[i], true)
-				if err != nil {
-					return err
+			for {
+				n := int(next.Add(1) - 1)
+				if n >= len(keys) {
+					return nil
 				}
-				results[i] = msgs
+				for _, i := range byKey[keys[n]] {
+					msgs, err := p.process(batch[i], true)
+					if err != nil {
+						next.Store(int64(len(keys))) // the others stop too
+						return err
+					}
+					results[i] = msgs
+				}
 			}
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
