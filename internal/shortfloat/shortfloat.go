@@ -33,11 +33,11 @@ func Append(dst []byte, f float64, format byte) []byte {
 		}
 		return append(dst, "+Inf"...)
 	}
-	if b>>63 != 0 {
-		dst = append(dst, '-')
-		b &^= 1 << 63
-	}
-	if b == 0 {
+	neg := b>>63 != 0
+	if b &^= 1 << 63; b == 0 {
+		if neg {
+			dst = append(dst, '-')
+		}
 		if format == 'e' {
 			return append(dst, "0e+00"...)
 		}
@@ -48,12 +48,11 @@ func Append(dst []byte, f float64, format byte) []byte {
 	point := n + k // the digits before the decimal point
 	exp := point - 1
 
-	// The text is laid out in buf from base on and appended at once.
-	// putDigits writes d as 24 digits, zeros first, ending where it is
-	// told, so the zeros before the digits may be used and base leaves
+	// The text is laid out in buf from base on and appended at once by
+	// emit. putDigits writes d as 24 digits, zeros first, ending where it
+	// is told, so the zeros before the digits may be used and base leaves
 	// room for them.
 	var buf [56]byte
-	const base = 24
 	switch {
 	case format == 'e' || format == 'g' && (exp < -4 || exp >= 6):
 		// d.ddde±XX: the first digit moves left over the point.
@@ -73,13 +72,13 @@ func Append(dst []byte, f float64, format byte) []byte {
 			end++
 		}
 		buf[end], buf[end+1] = byte('0'+exp/10), byte('0'+exp%10)
-		return append(dst, buf[base:end+2]...)
+		return emit(dst, &buf, end+2, neg)
 	case point <= 0 && point >= -5:
 		// 0.000ddd, the zeros putDigits's own.
 		end := base + 2 - point + n
 		putDigits(&buf, end, d)
 		buf[base+1] = '.'
-		return append(dst, buf[base:end]...)
+		return emit(dst, &buf, end, neg)
 	case point > 0 && point < n && point <= 7:
 		// ddd.ddd: the integer digits move left over the point, as one
 		// word, merged with the fraction's digits after it.
@@ -88,14 +87,17 @@ func Append(dst []byte, f float64, format byte) []byte {
 		moved := binary.LittleEndian.Uint64(buf[base+1:])
 		ints := uint64(1)<<(8*point) - 1
 		binary.LittleEndian.PutUint64(buf[base:], moved&ints|'.'<<(8*point)|was&^(ints<<8|0xff))
-		return append(dst, buf[base:base+1+n]...)
+		return emit(dst, &buf, base+1+n, neg)
 	case point >= n && point <= n+8:
 		// ddd000
 		putDigits(&buf, base+n, d)
 		binary.LittleEndian.PutUint64(buf[base+n:], zeros)
-		return append(dst, buf[base:base+point]...)
+		return emit(dst, &buf, base+point, neg)
 	}
 	// 'f' far from the point: as many zeros as it takes.
+	if neg {
+		dst = append(dst, '-')
+	}
 	putDigits(&buf, base+n, d)
 	digits := buf[base : base+n]
 	switch {
@@ -117,7 +119,20 @@ func Append(dst []byte, f float64, format byte) []byte {
 	return dst
 }
 
-const zeros = 0x30303030_30303030 // "00000000" as a little-endian word
+const (
+	base  = 24                  // where the text starts in Append's buffer
+	zeros = 0x30303030_30303030 // "00000000" as a little-endian word
+)
+
+// emit appends buf[base:end], after a minus sign if neg.
+func emit(dst []byte, buf *[56]byte, end int, neg bool) []byte {
+	start := base
+	if neg {
+		start--
+		buf[start] = '-'
+	}
+	return append(dst, buf[start:end]...)
+}
 
 const (
 	fracBits = 52
@@ -307,14 +322,15 @@ var pow10Int = func() (p [20]uint64) {
 	return p
 }()
 
-// putDigits writes d < 10^24 as 24 decimal digits, with leading zeros,
+// putDigits writes d < 10^18 as 24 decimal digits, with leading zeros,
 // ending at buf[end-1].
 func putDigits(buf *[56]byte, end int, d uint64) {
 	hi := d / 1e16
 	d -= hi * 1e16
 	mid := d / 1e8
 	lo := d - mid*1e8
-	binary.LittleEndian.PutUint64(buf[end-24:], eightDigits(uint32(hi)))
+	// The first eight are six zeros and hi's two digits.
+	binary.LittleEndian.PutUint64(buf[end-24:], zeros|hi/10<<48|hi%10<<56)
 	binary.LittleEndian.PutUint64(buf[end-16:], eightDigits(uint32(mid)))
 	binary.LittleEndian.PutUint64(buf[end-8:], eightDigits(uint32(lo)))
 }
