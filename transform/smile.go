@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"math"
 	"slices"
-	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/tickerlake/tickerlake/internal/shortfloat"
 	"github.com/tickerlake/tickerlake/market"
@@ -197,41 +197,39 @@ func interpolate(n int, x0 float64, at func(i int) (x, y float64)) float64 {
 // smileJSON is json.Marshal(points) as a string, written by hand (the
 // encoder's reflection was most of a smile's cost); "[]" if a figure is not
 // finite, which JSON cannot carry. TestSmileJSON holds it to json.Marshal.
+// The numbers are written straight into the text, which becomes the string
+// without a copy, as strings.Builder hands over its bytes.
 func smileJSON(points []market.SmilePoint) string {
-	var sb strings.Builder
-	sb.Grow(2 + len(points)*160) // a point takes some 150 bytes
-	var num [32]byte
-	float := func(key string, x float64) bool {
-		if math.IsNaN(x) || math.IsInf(x, 0) {
-			return false
-		}
-		sb.WriteString(key)
-		sb.Write(appendJSONFloat(num[:0], x))
-		return true
-	}
-	sb.WriteByte('[')
+	b := make([]byte, 0, 2+len(points)*160) // a point takes some 150 bytes
+	b = append(b, '[')
 	for i, pt := range points {
 		if i > 0 {
-			sb.WriteByte(',')
+			b = append(b, ',')
 		}
-		if !float(`{"strike":`, pt.Strike) || !float(`,"moneyness":`, pt.Moneyness) || !float(`,"log_moneyness":`, pt.LogMoneyness) ||
-			!float(`,"iv":`, pt.IV) || !float(`,"delta":`, pt.Delta) {
-			return "[]"
+		for _, f := range [...]struct {
+			key string
+			x   float64
+		}{{`{"strike":`, pt.Strike}, {`,"moneyness":`, pt.Moneyness}, {`,"log_moneyness":`, pt.LogMoneyness}, {`,"iv":`, pt.IV}, {`,"delta":`, pt.Delta}} {
+			if math.IsNaN(f.x) || math.IsInf(f.x, 0) {
+				return "[]"
+			}
+			b = append(b, f.key...)
+			b = appendJSONFloat(b, f.x)
 		}
-		sb.WriteString(`,"option_type":`)
+		b = append(b, `,"option_type":`...)
 		switch pt.Type {
 		case market.Call:
-			sb.WriteString(`"call"}`)
+			b = append(b, `"call"}`...)
 		case market.Put:
-			sb.WriteString(`"put"}`)
+			b = append(b, `"put"}`...)
 		default:
-			b, _ := json.Marshal(string(pt.Type)) // a string always encodes
-			sb.Write(b)
-			sb.WriteByte('}')
+			t, _ := json.Marshal(string(pt.Type)) // a string always encodes
+			b = append(b, t...)
+			b = append(b, '}')
 		}
 	}
-	sb.WriteByte(']')
-	return sb.String()
+	b = append(b, ']')
+	return unsafe.String(unsafe.SliceData(b), len(b)) // b is not written again
 }
 
 // appendJSONFloat appends a finite float64 as encoding/json writes it: the
