@@ -286,9 +286,12 @@ func unitPut(x float64, r, q, v, t grad, c *fpConst) (price grad, px, pxx float6
 	dt := drift.mul(t)
 	var sumR, sumQ grad
 	var sumRl, sumRll, sumQl, sumQll float64
+	// As in fpStep: the arguments first, then the Gaussians, then the sums.
+	var dms, dps [fpPriceQuad]grad
+	var cms, nms, cps, nps [fpPriceQuad]float64
+	var far [fpPriceQuad]bool
 	for k := range tab.priceQuad {
 		half := tab.pHalf[k]
-		s := t.scale(half * half)
 		var hu grad
 		for i := range tab.nodes {
 			hu = hu.add(h[i].scale(tab.priceInterp[k][i]))
@@ -298,19 +301,31 @@ func unitPut(x float64, r, q, v, t grad, c *fpConst) (price grad, px, pxx float6
 			lbu = lx.sub(hu.sqrt())
 		}
 		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(tab.pInvHalf[k])
-		if dm.v > 8.3 {
-			// N(-d₋) < 5e-17 and d₊ > d₋: the spot is too far from the boundary for
-			// exercise then to count.
+		// Where N(-d₋) < 5e-17 (and d₊ > d₋) the spot is too far from the boundary for
+		// exercise then to count.
+		far[k] = dm.v > 8.3
+		dms[k], dps[k] = dm, dm.add(vsT.scale(half))
+	}
+	for k := range tab.priceQuad {
+		if !far[k] {
+			// normGradPDF of -dm and -dp, written out as in fpStep.
+			cms[k], nms[k] = normCDFPDF(-dms[k].v)
+			cps[k], nps[k] = normCDFPDF(-dps[k].v)
+		}
+	}
+	for k := range tab.priceQuad {
+		if far[k] {
 			continue
 		}
-		dp := dm.add(vsT.scale(half))
+		half := tab.pHalf[k]
+		s := t.scale(half * half)
+		dm, dp := &dms[k], &dps[k]
 		// ds = T (1+y)/2 dy = T·half·dy.
 		w := tab.pw[k] * half
 		ers, eqs := r.mul(s).scale(-1).expIs(c.ers[k]), q.mul(s).scale(-1).expIs(c.eqs[k])
-		// normGradPDF of -dm and -dp, written out as in fpStep.
 		xm, xp := dm.scale(-1), dp.scale(-1)
-		cm, nmv := normCDFPDF(xm.v)
-		cp, npv := normCDFPDF(xp.v)
+		cm, nmv := cms[k], nms[k]
+		cp, npv := cps[k], nps[k]
 		nm := grad{cm, nmv * xm.vol, nmv * xm.r, nmv * xm.t}
 		np := grad{cp, npv * xp.vol, npv * xp.r, npv * xp.t}
 		sumR = sumR.add(ers.mul(nm).scale(w))
@@ -422,20 +437,32 @@ func fpStep(tab *fpTables, rl *quadRule, j int, tau, sqt, g, h *[fpNodes]grad, e
 	numD := dm0.mul(pm0).div(tj).mul(ibv)
 	denD := dm0.mul(pp0).div(tj).mul(ibv)
 	stv := st.div(v) // √τ/σ
-	var nI, dI grad
+	// The arguments at every point first, then their Gaussians, then the sums: no value of
+	// the sums is live across the Gaussians' calls, which would save and restore it.
+	var dms, dps [fpQuad]grad
 	for k := range rl.quad {
 		half := rl.qHalf[k]
 		lbu := interpBoundary(tab.nodes, &rl.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
-		dp := dm.add(vst.scale(half))
+		dms[k], dps[k] = dm, dm.add(vst.scale(half))
+	}
+	var cps, nps, nms [fpQuad]float64
+	for k := range rl.quad {
+		cps[k], nps[k] = normCDFPDF(dps[k].v)
+		nms[k] = normPDF(dms[k].v)
+	}
+	var nI, dI grad
+	for k := range rl.quad {
+		half := rl.qHalf[k]
+		dm, dp := &dms[k], &dps[k]
 		// N(dp) and the densities at dp and dm with their derivatives, written out here
 		// rather than behind normGradPDF, which is above the compiler's inlining budget
 		// (go build -gcflags=-m=2).
-		cp, np1 := normCDFPDF(dp.v)
+		cp, np1 := cps[k], nps[k]
 		fp := -dp.v * np1
 		np := grad{cp, np1 * dp.vol, np1 * dp.r, np1 * dp.t}
 		pp := grad{np1, fp * dp.vol, fp * dp.r, fp * dp.t}
-		nm := normPDF(dm.v)
+		nm := nms[k]
 		fm := -dm.v * nm
 		pm := grad{nm, fm * dm.vol, fm * dm.r, fm * dm.t}
 		w := rl.qw[k]

@@ -154,6 +154,10 @@ func unitPutVega(x, r, q float64, v vnum, t float64, c *fpConst) vnum {
 	dt := drift.mulc(t)
 	var sumR, sumQ float64
 	var sumRv, sumQv float64
+	// As in unitPut: the arguments first, then the Gaussians, then the sums.
+	var dms, dps [fpPriceQuad]vnum
+	var cms, nms, cps, nps [fpPriceQuad]float64
+	var far [fpPriceQuad]bool
 	for k := range tab.priceQuad {
 		half := tab.pHalf[k]
 		var hu vnum
@@ -165,12 +169,23 @@ func unitPutVega(x, r, q float64, v vnum, t float64, c *fpConst) vnum {
 			lbu = hu.sqrt().scale(-1).addConst(lx)
 		}
 		dm := lbu.scale(-1).addConst(lnx).add(dt.scale(half * half)).mul(ivsT).scale(tab.pInvHalf[k])
-		if dm.v > 8.3 {
+		far[k] = dm.v > 8.3
+		dms[k], dps[k] = dm, dm.add(vsT.scale(half))
+	}
+	for k := range tab.priceQuad {
+		if !far[k] {
+			cms[k], nms[k] = normCDFPDF(-dms[k].v)
+			cps[k], nps[k] = normCDFPDF(-dps[k].v)
+		}
+	}
+	for k := range tab.priceQuad {
+		if far[k] {
 			continue
 		}
-		dp := dm.add(vsT.scale(half))
+		half := tab.pHalf[k]
 		w := tab.pw[k] * half
-		nm, np := normVnum(dm.scale(-1)), normVnum(dp.scale(-1))
+		nm := vnum{cms[k], nms[k] * -dms[k].vol}
+		np := vnum{cps[k], nps[k] * -dps[k].vol}
 		ers, eqs := c.ers[k], c.eqs[k]
 		sumR += w * (ers * nm.v)
 		sumRv += w * (ers * nm.vol)
@@ -233,16 +248,29 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 	// √τ/σ: constant over vnum.
 	stvv := st / v.v
 	stv := vnum{stvv, -stvv / v.v * v.vol}
-	var nI, dI vnum
+	// The arguments at every point first, then their Gaussians, then the sums: no value of
+	// the sums is live across the Gaussians' calls, which would save and restore it.
+	var dms, dps [fpQuad]vnum
 	for k := range rl.quad {
 		half := rl.qHalf[k]
 		lbu := interpBoundaryVega(tab.nodes, &rl.interp[j][k], h, lx)
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
-		dp := dm.add(vst.scale(half))
+		dms[k], dps[k] = dm, dm.add(vst.scale(half))
+	}
+	var cps, nps, nms [fpQuad]float64
+	for k := range rl.quad {
+		cps[k], nps[k] = normCDFPDF(dps[k].v)
+		nms[k] = normPDF(dms[k].v)
+	}
+	var nI, dI vnum
+	for k := range rl.quad {
+		half := rl.qHalf[k]
+		dm, dp := dms[k], dps[k]
 		// N(dp) and the densities at dp and dm with their vegas, as in fpStep.
-		np, np1 := normVnumPDF(dp)
+		np1 := nps[k]
+		np := vnum{cps[k], np1 * dp.vol}
 		pp := vnum{np1, -dp.v * np1 * dp.vol}
-		nm := normPDF(dm.v)
+		nm := nms[k]
 		pm := vnum{nm, -dm.v * nm * dm.vol}
 		w := rl.qw[k]
 		em, eq := w*eru[k], w*equ[k]
