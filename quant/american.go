@@ -437,10 +437,12 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 	if v, d, ok := newtonFromEuropeanWith(p, price, det, fc); ok {
 		return v, greeksOf(d), nil
 	}
+	// AmericanPrice, taking the fixed-point method's factors from fc.
 	f := func(v float64) float64 {
 		q := p
 		q.Vol = v
-		return AmericanPrice(q) - price
+		a, _, _ := americanVegaWith(q, det, fc)
+		return a.v - price
 	}
 	ftop := f(MaxVol)
 	if math.IsNaN(ftop) || math.IsNaN(lo) {
