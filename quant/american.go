@@ -519,11 +519,17 @@ func newtonFromEuropean(p Params, price float64) (v float64, d dual, ok bool) {
 // taking the factors of the fixed-point method that do not depend on volatility from fc
 // (see fpConst).
 func newtonFromEuropeanWith(p Params, price, det float64, fc *fpConst) (v float64, d dual, ok bool) {
-	v, err := ImpliedVol(p, price)
-	if err != nil || v <= 0 {
+	// ImpliedVol, keeping the part of the European price that does not depend on
+	// volatility for the first step.
+	p.Vol = 0
+	if p.Validate() != nil {
 		return 0, dual{}, false
 	}
 	vf := newVolFree(p)
+	v, err := impliedVolFree(vf, price)
+	if err != nil || v <= 0 {
+		return 0, dual{}, false
+	}
 	var lastV, lastVega float64
 	solved, full := false, premiumWithinTol(p, v)
 	for it := 0; it < 12 && !solved; it++ {

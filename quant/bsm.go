@@ -193,8 +193,11 @@ func BSMGreeks(p Params) Greeks {
 // intrinsic value below, and the discounted asset (call) or strike (put) above. At expiry
 // both are the intrinsic value.
 func Bounds(p Params) (lo, hi float64) {
-	fwdS := p.Spot * math.Exp(-p.Div*p.Time)
-	fwdK := p.Strike * math.Exp(-p.Rate*p.Time)
+	return boundsOf(p, p.Spot*math.Exp(-p.Div*p.Time), p.Strike*math.Exp(-p.Rate*p.Time))
+}
+
+// boundsOf is Bounds given the discounted asset and strike.
+func boundsOf(p Params, fwdS, fwdK float64) (lo, hi float64) {
 	if p.Kind == Put {
 		lo, hi = math.Max(fwdK-fwdS, 0), fwdK
 	} else {
@@ -239,29 +242,42 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 	if err := p.Validate(); err != nil {
 		return 0, fmt.Errorf("implied vol: %w", err)
 	}
-	lo, hi := Bounds(p)
+	return impliedVolFree(newVolFree(p), price)
+}
+
+// impliedVolFree is ImpliedVol for valid parameters, from their part that does not depend
+// on volatility, whose discount factors give the bounds and the first guess as well.
+func impliedVolFree(vf volFree, price float64) (float64, error) {
+	p := vf.p
+	lo, hi := boundsOf(p, vf.b.fwdS, vf.b.fwdK)
 	if err := checkBounds(price, lo, hi, p, false); err != nil {
 		return 0, err
 	}
 	if price-lo <= PriceTol {
 		return 0, nil
 	}
-	vf := newVolFree(p)
 	f := func(v float64) (diff, vega float64) {
 		b := vf.at(v)
 		return b.price() - price, b.fwdS * b.pdf * b.sqrtT
 	}
-	top, _ := f(MaxVol)
-	if math.IsNaN(top) {
-		// Finite inputs can still overflow, e.g. e^{-rT} for an extreme rate.
-		return 0, fmt.Errorf("implied vol: %s price not computable for %+v", p.Kind, p)
-	}
-	if top < -PriceTol {
-		return 0, &priceError{shape: aboveSearch, kind: p.Kind, price: price, lo: lo, hi: hi, err: ErrVolOutOfRange}
+	// The price at MaxVol tells a price no volatility in range reaches from one that needs
+	// a volatility above MaxVol. It is worked out only where the search does not find a
+	// price within PriceTol: one that does is below the price at MaxVol (the price rises
+	// with volatility), so the check would have passed.
+	aboveSearch := func() error {
+		top, _ := f(MaxVol)
+		if math.IsNaN(top) {
+			// Finite inputs can still overflow, e.g. e^{-rT} for an extreme rate.
+			return fmt.Errorf("implied vol: %s price not computable for %+v", p.Kind, p)
+		}
+		if top < -PriceTol {
+			return &priceError{shape: aboveSearch, kind: p.Kind, price: price, lo: lo, hi: hi, err: ErrVolOutOfRange}
+		}
+		return nil
 	}
 	// Price is increasing in vol, so the bracket keeps f(a) < 0 <= f(bTop) as it shrinks.
 	a, bTop := 0.0, MaxVol
-	v := initialVol(p, price)
+	v := initialVolOf(p, price, vf.b.fwdS, vf.b.fwdK)
 	if !(v > a && v < bTop) {
 		v = 0.5 * (a + bTop)
 	}
@@ -269,6 +285,9 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 	for range maxIter {
 		diff, vega := f(v)
 		if math.IsNaN(diff) {
+			if err := aboveSearch(); err != nil {
+				return 0, err
+			}
 			return 0, fmt.Errorf("implied vol: %s price not computable at vol %g for %+v", p.Kind, v, p)
 		}
 		if math.Abs(diff) <= PriceTol {
@@ -282,6 +301,9 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 		if bTop-a <= 1e-15*bTop {
 			// PriceTol is out of reach in floating point (very large prices): this is
 			// the closest representable vol.
+			if err := aboveSearch(); err != nil {
+				return 0, err
+			}
 			return v, nil
 		}
 		next := v - diff/vega
@@ -292,6 +314,9 @@ func ImpliedVol(p Params, price float64) (float64, error) {
 		}
 		prev = math.Abs(diff)
 		v = next
+	}
+	if err := aboveSearch(); err != nil {
+		return 0, err
 	}
 	return v, nil
 }
@@ -342,11 +367,10 @@ func (e *priceError) Error() string {
 
 func (e *priceError) Unwrap() error { return e.err }
 
-// initialVol is the Corrado-Miller (1996) estimate, computed on the call price given by
-// put-call parity and on discounted spot and strike so dividends and rates are accounted for.
-func initialVol(p Params, price float64) float64 {
-	s := p.Spot * math.Exp(-p.Div*p.Time)
-	k := p.Strike * math.Exp(-p.Rate*p.Time)
+// initialVolOf is the Corrado-Miller (1996) estimate, computed on the call price given by
+// put-call parity and on the discounted spot s and strike k so dividends and rates are
+// accounted for.
+func initialVolOf(p Params, price, s, k float64) float64 {
 	c := price
 	if p.Kind == Put {
 		c = price + s - k
