@@ -268,14 +268,6 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 		metas[i] = rgMeta.NextColumnChunk()
 	}
 	writers := make([]file.ColumnChunkWriter, ncols)
-	chunks := make([]*columnChunk, ncols)
-	defer func() {
-		for _, c := range chunks {
-			if c != nil {
-				columnChunks.Put(c)
-			}
-		}
-	}()
 	// Plain columns first: they are compressed here, dictionary columns
 	// only when the row group closes, so taking them early evens out the
 	// workers' last columns.
@@ -287,6 +279,18 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 			}
 		}
 	}
+	chunks := make([]*columnChunk, ncols)
+	defer func() {
+		// Handed back in the reverse of the order they are taken in, the
+		// free list (last in, first out) gives the next row group of the
+		// dataset each column's chunk back, its buffers already the size
+		// of that column's pages.
+		for _, i := range slices.Backward(order) {
+			if c := chunks[i]; c != nil {
+				columnChunks.Put(c)
+			}
+		}
+	}()
 	var next atomic.Int64
 	var g errgroup.Group
 	for range min(runtime.GOMAXPROCS(0), ncols) {
