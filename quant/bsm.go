@@ -261,10 +261,17 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		return b.price() - price, b.fwdS * b.pdf * b.sqrtT
 	}
 	// The price at MaxVol tells a price no volatility in range reaches from one that needs
-	// a volatility above MaxVol. It is worked out only where the search does not find a
-	// price within PriceTol: one that does is below the price at MaxVol (the price rises
-	// with volatility), so the check would have passed.
+	// a volatility above MaxVol. It is worked out only while no step has priced above the
+	// price, and only once a step bisects or the search ends: a search that prices above
+	// it, or within PriceTol of it, has found it below the price at MaxVol (the price
+	// rises with volatility), where the check passes, and Newton's steps from below the
+	// price rise until they bisect.
+	checked := false
 	aboveSearch := func() error {
+		if checked {
+			return nil
+		}
+		checked = true
 		top, _ := f(MaxVol)
 		if math.IsNaN(top) {
 			// Finite inputs can still overflow, e.g. e^{-rT} for an extreme rate.
@@ -296,7 +303,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		if diff < 0 {
 			a = v
 		} else {
-			bTop = v
+			bTop, checked = v, true
 		}
 		if bTop-a <= 1e-15*bTop {
 			// PriceTol is out of reach in floating point (very large prices): this is
@@ -310,6 +317,9 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		// Newton is trusted only while it stays strictly inside the bracket and at least
 		// halves the error of the step before; otherwise bisect.
 		if vega <= 0 || math.IsNaN(next) || next <= a || next >= bTop || math.Abs(diff) > 0.5*prev {
+			if err := aboveSearch(); err != nil {
+				return 0, err
+			}
 			next = 0.5 * (a + bTop)
 		}
 		prev = math.Abs(diff)
