@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -136,17 +137,14 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 	if p := res.Quote.RegularMarketPrice; p != nil && *p > 0 && !math.IsInf(*p, 0) {
 		spot = *p
 	}
-	type listed struct {
-		t  market.OptionType
-		ct *wire.Contract
-	}
 	n := 0
 	for si := range res.Options {
 		n += len(res.Options[si].Calls) + len(res.Options[si].Puts)
 	}
 	// De-duplication: the last listing of a contract symbol wins.
-	all := make([]listed, 0, n)
-	last := make(map[string]int, n)
+	d := listings.Get().(*dedup)
+	defer d.recycle()
+	all, last := slices.Grow(d.all[:0], n), d.last
 	for si := range res.Options {
 		series := &res.Options[si]
 		for _, side := range [...]struct {
@@ -183,7 +181,35 @@ func (c *Cleaner) options(res wire.OptionResult, snapshot time.Time) ([]market.O
 		}
 		out = append(out, q)
 	}
+	d.all = all
 	return out, rejects, rep
+}
+
+// listed is a contract of a chain, as listed.
+type listed struct {
+	t  market.OptionType
+	ct *wire.Contract
+}
+
+// dedup is what de-duplicating a chain's contracts needs, kept between
+// chains (listings): a map a message cost more to make than to use.
+type dedup struct {
+	all  []listed
+	last map[string]int // contract symbol to its last listing in all
+}
+
+var listings = sync.Pool{New: func() any { return &dedup{last: map[string]int{}} }}
+
+// recycle hands d back holding nothing of the chain; not after a chain so
+// long that clearing its map would cost the next chains more than a new one.
+func (d *dedup) recycle() {
+	if len(d.all) > 4096 {
+		return
+	}
+	clear(d.all)
+	d.all = d.all[:0]
+	clear(d.last)
+	listings.Put(d)
 }
 
 // quoteBuffers keeps the quote slices Processor.Process is done with (a
