@@ -73,12 +73,13 @@ func american(p Params) (dual, rule) {
 // works out once; it also returns the European price it floors with.
 func americanAt(p Params, det float64) (v dual, how rule, euro dual) {
 	var c fpConst
-	return americanAtWith(p, det, &c)
+	return americanAtWith(p, det, &c, nil)
 }
 
 // americanAtWith is americanAt taking the factors of the fixed-point method that do not
-// depend on volatility from c (see fpConst).
-func americanAtWith(p Params, det float64, c *fpConst) (v dual, how rule, euro dual) {
+// depend on volatility from c (see fpConst) and, unless it is nil, the part of the
+// European price that does not from vf, newVolFree(p).
+func americanAtWith(p Params, det float64, c *fpConst, vf *volFree) (v dual, how rule, euro dual) {
 	intrinsic := p.intrinsic()
 	if p.Time == 0 {
 		return constant(intrinsic), ruleOther, euro
@@ -86,7 +87,12 @@ func americanAtWith(p Params, det float64, c *fpConst) (v dual, how rule, euro d
 	if p.Vol == 0 {
 		return constant(det), ruleOther, euro
 	}
-	euro = europeanDual(p)
+	if vf != nil {
+		// BSMGreeks, p being valid.
+		euro = dualOf(bsmGreeksOf(p, vf.at(p.Vol)))
+	} else {
+		euro = europeanDual(p)
+	}
 	v, how = dual{v: math.NaN()}, ruleClosedForm
 	switch americanMethodOf(p) {
 	case americanHold:
@@ -191,7 +197,11 @@ func earlyExerciseBound(p Params, rate, yield float64) float64 {
 
 // europeanDual is the Black-Scholes-Merton price with its derivatives.
 func europeanDual(p Params) dual {
-	g := BSMGreeks(p)
+	return dualOf(BSMGreeks(p))
+}
+
+// dualOf is a price with its derivatives from its Greeks.
+func dualOf(g Greeks) dual {
 	return dual{v: g.Price, s: g.Delta, ss: g.Gamma, vol: 100 * g.Vega, r: 100 * g.Rho, t: -g.ThetaYear}
 }
 
@@ -441,7 +451,7 @@ func impliedVolGreeks(p Params, price float64, s Style, fc *fpConst) (float64, G
 	f := func(v float64) float64 {
 		q := p
 		q.Vol = v
-		a, _, _ := americanVegaWith(q, det, fc)
+		a, _, _ := americanVegaWith(q, det, fc, nil)
 		return a.v - price
 	}
 	ftop := f(MaxVol)
@@ -539,10 +549,10 @@ func newtonFromEuropeanWith(p Params, price, det float64, fc *fpConst) (v float6
 		var how rule
 		if full {
 			var e dual
-			d, how, e = americanAtWith(q, det, fc)
+			d, how, e = americanAtWith(q, det, fc, &vf)
 			a, euro = vnum{d.v, d.vol}, vnum{e.v, e.vol}
 		} else {
-			a, how, euro = americanVegaWith(q, det, fc)
+			a, how, euro = americanVegaWith(q, det, fc, &vf)
 		}
 		f := a.v - price
 		if how != ruleClosedForm || math.IsNaN(f) {
@@ -609,7 +619,7 @@ func newtonFromEuropeanWith(p Params, price, det float64, fc *fpConst) (v float6
 	for range 4 {
 		q := p
 		q.Vol = v
-		d, how, _ := americanAtWith(q, det, fc)
+		d, how, _ := americanAtWith(q, det, fc, &vf)
 		f := d.v - price
 		if how != ruleClosedForm || math.IsNaN(f) || !(d.vol > 0) {
 			return 0, dual{}, false

@@ -172,7 +172,11 @@ func BSMGreeks(p Params) Greeks {
 		nan := math.NaN()
 		return Greeks{nan, nan, nan, nan, nan, nan, nan}
 	}
-	b := newBSM(p)
+	return bsmGreeksOf(p, newBSM(p))
+}
+
+// bsmGreeksOf is BSMGreeks for valid parameters given their pieces, newBSM(p).
+func bsmGreeksOf(p Params, b bsm) Greeks {
 	g := Greeks{
 		Price: b.price(),
 		Delta: b.sign * b.dq * b.nd1,

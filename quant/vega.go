@@ -83,12 +83,13 @@ func normVnumPDF(x vnum) (cdf vnum, pdf float64) {
 // Where americanAt gives a price without derivatives (ruleOther) so does this.
 func americanVega(p Params, det float64) (v vnum, how rule, euro vnum) {
 	var c fpConst
-	return americanVegaWith(p, det, &c)
+	return americanVegaWith(p, det, &c, nil)
 }
 
 // americanVegaWith is americanVega taking the factors of the fixed-point method that do
-// not depend on volatility from c (see fpConst).
-func americanVegaWith(p Params, det float64, c *fpConst) (v vnum, how rule, euro vnum) {
+// not depend on volatility from c (see fpConst) and, unless it is nil, the part of the
+// European price that does not from vf, newVolFree(p).
+func americanVegaWith(p Params, det float64, c *fpConst, vf *volFree) (v vnum, how rule, euro vnum) {
 	intrinsic := p.intrinsic()
 	if p.Time == 0 {
 		return vnum{v: intrinsic}, ruleOther, euro
@@ -96,7 +97,12 @@ func americanVegaWith(p Params, det float64, c *fpConst) (v vnum, how rule, euro
 	if p.Vol == 0 {
 		return vnum{v: det}, ruleOther, euro
 	}
-	b := newBSM(p)
+	var b bsm
+	if vf != nil {
+		b = vf.at(p.Vol)
+	} else {
+		b = newBSM(p)
+	}
 	euro = vnum{b.price(), b.fwdS * b.pdf * b.sqrtT}
 	v, how = vnum{v: math.NaN()}, ruleClosedForm
 	switch americanMethodOf(p) {
