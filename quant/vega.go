@@ -259,7 +259,15 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 	var dms, dps [fpQuad]vnum
 	for k := range rl.quad {
 		half := rl.qHalf[k]
-		lbu := interpBoundaryVega(tab.nodes, &rl.interp[j][k], h, lx)
+		w := &rl.interp[j][k]
+		var hu vnum
+		for i := range tab.nodes {
+			hu = hu.add(h[i].scale(w[i]))
+		}
+		lbu := vnum{v: lx}
+		if hu.v > 1e-300 {
+			lbu = hu.sqrt().scale(-1).addConst(lx)
+		}
 		dm := lb.sub(lbu).add(dtj.scale(half * half)).mul(ivst).scale(rl.qInv[k])
 		dms[k], dps[k] = dm, dm.add(vst.scale(half))
 	}
@@ -296,17 +304,6 @@ func fpStepVega(tab *fpTables, rl *quadRule, j int, tau, sqt *[fpNodes]float64, 
 		return vnum{}
 	}
 	return ng
-}
-
-func interpBoundaryVega(n int, w *[fpNodes]float64, h *[fpNodes]vnum, lx float64) vnum {
-	var hu vnum
-	for i := range n {
-		hu = hu.add(h[i].scale(w[i]))
-	}
-	if !(hu.v > 1e-300) {
-		return vnum{v: lx}
-	}
-	return hu.sqrt().scale(-1).addConst(lx)
 }
 
 // bawSeedVega is bawSeed with the derivative in volatility only.
