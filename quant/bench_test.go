@@ -60,3 +60,13 @@ func BenchmarkAmericanPriceTree(b *testing.B) {
 		benchSink = AmericanPrice(p)
 	}
 }
+
+// The volatility search's pricing with vega alone, against BenchmarkAmericanGreeks's
+// pricing with every derivative: the two costs fullAfterFirst and fullAfterHalley weigh.
+func BenchmarkAmericanVega(b *testing.B) {
+	det := deterministicAmerican(benchParams)
+	for b.Loop() {
+		v, _, _ := americanVega(benchParams, det)
+		benchSink = v.vol
+	}
+}
