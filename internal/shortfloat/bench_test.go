@@ -29,8 +29,8 @@ func greeks(n int) []float64 {
 	return vals[:n]
 }
 
-// BenchmarkGreeks formats the same Greeks as 'g' with Append and with
-// strconv.AppendFloat, which Append replaces.
+// BenchmarkGreeks formats the same Greeks as 'g' with Append, with PutG
+// and with strconv.AppendFloat, which they replace.
 func BenchmarkGreeks(b *testing.B) {
 	vals := greeks(4096)
 	for _, bc := range []struct {
@@ -38,6 +38,7 @@ func BenchmarkGreeks(b *testing.B) {
 		fn   func([]byte, float64) []byte
 	}{
 		{"shortfloat", func(dst []byte, f float64) []byte { return Append(dst, f, 'g') }},
+		{"putg", func(dst []byte, f float64) []byte { return dst[:len(dst)+PutG(dst[len(dst):len(dst)+Room], f)] }},
 		{"strconv", func(dst []byte, f float64) []byte { return strconv.AppendFloat(dst, f, 'g', -1, 64) }},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

@@ -350,3 +350,94 @@ func eightDigits(x uint32) uint64 {
 	v = t | (v-t*10)<<8
 	return v | zeros
 }
+
+// Room is the length of the buffer PutG writes into.
+const Room = 32
+
+// PutG writes f into b as Append(nil, f, 'g') formats it and returns the
+// length of the text. It writes in words, straight into b, which must be
+// at least Room long: the bytes of b after the text are left changed.
+// A caller appending to a buffer with Room spare bytes writes the text in
+// place, where Append builds it on the stack and copies it.
+func PutG(b []byte, f float64) int {
+	_ = b[Room-1]
+	u := math.Float64bits(f)
+	if u&expMask == expMask { // NaN or an infinity
+		switch {
+		case u&fracMask != 0:
+			return copy(b, "NaN")
+		case u>>63 != 0:
+			return copy(b, "-Inf")
+		}
+		return copy(b, "+Inf")
+	}
+	s := int(u >> 63) // where the text after a minus sign starts
+	b[0] = '-'
+	if u &^= 1 << 63; u == 0 {
+		b[s] = '0'
+		return s + 1
+	}
+	d, k := shortest(u)
+	n := digitCount(d)
+	point := n + k // the digits before the decimal point
+	w0, w1, w2 := digitWords(d, n)
+	switch {
+	case point > 6 || point < -3:
+		// d.ddde±XX: the digits go one place right, and the first of them
+		// back over the point.
+		putWords(b[s+1:], w0, w1, w2)
+		b[s] = byte(w0)
+		end := s + 1
+		if n > 1 {
+			b[end], end = '.', s+1+n
+		}
+		exp := point - 1
+		e := uint64('e') | '+'<<8
+		if exp < 0 {
+			e, exp = uint64('e')|'-'<<8, -exp
+		}
+		if exp < 100 {
+			e |= uint64(exp/10+'0')<<16 | uint64(exp%10+'0')<<24
+			binary.LittleEndian.PutUint32(b[end:], uint32(e))
+			return end + 4
+		}
+		e |= uint64(exp/100+'0')<<16 | uint64(exp/10%10+'0')<<24 | uint64(exp%10+'0')<<32
+		binary.LittleEndian.PutUint64(b[end:], e)
+		return end + 5
+	case point <= 0:
+		// 0.000ddd: "0." and up to three zeros, then the digits.
+		binary.LittleEndian.PutUint64(b[s:], zeros&^0xff00|'.'<<8)
+		putWords(b[s+2-point:], w0, w1, w2)
+		return s + 2 - point + n
+	case point < n:
+		// ddd.ddd: the digits go one place right, and the integer ones,
+		// in one word, back over the point.
+		putWords(b[s+1:], w0, w1, w2)
+		ints := uint64(1)<<(8*point) - 1
+		binary.LittleEndian.PutUint64(b[s:], w0&ints|'.'<<(8*point)|w0<<8&^(ints<<8|0xff))
+		return s + 1 + n
+	}
+	// ddd000, six digits at most: one word.
+	ds := uint64(1)<<(8*n) - 1
+	binary.LittleEndian.PutUint64(b[s:], w0&ds|zeros&^ds)
+	return s + point
+}
+
+// putWords writes three words at the start of b.
+func putWords(b []byte, w0, w1, w2 uint64) {
+	_ = b[23]
+	binary.LittleEndian.PutUint64(b, w0)
+	binary.LittleEndian.PutUint64(b[8:], w1)
+	binary.LittleEndian.PutUint64(b[16:], w2)
+}
+
+// digitWords returns the n digits of d < 10^17 as text in three
+// little-endian words, first digit first: d scaled to 17 digits, split
+// 8, 8 and 1. The bytes after the n digits are zeros, as text or not.
+func digitWords(d uint64, n int) (w0, w1, w2 uint64) {
+	d *= pow10Int[17-n]
+	hi := d / 1e9
+	lo := d - hi*1e9
+	mid := lo / 10
+	return eightDigits(uint32(hi)), eightDigits(uint32(mid)), '0' + lo - mid*10
+}

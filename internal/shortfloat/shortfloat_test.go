@@ -21,6 +21,9 @@ func compare(t *testing.T, f float64, scratch *[2][]byte) int {
 		if string(got) != string(want) {
 			t.Fatalf("Append(%#x, %q) = %s, strconv %s", math.Float64bits(f), format, got, want)
 		}
+		if format == 'g' {
+			checkPutG(t, f, want)
+		}
 		scratch[0], scratch[1] = got, want
 	}
 	return 1
@@ -36,7 +39,21 @@ func compareG(t *testing.T, f float64, scratch *[2][]byte) int {
 		t.Fatalf("Append(%#x, 'g') = %s, strconv %s", math.Float64bits(f), got, want)
 	}
 	scratch[0], scratch[1] = got, want
+	checkPutG(t, f, want)
 	return 1
+}
+
+// checkPutG holds PutG, writing over a buffer full of garbage, to
+// strconv's 'g' text want.
+func checkPutG(t *testing.T, f float64, want []byte) {
+	t.Helper()
+	var b [Room]byte
+	for i := range b {
+		b[i] = 0xa5
+	}
+	if n := PutG(b[:], f); string(b[:n]) != string(want) {
+		t.Fatalf("PutG(%#x) = %s, strconv %s", math.Float64bits(f), b[:n], want)
+	}
 }
 
 // withNeighbours calls check on f, on the floats either side of it and on
@@ -212,6 +229,9 @@ func FuzzAppend(f *testing.F) {
 		want := strconv.AppendFloat(nil, x, format, -1, 64)
 		if string(got) != string(want) {
 			t.Fatalf("Append(%#x, %q) = %s, want %s", math.Float64bits(x), format, got, want)
+		}
+		if format == 'g' {
+			checkPutG(t, x, want)
 		}
 	})
 }
