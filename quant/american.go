@@ -495,16 +495,17 @@ func europeanSolve(p Params, price float64) (v float64, d dual, ok bool) {
 	return v, d, true
 }
 
-// A pricing with every derivative costs about 1.6 times one with vega alone
-// (BenchmarkAmericanGreeks against BenchmarkAmericanVega), and one with vega alone that
-// lands costs a second pricing for the Greeks, so the next pricing should carry every
-// derivative once it lands about two times in five or more. The bounds were picked on
-// BenchmarkEnrich/american's chains (no test counts the pricings) when the pricing with every
-// derivative cost only an eighth more, so they now choose it a little too often: the next
-// pricing carries every derivative where the error expected of the first step (the
-// premium's bend) is within 10·PriceTol and that of Halley's steps (Newton's error) within
-// 100·PriceTol. The steps are the same either way (but for the rounding of the two vegas),
-// so what lands is the same volatility; moving the bounds moves the last bits of some.
+// A pricing with every derivative costs about 1.8 times one with vega alone (the
+// instructions of BenchmarkAmericanSearchPricing/full against /vega, counted by callgrind),
+// and one with vega alone that lands costs a second pricing for the Greeks, so the next
+// pricing should carry every derivative once it lands about nine times in twenty or more.
+// The bounds were picked on BenchmarkEnrich/american's chains (no test counts the
+// pricings) when the pricing with every derivative cost only an eighth more, so they now
+// choose it too often: the next pricing carries every derivative where the error expected
+// of the first step (the premium's bend) is within 10·PriceTol and that of Halley's steps
+// (Newton's error) within 100·PriceTol. The steps are the same either way (but for the
+// rounding of the two vegas), so what lands is the same volatility; moving the bounds
+// moves the last bits of some.
 const (
 	fullAfterFirst  = 10 * PriceTol
 	fullAfterHalley = 100 * PriceTol

@@ -61,12 +61,27 @@ func BenchmarkAmericanPriceTree(b *testing.B) {
 	}
 }
 
-// The volatility search's pricing with vega alone, against BenchmarkAmericanGreeks's
-// pricing with every derivative: the two costs fullAfterFirst and fullAfterHalley weigh.
-func BenchmarkAmericanVega(b *testing.B) {
-	det := deterministicAmerican(benchParams)
-	for b.Loop() {
-		v, _, _ := americanVega(benchParams, det)
-		benchSink = v.vol
-	}
+// BenchmarkAmericanSearchPricing times one pricing of the American volatility search
+// (newtonFromEuropeanWith) with vega alone and with every derivative, as the search makes
+// them: the value without volatility, the fixed-point factors and the European part that
+// does not depend on volatility already worked out. The two are the costs fullAfterFirst
+// and fullAfterHalley weigh.
+func BenchmarkAmericanSearchPricing(b *testing.B) {
+	p := benchParams
+	p.Vol = 0
+	det := deterministicAmerican(p)
+	vf := newVolFree(p)
+	var fc fpConst
+	b.Run("vega", func(b *testing.B) {
+		for b.Loop() {
+			v, _, _ := americanVegaWith(benchParams, det, &fc, &vf)
+			benchSink = v.vol
+		}
+	})
+	b.Run("full", func(b *testing.B) {
+		for b.Loop() {
+			v, _, _ := americanAtWith(benchParams, det, &fc, &vf)
+			benchSink = v.vol
+		}
+	})
 }
