@@ -271,7 +271,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 	// rises with volatility), where the check passes, and Newton's steps from below the
 	// price rise until they bisect.
 	checked := false
-	aboveSearch := func() error {
+	checkTop := func() error {
 		if checked {
 			return nil
 		}
@@ -296,7 +296,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 	for range maxIter {
 		diff, vega := f(v)
 		if math.IsNaN(diff) {
-			if err := aboveSearch(); err != nil {
+			if err := checkTop(); err != nil {
 				return 0, err
 			}
 			return 0, fmt.Errorf("implied vol: %s price not computable at vol %g for %+v", p.Kind, v, p)
@@ -312,7 +312,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		if bTop-a <= 1e-15*bTop {
 			// PriceTol is out of reach in floating point (very large prices): this is
 			// the closest representable vol.
-			if err := aboveSearch(); err != nil {
+			if err := checkTop(); err != nil {
 				return 0, err
 			}
 			return v, nil
@@ -321,7 +321,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		// Newton is trusted only while it stays strictly inside the bracket and at least
 		// halves the error of the step before; otherwise bisect.
 		if vega <= 0 || math.IsNaN(next) || next <= a || next >= bTop || math.Abs(diff) > 0.5*prev {
-			if err := aboveSearch(); err != nil {
+			if err := checkTop(); err != nil {
 				return 0, err
 			}
 			next = 0.5 * (a + bTop)
@@ -329,7 +329,7 @@ func impliedVolFree(vf volFree, price float64) (float64, error) {
 		prev = math.Abs(diff)
 		v = next
 	}
-	if err := aboveSearch(); err != nil {
+	if err := checkTop(); err != nil {
 		return 0, err
 	}
 	return v, nil
