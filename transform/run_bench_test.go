@@ -9,8 +9,6 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/clock"
-	"github.com/tickerlake/tickerlake/ingest"
-	"github.com/tickerlake/tickerlake/ingest/synthetic"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -25,20 +23,7 @@ import (
 // the wall-clock figure.
 func BenchmarkProcessorRun(b *testing.B) {
 	const snapshots = 4
-	src := ingest.NewSynthetic(synthetic.New(synthetic.Config{Seed: 3}))
-	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
-	var syms []string
-	for _, c := range market.Universe()[:40] {
-		syms = append(syms, c.Symbol)
-	}
-	var snap []kafka.Message
-	err := src.Fetch(context.Background(), ingest.NewTask(ingest.Options, at, at, syms...), func(r ingest.Raw) error {
-		snap = append(snap, kafka.Message{Topic: r.Topic, Key: []byte(r.Symbol), Value: r.Value, Headers: r.Headers})
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	snap := snapshotBatch(b, 40, time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC))
 	var msgs []kafka.Message
 	for range snapshots {
 		msgs = append(msgs, snap...)
