@@ -12,7 +12,7 @@ import (
 var moreRandom = flag.Int("random", 10_000_000, "random bit patterns TestMoreRandomBits compares with strconv")
 
 // compare holds Append to strconv.AppendFloat for one value in every
-// format and returns how many comparisons it made.
+// format and returns 1, the value counted once, for the tests' logs.
 func compare(t *testing.T, f float64, scratch *[2][]byte) int {
 	t.Helper()
 	for _, format := range []byte{'e', 'f', 'g'} {
