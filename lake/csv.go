@@ -1,9 +1,12 @@
 package lake
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -116,6 +119,10 @@ const csvChunkRows = 4096
 // appendCSVRows appends the rows of recs to out, growing out once, when
 // it is short, by the first batch's bytes per row for reserve rows (or
 // those of recs, if more).
+//
+// Each field is written, with the comma or line end after it, straight
+// into out's spare capacity, which is kept at csvRoom bytes a column at
+// the start of a row and after each string (the one field of any length).
 func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []arrow.RecordBatch, reserve int64) ([]byte, error) {
 	var rows int64
 	for _, r := range recs {
@@ -123,6 +130,11 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 	}
 	reserve = max(reserve, rows)
 	cols := make([]csvColumn, schema.NumFields())
+	for j := range cols {
+		cols[j].sep = ','
+	}
+	cols[len(cols)-1].sep = '\n'
+	room := csvRoom * len(cols)
 	sized := false
 	for _, rec := range recs {
 		start := len(out)
@@ -132,11 +144,23 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 			}
 		}
 		for i := 0; i < int(rec.NumRows()); i++ {
-			out = cols[0].append(out, i)
-			for j := 1; j < len(cols); j++ {
-				out = cols[j].append(append(out, ','), i)
+			if cap(out)-len(out) < room {
+				out = slices.Grow(out, room)
 			}
-			out = append(out, '\n')
+			buf, p := out[:cap(out)], len(out)
+			for j := range cols {
+				c := &cols[j]
+				if c.kind != csvString {
+					p = c.put(buf, p, i)
+					continue
+				}
+				out = c.appendString(buf[:p], i)
+				if cap(out)-len(out) < room {
+					out = slices.Grow(out, room)
+				}
+				buf, p = out[:cap(out)], len(out)
+			}
+			out = buf[:p]
 		}
 		// Size the buffer once rather than let it double and copy.
 		if !sized && rec.NumRows() > 0 {
@@ -147,6 +171,14 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 	}
 	return out, nil
 }
+
+// csvRoom is the spare bytes a field other than a string is written
+// into: its text, whole words of it, and its separator.
+const csvRoom = 64
+
+// csvTextMax is the longest text of a field other than a string: a
+// timestamp in a zone with seconds in its offset.
+const csvTextMax = 40
 
 // csvKind is how a column's values are written.
 type csvKind uint8
@@ -161,39 +193,59 @@ const (
 )
 
 // csvColumn appends the values of one column as CSV fields, nulls empty,
-// batch after batch (set): the rows of a column go, in order, to one
-// growing buffer. It is one value per column for the whole object, not a
-// closure per column and batch: the writer hands over a batch per
-// processed message, some fifty rows, and the closures were most of a
-// CSV object's allocations.
+// each with its separator, batch after batch (set): the rows of a column
+// go, in order, to one growing buffer. It is one value per column for the
+// whole object, not a closure per column and batch: the writer hands over
+// a batch per processed message, some fifty rows, and the closures were
+// most of a CSV object's allocations.
 //
-// A value equal to the one appended for the row before is copied from
-// where that one's text was appended: in market data values repeat down a
-// column (snapshot_ts, ingested_at, the symbol, a chain's underlying price,
-// a call's and a put's strike), and formatting them is what costs. Floats
-// are compared as bits, so that -0 and 0 stay apart.
+// In market data values repeat down a column (snapshot_ts, ingested_at,
+// the symbol, a chain's underlying price, days to expiry) and across a
+// chain (a call's and a put's strike and moneyness), and formatting them
+// is what costs. So a string equal to the one of the row before, and a
+// number, date or instant met lately, found by its bits in a small table,
+// are copied from where their text was written. Floats are compared as
+// bits, so that -0 and 0 stay apart.
 type csvColumn struct {
-	kind   csvKind
-	col    arrow.Array
-	nulls  bool
-	str    *array.String
-	bits   []uint64 // float64 values as bits
-	i64    []int64
-	b      *array.Boolean
-	d32    []arrow.Date32
-	ts     []arrow.Timestamp
-	tsType *arrow.TimestampType
-	tsFmt  func([]byte, arrow.Timestamp) []byte
+	kind  csvKind
+	sep   byte   // ',' or, after the last column, '\n'
+	valid []byte // the batch's validity bitmap; nil without nulls
+	off   int    // the batch's first row in valid
+	str   *array.String
+	bits  []uint64 // float64 values as bits
+	i64   []int64
+	b     *array.Boolean
+	d32   []arrow.Date32
+	ts    []arrow.Timestamp
 
-	// The last value appended, of row last, and where its text is.
+	tsType *arrow.TimestampType
+	tsFmt  func([]byte, arrow.Timestamp) []byte // instants outside UTC
+	utc    *utcWriter                           // instants in UTC
+
+	// The string last appended and where its text is.
 	prevStr          string
-	prevBits         uint64
-	start, end, last int
+	strStart, strEnd int
+	hasStr           bool
+
+	texts *[1 << csvTextBits]csvText
+}
+
+// csvTextBits is the log₂ of the texts a column remembers: enough for
+// the strikes of a chain.
+const csvTextBits = 6
+
+// csvText is where the text of a value, by its bits, was written.
+type csvText struct {
+	bits     uint64
+	start, n int
 }
 
 // set points c at the column's values in the next batch.
 func (c *csvColumn) set(col arrow.Array) error {
-	c.col, c.nulls, c.last = col, col.NullN() > 0, -2
+	c.valid = nil
+	if col.NullN() > 0 {
+		c.valid, c.off = col.NullBitmapBytes(), col.Data().Offset()
+	}
 	switch a := col.(type) {
 	case *array.String:
 		c.kind, c.str = csvString, a
@@ -208,83 +260,171 @@ func (c *csvColumn) set(col arrow.Array) error {
 		c.kind, c.d32 = csvDate, a.Date32Values()
 	case *array.Timestamp:
 		typ := a.DataType().(*arrow.TimestampType)
-		if c.tsFmt == nil || !arrow.TypeEqual(typ, c.tsType) {
-			f, err := timestampAppender(a)
+		if c.tsType == nil || !arrow.TypeEqual(typ, c.tsType) {
+			loc, err := typ.GetZone()
 			if err != nil {
 				return err
 			}
-			c.tsType, c.tsFmt = typ, f
+			c.tsFmt, c.utc = nil, nil
+			if loc == time.UTC {
+				c.utc = newUTCWriter(typ.Unit, typ.TimeZone != "")
+			} else if c.tsFmt, err = layoutAppender(typ); err != nil {
+				return err
+			}
+			c.tsType, c.texts = typ, nil
 		}
 		c.kind, c.ts = csvTimestamp, a.TimestampValues()
 	default:
 		return fmt.Errorf("no CSV text for %s", col.DataType())
 	}
+	if c.kind != csvString && c.texts == nil {
+		c.texts = new([1 << csvTextBits]csvText)
+	}
 	return nil
 }
 
-// append appends value i of the column's current batch.
-func (c *csvColumn) append(dst []byte, i int) []byte {
-	if c.nulls && c.col.IsNull(i) {
-		return dst
+// appendString appends value i of a string column and its separator.
+func (c *csvColumn) appendString(dst []byte, i int) []byte {
+	if c.valid != nil && c.valid[(c.off+i)>>3]>>((c.off+i)&7)&1 == 0 {
+		return append(dst, c.sep)
 	}
+	v := c.str.Value(i)
+	if c.hasStr && v == c.prevStr {
+		dst = append(dst, dst[c.strStart:c.strEnd]...)
+		return append(dst, c.sep)
+	}
+	c.strStart = len(dst)
+	dst = appendCSVField(dst, v)
+	c.strEnd, c.prevStr, c.hasStr = len(dst), v, true
+	return append(dst, c.sep)
+}
+
+// put writes value i of the column's current batch, not a string one,
+// and its separator into buf at p, which must leave csvRoom bytes, and
+// returns where they end.
+func (c *csvColumn) put(buf []byte, p, i int) int {
+	b := (*[csvRoom]byte)(buf[p:])
+	if c.valid != nil && c.valid[(c.off+i)>>3]>>((c.off+i)&7)&1 == 0 {
+		b[0] = c.sep
+		return p + 1
+	}
+	var n int
 	switch c.kind {
-	case csvString:
-		v := c.str.Value(i)
-		if i == c.last+1 && v == c.prevStr {
-			c.last = i
-			return append(dst, dst[c.start:c.end]...)
-		}
-		c.start = len(dst)
-		dst = appendCSVField(dst, v)
-		c.end, c.last, c.prevStr = len(dst), i, v
-		return dst
 	case csvInt:
-		return strconv.AppendInt(dst, c.i64[i], 10)
+		n = putInt(b, c.i64[i])
 	case csvBool:
-		return strconv.AppendBool(dst, c.b.Value(i))
-	}
-	var v uint64
-	switch c.kind {
-	case csvFloat:
-		v = c.bits[i]
-	case csvDate:
-		v = uint64(c.d32[i])
+		n = 5
+		binary.LittleEndian.PutUint64(b[:], 'f'|'a'<<8|'l'<<16|'s'<<24|'e'<<32)
+		if c.b.Value(i) {
+			n = 4
+			binary.LittleEndian.PutUint64(b[:], 't'|'r'<<8|'u'<<16|'e'<<24)
+		}
 	default:
-		v = uint64(c.ts[i])
+		var v uint64
+		switch c.kind {
+		case csvFloat:
+			v = c.bits[i]
+		case csvDate:
+			v = uint64(c.d32[i])
+		default:
+			v = uint64(c.ts[i])
+		}
+		t := &c.texts[v*0x9e3779b97f4a7c15>>(64-csvTextBits)]
+		if t.n > 0 && t.bits == v {
+			// As csvTextMax bytes, whatever the text's length: the bytes
+			// after the text may be those being written over, but those
+			// of the text are not.
+			copyText(b, (*[csvRoom]byte)(buf[t.start:]))
+			n = t.n
+			break
+		}
+		switch c.kind {
+		case csvFloat:
+			n = putFloat(b, math.Float64frombits(v))
+		case csvDate:
+			n = putDate(b, arrow.Date32(v))
+		default:
+			if c.utc != nil {
+				n = c.utc.put(b, int64(v))
+			} else {
+				n = len(c.tsFmt(b[:0], arrow.Timestamp(v)))
+			}
+		}
+		t.bits, t.start, t.n = v, p, n
 	}
-	if i == c.last+1 && v == c.prevBits {
-		c.last = i
-		return append(dst, dst[c.start:c.end]...)
-	}
-	c.start = len(dst)
-	switch c.kind {
-	case csvFloat:
-		dst = appendFloat(dst, math.Float64frombits(v))
-	case csvDate:
-		dst = c.d32[i].ToTime().AppendFormat(dst, "2006-01-02")
-	default:
-		dst = c.tsFmt(dst, c.ts[i])
-	}
-	c.end, c.last, c.prevBits = len(dst), i, v
-	return dst
+	b[n&(csvRoom-1)] = c.sep
+	return p + n + 1
 }
 
-// timestampAppender writes instants as arrow-go's CSV writer does: in
-// the column's zone, nanoseconds trimmed, the offset when the type has a
-// zone, and the raw number outside years 0-9999.
-func timestampAppender(a *array.Timestamp) (func([]byte, arrow.Timestamp) []byte, error) {
-	typ := a.DataType().(*arrow.TimestampType)
-	loc, err := typ.GetZone()
-	if err != nil {
-		return nil, err
-	}
-	if loc == time.UTC {
-		return utcAppender(typ.Unit, typ.TimeZone != ""), nil
-	}
-	return layoutAppender(typ)
+// copyText copies the first csvTextMax bytes of from to b, all read
+// before any is written.
+func copyText(b, from *[csvRoom]byte) {
+	w0 := binary.LittleEndian.Uint64(from[0:])
+	w1 := binary.LittleEndian.Uint64(from[8:])
+	w2 := binary.LittleEndian.Uint64(from[16:])
+	w3 := binary.LittleEndian.Uint64(from[24:])
+	w4 := binary.LittleEndian.Uint64(from[32:])
+	binary.LittleEndian.PutUint64(b[0:], w0)
+	binary.LittleEndian.PutUint64(b[8:], w1)
+	binary.LittleEndian.PutUint64(b[16:], w2)
+	binary.LittleEndian.PutUint64(b[24:], w3)
+	binary.LittleEndian.PutUint64(b[32:], w4)
 }
 
-// layoutAppender is timestampAppender through time's layouts, for any zone.
+// putInt writes v into b, which has csvRoom bytes, as strconv.AppendInt
+// does, and returns its length: in one word below 10⁸.
+func putInt(b *[csvRoom]byte, v int64) int {
+	if v < 0 || v >= 1e8 {
+		return len(strconv.AppendInt(b[:0], v, 10))
+	}
+	n := decimalDigits(uint64(v))
+	binary.LittleEndian.PutUint64(b[:], shortfloat.EightDigits(uint32(v))>>(8*(8-n)))
+	return n
+}
+
+// decimalDigits is how many decimal digits x < 10^19 has, one for zero.
+func decimalDigits(x uint64) int {
+	// 1233/4096 is just above log₁₀ 2, so n is ⌊log₁₀ x⌋ or one more.
+	x |= 1 // as many digits, and one for zero
+	n := bits.Len64(x) * 1233 >> 12
+	if x >= pow10s[n] {
+		n++
+	}
+	return n
+}
+
+// pow10s[i] is 10^i.
+var pow10s = [20]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// putDate writes d into b, which has csvRoom bytes, as time's layout
+// 2006-01-02 does, and returns its length.
+func putDate(b *[csvRoom]byte, d arrow.Date32) int {
+	days := int64(d)
+	if days < minCSVSecond/86400 || days >= endCSVSecond/86400 {
+		return len(d.ToTime().AppendFormat(b[:0], "2006-01-02"))
+	}
+	y, m, dd := civilDate(days)
+	binary.LittleEndian.PutUint64(b[:], dateWord(y, m))
+	binary.LittleEndian.PutUint16(b[8:], twoDigits(dd))
+	return 10
+}
+
+// dateWord is "YYYY-MM-" for a year in 0-9999, as a little-endian word.
+func dateWord(y, m int64) uint64 {
+	yy := shortfloat.EightDigits(uint32(y)) >> 32 // the last four digits
+	return yy | '-'<<32 | uint64(twoDigits(m))<<40 | '-'<<56
+}
+
+// twoDigits is x < 100 as two ASCII digits in a little-endian uint16.
+func twoDigits(x int64) uint16 {
+	t := x * 103 >> 10 // x/10 below 100
+	return uint16(t+'0') | uint16(x-t*10+'0')<<8
+}
+
+// layoutAppender writes instants as arrow-go's CSV writer does: in the
+// column's zone, nanoseconds trimmed, the offset when the type has a
+// zone, and the raw number outside years 0-9999. It goes through time's
+// layouts, for any zone; utcWriter is the same by hand for UTC.
 func layoutAppender(typ *arrow.TimestampType) (func([]byte, arrow.Timestamp) []byte, error) {
 	toTime, err := typ.GetToTimeFunc()
 	if err != nil {
@@ -310,18 +450,7 @@ func layoutAppender(typ *arrow.TimestampType) (func([]byte, arrow.Timestamp) []b
 // delimiter, LF line ends): when it holds a delimiter, quote or line
 // break, starts with a space, or is `\.`.
 func appendCSVField(dst []byte, s string) []byte {
-	quote := s == `\.`
-	for i := 0; i < len(s) && !quote; i++ {
-		switch s[i] {
-		case ',', '"', '\r', '\n':
-			quote = true
-		}
-	}
-	if !quote && s != "" {
-		r, _ := utf8.DecodeRuneInString(s)
-		quote = unicode.IsSpace(r)
-	}
-	if !quote {
+	if !needsQuotes(s) {
 		return append(dst, s...)
 	}
 	dst = append(dst, '"')
@@ -334,54 +463,78 @@ func appendCSVField(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendFloat appends f as strconv.AppendFloat(dst, f, 'g', -1, 64) does.
+// needsQuotes is whether encoding/csv quotes s. It looks for the four
+// bytes that call for quotes a word at a time: a byte of x equal to c is
+// a zero byte of x^c·0x0101…, which (y-0x0101…)&^y has its top bit set
+// for (a borrow may mark a byte above a zero one too, but only if there
+// is a zero one).
+func needsQuotes(s string) bool {
+	if s == "" {
+		return false
+	}
+	if c := s[0]; c < utf8.RuneSelf {
+		if c == ' ' || c == '\t' || c == '\v' || c == '\f' || s == `\.` {
+			return true
+		}
+	} else if r, _ := utf8.DecodeRuneInString(s); unicode.IsSpace(r) {
+		return true
+	}
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		var hit uint64
+		for _, c := range [...]uint64{',', '"', '\r', '\n'} {
+			y := x ^ c*ones
+			hit |= (y - ones) &^ y
+		}
+		if hit&highs != 0 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case ',', '"', '\r', '\n':
+			return true
+		}
+	}
+	return false
+}
+
+// putFloat writes f into b, which has csvRoom bytes, as
+// strconv.AppendFloat(dst, f, 'g', -1, 64) does, and returns its length.
 // Prices, strikes and sizes mostly have at most four decimals; for such a
 // value of magnitude in [1e-4, 1e6) the shortest decimal that reads back
 // as f is n/10⁴ for the integer n nearest f·10⁴ (values 10⁻⁴ apart cannot
 // both round to f there), and 'g' prints it without an exponent. Writing
-// n's digits costs a fraction of the general algorithm, which every other
-// value, the Greeks at full precision among them, still takes, through
-// shortfloat: strconv's text, faster (its BenchmarkGreeks compares them).
-func appendFloat(dst []byte, f float64) []byte {
+// n's digits, in words, costs a fraction of the general algorithm, which
+// every other value, the Greeks at full precision among them, still
+// takes, through shortfloat: strconv's text, faster (its BenchmarkGreeks
+// compares them).
+func putFloat(b *[csvRoom]byte, f float64) int {
 	n := math.Round(f * 1e4)
 	if n == 0 || n <= -1e10 || n >= 1e10 || n/1e4 != f {
-		return shortfloat.Append(dst, f, 'g')
+		return shortfloat.PutG(b[:], f)
 	}
-	neg := n < 0
-	if neg {
-		n = -n
+	s := 0
+	if n < 0 {
+		b[0], s, n = '-', 1, -n
 	}
 	u := uint64(n)
-	var b [16]byte // sign, 6 integer digits, point, 4 decimals
-	i := len(b)
-	if frac := u % 10000; frac != 0 {
-		digits := 4
-		if frac%100 == 0 {
-			frac, digits = frac/100, 2
-		}
-		if frac%10 == 0 {
-			frac, digits = frac/10, digits-1
-		}
-		for range digits {
-			i--
-			b[i] = byte('0' + frac%10)
-			frac /= 10
-		}
-		i--
-		b[i] = '.'
+	ints, frac := u/10000, u%10000
+	digits := decimalDigits(ints)
+	binary.LittleEndian.PutUint64(b[s:], shortfloat.EightDigits(uint32(ints))>>(8*(8-digits)))
+	s += digits
+	if frac == 0 {
+		return s
 	}
-	for u /= 10000; ; u /= 10 {
-		i--
-		b[i] = byte('0' + u%10)
-		if u < 10 {
-			break
-		}
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return append(dst, b[i:]...)
+	// '.' and four decimals, less their trailing zeros: the high bytes
+	// of the word that are '0'.
+	w := shortfloat.EightDigits(uint32(frac)) >> 32
+	zeros := bits.LeadingZeros32(uint32(w)^0x30303030) / 8
+	binary.LittleEndian.PutUint64(b[s:], '.'|w<<8)
+	return s + 5 - zeros
 }
 
 // The instants of years 0 to 9999, in seconds since the epoch: outside
@@ -392,57 +545,71 @@ const (
 	endCSVSecond = 253402300800 // 10000-01-01T00:00:00Z
 )
 
-// utcAppender is timestampAppender for a column in UTC (every dataset's
-// timestamps are), by hand: time.Time.AppendFormat, which goes through the
-// layout and the zone for each value, was a sixth of the time the options
-// snapshot of BenchmarkWriterSnapshot took to format as CSV, for the one
-// timestamp column whose values do not repeat (last_trade_ts); by hand it
-// is a twentieth. zoned appends the "Z" the layout's Z07:00 prints in UTC.
-func utcAppender(unit arrow.TimeUnit, zoned bool) func([]byte, arrow.Timestamp) []byte {
-	perSec := int64(time.Second / unit.Multiplier()) // values per second
-	nsPer := int64(time.Second) / perSec
-	return func(dst []byte, v arrow.Timestamp) []byte {
-		sec, sub := int64(v)/perSec, int64(v)%perSec
-		if sub < 0 {
-			sec, sub = sec-1, sub+perSec
-		}
-		if sec < minCSVSecond || sec >= endCSVSecond {
-			return strconv.AppendInt(dst, int64(v), 10)
-		}
-		days, s := sec/86400, sec%86400
-		if s < 0 {
-			days, s = days-1, s+86400
-		}
-		y, m, d := civilDate(days)
-		var b [36]byte
-		b[0], b[1], b[2], b[3] = byte('0'+y/1000), byte('0'+y/100%10), byte('0'+y/10%10), byte('0'+y%10)
-		b[4], b[5], b[6], b[7] = '-', byte('0'+m/10), byte('0'+m%10), '-'
-		b[8], b[9], b[10] = byte('0'+d/10), byte('0'+d%10), ' '
-		h, mi, se := s/3600, s/60%60, s%60
-		b[11], b[12], b[13] = byte('0'+h/10), byte('0'+h%10), ':'
-		b[14], b[15], b[16] = byte('0'+mi/10), byte('0'+mi%10), ':'
-		b[17], b[18] = byte('0'+se/10), byte('0'+se%10)
-		n := 19
-		if ns := sub * nsPer; ns != 0 {
-			// Nine digits, trailing zeros trimmed, as .999999999 prints.
-			b[n] = '.'
-			digits := 9
-			for ns%10 == 0 {
-				ns, digits = ns/10, digits-1
-			}
-			for i := digits; i > 0; i-- {
-				b[n+i] = byte('0' + ns%10)
-				ns /= 10
-			}
-			n += 1 + digits
-		}
-		if zoned {
-			b[n] = 'Z'
-			n++
-		}
-		return append(dst, b[:n]...)
-	}
+// utcWriter writes instants of a column in UTC (every dataset's
+// timestamps are) as layoutAppender does, by hand: time.Time.AppendFormat,
+// which goes through the layout and the zone for each value, was a sixth
+// of the time the options snapshot of BenchmarkWriterSnapshot took to
+// format as CSV, for the one timestamp column whose values do not repeat
+// (last_trade_ts). It keeps the text of the last day it wrote: the
+// instants of a snapshot mostly fall on one.
+type utcWriter struct {
+	perSec, nsPer int64 // values per second, nanoseconds per value
+	zoned         bool  // the "Z" the layout's Z07:00 prints in UTC
+	day           int64 // the day of date, days since the epoch
+	date          uint64
+	dd            uint16
 }
+
+func newUTCWriter(unit arrow.TimeUnit, zoned bool) *utcWriter {
+	perSec := int64(time.Second / unit.Multiplier())
+	return &utcWriter{perSec: perSec, nsPer: int64(time.Second) / perSec, zoned: zoned, day: math.MinInt64}
+}
+
+// put writes v into b, which has csvRoom bytes, and returns its length.
+func (w *utcWriter) put(b *[csvRoom]byte, v int64) int {
+	sec, sub := v/w.perSec, v%w.perSec
+	if sub < 0 {
+		sec, sub = sec-1, sub+w.perSec
+	}
+	if sec < minCSVSecond || sec >= endCSVSecond {
+		return len(strconv.AppendInt(b[:0], v, 10))
+	}
+	days, s := sec/86400, sec%86400
+	if s < 0 {
+		days, s = days-1, s+86400
+	}
+	if days != w.day {
+		y, m, d := civilDate(days)
+		w.day, w.date, w.dd = days, dateWord(y, m), twoDigits(d)
+	}
+	// "YYYY-MM-", "DD HH:MM", ":SS".
+	h, mi := s/3600, s/60%60
+	binary.LittleEndian.PutUint64(b[:], w.date)
+	binary.LittleEndian.PutUint64(b[8:], uint64(w.dd)|' '<<16|uint64(twoDigits(h))<<24|':'<<40|uint64(twoDigits(mi))<<48)
+	binary.LittleEndian.PutUint32(b[16:], ':'|uint32(twoDigits(s%60))<<8)
+	n := 19
+	if ns := sub * w.nsPer; ns != 0 {
+		// Nine digits, trailing zeros trimmed, as .999999999 prints.
+		tens := ns / 10
+		digits := shortfloat.EightDigits(uint32(tens))
+		b[n] = '.'
+		binary.LittleEndian.PutUint64(b[n+1:], digits)
+		if last := ns - tens*10; last != 0 {
+			b[n+9] = byte('0' + last)
+			n += 10
+		} else {
+			n += 9 - bits.LeadingZeros64(digits^zeroDigits)/8
+		}
+	}
+	if w.zoned {
+		b[n] = 'Z'
+		n++
+	}
+	return n
+}
+
+// zeroDigits is "00000000" as a little-endian word.
+const zeroDigits = 0x30303030_30303030
 
 // civilDate is the proleptic Gregorian date days after 1970-01-01 (Howard
 // Hinnant's days_from_civil inverted), for days from year 0 on.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/csv"
@@ -113,10 +115,19 @@ func TestAppendFloat(t *testing.T) {
 		}
 	}
 	for _, v := range vals {
-		if got, want := string(appendFloat(nil, v)), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+		if got, want := floatText(v), strconv.FormatFloat(v, 'g', -1, 64); got != want {
 			t.Fatalf("%v (%#x): %q, strconv %q", v, math.Float64bits(v), got, want)
 		}
 	}
+}
+
+// floatText is putFloat's text for v, written over garbage.
+func floatText(v float64) string {
+	var b [csvRoom]byte
+	for i := range b {
+		b[i] = 0xa5
+	}
+	return string(b[:putFloat(&b, v)])
 }
 
 func FuzzAppendFloat(f *testing.F) {
@@ -124,7 +135,7 @@ func FuzzAppendFloat(f *testing.F) {
 		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, v float64) {
-		if got, want := string(appendFloat(nil, v)), strconv.FormatFloat(v, 'g', -1, 64); got != want {
+		if got, want := floatText(v), strconv.FormatFloat(v, 'g', -1, 64); got != want {
 			t.Fatalf("%v: %q, strconv %q", v, got, want)
 		}
 	})
@@ -201,12 +212,68 @@ func TestUTCAppender(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := utcAppender(unit, zone != "")
+			got := newUTCWriter(unit, zone != "")
+			var b [csvRoom]byte
 			for _, v := range vals {
-				if g, w := string(got(nil, arrow.Timestamp(v))), string(want(nil, arrow.Timestamp(v))); g != w {
+				if g, w := string(b[:got.put(&b, v)]), string(want(nil, arrow.Timestamp(v))); g != w {
 					t.Fatalf("%s %q: %d: %q, layout %q", unit, zone, v, g, w)
 				}
 			}
+		}
+	}
+}
+
+// TestCSVFieldWriters checks the in-place writers of integers, dates and
+// the quoting test, each written over garbage, against strconv, time's
+// layout and a byte by byte reading of encoding/csv's rule.
+func TestCSVFieldWriters(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	garbage := func() *[csvRoom]byte {
+		var b [csvRoom]byte
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return &b
+	}
+	ints := []int64{0, 1, 9, 10, 99, 100, 9999999, 10000000, 99999999, 1e8, -1, -10, math.MaxInt64, math.MinInt64}
+	for range 100000 {
+		ints = append(ints, rng.Int64N(1e9)-1e6, int64(rng.Uint64()))
+	}
+	for _, v := range ints {
+		b := garbage()
+		if got, want := string(b[:putInt(b, v)]), strconv.FormatInt(v, 10); got != want {
+			t.Fatalf("putInt(%d) = %q", v, got)
+		}
+	}
+	days := []int32{0, -1, 1, minCSVSecond/86400 - 1, minCSVSecond / 86400, endCSVSecond/86400 - 1, endCSVSecond / 86400,
+		11016 /* 2000-02-29 */, math.MaxInt32, math.MinInt32}
+	for range 100000 {
+		days = append(days, rng.Int32N(4e6)-1e6, int32(rng.Uint32()))
+	}
+	for _, d := range days {
+		b := garbage()
+		if got, want := string(b[:putDate(b, arrow.Date32(d))]), arrow.Date32(d).ToTime().Format("2006-01-02"); got != want {
+			t.Fatalf("putDate(%d) = %q, want %q", d, got, want)
+		}
+	}
+	quoted := func(s string) bool {
+		if s == `\.` {
+			return true
+		}
+		if strings.ContainsAny(s, ",\"\r\n") {
+			return true
+		}
+		r, _ := utf8.DecodeRuneInString(s)
+		return s != "" && unicode.IsSpace(r)
+	}
+	const alphabet = "aZ09 ,\"\r\n\t\\.\u00a0\u2028é"
+	for range 200000 {
+		var sb strings.Builder
+		for range rng.IntN(20) {
+			sb.WriteString(string([]rune(alphabet)[rng.IntN(len([]rune(alphabet)))]))
+		}
+		if s := sb.String(); needsQuotes(s) != quoted(s) {
+			t.Fatalf("needsQuotes(%q) = %v", s, needsQuotes(s))
 		}
 	}
 }
