@@ -336,6 +336,11 @@ func putDigits(buf *[56]byte, end int, d uint64) {
 	binary.LittleEndian.PutUint64(buf[end-8:], eightDigits(uint32(lo)))
 }
 
+// EightDigits returns x < 10^8 as eight ASCII digits, zeros first, in a
+// little-endian word (the first digit in the low byte), for encoders
+// writing other numbers in words.
+func EightDigits(x uint32) uint64 { return eightDigits(x) }
+
 // eightDigits returns x < 10^8 as eight ASCII digits in a little-endian
 // word, worked out in lanes: the two halves of four digits in 32 bits
 // each, then four pairs in 16 bits, then eight digits in bytes, each step
