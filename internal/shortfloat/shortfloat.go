@@ -1,6 +1,6 @@
 // Package shortfloat writes a float64 as the shortest decimal that reads
 // back as the same value, byte for byte as strconv.AppendFloat with
-// precision -1 writes it, faster (BenchmarkGreeks times the two).
+// precision -1 writes it, faster (BenchmarkGreeks times them).
 //
 // The digits come from Raffaello Giulietti's Schubfach method ("The
 // Schubfach way to render doubles", 2020): one scaling of the value and of
@@ -306,7 +306,7 @@ func put(dst *[2]uint64, g, w *big.Int) {
 
 // digitCount returns how many decimal digits d > 0 has.
 func digitCount(d uint64) int {
-	// 1233/4096 is just above log₁₀ 2, so n is ⌊log₁₀ d⌋ or one more.
+	// 1233/4096 is just below log₁₀ 2, so n is ⌊log₁₀ d⌋ or one more.
 	n := bits.Len64(d) * 1233 >> 12
 	if d < pow10Int[n] {
 		return n
