@@ -169,16 +169,16 @@ func shortest(b uint64) (d uint64, k int) {
 
 	// k = ⌊log₁₀ of R's width⌋: 2^q, or ¾·2^q when irregular.
 	if irregular {
-		k = (q*log10Of2 - log10Of4over3) >> fixedShift
+		k = floorLog10ThreeQuartersPow2(q)
 	} else {
-		k = q * log10Of2 >> fixedShift
+		k = floorLog10Pow2(q)
 	}
 	// The products below are 4·c·2^q·10^-k and R's ends on the same scale,
 	// in units of a quarter of 10^k. g·2^(e-125) approximates 10^-k from
 	// above, e = ⌊log₂ 10^-k⌋, so x·2^q·10^-k is the top 64 bits of the
 	// 192-bit product g·x·2^h for h = q + e + 3, which is 3 to 6 here.
 	g := &pow10[-k-minPow10]
-	h := uint(q + (-k*log2Of10)>>fixedShift + 3)
+	h := uint(q + floorLog2Pow10(-k) + 3)
 	cb := c << 2
 	lo := cb - 2
 	if irregular {
@@ -265,6 +265,21 @@ const (
 	log10Of4over3 = 524031   // log₁₀ 4/3
 	log2Of10      = 13933176 // log₂ 10
 )
+
+// The floors of the logarithms shortest takes. Their products are worked
+// out in 64 bits: e·log2Of10 reaches 4.5·10^9 for the subnormals, beyond
+// a 32-bit int.
+
+// floorLog10Pow2 is ⌊log₁₀ 2^q⌋.
+func floorLog10Pow2(q int) int { return int(int64(q) * log10Of2 >> fixedShift) }
+
+// floorLog10ThreeQuartersPow2 is ⌊log₁₀ ¾·2^q⌋.
+func floorLog10ThreeQuartersPow2(q int) int {
+	return int((int64(q)*log10Of2 - log10Of4over3) >> fixedShift)
+}
+
+// floorLog2Pow10 is ⌊log₂ 10^e⌋.
+func floorLog2Pow10(e int) int { return int(int64(e) * log2Of10 >> fixedShift) }
 
 // The powers of ten the scaling needs, 10^minPow10 to 10^maxPow10.
 const (

@@ -246,7 +246,7 @@ func TestFloorLogs(t *testing.T) {
 		for _, r := range []struct {
 			got      int
 			num, den int64
-		}{{q * log10Of2 >> fixedShift, 1, 1}, {(q*log10Of2 - log10Of4over3) >> fixedShift, 3, 4}} {
+		}{{floorLog10Pow2(q), 1, 1}, {floorLog10ThreeQuartersPow2(q), 3, 4}} {
 			x := scaled(big.NewRat(r.num, r.den), 2, q)
 			k := r.got
 			if scaled(big.NewRat(1, 1), 10, k).Cmp(x) > 0 || scaled(big.NewRat(1, 1), 10, k+1).Cmp(x) <= 0 {
@@ -258,7 +258,7 @@ func TestFloorLogs(t *testing.T) {
 		}
 	}
 	for e := minPow10; e <= maxPow10; e++ {
-		b := e * log2Of10 >> fixedShift
+		b := floorLog2Pow10(e)
 		x := scaled(big.NewRat(1, 1), 10, e)
 		if scaled(big.NewRat(1, 1), 2, b).Cmp(x) > 0 || scaled(big.NewRat(1, 1), 2, b+1).Cmp(x) <= 0 {
 			t.Fatalf("e %d: %d is not ⌊log₂ 10^e⌋", e, b)
@@ -277,7 +277,7 @@ func TestPow10(t *testing.T) {
 		if g.Cmp(lo) <= 0 || g.Cmp(hi) > 0 {
 			t.Fatalf("10^%d: g %x outside (2^125, 2^126]", e, g)
 		}
-		b := e * log2Of10 >> fixedShift
+		b := floorLog2Pow10(e)
 		over := new(big.Rat).Sub(scaled(new(big.Rat).SetInt(g), 2, b-125), scaled(big.NewRat(1, 1), 10, e))
 		if over.Sign() <= 0 || over.Cmp(scaled(big.NewRat(1, 1), 2, b-125)) > 0 {
 			t.Fatalf("10^%d: g·2^(b-125) is %s above it", e, over.FloatString(5))
