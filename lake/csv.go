@@ -228,7 +228,18 @@ type csvColumn struct {
 	hasStr           bool
 
 	texts *[1 << csvTextBits]csvText
+
+	// Whether a float column looks its values up in texts in this batch,
+	// the batches it has had, and how many values it found in this one:
+	// the Greeks never repeat, and a column that found none in a batch
+	// looks again only every csvRetry batches.
+	cached        bool
+	batches, hits int
 }
+
+// csvRetry is how often a float column that found no repeats in a batch
+// looks for them again.
+const csvRetry = 8
 
 // csvTextBits is the log₂ of the texts a column remembers: enough for
 // the strikes of a chain.
@@ -250,6 +261,8 @@ func (c *csvColumn) set(col arrow.Array) error {
 	case *array.String:
 		c.kind, c.str = csvString, a
 	case *array.Float64:
+		c.cached = c.hits > 0 || c.batches%csvRetry == 0
+		c.batches, c.hits = c.batches+1, 0
 		v := a.Float64Values()
 		c.kind, c.bits = csvFloat, unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(v))), len(v))
 	case *array.Int64:
@@ -310,6 +323,21 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 	}
 	var n int
 	switch c.kind {
+	case csvFloat:
+		v := c.bits[i]
+		if !c.cached {
+			n = putFloat(b, math.Float64frombits(v))
+			break
+		}
+		t := &c.texts[v*0x9e3779b97f4a7c15>>(64-csvTextBits)]
+		if t.n > 0 && t.bits == v {
+			copyText(b, (*[csvRoom]byte)(buf[t.start:]))
+			n = t.n
+			c.hits++
+			break
+		}
+		n = putFloat(b, math.Float64frombits(v))
+		t.bits, t.start, t.n = v, p, n
 	case csvInt:
 		n = putInt(b, c.i64[i])
 	case csvBool:
@@ -321,12 +349,9 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 		}
 	default:
 		var v uint64
-		switch c.kind {
-		case csvFloat:
-			v = c.bits[i]
-		case csvDate:
+		if c.kind == csvDate {
 			v = uint64(c.d32[i])
-		default:
+		} else {
 			v = uint64(c.ts[i])
 		}
 		t := &c.texts[v*0x9e3779b97f4a7c15>>(64-csvTextBits)]
@@ -338,17 +363,13 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 			n = t.n
 			break
 		}
-		switch c.kind {
-		case csvFloat:
-			n = putFloat(b, math.Float64frombits(v))
-		case csvDate:
+		switch {
+		case c.kind == csvDate:
 			n = putDate(b, arrow.Date32(v))
+		case c.utc != nil:
+			n = c.utc.put(b, int64(v))
 		default:
-			if c.utc != nil {
-				n = c.utc.put(b, int64(v))
-			} else {
-				n = len(c.tsFmt(b[:0], arrow.Timestamp(v)))
-			}
+			n = len(c.tsFmt(b[:0], arrow.Timestamp(v)))
 		}
 		t.bits, t.start, t.n = v, p, n
 	}
