@@ -505,12 +505,8 @@ func needsQuotes(s string) bool {
 	for ; i+8 <= len(s); i += 8 {
 		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
 			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		var hit uint64
-		for _, c := range [...]uint64{',', '"', '\r', '\n'} {
-			y := x ^ c*ones
-			hit |= (y - ones) &^ y
-		}
-		if hit&highs != 0 {
+		a, q, r, n := x^','*ones, x^'"'*ones, x^'\r'*ones, x^'\n'*ones
+		if ((a-ones)&^a|(q-ones)&^q|(r-ones)&^r|(n-ones)&^n)&highs != 0 {
 			return true
 		}
 	}
