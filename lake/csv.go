@@ -316,7 +316,9 @@ func (c *csvColumn) appendString(dst []byte, i int) []byte {
 // and its separator into buf at p, which must leave csvRoom bytes, and
 // returns where they end.
 func (c *csvColumn) put(buf []byte, p, i int) int {
-	b := (*[csvRoom]byte)(buf[p:])
+	// buf[p:] as an array, unchecked: it is the hottest line, and
+	// appendCSVRows keeps csvRoom bytes free for every field it puts.
+	b := (*[csvRoom]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(buf)), p))
 	if c.valid != nil && c.valid[(c.off+i)>>3]>>((c.off+i)&7)&1 == 0 {
 		b[0] = c.sep
 		return p + 1
@@ -331,7 +333,7 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 		}
 		t := &c.texts[v*0x9e3779b97f4a7c15>>(64-csvTextBits)]
 		if t.n > 0 && t.bits == v {
-			copyText(b, (*[csvRoom]byte)(buf[t.start:]))
+			copyText(b, (*[csvRoom]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(buf)), t.start)))
 			n = t.n
 			c.hits++
 			break
