@@ -147,20 +147,20 @@ func appendCSVRows(out []byte, ds *market.Dataset, schema *arrow.Schema, recs []
 			if cap(out)-len(out) < room {
 				out = slices.Grow(out, room)
 			}
-			buf, p := out[:cap(out)], len(out)
+			base, p := unsafe.Pointer(unsafe.SliceData(out)), len(out)
 			for j := range cols {
 				c := &cols[j]
 				if c.kind != csvString {
-					p = c.put(buf, p, i)
+					p = c.put(base, p, i)
 					continue
 				}
-				out = c.appendString(buf[:p], i)
+				out = c.appendString(out[:p], i)
 				if cap(out)-len(out) < room {
 					out = slices.Grow(out, room)
 				}
-				buf, p = out[:cap(out)], len(out)
+				base, p = unsafe.Pointer(unsafe.SliceData(out)), len(out)
 			}
-			out = buf[:p]
+			out = out[:p]
 		}
 		// Size the buffer once rather than let it double and copy.
 		if !sized && rec.NumRows() > 0 {
@@ -313,12 +313,12 @@ func (c *csvColumn) appendString(dst []byte, i int) []byte {
 }
 
 // put writes value i of the column's current batch, not a string one,
-// and its separator into buf at p, which must leave csvRoom bytes, and
-// returns where they end.
-func (c *csvColumn) put(buf []byte, p, i int) int {
-	// buf[p:] as an array, unchecked: it is the hottest line, and
-	// appendCSVRows keeps csvRoom bytes free for every field it puts.
-	b := (*[csvRoom]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(buf)), p))
+// and its separator at byte p of the buffer at base, which must have
+// csvRoom bytes of capacity from there, and returns where they end.
+// The buffer is not checked: this is the hottest call, and
+// appendCSVRows keeps csvRoom bytes free for every field it puts.
+func (c *csvColumn) put(base unsafe.Pointer, p, i int) int {
+	b := (*[csvRoom]byte)(unsafe.Add(base, p))
 	if c.valid != nil && c.valid[(c.off+i)>>3]>>((c.off+i)&7)&1 == 0 {
 		b[0] = c.sep
 		return p + 1
@@ -333,7 +333,7 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 		}
 		t := &c.texts[v*0x9e3779b97f4a7c15>>(64-csvTextBits)]
 		if t.n > 0 && t.bits == v {
-			copyText(b, (*[csvRoom]byte)(unsafe.Add(unsafe.Pointer(unsafe.SliceData(buf)), t.start)))
+			copyText(b, (*[csvRoom]byte)(unsafe.Add(base, t.start)))
 			n = t.n
 			c.hits++
 			break
@@ -361,7 +361,7 @@ func (c *csvColumn) put(buf []byte, p, i int) int {
 			// As csvTextMax bytes, whatever the text's length: the bytes
 			// after the text may be those being written over, but those
 			// of the text are not.
-			copyText(b, (*[csvRoom]byte)(buf[t.start:]))
+			copyText(b, (*[csvRoom]byte)(unsafe.Add(base, t.start)))
 			n = t.n
 			break
 		}
