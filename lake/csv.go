@@ -407,7 +407,7 @@ func putInt(b *[csvRoom]byte, v int64) int {
 
 // decimalDigits is how many decimal digits x < 10^19 has, one for zero.
 func decimalDigits(x uint64) int {
-	// 1233/4096 is just above log₁₀ 2, so n is ⌊log₁₀ x⌋ or one more.
+	// 1233/4096 is just below log₁₀ 2; n is ⌊log₁₀ x⌋ or one more.
 	x |= 1 // as many digits, and one for zero
 	n := bits.Len64(x) * 1233 >> 12
 	if x >= pow10s[n] {
