@@ -222,7 +222,8 @@ type csvColumn struct {
 	tsFmt  func([]byte, arrow.Timestamp) []byte // instants outside UTC
 	utc    *utcWriter                           // instants in UTC
 
-	// The string last appended and where its text is.
+	// The string last appended and where its field, with its
+	// separator, is.
 	prevStr          string
 	strStart, strEnd int
 	hasStr           bool
@@ -303,13 +304,12 @@ func (c *csvColumn) appendString(dst []byte, i int) []byte {
 	}
 	v := c.str.Value(i)
 	if c.hasStr && v == c.prevStr {
-		dst = append(dst, dst[c.strStart:c.strEnd]...)
-		return append(dst, c.sep)
+		return append(dst, dst[c.strStart:c.strEnd]...) // the separator too
 	}
 	c.strStart = len(dst)
-	dst = appendCSVField(dst, v)
+	dst = append(appendCSVField(dst, v), c.sep)
 	c.strEnd, c.prevStr, c.hasStr = len(dst), v, true
-	return append(dst, c.sep)
+	return dst
 }
 
 // put writes value i of the column's current batch, not a string one,
