@@ -6,11 +6,9 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -23,9 +21,9 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/apache/arrow-go/v18/parquet/schema"
 	"github.com/tickerlake/tickerlake/internal/freelist"
+	"github.com/tickerlake/tickerlake/internal/workers"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/stream"
-	"golang.org/x/sync/errgroup"
 )
 
 // ParquetProperties are the writer's Parquet settings for a dataset: zstd,
@@ -291,101 +289,93 @@ func writeRowGroup(sink *tellBuffer, rgMeta *metadata.RowGroupMetaDataBuilder, o
 			}
 		}
 	}()
-	var next atomic.Int64
-	var g errgroup.Group
-	for range min(runtime.GOMAXPROCS(0), ncols) {
-		g.Go(func() error {
-			var ctx context.Context
-			join := joiner()
-			defer join.recycle()
-			var levels []int16
-			var parts []arrow.Array
-			for {
-				n := int(next.Add(1) - 1)
-				if n >= len(order) {
-					return nil
-				}
-				i := order[n]
-				descr := metas[i].Descr()
-				path := descr.Path()
-				parts = parts[:0]
-				for _, r := range recs {
-					parts = append(parts, r.Column(i))
-				}
-				if chunkFits(props, descr, parts) {
-					c := newColumnChunk()
-					chunks[i] = c
-					var codec compress.Codec
-					if ct := props.CompressionFor(path); ct != compress.Codecs.Uncompressed {
-						var err error
-						if codec, err = compress.GetCodec(ct); err != nil {
-							return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
-						}
-					}
-					if err := c.encode(props, descr, parts, codec); err != nil {
+	err := workers.Run(len(order), func(take func() (int, bool)) error {
+		var ctx context.Context
+		join := joiner()
+		defer join.recycle()
+		var levels []int16
+		var parts []arrow.Array
+		for n, ok := take(); ok; n, ok = take() {
+			i := order[n]
+			descr := metas[i].Descr()
+			path := descr.Path()
+			parts = parts[:0]
+			for _, r := range recs {
+				parts = append(parts, r.Column(i))
+			}
+			if chunkFits(props, descr, parts) {
+				c := newColumnChunk()
+				chunks[i] = c
+				var codec compress.Codec
+				if ct := props.CompressionFor(path); ct != compress.Codecs.Uncompressed {
+					var err error
+					if codec, err = compress.GetCodec(ct); err != nil {
 						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 					}
-					continue
 				}
-				pager, err := file.NewPageWriter(sink, props.CompressionFor(path), props.CompressionLevelFor(path), metas[i], ordinal, int16(i), props.Allocator(), true, nil, nil)
-				if err != nil {
+				if err := c.encode(props, descr, parts, codec); err != nil {
 					return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 				}
-				cw := file.NewColumnChunkWriter(metas[i], pager, props)
-				writers[i] = cw
-				if ctx == nil {
-					ctx = pqarrow.NewArrowWriteContext(context.Background(), arrProps)
-				}
-				nullable := schema.Field(i).Nullable
-				if dict := stringDictionary(recs, i, props.DictionaryEnabledFor(path)); dict != nil {
-					var def []int16
-					if nullable {
-						def = slices.Repeat([]int16{1}, dict.Len())
-					}
-					err := pqarrow.WriteArrowToColumn(ctx, cw, dict, def, nil, nullable)
-					dict.Release()
-					if err != nil {
-						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
-					}
-					continue
-				}
-				col, err := join.column(recs, i)
-				if err != nil {
-					return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
-				}
-				// A flat column's definition levels, as pqarrow
-				// derives them: none for a required column, 1 for a
-				// value and 0 for a null otherwise.
+				continue
+			}
+			pager, err := file.NewPageWriter(sink, props.CompressionFor(path), props.CompressionLevelFor(path), metas[i], ordinal, int16(i), props.Allocator(), true, nil, nil)
+			if err != nil {
+				return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+			}
+			cw := file.NewColumnChunkWriter(metas[i], pager, props)
+			writers[i] = cw
+			if ctx == nil {
+				ctx = pqarrow.NewArrowWriteContext(context.Background(), arrProps)
+			}
+			nullable := schema.Field(i).Nullable
+			if dict := stringDictionary(recs, i, props.DictionaryEnabledFor(path)); dict != nil {
 				var def []int16
 				if nullable {
-					def = levels[:0]
-					for j := 0; j < col.Len(); j++ {
-						if col.IsValid(j) {
-							def = append(def, 1)
-						} else {
-							def = append(def, 0)
-						}
-					}
-					levels = def
+					def = slices.Repeat([]int16{1}, dict.Len())
 				}
-				err = pqarrow.WriteArrowToColumn(ctx, cw, col, def, nil, nullable)
-				col.Release()
+				err := pqarrow.WriteArrowToColumn(ctx, cw, dict, def, nil, nullable)
+				dict.Release()
 				if err != nil {
 					return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
 				}
-				// Compressing the last pages is the bulk of the work, and
-				// closing the row group would do it column after column.
-				// A dictionary column's pages must wait for its
-				// dictionary, which only closing writes.
-				if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !props.DictionaryEnabledFor(path) {
-					if err := f.FlushBufferedDataPages(); err != nil {
-						return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+				continue
+			}
+			col, err := join.column(recs, i)
+			if err != nil {
+				return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+			}
+			// A flat column's definition levels, as pqarrow
+			// derives them: none for a required column, 1 for a
+			// value and 0 for a null otherwise.
+			var def []int16
+			if nullable {
+				def = levels[:0]
+				for j := 0; j < col.Len(); j++ {
+					if col.IsValid(j) {
+						def = append(def, 1)
+					} else {
+						def = append(def, 0)
 					}
 				}
+				levels = def
 			}
-		})
-	}
-	err := g.Wait()
+			err = pqarrow.WriteArrowToColumn(ctx, cw, col, def, nil, nullable)
+			col.Release()
+			if err != nil {
+				return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+			}
+			// Compressing the last pages is the bulk of the work, and
+			// closing the row group would do it column after column.
+			// A dictionary column's pages must wait for its
+			// dictionary, which only closing writes.
+			if f, ok := cw.(interface{ FlushBufferedDataPages() error }); ok && !props.DictionaryEnabledFor(path) {
+				if err := f.FlushBufferedDataPages(); err != nil {
+					return fmt.Errorf("column %s: %w", schema.Field(i).Name, err)
+				}
+			}
+		}
+		return nil
+	})
 	var rows int64
 	for _, r := range recs {
 		rows += r.NumRows()

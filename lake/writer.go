@@ -16,6 +16,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/clock"
 	"github.com/tickerlake/tickerlake/internal/freelist"
+	"github.com/tickerlake/tickerlake/internal/workers"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
@@ -435,27 +436,15 @@ func recycle(b []byte) {
 // them. The caller releases the batches.
 func decodeMessages(ds *market.Dataset, msgs []kafka.Message) ([][]arrow.RecordBatch, error) {
 	out := make([][]arrow.RecordBatch, len(msgs))
-	// A few workers take the messages in turn: a goroutine a message cost
-	// more to start than a small message takes to decode.
-	var next atomic.Int64
-	var g errgroup.Group
-	for range min(runtime.GOMAXPROCS(0), len(msgs)) {
-		g.Go(func() error {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(msgs) {
-					return nil
-				}
-				recs, err := stream.DecodeBatches(ds, msgs[i].Value)
-				if err != nil {
-					next.Store(int64(len(msgs))) // the others stop too
-					return fmt.Errorf("%s: %w", stream.Origin(msgs[i]), err)
-				}
-				out[i] = recs
-			}
-		})
-	}
-	return out, g.Wait()
+	err := workers.Each(len(msgs), func(i int) error {
+		recs, err := stream.DecodeBatches(ds, msgs[i].Value)
+		if err != nil {
+			return fmt.Errorf("%s: %w", stream.Origin(msgs[i]), err)
+		}
+		out[i] = recs
+		return nil
+	})
+	return out, err
 }
 
 // splitBatches appends the rows of one message's batches, sliced by Hive

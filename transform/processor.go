@@ -4,19 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/segmentio/kafka-go"
 	"github.com/tickerlake/tickerlake/ingest/wire"
+	"github.com/tickerlake/tickerlake/internal/workers"
 	"github.com/tickerlake/tickerlake/market"
 	"github.com/tickerlake/tickerlake/metrics"
 	"github.com/tickerlake/tickerlake/stream"
 	"github.com/tickerlake/tickerlake/stream/trace"
-	"golang.org/x/sync/errgroup"
 )
 
 // Processor consumes the raw topics in one consumer group, cleans each
@@ -122,29 +120,17 @@ func (p *Processor) processBatch(batch []kafka.Message) ([]kafka.Message, error)
 		byKey[k] = append(byKey[k], i)
 	}
 	results := make([][]kafka.Message, len(batch))
-	// A few workers take the keys in turn: a goroutine a key cost more to
-	// start, and to grow the stack of, than a short chain takes to process.
-	var next atomic.Int64
-	var g errgroup.Group
-	for range min(runtime.GOMAXPROCS(0), len(keys)) {
-		g.Go(func() error {
-			for {
-				n := int(next.Add(1) - 1)
-				if n >= len(keys) {
-					return nil
-				}
-				for _, i := range byKey[keys[n]] {
-					msgs, err := p.process(batch[i], true)
-					if err != nil {
-						next.Store(int64(len(keys))) // the others stop too
-						return err
-					}
-					results[i] = msgs
-				}
+	err := workers.Each(len(keys), func(n int) error {
+		for _, i := range byKey[keys[n]] {
+			msgs, err := p.process(batch[i], true)
+			if err != nil {
+				return err
 			}
-		})
-	}
-	if err := g.Wait(); err != nil {
+			results[i] = msgs
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	var out []kafka.Message
